@@ -1,0 +1,5 @@
+"""``python -m acbuild``: the command line."""
+
+from acbuild.cli import main
+
+main()

@@ -1,0 +1,74 @@
+"""The project's exception types.
+
+Library code raises these and never prints or exits; ``cli`` is the one place
+that turns them into a message and an exit status. A failed *job* is not an
+exception: it is an outcome value the engine reports.
+"""
+
+from __future__ import annotations
+
+
+class AcbuildError(Exception):
+    """Base of every error acbuild reports to a user. ``exit_status`` is what cli exits with."""
+
+    exit_status = 2
+
+    def __init__(self, message: str, *, where: str | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.where = where  # "path/to/file.py:12" when known
+        self.hint = hint
+
+    def __str__(self) -> str:
+        text = f"{self.where}: {self.message}" if self.where else self.message
+        return f"{text}\n  hint: {self.hint}" if self.hint else text
+
+
+class ConfigError(AcbuildError):
+    """acbuild.toml / [tool.acbuild] is missing a piece, has an unknown key or a wrong type."""
+
+
+class CanonicalError(AcbuildError):
+    """A value cannot be encoded canonically (and so cannot be part of a job's identity)."""
+
+
+class OptionError(AcbuildError):
+    """An option value or declaration is wrong."""
+
+
+class MethodError(AcbuildError):
+    """A method is unknown, cannot be loaded, or declares something invalid."""
+
+
+class ScriptError(AcbuildError):
+    """A build script cannot be loaded or raised while being evaluated."""
+
+
+class GraphError(AcbuildError):
+    """The job graph is malformed: a cycle or a duplicate label."""
+
+
+class InputFileError(AcbuildError):
+    """An input file given with ``urd.file`` is missing or unreadable."""
+
+
+class JobSpecError(AcbuildError):
+    """A JOB argument matches no job, or more than one."""
+
+
+class StorageError(AcbuildError):
+    """A work directory, job directory or the database is unusable or of a newer format."""
+
+
+class NeedsBuild(AcbuildError):
+    """The script needs the result of a job that is not built, and this command builds nothing."""
+
+    def __init__(self, job_id: str, where: str | None = None):
+        super().__init__(f"the script needs the result of {job_id}, which is not built", where=where)
+        self.job_id = job_id
+
+
+class Interrupted(AcbuildError):
+    """The user pressed Ctrl-C."""
+
+    exit_status = 130

@@ -1,0 +1,78 @@
+"""The handles that build scripts and methods hold.
+
+``Job`` is a finished (or, inside its own process, running) job directory:
+``path``, ``id``, ``open``, ``filename`` and ``load``.
+``Namespace`` gives attribute access to options and input jobs.
+Standard library only: the job process imports this.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+from typing import IO, Any
+
+RESULT_FILE = "result.pickle"
+
+
+class Job:
+    """A job directory. Inside a method, ``job`` is the job being built."""
+
+    def __init__(self, path: str | os.PathLike[str], job_id: str | None = None):
+        self.path = Path(path)
+        self.id = job_id or self.path.name
+
+    def __repr__(self) -> str:
+        return f"Job({self.id!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Job) and other.id == self.id
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    def filename(self, name: str) -> Path:
+        """The path of ``name`` inside the job directory; a name that leaves it is refused."""
+        return contained_path(self.path, name)
+
+    def open(self, name: str, mode: str = "r", **kwargs: Any) -> IO[Any]:
+        return open(self.filename(name), mode, **kwargs)
+
+    def load(self) -> Any:
+        """The job's result: what synthesis (or prepare) returned."""
+        result = self.path / RESULT_FILE
+        if not result.exists():
+            return None
+        with open(result, "rb") as f:
+            return pickle.load(f)
+
+    def files(self) -> list[str]:
+        return sorted(
+            str(p.relative_to(self.path)) for p in self.path.rglob("*") if p.is_file()
+        )
+
+
+def contained_path(root: Path, name: str | os.PathLike[str]) -> Path:
+    """``root / name``, refusing absolute names, ``..`` and links that lead outside ``root``."""
+    name = os.fspath(name)
+    if not name or os.path.isabs(name):
+        raise ValueError(f"{name!r}: a job file name must be relative to the job directory")
+    candidate = root / name
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(candidate)
+    if real != real_root and not real.startswith(real_root + os.sep):
+        raise ValueError(f"{name!r} leaves the job directory {root}")
+    return candidate
+
+
+class Namespace(dict):  # type: ignore[type-arg]
+    """A dict whose keys are also attributes: ``options.threshold``, ``jobs.raw``."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(
+                f"no {name!r} here; known: {', '.join(sorted(self)) or 'none'}"
+            ) from None
