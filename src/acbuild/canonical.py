@@ -1,0 +1,270 @@
+"""Type-tagged canonical encoding of values, and their JSON form.
+
+Owns ``encode``, the one byte string that a job's identity is hashed over, and
+``to_json`` / ``from_json``, the exact JSON form of the same values that
+``setup.json`` stores. Must not hash (that is ``hashing``) nor know what an
+option or a job is. Standard library and ``acbuild.errors`` only.
+
+Encoding: every value is ``<tag> <n>:<body>``. For a scalar, ``n`` is the
+byte length of ``body``; for ``list`` and ``dict``, ``n`` is the number of
+items and ``body`` their encodings, one after another. Every encoding thus
+says where it ends, and the tag says how to read its body, so no two
+different values share an encoding. Tags: none bool int float str bytes list
+dict date datetime time timedelta path file. Tuples encode as ``list`` (option
+normalisation turns them into lists anyway); dict entries are sorted by their
+encoded key, so key order does not matter. Changing anything here changes
+every job id: bump ``hashing.JOB_FORMAT`` with it, and the pinned tests.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path, PurePath
+from typing import Any
+
+from acbuild.errors import CanonicalError
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A project file given with ``urd.file``. Its identity is its content, not its path."""
+
+    relpath: str  # project-relative, '/'-separated
+    digest: str  # blake3 hex of the content
+
+
+class _Unencodable(Exception):
+    """Raised deep in a value; containers add where they are as it travels up."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+        self.path: list[str] = []  # innermost first
+
+    def error(self, where: str) -> CanonicalError:
+        return CanonicalError(f"{where}{''.join(reversed(self.path))}: {self.reason}")
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# --- encode -----------------------------------------------------------------
+
+_NONE = b"none 0:"
+_TRUE = b"bool 1:1"
+_FALSE = b"bool 1:0"
+
+
+def _scalar(tag: bytes, body: bytes) -> bytes:
+    return b"%s %d:%s" % (tag, len(body), body)
+
+
+def _enc_float(value: float) -> bytes:
+    if not math.isfinite(value):
+        raise _Unencodable(f"cannot encode the float {value!r} canonically (only finite floats)")
+    # float.hex is exact and tells 0.0 from -0.0.
+    return _scalar(b"float", float.hex(value).encode())
+
+
+def _enc_list(value: list[Any] | tuple[Any, ...]) -> bytes:
+    parts = [b"list %d:" % len(value)]
+    for i, item in enumerate(value):
+        try:
+            parts.append(_encode(item))
+        except _Unencodable as bad:
+            bad.path.append(f"[{i}]")
+            raise
+    return b"".join(parts)
+
+
+def _enc_dict(value: dict[Any, Any]) -> bytes:
+    entries = []
+    for key, item in value.items():
+        try:
+            encoded_key = _encode(key)
+        except _Unencodable as bad:
+            bad.path.append(f" key {_short(key)}")
+            raise
+        try:
+            entries.append((encoded_key, _encode(item)))
+        except _Unencodable as bad:
+            bad.path.append(f"[{_short(key)}]")
+            raise
+    # Distinct dict keys never share an encoding, so the sort never compares values.
+    entries.sort()
+    return b"".join([b"dict %d:" % len(entries), *(k + v for k, v in entries)])
+
+
+def _enc_timedelta(value: timedelta) -> bytes:
+    return _scalar(b"timedelta", b"%d,%d,%d" % (value.days, value.seconds, value.microseconds))
+
+
+_Encoder = Callable[[Any], bytes]
+
+# Exact types first: one dict lookup per value on the hot path.
+_ENCODERS: dict[type, _Encoder] = {
+    type(None): lambda v: _NONE,
+    bool: lambda v: _TRUE if v else _FALSE,
+    # Hex because str(int) refuses ints over 4300 digits.
+    int: lambda v: _scalar(b"int", int.__format__(v, "x").encode()),
+    float: _enc_float,
+    # surrogatepass: a lone surrogate is a valid str and must encode too.
+    str: lambda v: _scalar(b"str", str.encode(v, "utf-8", "surrogatepass")),
+    bytes: lambda v: _scalar(b"bytes", bytes(v)),
+    list: _enc_list,
+    tuple: _enc_list,
+    dict: _enc_dict,
+    # isoformat is exact; an aware datetime or time carries its utcoffset.
+    date: lambda v: _scalar(b"date", date.isoformat(v).encode()),
+    datetime: lambda v: _scalar(b"datetime", datetime.isoformat(v).encode()),
+    time: lambda v: _scalar(b"time", time.isoformat(v).encode()),
+    timedelta: _enc_timedelta,
+    PurePath: lambda v: _scalar(b"path", v.as_posix().encode("utf-8", "surrogatepass")),
+    InputFile: lambda v: _scalar(b"file", v.digest.encode()),
+}
+
+
+def _for_subclass(table: dict[type, Any], cls: type) -> Any:
+    """The handler of the nearest supported base class (PosixPath, OrderedDict), cached."""
+    for base in cls.__mro__[1:]:
+        handler = table.get(base)
+        if handler is not None:
+            table[cls] = handler
+            return handler
+    return None
+
+
+def _encode(value: Any) -> bytes:
+    encoder = _ENCODERS.get(type(value)) or _for_subclass(_ENCODERS, type(value))
+    if encoder is None:
+        raise _Unencodable(f"cannot encode a value of type {type(value).__name__} canonically")
+    return encoder(value)
+
+
+def encode(value: Any, where: str = "value") -> bytes:
+    """The canonical bytes of ``value``; ``where`` names it in an error (``options['cols']``)."""
+    try:
+        return _encode(value)
+    except _Unencodable as bad:
+        raise bad.error(where) from None
+
+
+# --- JSON form ----------------------------------------------------------------
+
+# The tags of single-key dicts; a user's dict with a "$" key is escaped as "$dict".
+_TAG_DECODERS: dict[str, Callable[[Any], Any]] = {
+    "$date": date.fromisoformat,
+    "$datetime": datetime.fromisoformat,
+    "$time": time.fromisoformat,
+    "$timedelta": lambda v: timedelta(days=v[0], seconds=v[1], microseconds=v[2]),
+    "$path": Path,
+    "$bytes": base64.b64decode,
+    "$dict": lambda v: {_hashable(from_json(k)): from_json(item) for k, item in v},
+}
+
+
+def _hashable(key: Any) -> Any:
+    """A dict key that was a tuple comes back from JSON as a list: make it a tuple again."""
+    return tuple(_hashable(k) for k in key) if type(key) is list else key
+
+
+def _json_float(value: float) -> float:
+    if not math.isfinite(value):
+        raise _Unencodable(f"cannot store the float {value!r} (only finite floats)")
+    return value
+
+
+def _json_list(value: list[Any] | tuple[Any, ...]) -> list[Any]:
+    out = []
+    for i, item in enumerate(value):
+        try:
+            out.append(_to_json(item))
+        except _Unencodable as bad:
+            bad.path.append(f"[{i}]")
+            raise
+    return out
+
+
+def _json_dict(value: dict[Any, Any]) -> dict[str, Any]:
+    plain = all(type(k) is str and not k.startswith("$") for k in value)
+    pairs = []
+    for key, item in value.items():
+        try:
+            json_key = key if plain else _to_json(key)
+        except _Unencodable as bad:
+            bad.path.append(f" key {_short(key)}")
+            raise
+        try:
+            pairs.append([json_key, _to_json(item)])
+        except _Unencodable as bad:
+            bad.path.append(f"[{_short(key)}]")
+            raise
+    return dict(pairs) if plain else {"$dict": pairs}
+
+
+_TO_JSON: dict[type, Callable[[Any], Any]] = {
+    type(None): lambda v: v,
+    bool: lambda v: v,
+    int: int,
+    float: _json_float,
+    str: str.__str__,
+    bytes: lambda v: {"$bytes": base64.b64encode(v).decode("ascii")},
+    list: _json_list,
+    tuple: _json_list,
+    dict: _json_dict,
+    date: lambda v: {"$date": date.isoformat(v)},
+    datetime: lambda v: {"$datetime": datetime.isoformat(v)},
+    time: lambda v: {"$time": time.isoformat(v)},
+    timedelta: lambda v: {"$timedelta": [v.days, v.seconds, v.microseconds]},
+    PurePath: lambda v: {"$path": v.as_posix()},
+    InputFile: lambda v: {"$file": v.relpath, "blake3": v.digest},
+}
+
+
+def _to_json(value: Any) -> Any:
+    convert = _TO_JSON.get(type(value)) or _for_subclass(_TO_JSON, type(value))
+    if convert is None:
+        raise _Unencodable(f"cannot store a value of type {type(value).__name__}")
+    return convert(value)
+
+
+def to_json(value: Any, where: str = "value") -> Any:
+    """A JSON-able form of ``value`` that ``from_json`` turns back into an equal value."""
+    try:
+        return _to_json(value)
+    except _Unencodable as bad:
+        raise bad.error(where) from None
+
+
+def _from_tagged(obj: dict[str, Any]) -> Any:
+    if obj.keys() == {"$file", "blake3"}:
+        return InputFile(obj["$file"], obj["blake3"])
+    if len(obj) == 1:
+        [(tag, payload)] = obj.items()
+        decoder = _TAG_DECODERS.get(tag)
+        if decoder is not None:
+            try:
+                return decoder(payload)
+            except (TypeError, ValueError) as exc:
+                raise CanonicalError(f"bad {tag} value {_short(payload)}: {exc}") from None
+    raise CanonicalError(f"unknown tagged form {_short(obj)}")
+
+
+def from_json(obj: Any) -> Any:
+    """The value ``to_json`` made ``obj`` from (tuples come back as lists)."""
+    kind = type(obj)
+    if kind is dict:
+        if any(k.startswith("$") for k in obj):
+            return _from_tagged(obj)
+        return {k: from_json(v) for k, v in obj.items()}
+    if kind is list:
+        return [from_json(item) for item in obj]
+    if kind is float and not math.isfinite(obj):
+        raise CanonicalError(f"cannot read the float {obj!r} (only finite floats)")
+    return obj

@@ -1,0 +1,209 @@
+"""The code hash of a method: its file, its project-local imports, its ``depend_extra``.
+
+Python files are hashed as their syntax tree with docstrings removed (and, in
+the method file, the ``equivalent_hashes`` declaration), so comments, blank
+lines, formatting and docstrings are not code. Local modules are found by
+reading import statements and following them through the project, so a user
+never has to list a helper in ``depend_extra``. Names in the hash are module
+names and method-relative paths, never absolute paths: the hash is the same in
+every checkout.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from acbuild import canonical, hashing
+from acbuild.errors import MethodError
+
+EQUIVALENT_NAME = "equivalent_hashes"
+_DOCSTRING_OWNERS = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+@dataclass(frozen=True)
+class MethodCode:
+    hash: str
+    sources: dict[str, bytes]  # project-relative path -> bytes, for the job's source/ copy
+    external: tuple[str, ...]  # top-level names of non-local, non-stdlib imports
+
+
+@dataclass(frozen=True)
+class _Module:
+    name: str
+    path: Path
+    digest: str
+    source: bytes
+    imports: tuple[str, ...]
+
+
+class CodeHasher:
+    """Hashes methods' code; local modules are parsed once and shared between methods."""
+
+    def __init__(self, search_roots: Sequence[Path], project_root: Path):
+        self.search_roots = tuple(search_roots)
+        self.project_root = project_root
+        self._modules: dict[str, _Module | None] = {}
+
+    def method_code(self, name: str, path: Path, source: bytes,
+                    depend_extra: list[object]) -> MethodCode:
+        tree = _parse(path, source)  # a tree of our own: _strip changes it
+        digests: dict[str, str] = {}
+        sources = {self._relpath(path): source}
+        external: set[str] = set()
+        for module in self._local_closure(module_imports(tree, None), external):
+            digests[module.name] = module.digest
+            sources[self._relpath(module.path)] = module.source
+        extra = {}
+        for entry in depend_extra:
+            key, extra_path = self._extra(entry, path)
+            data = _read(extra_path, path)
+            extra[key] = _source_digest(extra_path, data)
+            sources[self._relpath(extra_path)] = data
+        record = {
+            "method": name,
+            "code": normalized_digest(tree, drop_equivalent=True),
+            "modules": digests,
+            "extra": extra,
+        }
+        digest = hashing.hash_bytes(canonical.encode(record))
+        return MethodCode(digest, sources, tuple(sorted(external)))
+
+    def _local_closure(self, names: list[str], external: set[str]) -> list[_Module]:
+        seen: dict[str, _Module] = {}
+        pending = list(names)
+        while pending:
+            name = pending.pop()
+            if name in seen:
+                continue
+            module = self._module(name)
+            if module is None:
+                top = name.split(".")[0]
+                if top not in sys.stdlib_module_names and top != "acbuild":
+                    external.add(top)
+                continue
+            seen[name] = module
+            pending.extend(module.imports)
+        return [seen[n] for n in sorted(seen)]
+
+    def _module(self, name: str) -> _Module | None:
+        if name not in self._modules:
+            self._modules[name] = self._find_module(name)
+        return self._modules[name]
+
+    def _find_module(self, name: str) -> _Module | None:
+        parts = name.split(".")
+        for root in self.search_roots:
+            base = root.joinpath(*parts)
+            for candidate, is_package in ((base.with_suffix(".py"), False),
+                                          (base / "__init__.py", True)):
+                if candidate.is_file():
+                    source = _read(candidate, candidate)
+                    tree = _parse(candidate, source)
+                    package = name if is_package else name.rpartition(".")[0] or None
+                    imports = module_imports(tree, package)
+                    if "." in name:  # importing a.b runs a/__init__.py first
+                        imports.append(name.rpartition(".")[0])
+                    return _Module(name, candidate, normalized_digest(tree), source,
+                                   tuple(imports))
+        return None
+
+    def _extra(self, entry: object, method_path: Path) -> tuple[str, Path]:
+        if isinstance(entry, ModuleType):
+            file = getattr(entry, "__file__", None)
+            if not file:
+                raise MethodError(f"depend_extra: module {entry.__name__} has no file",
+                                  where=str(method_path))
+            return f"module:{entry.__name__}", Path(file)
+        if isinstance(entry, (str, Path)):
+            return f"file:{Path(entry).as_posix()}", method_path.parent / entry
+        raise MethodError(f"depend_extra entries must be file names or modules, not {entry!r}",
+                          where=str(method_path))
+
+    def _relpath(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(self.project_root.resolve()).as_posix()
+        except ValueError:
+            return f"external/{path.name}"
+
+
+def module_imports(tree: ast.Module, package: str | None) -> list[str]:
+    """The module names an import statement anywhere in ``tree`` may load."""
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                names.extend(".".join(parts[: i + 1]) for i in range(len(parts)))
+        elif isinstance(node, ast.ImportFrom):
+            base = _absolute(node.module, node.level, package)
+            if base is None:
+                continue
+            if base:
+                names.append(base)
+            # `from pkg import mod` may import a submodule.
+            names.extend(f"{base}.{a.name}" if base else a.name for a in node.names
+                         if a.name != "*")
+    return names
+
+
+def _absolute(module: str | None, level: int, package: str | None) -> str | None:
+    if level == 0:
+        return module
+    if package is None:
+        return None  # a relative import outside a package cannot be resolved
+    parts = package.split(".")
+    if level - 1 > len(parts):
+        return None
+    base = ".".join(parts[: len(parts) - (level - 1)])
+    return f"{base}.{module}" if module and base else (module or base)
+
+
+def normalized_digest(tree: ast.Module, drop_equivalent: bool = False) -> str:
+    """A digest of what the code does: no comments, formatting or docstrings. Changes ``tree``."""
+    return hashing.hash_bytes(ast.dump(_strip(tree, drop_equivalent)).encode())
+
+
+def _strip(tree: ast.Module, drop_equivalent: bool) -> ast.Module:
+    """Remove docstrings (and the equivalence declaration) in place."""
+    for node in ast.walk(tree):
+        if isinstance(node, _DOCSTRING_OWNERS) and node.body and _is_docstring(node.body[0]):
+            node.body = node.body[1:] or [ast.Pass()]
+    if drop_equivalent:
+        tree.body = [n for n in tree.body if not _assigns(n, EQUIVALENT_NAME)]
+    return tree
+
+
+def _is_docstring(node: ast.stmt) -> bool:
+    return (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str))
+
+
+def _assigns(node: ast.stmt, name: str) -> bool:
+    targets = node.targets if isinstance(node, ast.Assign) else (
+        [node.target] if isinstance(node, ast.AnnAssign) else [])
+    return any(isinstance(t, ast.Name) and t.id == name for t in targets)
+
+
+def _source_digest(path: Path, data: bytes) -> str:
+    if path.suffix == ".py":
+        return normalized_digest(_parse(path, data))
+    return hashing.hash_bytes(data)
+
+
+def _parse(path: Path, source: bytes) -> ast.Module:
+    try:
+        return ast.parse(source, filename=str(path))
+    except SyntaxError as e:
+        raise MethodError(f"syntax error: {e.msg}", where=f"{path}:{e.lineno}") from None
+
+
+def _read(path: Path, referrer: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise MethodError(f"cannot read {path}: {e.strerror}", where=str(referrer)) from None

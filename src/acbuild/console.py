@@ -1,0 +1,261 @@
+"""Everything acbuild shows a person: the reporters of run events and the renderers of
+command results (tables, panels, JSON).
+
+Three reporters of one event stream: ``LiveReporter`` (rich, on a terminal),
+``PlainReporter`` (one line per event, without a terminal) and JSON (nothing
+while running; one object at the end). rich is imported only when something is
+rendered with it, so a plain no-op run never loads it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Sequence
+from typing import IO, Any
+
+from acbuild import events
+
+STATE_STYLE = {"built": "green", "reused": "dim", "cached": "green", "stale": "yellow",
+               "failed": "bold red", "skipped": "yellow"}
+
+
+def _summary(f: events.RunFinished) -> str:
+    if f.interrupted:
+        head = "interrupted"
+    elif f.failed:
+        head = "FAILED"
+    elif f.built == 0:
+        return f"nothing to build: {f.reused} job(s) reused ({f.seconds:.2f}s)"
+    else:
+        head = "done"
+    parts = [f"{f.built} built", f"{f.reused} reused"]
+    if f.failed:
+        parts.append(f"{f.failed} failed")
+    if f.skipped:
+        parts.append(f"{f.skipped} not built")
+    return f"{head}: {', '.join(parts)} ({f.seconds:.2f}s)"
+
+
+def failure_text(event: events.JobFailed) -> str:
+    where = event.failure.phase or "job process"
+    if event.failure.slice is not None:
+        where += f" slice {event.failure.slice}"
+    lines = [f"FAILED  {event.job.id} in {where}: {event.failure.message}"]
+    if event.failure.traceback:
+        lines.append(event.failure.traceback.rstrip())
+    if event.path:
+        lines.append(f"        its directory is kept in {event.path}")
+        lines.append(f"        see: acbuild show {event.path}")
+    return "\n".join(lines)
+
+
+class PlainReporter:
+    """One line per event, for logs and pipes."""
+
+    def __init__(self, out: IO[str] | None = None, err: IO[str] | None = None,
+                 verbose: bool = False, quiet: bool = False):
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+        self.verbose = verbose
+        self.quiet = quiet
+
+    def _line(self, text: str, always: bool = False) -> None:
+        if always or not self.quiet:
+            print(text, file=self.out, flush=True)
+
+    def report(self, event: events.Event) -> None:
+        if isinstance(event, events.JobReused):
+            if self.verbose:
+                self._line(f"reused  {event.job.id}")
+        elif isinstance(event, events.JobWaiting):
+            self._line(f"waiting {event.job.id}: another acbuild run is building it")
+        elif isinstance(event, events.JobStarted):
+            self._line(f"start   {event.job.id}  ({event.job.reason})")
+        elif isinstance(event, events.JobBuilt):
+            self._line(f"built   {event.job.id}  {event.seconds:.2f}s")
+        elif isinstance(event, events.JobFailed):
+            print(failure_text(event), file=self.err, flush=True)
+        elif isinstance(event, events.JobSkipped):
+            self._line(f"skipped {event.job.id}: {event.because}")
+        elif isinstance(event, events.JobOutput):
+            self._line(f"{event.job.id}| {event.line}")
+        elif isinstance(event, events.Warning):
+            print(f"warning: {event.message}", file=self.err, flush=True)
+        elif isinstance(event, events.RunFinished):
+            self._line(_summary(event), always=True)
+
+
+class LiveReporter:
+    """A live display on a terminal: counts, running jobs with elapsed time, finished lines."""
+
+    def __init__(self, verbose: bool = False, quiet: bool = False):
+        from rich.console import Console
+        from rich.live import Live
+
+        self.console = Console(stderr=False)
+        self.err_console = Console(stderr=True)
+        self.verbose = verbose
+        self.quiet = quiet
+        self.running: dict[str, float] = {}
+        self.counts = {"built": 0, "reused": 0, "failed": 0, "skipped": 0}
+        self.total = 0
+        self.live = Live(console=self.console, refresh_per_second=8, transient=True,
+                         get_renderable=self._renderable)
+        self.live.start()
+
+    def _renderable(self) -> Any:
+        from rich.table import Table
+
+        table = Table.grid(padding=(0, 2))
+        done = sum(self.counts.values())
+        head = (f"[bold]{done}/{self.total}[/]  [green]{self.counts['built']} built[/]  "
+                f"[dim]{self.counts['reused']} reused[/]  "
+                f"[cyan]{len(self.running)} running[/]")
+        if self.counts["failed"]:
+            head += f"  [bold red]{self.counts['failed']} failed[/]"
+        table.add_row(head)
+        now = time.monotonic()
+        for job_id, started in list(self.running.items())[:20]:
+            table.add_row(f"  [cyan]⠿[/] {job_id}  [dim]{now - started:.1f}s[/]")
+        return table
+
+    def _print(self, text: str) -> None:
+        if not self.quiet:
+            self.live.console.print(text, highlight=False)
+
+    def report(self, event: events.Event) -> None:
+        if isinstance(event, events.PlanReady):
+            self.total += event.total
+        elif isinstance(event, events.JobReused):
+            self.counts["reused"] += 1
+            if self.verbose:
+                self._print(f"[dim]reused  {event.job.id}[/]")
+        elif isinstance(event, events.JobWaiting):
+            self._print(f"[yellow]waiting[/] {event.job.id}: another run is building it")
+        elif isinstance(event, events.JobStarted):
+            self.running[event.job.id] = time.monotonic()
+        elif isinstance(event, events.JobBuilt):
+            self.running.pop(event.job.id, None)
+            self.counts["built"] += 1
+            self._print(f"[green]built[/]   {event.job.id}  [dim]{event.seconds:.2f}s  "
+                        f"({event.job.reason})[/]")
+        elif isinstance(event, events.JobFailed):
+            self.running.pop(event.job.id, None)
+            self.counts["failed"] += 1
+            from rich.markup import escape
+
+            self.live.console.print(f"[bold red]{escape(failure_text(event))}[/]",
+                                    highlight=False)
+        elif isinstance(event, events.JobSkipped):
+            self.counts["skipped"] += 1
+            self._print(f"[yellow]skipped[/] {event.job.id}: {event.because}")
+        elif isinstance(event, events.JobOutput):
+            self._print(f"[dim]{event.job.id}|[/] {event.line}")
+        elif isinstance(event, events.Warning):
+            self.live.console.print(f"[yellow]warning:[/] {event.message}", highlight=False)
+        elif isinstance(event, events.RunFinished):
+            self.live.stop()
+            style = "bold red" if event.failed or event.interrupted else "bold"
+            self.console.print(f"[{style}]{_summary(event)}[/]", highlight=False)
+
+    def close(self) -> None:
+        self.live.stop()
+
+
+# -- rendering command results -----------------------------------------------------------------
+def print_json(value: Any, out: IO[str] | None = None) -> None:
+    print(json.dumps(value, indent=2, default=str), file=out or sys.stdout)
+
+
+def jobs_json(rows: Sequence[dict[str, Any]], counts: dict[str, int], **extra: Any) -> dict[str, Any]:
+    return {"jobs": list(rows), "counts": counts, **extra}
+
+
+def render_status(rows: Sequence[dict[str, Any]], stopped: str | None,
+                  warnings: Sequence[str]) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console()
+    table = Table(box=None, pad_edge=False, show_header=True, header_style="bold")
+    table.add_column("state")
+    table.add_column("job")
+    table.add_column("why")
+    for row in rows:
+        style = STATE_STYLE.get(row["state"], "")
+        table.add_row(f"[{style}]{row['state']}[/]", escape(row["id"]), escape(row["reason"]))
+    console.print(table)
+    for warning in warnings:
+        console.print(f"[yellow]warning:[/] {escape(warning)}")
+    stale = sum(r["state"] == "stale" for r in rows)
+    console.print(f"[bold]{len(rows)} job(s): {len(rows) - stale} cached, {stale} stale[/]")
+    if stopped:
+        console.print(f"[yellow]{escape(stopped)}[/]")
+
+
+def render_job(info: dict[str, Any], log_lines: int = 10) -> None:
+    from rich.console import Console, Group
+    from rich.markup import escape
+    from rich.panel import Panel
+    from rich.table import Table
+
+    def kv_table(rows: Sequence[tuple[str, str]]) -> Table:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold")
+        table.add_column()
+        for key, value in rows:
+            table.add_row(escape(key), escape(value))
+        return table
+
+    header = [("method", f"{info['method']}  {info.get('description', '')}".rstrip()),
+              ("id", info["id"]), ("hash", info["hash"]), ("state", info["state"]),
+              ("path", info["path"])]
+    if info.get("label"):
+        header.append(("label", info["label"]))
+    if info.get("created"):
+        header.append(("created", info["created"]))
+    parts: list[Any] = [kv_table(header)]
+    sections = [
+        ("options", [(k, _short(v)) for k, v in info["options"].items()]),
+        ("inputs", [(k, v or "(absent)") for k, v in info["inputs"].items()]),
+        ("input files", [(f["path"], f["blake3"][:16]) for f in info.get("input_files", [])]),
+        ("result", [("", info["result"])] if info.get("result") is not None else []),
+        ("files", [(name, _size(meta["size"])) for name, meta in info["files"].items()]),
+        ("profile", info.get("profile_rows", [])),
+    ]
+    for title, rows in sections:
+        if rows:
+            parts.append(f"\n[bold underline]{title}[/]")
+            parts.append(kv_table(rows))
+    if info.get("error"):
+        err = info["error"]
+        parts.append("\n[bold red underline]failure[/]")
+        parts.append(escape(err.get("traceback") or err.get("message", "")))
+    tail = info.get("log_tail", [])
+    if tail:
+        parts.append("\n[bold underline]log (last lines)[/]")
+        parts.append(escape("\n".join(tail[-log_lines:])))
+    Console().print(Panel(Group(*parts), title=f"[bold]{escape(info['id'])}[/]", expand=False))
+
+
+def _short(value: Any, limit: int = 70) -> str:
+    text = json.dumps(value, default=str) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _size(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+def error_message(text: str, hint: str | None = None) -> None:
+    print(f"acbuild: error: {text}", file=sys.stderr)
+    if hint:
+        print(f"  hint: {hint}", file=sys.stderr)

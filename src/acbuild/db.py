@@ -1,0 +1,254 @@
+"""The SQLite index of a work directory: its finished jobs, its runs, the stat cache.
+
+The only module that imports ``sqlite3``. The job directories are the truth;
+this is an index of them that ``acbuild doctor`` can rebuild. A row is written
+only after its directory was published, so a row never points at a job that
+was not finished. The schema is versioned with ``PRAGMA user_version``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from acbuild.errors import StorageError
+
+DB_NAME = "acbuild.db"
+SCHEMA_VERSION = 1
+_CHUNK = 500  # stay well under SQLite's bound-parameter limit
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    hash TEXT PRIMARY KEY,
+    id TEXT NOT NULL,
+    method TEXT NOT NULL,
+    code_hash TEXT NOT NULL,
+    created REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_by_method ON jobs (method, created);
+CREATE INDEX IF NOT EXISTS jobs_by_id ON jobs (id);
+CREATE TABLE IF NOT EXISTS runs (
+    run INTEGER PRIMARY KEY AUTOINCREMENT,
+    script TEXT NOT NULL,
+    started REAL NOT NULL,
+    ended REAL,
+    status TEXT NOT NULL,
+    built INTEGER NOT NULL DEFAULT 0,
+    reused INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS run_jobs (
+    run INTEGER NOT NULL REFERENCES runs (run) ON DELETE CASCADE,
+    id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    PRIMARY KEY (run, id)
+);
+CREATE INDEX IF NOT EXISTS run_jobs_by_id ON run_jobs (id);
+CREATE TABLE IF NOT EXISTS file_stats (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    inode INTEGER NOT NULL,
+    ctime_ns INTEGER NOT NULL,
+    digest TEXT NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class JobRow:
+    hash: str
+    id: str
+    method: str
+    code_hash: str
+    created: float
+
+
+@dataclass(frozen=True)
+class RunRow:
+    run: int
+    script: str
+    started: float
+    ended: float | None
+    status: str
+    built: int
+    reused: int
+    failed: int
+
+
+@dataclass(frozen=True)
+class FileStat:
+    """What says a file is unchanged without reading it."""
+
+    size: int
+    mtime_ns: int
+    inode: int
+    ctime_ns: int
+
+
+class Database:
+    """One work directory's index. Open with ``Database.open``; use as a context manager."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, readonly: bool):
+        self.conn = conn
+        self.path = path
+        self.readonly = readonly
+
+    @classmethod
+    def open(cls, workdir: Path, readonly: bool = False) -> Database:
+        path = workdir / DB_NAME
+        try:
+            if readonly:
+                conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+            else:
+                conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+                conn.execute("PRAGMA journal_mode=WAL")
+                # WAL + NORMAL: a commit survives a crash of the process; an OS crash may lose
+                # the newest rows, which doctor rebuilds from the job directories.
+                conn.execute("PRAGMA synchronous=NORMAL")
+            db = cls(conn, path, readonly)
+            db._check_schema()
+        except sqlite3.DatabaseError as e:
+            raise StorageError(
+                f"cannot use the database: {e}", where=str(path),
+                hint="`acbuild doctor --rebuild` rebuilds it from the job directories",
+            ) from None
+        return db
+
+    def _check_schema(self) -> None:
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StorageError(
+                f"database schema version {version} is newer than this acbuild "
+                f"understands ({SCHEMA_VERSION})", where=str(self.path),
+                hint="upgrade acbuild",
+            )
+        if version < SCHEMA_VERSION and not self.readonly:
+            # executescript commits first, so the transaction is part of the script itself.
+            self.conn.executescript(
+                f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            )
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def transaction(self) -> _Transaction:
+        return _Transaction(self.conn)
+
+    # -- jobs -------------------------------------------------------------------------------
+    def lookup(self, hashes: Iterable[str]) -> dict[str, JobRow]:
+        """The finished jobs among ``hashes``, in batches: one query per 500 hashes."""
+        found: dict[str, JobRow] = {}
+        wanted = list(hashes)
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for row in self._query(f"SELECT * FROM jobs WHERE hash IN ({marks})", chunk):
+                found[row[0]] = JobRow(*row)
+        return found
+
+    def record_job(self, row: JobRow) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, ?, ?)",
+                (row.hash, row.id, row.method, row.code_hash, row.created),
+            )
+
+    def forget_jobs(self, hashes: Iterable[str]) -> None:
+        with self.transaction():
+            self.conn.executemany("DELETE FROM jobs WHERE hash = ?", [(h,) for h in hashes])
+
+    def jobs(self, method: str | None = None) -> list[JobRow]:
+        if method is None:
+            rows = self._query("SELECT * FROM jobs ORDER BY created")
+        else:
+            rows = self._query("SELECT * FROM jobs WHERE method = ? ORDER BY created", (method,))
+        return [JobRow(*r) for r in rows]
+
+    # -- runs -------------------------------------------------------------------------------
+    def begin_run(self, script: str) -> int:
+        with self.transaction():
+            cur = self.conn.execute(
+                "INSERT INTO runs (script, started, status) VALUES (?, ?, 'running')",
+                (script, time.time()),
+            )
+        return int(cur.lastrowid or 0)
+
+    def finish_run(self, run: int, status: str, jobs: list[tuple[str, str]]) -> None:
+        """Close a run: its status and every job it built, reused or failed (id, state)."""
+        counts = {"built": 0, "reused": 0, "failed": 0}
+        for _, state in jobs:
+            counts[state] = counts.get(state, 0) + 1
+        with self.transaction():
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO run_jobs VALUES (?, ?, ?)",
+                [(run, job_id, state) for job_id, state in jobs],
+            )
+            self.conn.execute(
+                "UPDATE runs SET ended = ?, status = ?, built = ?, reused = ?, failed = ? "
+                "WHERE run = ?",
+                (time.time(), status, counts["built"], counts["reused"], counts["failed"], run),
+            )
+
+    def runs(self, limit: int | None = None) -> list[RunRow]:
+        sql = "SELECT * FROM runs ORDER BY run DESC"
+        rows = self._query(sql + (f" LIMIT {int(limit)}" if limit else ""))
+        return [RunRow(*r) for r in rows]
+
+    def run_jobs(self, run: int) -> list[tuple[str, str]]:
+        return [(r[0], r[1]) for r in self._query(
+            "SELECT id, state FROM run_jobs WHERE run = ? ORDER BY rowid", (run,))]
+
+    def last_used(self) -> dict[str, float]:
+        """Job id → the start time of the newest run that built or reused it."""
+        rows = self._query(
+            "SELECT rj.id, MAX(r.started) FROM run_jobs rj JOIN runs r ON r.run = rj.run "
+            "WHERE rj.state != 'failed' GROUP BY rj.id"
+        )
+        return {job_id: started for job_id, started in rows}
+
+    # -- the stat cache ---------------------------------------------------------------------
+    def cached_digest(self, path: str, stat: FileStat) -> str | None:
+        rows = self._query("SELECT size, mtime_ns, inode, ctime_ns, digest FROM file_stats "
+                           "WHERE path = ?", (path,))
+        for size, mtime_ns, inode, ctime_ns, digest in rows:
+            if FileStat(size, mtime_ns, inode, ctime_ns) == stat:
+                return str(digest)
+        return None
+
+    def store_digest(self, path: str, stat: FileStat, digest: str) -> None:
+        if self.readonly:
+            return
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO file_stats VALUES (?, ?, ?, ?, ?, ?)",
+                (path, stat.size, stat.mtime_ns, stat.inode, stat.ctime_ns, digest),
+            )
+
+    def _query(self, sql: str, params: Iterable[object] = ()) -> Iterator[tuple]:  # type: ignore[type-arg]
+        try:
+            return iter(self.conn.execute(sql, tuple(params)).fetchall())
+        except sqlite3.DatabaseError as e:
+            raise StorageError(f"database query failed: {e}", where=str(self.path)) from None
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE … COMMIT: short write transactions that wait for other writers."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def __enter__(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")

@@ -1,0 +1,368 @@
+"""Running a plan: start ready jobs (up to ``-j``), publish, record, emit events.
+
+A job is built in the target work directory's ``.tmp/`` under its lock,
+published by one rename, then recorded in the database, then unlocked — so a
+second acbuild process that wanted the same job waits for the lock and finds
+it finished. The engine never prints: it reports events.
+"""
+
+from __future__ import annotations
+
+import functools
+import platform
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from acbuild import __version__, canonical, events, plan
+from acbuild.db import JobRow
+from acbuild.errors import Interrupted
+from acbuild.graph import JobSpec
+from acbuild.methods import Method
+from acbuild.runner import Exited, Launcher
+from acbuild.store import Found, JobStore
+from acbuild.workdir import JobLock, read_json
+
+LOCK_RETRY_SECONDS = 0.1
+
+
+@dataclass(frozen=True)
+class Outcome:
+    spec: JobSpec
+    state: str  # built, reused, failed, skipped
+    reason: str
+    path: Path | None
+
+
+def decide(specs: Sequence[JobSpec], store: JobStore,
+           built_this_run: frozenset[str] = frozenset()) -> list[plan.Decision]:
+    """Plan ``specs`` against the store; each stale job gets a reason from its closest peer."""
+    first = plan.plan_jobs(specs, store.find(s.hash for s in specs), None, built_this_run)
+    if all(not d.build for d in first):
+        return first
+    peers: dict[str, list[tuple[Found, dict[str, Any]]]] = {}
+    reasons: dict[str, str] = {}
+    for decision in first:
+        if not decision.build or decision.reason == "forced":
+            continue
+        spec = decision.spec
+        if spec.method not in peers:
+            peers[spec.method] = [(job, setup.get("identity", {}))
+                                  for job, setup in store.previous_setups(spec.method, 10)]
+        stale_inputs = {name: reasons.get(h, "") for name, h in spec.inputs
+                        if h is not None and h in reasons}
+        reasons[spec.hash] = plan.stale_reason(plan.identity_view(spec), peers[spec.method],
+                                               stale_inputs)
+    return plan.plan_jobs(specs, {d.spec.hash: d.found for d in first if d.found}, reasons,
+                          built_this_run)
+
+
+class Builder:
+    """Builds the stale jobs of one or more plans in one run; remembers every outcome."""
+
+    def __init__(self, store: JobStore, method_of: Callable[[str], Method], project_root: Path,
+                 reporter: events.Reporter, jobs: int, keep_going: bool = False):
+        self.store = store
+        self.method_of = method_of
+        self.project_root = project_root
+        self.reporter = reporter
+        self.jobs = max(1, jobs)
+        self.keep_going = keep_going
+        self.outcomes: dict[str, Outcome] = {}
+        self.failed = False
+        self._launcher: Launcher | None = None
+        self._versions: dict[str, Any] | None = None
+        self._started = time.monotonic()
+
+    # -- public -----------------------------------------------------------------------------
+    def path_of(self, job_hash: str) -> Path | None:
+        outcome = self.outcomes.get(job_hash)
+        return outcome.path if outcome and outcome.state in ("built", "reused") else None
+
+    def built_hashes(self) -> frozenset[str]:
+        return frozenset(h for h, o in self.outcomes.items() if o.state == "built")
+
+    def execute(self, decisions: Sequence[plan.Decision]) -> None:
+        for decision in decisions:
+            if not decision.build and decision.spec.hash not in self.outcomes:
+                self._reuse(decision.spec, decision.found.path, "cached")
+        todo = [d for d in decisions if d.build and d.spec.hash not in self.outcomes]
+        if todo:
+            self.store.target.remove_leftovers()
+            _Run(self, todo).run()
+
+    def close(self) -> None:
+        if self._launcher is not None:
+            self._launcher.close()
+            self._launcher = None
+
+    def finish(self, script: str, run_id: int, interrupted: bool = False) -> events.RunFinished:
+        counts = {"built": 0, "reused": 0, "failed": 0, "skipped": 0}
+        for outcome in self.outcomes.values():
+            counts[outcome.state] += 1
+        status = "interrupted" if interrupted else ("failed" if self.failed else "ok")
+        self.store.target_db().finish_run(
+            run_id, status,
+            [(o.spec.id, o.state) for o in self.outcomes.values() if o.state != "skipped"])
+        finished = events.RunFinished(
+            built=counts["built"], reused=counts["reused"], failed=counts["failed"],
+            skipped=counts["skipped"], seconds=time.monotonic() - self._started,
+            interrupted=interrupted)
+        self.reporter.report(finished)
+        return finished
+
+    # -- used by _Run -----------------------------------------------------------------------
+    def launcher(self) -> Launcher:
+        if self._launcher is None:
+            self._launcher = Launcher()
+        return self._launcher
+
+    def _reuse(self, spec: JobSpec, path: Path, reason: str) -> None:
+        self.outcomes[spec.hash] = Outcome(spec, "reused", reason, path)
+        self.reporter.report(events.JobReused(_ref(spec, reason), str(path)))
+
+    def setup_for(self, spec: JobSpec, method: Method) -> dict[str, Any]:
+        inputs = {}
+        for name, job_hash in spec.inputs:
+            inputs[name] = None if job_hash is None else {
+                "id": self.outcomes[job_hash].spec.id, "path": str(self.path_of(job_hash))}
+        return {
+            "format": 1,
+            "id": spec.id,
+            "hash": spec.hash,
+            "method": spec.method,
+            "method_file": str(method.file),
+            "project_root": str(self.project_root),
+            "sys_path": [str(p) for p in self.store_sys_path(method)],
+            "options": canonical.to_json(dict(spec.options)),
+            "inputs": inputs,
+            "slices": spec.slices or 1,
+            "identity": plan.identity_view(spec),
+            "code": {"hash": method.current_hash, "identity_hash": method.code_hash,
+                     "sources": sorted(method.sources)},
+            "description": method.description,
+            "label": spec.label,
+            "script_line": spec.where,
+            "versions": self.versions(method),
+            "created": time.time(),
+        }
+
+    def store_sys_path(self, method: Method) -> list[Path]:
+        return [method.file.parent, self.project_root]
+
+    def versions(self, method: Method) -> dict[str, Any]:
+        if self._versions is None:
+            self._versions = {
+                "python": sys.version.split()[0],
+                "acbuild": __version__,
+                "platform": platform.platform(),
+                "host": platform.node(),
+            }
+        return {**self._versions, "packages": _package_versions(method.external_modules)}
+
+
+class _Run:
+    """One pass over a list of stale jobs: the scheduler loop."""
+
+    def __init__(self, builder: Builder, todo: Sequence[plan.Decision]):
+        self.b = builder
+        self.decisions = {d.spec.hash: d for d in todo}
+        self.waiting_on: dict[str, set[str]] = {
+            h: {i for i in d.spec.input_hashes if i in self.decisions} for h, d in
+            self.decisions.items()}
+        self.dependents: dict[str, list[str]] = {h: [] for h in self.decisions}
+        for h, deps in self.waiting_on.items():
+            for dep in deps:
+                self.dependents[dep].append(h)
+        self.ready = deque(h for h, deps in self.waiting_on.items() if not deps)
+        self.locked_elsewhere: dict[str, float] = {}
+        self.running: dict[int, _Running] = {}
+        self.free = builder.jobs
+        self.stopping = False
+        self._token = 0
+
+    def run(self) -> None:
+        try:
+            while self._unfinished():
+                self._start_ready()
+                if not self.running:
+                    if self.locked_elsewhere:
+                        time.sleep(LOCK_RETRY_SECONDS)
+                        self._retry_locked()
+                        continue
+                    if not self.ready:
+                        break
+                    continue
+                timeout = LOCK_RETRY_SECONDS if self.locked_elsewhere else None
+                for exited in self.b.launcher().wait(timeout):
+                    self._finished(exited)
+                self._retry_locked()
+        except KeyboardInterrupt:
+            self._interrupt()
+            raise Interrupted("interrupted") from None
+        for h in self.decisions:
+            if h not in self.b.outcomes:
+                self._skip(h, "the run stopped after a failure")
+
+    def _unfinished(self) -> bool:
+        return bool(self.ready or self.running or self.locked_elsewhere)
+
+    def _start_ready(self) -> None:
+        while self.ready and self.free > 0 and not self.stopping:
+            self._start(self.ready.popleft())
+
+    def _retry_locked(self) -> None:
+        for h in list(self.locked_elsewhere):
+            if not self.stopping:
+                del self.locked_elsewhere[h]
+                self.ready.append(h)
+
+    def _start(self, h: str) -> None:
+        decision = self.decisions[h]
+        spec = decision.spec
+        target = self.b.store.target
+        lock = target.lock(spec.id)
+        if lock is None:
+            if h not in self.locked_elsewhere:
+                self.b.reporter.report(events.JobWaiting(_ref(spec, decision.reason)))
+            self.locked_elsewhere[h] = time.monotonic()
+            return
+        # Double-check under the lock: another process may have just finished it.
+        found = None if spec.force else self.b.store.find([h]).get(h)
+        if found is not None:
+            lock.release()
+            self.b._reuse(spec, found.path, "built by another run")
+            self._done(h)
+            return
+        method = self.b.method_of(spec.method)
+        staging = target.stage(spec.id, self.b.setup_for(spec, method), method.sources)
+        slots = min(self.free, spec.slices or 1)
+        self.free -= slots
+        self._token += 1
+        started = time.time()
+        self.running[self._token] = _Running(decision, staging, lock, slots, started)
+        self.b.reporter.report(events.JobStarted(_ref(spec, decision.reason), started))
+        self.b.launcher().start(self._token, str(staging), slots)
+
+    def _finished(self, exited: Exited) -> None:
+        job = self.running.pop(exited.token)
+        self.free += job.slots
+        spec = job.decision.spec
+        try:
+            post = read_json(job.staging / "post.json")
+        except Exception:
+            post = {}
+        seconds = time.time() - job.started
+        if exited.status == 0 and post.get("status") == "ok":
+            self._publish(job, seconds)
+        else:
+            self._fail(job, _failure(exited, post), seconds)
+        job.lock.release()
+        self._done(spec.hash)
+
+    def _publish(self, job: _Running, seconds: float) -> None:
+        spec = job.decision.spec
+        target = self.b.store.target
+        path = target.publish(job.staging, spec.id)
+        self.b.store.record(JobRow(spec.hash, spec.id, spec.method, spec.code_hash, time.time()))
+        self.b.outcomes[spec.hash] = Outcome(spec, "built", job.decision.reason, path)
+        self.b.reporter.report(events.JobBuilt(_ref(spec, job.decision.reason), str(path),
+                                               seconds))
+
+    def _fail(self, job: _Running, failure: events.JobFailure, seconds: float) -> None:
+        spec = job.decision.spec
+        kept = self.b.store.target.keep_failed(job.staging, spec.id)
+        self.b.failed = True
+        self.b.outcomes[spec.hash] = Outcome(spec, "failed", failure.message, kept)
+        self.b.reporter.report(events.JobFailed(_ref(spec, job.decision.reason), str(kept),
+                                                seconds, failure))
+        if not self.b.keep_going:
+            self.stopping = True
+            self.ready.clear()
+        self._skip_dependents(spec.hash, f"input {spec.id} failed")
+
+    def _done(self, h: str) -> None:
+        if self.b.outcomes[h].state not in ("built", "reused"):
+            return
+        for dependent in self.dependents[h]:
+            deps = self.waiting_on[dependent]
+            deps.discard(h)
+            if not deps and dependent not in self.b.outcomes and not self.stopping:
+                self.ready.append(dependent)
+
+    def _skip_dependents(self, h: str, because: str) -> None:
+        for dependent in self.dependents[h]:
+            if dependent not in self.b.outcomes:
+                self._skip(dependent, because)
+                self._skip_dependents(dependent, because)
+
+    def _skip(self, h: str, because: str) -> None:
+        spec = self.decisions[h].spec
+        self.b.outcomes[h] = Outcome(spec, "skipped", because, None)
+        self.b.reporter.report(events.JobSkipped(_ref(spec, because), because))
+
+    def _interrupt(self) -> None:
+        self.b.close()  # kills every running job's process group
+        for job in self.running.values():
+            try:
+                self.b.store.target.keep_failed(job.staging, job.decision.spec.id)
+            except OSError:
+                pass
+            job.lock.release()
+        self.running.clear()
+
+
+@dataclass
+class _Running:
+    decision: plan.Decision
+    staging: Path
+    lock: JobLock
+    slots: int
+    started: float
+
+
+def _ref(spec: JobSpec, reason: str = "") -> events.JobRef:
+    return events.JobRef(spec.id, spec.method, reason)
+
+
+def _failure(exited: Exited, post: dict[str, Any]) -> events.JobFailure:
+    error = post.get("error") or {}
+    if error:
+        return events.JobFailure(
+            phase=error.get("phase"), slice=error.get("slice"),
+            message=f"{error.get('type', 'Error')}: {error.get('message', '')}",
+            traceback=error.get("traceback", ""))
+    if exited.status < 0:
+        message = f"the job process was killed by signal {-exited.status}"
+    else:
+        message = f"the job process exited with status {exited.status} without finishing"
+    return events.JobFailure(phase=None, slice=None, message=message, traceback="")
+
+
+@functools.cache
+def _distributions() -> dict[str, list[str]]:
+    from importlib import metadata
+
+    return dict(metadata.packages_distributions())
+
+
+def _package_versions(modules: Sequence[str]) -> dict[str, str]:
+    """The installed versions of the distributions providing ``modules``: recorded, not hashed."""
+    if not modules:
+        return {}
+    from importlib import metadata
+
+    names = _distributions()
+    versions = {}
+    for module in modules:
+        for dist in names.get(module, []):
+            try:
+                versions[dist] = metadata.version(dist)
+            except metadata.PackageNotFoundError:
+                continue
+    return versions
+

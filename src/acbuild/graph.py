@@ -1,0 +1,194 @@
+"""The job graph: frozen ``JobSpec`` records, their identity hash, the DAG and its order.
+
+A ``JobSpec`` says what a job is (method, code, options, inputs); whether it is
+built is decided elsewhere (``plan``). The job hash is computed in one place,
+``job_hash``, from one canonical record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from acbuild import canonical, hashing
+from acbuild.errors import GraphError
+
+
+@dataclass(frozen=True, eq=False)
+class JobSpec:
+    """One job of a build script. Equal specs have equal hashes; nothing else is compared."""
+
+    method: str
+    code_hash: str
+    options: Mapping[str, object]
+    inputs: tuple[tuple[str, str | None], ...]  # input name -> input job hash, None when absent
+    slices: int | None  # part of the identity only for methods with an analysis phase
+    hash: str
+    id: str
+    force: bool = False
+    label: str | None = None
+    where: str | None = None  # "build.py:12": the script line that asked for it
+    input_ids: tuple[tuple[str, str | None], ...] = field(default=())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, JobSpec) and other.hash == self.hash
+
+    def __hash__(self) -> int:
+        return hash(self.hash)
+
+    @property
+    def input_hashes(self) -> list[str]:
+        return [h for _, h in self.inputs if h is not None]
+
+
+def identity_record(
+    method: str,
+    code_hash: str,
+    options: Mapping[str, object],
+    inputs: Mapping[str, str | None],
+    slices: int | None,
+) -> dict[str, object]:
+    """Everything that goes into a job's hash, and nothing else."""
+    return {
+        "format": hashing.JOB_FORMAT,
+        "method": method,
+        "code": code_hash,
+        "options": dict(options),
+        "inputs": dict(inputs),
+        "slices": slices,
+    }
+
+
+def job_hash(record: Mapping[str, object]) -> str:
+    return hashing.hash_bytes(canonical.encode(record, where="job"))
+
+
+def make_spec(
+    method: str,
+    code_hash: str,
+    options: Mapping[str, object],
+    inputs: Mapping[str, JobSpec | None],
+    slices: int | None,
+    *,
+    force: bool = False,
+    label: str | None = None,
+    where: str | None = None,
+) -> JobSpec:
+    input_hashes = {name: (spec.hash if spec else None) for name, spec in inputs.items()}
+    digest = job_hash(identity_record(method, code_hash, options, input_hashes, slices))
+    return JobSpec(
+        method=method,
+        code_hash=code_hash,
+        options=options,
+        inputs=tuple(sorted(input_hashes.items())),
+        slices=slices,
+        hash=digest,
+        id=hashing.job_id(method, digest),
+        force=force,
+        label=label,
+        where=where,
+        input_ids=tuple(sorted((n, s.id if s else None) for n, s in inputs.items())),
+    )
+
+
+def input_files(value: object) -> list[canonical.InputFile]:
+    """Every ``urd.file`` inside an option value, in order."""
+    if isinstance(value, canonical.InputFile):
+        return [value]
+    if isinstance(value, Mapping):
+        return [f for v in value.values() for f in input_files(v)]
+    if isinstance(value, (list, tuple)):
+        return [f for v in value for f in input_files(v)]
+    return []
+
+
+class Graph:
+    """The jobs of one script, in the order the script declared them (a topological order)."""
+
+    def __init__(self) -> None:
+        self.specs: dict[str, JobSpec] = {}
+        self.labels: dict[str, str] = {}
+
+    def add(self, spec: JobSpec) -> JobSpec:
+        """Add ``spec``; asking for the same job twice gives the first spec back."""
+        for input_hash in spec.input_hashes:
+            if input_hash not in self.specs:
+                raise GraphError(f"{spec.id}: an input job is not part of this graph")
+        if spec.label is not None:
+            owner = self.labels.get(spec.label)
+            if owner is not None and owner != spec.hash:
+                raise GraphError(
+                    f"the label {spec.label!r} names two different jobs "
+                    f"({self.specs[owner].id} and {spec.id})", where=spec.where,
+                )
+            self.labels[spec.label] = spec.hash
+        existing = self.specs.get(spec.hash)
+        if existing is not None:
+            if spec.force and not existing.force:
+                self.specs[spec.hash] = spec
+                return spec
+            return existing
+        self.specs[spec.hash] = spec
+        return spec
+
+    def __len__(self) -> int:
+        return len(self.specs)
+
+    def __iter__(self) -> Iterable[JobSpec]:  # type: ignore[override]
+        return iter(self.specs.values())
+
+    def ancestors(self, target: JobSpec) -> list[JobSpec]:
+        """``target`` and every job it depends on, in topological order."""
+        wanted: set[str] = set()
+        stack = [target.hash]
+        while stack:
+            h = stack.pop()
+            if h in wanted:
+                continue
+            wanted.add(h)
+            stack.extend(self.specs[h].input_hashes)
+        return [s for s in self.specs.values() if s.hash in wanted]
+
+    def dependents(self) -> dict[str, list[str]]:
+        """job hash -> the hashes of the jobs that take it as an input."""
+        result: dict[str, list[str]] = {h: [] for h in self.specs}
+        for spec in self.specs.values():
+            for input_hash in spec.input_hashes:
+                result[input_hash].append(spec.hash)
+        return result
+
+
+def topological_order(specs: Iterable[JobSpec]) -> list[JobSpec]:
+    """Inputs before the jobs that take them; ties keep the given order. Refuses cycles."""
+    pending = {s.hash: s for s in specs}
+    order: list[JobSpec] = []
+    done: set[str] = set()
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+
+    def visit(spec: JobSpec) -> None:
+        stack: list[tuple[JobSpec, int]] = [(spec, 0)]
+        while stack:
+            node, i = stack.pop()
+            deps = [h for h in node.input_hashes if h in pending]
+            if i == 0:
+                if state.get(node.hash) == 2:
+                    continue
+                if state.get(node.hash) == 1:
+                    raise GraphError(f"the graph has a cycle through {node.id}")
+                state[node.hash] = 1
+            if i < len(deps):
+                stack.append((node, i + 1))
+                child = pending[deps[i]]
+                if state.get(child.hash) == 1:
+                    raise GraphError(f"the graph has a cycle through {child.id}")
+                if state.get(child.hash) != 2:
+                    stack.append((child, 0))
+                continue
+            state[node.hash] = 2
+            if node.hash not in done:
+                done.add(node.hash)
+                order.append(node)
+
+    for spec in pending.values():
+        visit(spec)
+    return order

@@ -1,0 +1,153 @@
+"""Starting and watching job processes: the parent's side of the warm launcher.
+
+``Launcher`` starts ``python -m acbuild.child`` once per run, asks it to fork one
+process per job, and reports each job's end. It speaks the launcher's JSON-lines
+protocol (documented in ``acbuild.child``) and never imports that module: the two
+are siblings in layer 3, joined only by the module name and the protocol.
+
+The launcher kills every running job when its stdin closes, so ``close()``, an
+exception here or the death of this process all leave no job behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from types import TracebackType
+from typing import IO, Any
+
+LAUNCHER_MODULE = "acbuild.child"
+# How long close() lets the launcher kill and reap its jobs before killing it.
+CLOSE_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True)
+class Exited:
+    """A job's process ended. ``status``: its exit code (0 ok, 1 failed), or -N if signal N
+    killed it; ``wall`` and ``cpu`` in seconds (cpu includes its slices)."""
+
+    token: int
+    status: int
+    wall: float
+    cpu: float
+    maxrss_kib: int
+
+
+class Launcher:
+    """One warm launcher process; jobs are named by the caller's integer tokens."""
+
+    def __init__(self, env: dict[str, str] | None = None):
+        # stderr is inherited: a launcher that breaks says why where the user can see it.
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", LAUNCHER_MODULE],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
+        )
+        self._stdin: IO[bytes] = self._proc.stdin  # type: ignore[assignment]
+        self._stdout: IO[bytes] = self._proc.stdout  # type: ignore[assignment]
+        self._pending = b""
+        self._pids: dict[int, int] = {}  # token -> pid, once the launcher has said it
+        self._closed = False
+        self.running: set[int] = set()
+
+    def start(self, token: int, job_dir: str | os.PathLike[str], concurrency: int) -> None:
+        """Fork a process for the job whose setup.json is in ``job_dir``."""
+        if token in self.running:
+            raise ValueError(f"job token {token} is already running")
+        self._send({"op": "start", "token": token, "job_dir": os.fspath(job_dir),
+                    "concurrency": concurrency})
+        self.running.add(token)
+
+    def wait(self, timeout: float | None) -> list[Exited]:
+        """The jobs that have ended, as soon as there is one; [] when ``timeout`` passes first."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            exited = self._take_events()
+            if exited:
+                return exited
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            ready, _, _ = select.select([self._stdout], [], [], remaining)
+            if not ready:
+                return []
+            data = os.read(self._stdout.fileno(), 1 << 16)
+            if not data:
+                raise RuntimeError(self._death())
+            self._pending += data
+
+    def kill(self, token: int) -> None:
+        """SIGKILL the job and its slices; ``wait`` then reports it (status -9)."""
+        if token in self.running:
+            self._send({"op": "kill", "token": token})
+
+    def close(self) -> None:
+        """Kill every running job and end the launcher. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._stdin.close()  # EOF: the launcher kills and reaps its jobs, then exits
+        except BrokenPipeError:
+            pass  # it is already gone
+        try:
+            self._proc.wait(CLOSE_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            # Stuck: its jobs are its unreaped children, so their group ids are still theirs.
+            for pid in self._pids.values():
+                _killpg(pid)
+            self._proc.kill()
+            self._proc.wait()
+        self._stdout.close()
+        self.running.clear()
+        self._pids.clear()
+
+    def __enter__(self) -> Launcher:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def _send(self, request: dict[str, Any]) -> None:
+        if self._closed:
+            raise RuntimeError("the job launcher is closed")
+        try:
+            self._stdin.write((json.dumps(request) + "\n").encode())
+            self._stdin.flush()
+        except BrokenPipeError:
+            raise RuntimeError(self._death()) from None
+
+    def _take_events(self) -> list[Exited]:
+        *lines, self._pending = self._pending.split(b"\n")
+        exited = []
+        for line in filter(None, lines):
+            event = json.loads(line)
+            if event["event"] == "started":
+                self._pids[event["token"]] = event["pid"]
+            elif event["event"] == "exited":
+                self.running.discard(event["token"])
+                self._pids.pop(event["token"], None)
+                exited.append(Exited(event["token"], event["status"], event["wall"],
+                                     event["cpu"], event["maxrss_kib"]))
+        return exited
+
+    def _death(self) -> str:
+        try:
+            status = self._proc.wait(1.0)
+        except subprocess.TimeoutExpired:
+            status = None
+        how = "closed its output" if status is None else f"exited with status {status}"
+        lost = ", ".join(map(str, sorted(self.running))) or "none"
+        return (f"the job launcher ({sys.executable} -m {LAUNCHER_MODULE}) {how}; "
+                f"running jobs lost (tokens: {lost})")
+
+
+def _killpg(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass  # already gone

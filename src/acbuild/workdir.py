@@ -1,0 +1,183 @@
+"""The on-disk layout of a work directory: staging, atomic publish, job directories.
+
+```
+WORKDIR/<job id>/   finished jobs (setup.json, source/, post.json, logs, files)
+WORKDIR/.tmp/       jobs being built, and the per-job lock files
+WORKDIR/.failed/    failed jobs, kept for `acbuild show`
+```
+A job becomes visible only by one ``os.replace`` of its finished staging
+directory. Knows nothing of scripts, plans or the terminal.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from acbuild.errors import StorageError
+
+SETUP_FILE = "setup.json"
+POST_FILE = "post.json"
+SOURCE_DIR = "source"
+STAGING_DIR = ".tmp"
+FAILED_DIR = ".failed"
+SETUP_FORMAT = 1
+
+
+class Workdir:
+    """One work directory; ``writable`` is False for a shared source we only reuse from."""
+
+    def __init__(self, path: Path, writable: bool = True):
+        self.path = path
+        self.writable = writable
+
+    def __repr__(self) -> str:
+        return f"Workdir({str(self.path)!r})"
+
+    def ensure(self) -> None:
+        try:
+            (self.path / STAGING_DIR).mkdir(parents=True, exist_ok=True)
+            (self.path / FAILED_DIR).mkdir(exist_ok=True)
+        except OSError as e:
+            raise StorageError(f"cannot create the work directory: {e.strerror}",
+                               where=str(self.path)) from None
+
+    def job_dir(self, job_id: str) -> Path:
+        return self.path / job_id
+
+    def job_ids(self) -> set[str]:
+        """The names of the published job directories, in one directory listing."""
+        try:
+            names = os.listdir(self.path)
+        except FileNotFoundError:
+            return set()
+        return {n for n in names if not n.startswith(".") and not n.startswith("acbuild.db")}
+
+    def stage(self, job_id: str, setup: Mapping[str, Any], sources: Mapping[str, bytes]) -> Path:
+        """A fresh staging directory holding ``setup.json`` and ``source/``."""
+        staging = self.path / STAGING_DIR / f"{job_id}.{os.getpid()}.{time.monotonic_ns()}"
+        staging.mkdir()
+        for relpath, data in sources.items():
+            target = staging / SOURCE_DIR / relpath
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        write_json(staging / SETUP_FILE, setup)
+        return staging
+
+    def publish(self, staging: Path, job_id: str) -> Path:
+        """Make a finished staging directory the job. A forced rebuild replaces the old one."""
+        final = self.job_dir(job_id)
+        if final.exists():
+            retired = self.path / STAGING_DIR / f"{job_id}.replaced.{time.monotonic_ns()}"
+            os.replace(final, retired)
+            os.replace(staging, final)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(staging, final)
+        return final
+
+    def keep_failed(self, staging: Path, job_id: str) -> Path:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        kept = self.path / FAILED_DIR / f"{job_id}.{stamp}.{os.getpid()}"
+        os.replace(staging, kept)
+        return kept
+
+    def failed_dirs(self) -> list[Path]:
+        try:
+            return sorted((self.path / FAILED_DIR).iterdir(), key=lambda p: p.stat().st_mtime)
+        except FileNotFoundError:
+            return []
+
+    def lock(self, job_id: str) -> JobLock | None:
+        """The job's build lock, or None when another process holds it. Dies with its process."""
+        path = self.path / STAGING_DIR / f"{job_id}.lock"
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        return JobLock(fd)
+
+    def remove_leftovers(self) -> list[Path]:
+        """Staging directories of runs that died: their job's lock is free. Returns them."""
+        removed = []
+        staging_root = self.path / STAGING_DIR
+        try:
+            entries = list(staging_root.iterdir())
+        except FileNotFoundError:
+            return []
+        for entry in entries:
+            if not entry.is_dir():
+                continue
+            job_id = entry.name.split(".", 1)[0]
+            lock = self.lock(job_id)
+            if lock is None:
+                continue  # a live run is building it
+            try:
+                shutil.rmtree(entry, ignore_errors=True)
+                removed.append(entry)
+            finally:
+                lock.release()
+        return removed
+
+
+class JobLock:
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    def release(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+def write_json(path: Path, value: Any) -> None:
+    """Write JSON whole or not at all: to a temporary name, then one rename."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w") as f:
+        json.dump(value, f, indent=1, sort_keys=True)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    try:
+        with open(path) as f:
+            value = json.load(f)
+    except FileNotFoundError:
+        raise StorageError("missing", where=str(path)) from None
+    except (OSError, ValueError) as e:
+        raise StorageError(f"unreadable or corrupt: {e}", where=str(path)) from None
+    if not isinstance(value, dict):
+        raise StorageError("corrupt: not a JSON object", where=str(path))
+    return value
+
+
+def read_setup(job_dir: Path) -> dict[str, Any]:
+    setup = read_json(job_dir / SETUP_FILE)
+    fmt = setup.get("format")
+    if not isinstance(fmt, int) or fmt > SETUP_FORMAT:
+        raise StorageError(
+            f"setup.json format {fmt!r} is not one this acbuild reads (<= {SETUP_FORMAT})",
+            where=str(job_dir / SETUP_FILE), hint="upgrade acbuild",
+        )
+    return setup
+
+
+def read_post(job_dir: Path) -> dict[str, Any]:
+    return read_json(job_dir / POST_FILE)
+
+
+def is_finished(job_dir: Path) -> bool:
+    """A published directory whose post.json says the job finished."""
+    try:
+        return read_post(job_dir).get("status") == "ok"
+    except StorageError:
+        return False
