@@ -73,32 +73,44 @@ def _enc_float(value: float) -> bytes:
 
 
 def _enc_list(value: list[Any] | tuple[Any, ...]) -> bytes:
-    parts = [b"list %d:" % len(value)]
-    for i, item in enumerate(value):
-        try:
-            parts.append(_encode(item))
-        except _Unencodable as bad:
-            bad.path.append(f"[{i}]")
-            raise
-    return b"".join(parts)
+    try:
+        return b"list %d:%s" % (len(value), b"".join(map(_encode, value)))
+    except _Unencodable as bad:
+        bad.path.append(_bad_item(value))
+        raise
 
 
 def _enc_dict(value: dict[Any, Any]) -> bytes:
-    entries = []
-    for key, item in value.items():
-        try:
-            encoded_key = _encode(key)
-        except _Unencodable as bad:
-            bad.path.append(f" key {_short(key)}")
-            raise
-        try:
-            entries.append((encoded_key, _encode(item)))
-        except _Unencodable as bad:
-            bad.path.append(f"[{_short(key)}]")
-            raise
-    # Distinct dict keys never share an encoding, so the sort never compares values.
+    try:
+        entries = [_encode(k) + _encode(v) for k, v in value.items()]
+    except _Unencodable as bad:
+        bad.path.append(_bad_item(value))
+        raise
+    # Encoded keys are distinct and none is a prefix of another, so this sorts by key.
     entries.sort()
-    return b"".join([b"dict %d:" % len(entries), *(k + v for k, v in entries)])
+    return b"dict %d:%s" % (len(entries), b"".join(entries))
+
+
+def _bad_item(container: Any) -> str:
+    """Where in a list or dict the unencodable element is; only on the error path."""
+    if isinstance(container, dict):
+        for key, item in container.items():
+            if not _encodes(key):
+                return f" key {_short(key)}"
+            if not _encodes(item):
+                return f"[{_short(key)}]"
+    for i, item in enumerate(container):
+        if not _encodes(item):
+            return f"[{i}]"
+    return ""
+
+
+def _encodes(value: Any) -> bool:
+    try:
+        _encode(value)
+    except _Unencodable:
+        return False
+    return True
 
 
 def _enc_timedelta(value: timedelta) -> bytes:

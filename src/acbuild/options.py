@@ -136,7 +136,9 @@ def _iso(kind: type, parse: Callable[[str], Any]) -> Converter:
 
     def convert(v: Any) -> Any:
         # datetime is a subclass of date, but a date option refuses one: it would lose the time.
-        if type(v) is kind or (isinstance(v, kind) and not (kind is date and isinstance(v, datetime))):
+        if type(v) is kind or (
+            isinstance(v, kind) and not (kind is date and isinstance(v, datetime))
+        ):
             return v
         if isinstance(v, str):
             try:
@@ -274,7 +276,9 @@ def _choice(decl: Choice) -> tuple[str, Converter]:
     allowed = {(type(v), v) for v in values}  # keyed by type too: True is not 1, "1" is not 1
     if len(allowed) != len(values):
         raise _BadDeclaration(f"{decl!r} lists a value twice")
-    if default is not None and (type(default) not in (str, int) or (type(default), default) not in allowed):
+    if default is not None and (
+        type(default) not in (str, int) or (type(default), default) not in allowed
+    ):
         raise _BadDeclaration(f"the default {default!r} is not one of the choices")
     text = "one of " + ", ".join(map(repr, values))
 
@@ -288,7 +292,9 @@ def _choice(decl: Choice) -> tuple[str, Converter]:
 
 def _list_form(decl: list[Any] | tuple[Any, ...]) -> tuple[str, Converter]:
     if len(decl) != 1:
-        raise _BadDeclaration(f"a typed list declares one element type, like [int]; got {_show(decl)}")
+        raise _BadDeclaration(
+            f"a typed list declares one element type, like [int]; got {_show(decl)}"
+        )
     inner, convert = _form(decl[0])
     text = f"[{inner}]"
     return text, lambda v: _each(v, convert, text)
@@ -333,7 +339,9 @@ def _default_value(name: str, decl: object) -> OptionSpec:
     try:
         default = convert(decl)
     except _Refused as bad:
-        raise _BadDeclaration(f"the default is not a valid {text}: {bad.describe().strip()}") from None
+        raise _BadDeclaration(
+            f"the default is not a valid {text}: {bad.describe().strip()}"
+        ) from None
     return OptionSpec(name, text, default, False, True, convert, kind in (list, dict))
 
 
@@ -353,7 +361,7 @@ def _parse_one(name: str, decl: object) -> OptionSpec:
         return OptionSpec(name, text, decl.default, False, True, convert)
     if isinstance(decl, (list, tuple, dict)) and _mentions_type(decl):
         text, convert = _form(decl)
-        empty = {} if isinstance(decl, dict) else []
+        empty: Any = {} if isinstance(decl, dict) else []
         return OptionSpec(name, text, empty, False, False, convert, True)
     return _default_value(name, decl)
 
@@ -361,7 +369,9 @@ def _parse_one(name: str, decl: object) -> OptionSpec:
 def parse_declarations(method: str, declared: dict[str, Any]) -> dict[str, OptionSpec]:
     """The specs of a method's ``options = {...}``; an invalid declaration is an OptionError."""
     if not isinstance(declared, dict):
-        raise OptionError(f"method {method!r}: options must be a dict, got {type(declared).__name__}")
+        raise OptionError(
+            f"method {method!r}: options must be a dict, got {type(declared).__name__}"
+        )
     specs = {}
     for name, decl in declared.items():
         if not isinstance(name, str):
@@ -369,7 +379,9 @@ def parse_declarations(method: str, declared: dict[str, Any]) -> dict[str, Optio
         try:
             specs[name] = _parse_one(name, decl)
         except _BadDeclaration as bad:
-            raise OptionError(f"method {method!r}: option {name!r} has an invalid declaration: {bad}") from None
+            raise OptionError(
+                f"method {method!r}: option {name!r} has an invalid declaration: {bad}"
+            ) from None
     return specs
 
 

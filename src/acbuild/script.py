@@ -49,7 +49,11 @@ class JobHandle:
 
     def _built(self) -> Job:
         if self._job is None:
-            self._job = Job(self._urd._realize(self.spec), self.spec.id)
+            try:
+                self._job = Job(self._urd._realize(self.spec), self.spec.id)
+            except AcbuildError as e:
+                e.where = _caller(self._urd._script)  # where the script reads the result
+                raise
         return self._job
 
     @property
@@ -179,7 +183,7 @@ def _unknown_parameter_message(method: Method, key: str) -> str:
 
 def _caller(script: Path) -> str:
     """The innermost line of the build script on the stack: where the user asked."""
-    frame = sys._getframe(2)
+    frame = sys._getframe(1)
     name = str(script)
     while frame is not None:
         if frame.f_code.co_filename == name:

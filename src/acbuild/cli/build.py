@@ -1,46 +1,15 @@
-"""The command line: parse, call, render. Errors become one message and an exit status here.
-
-Exit statuses: 0 success; 1 a job failed; 2 usage, configuration, method, option or
-build-script error (nothing built); 130 interrupted.
-"""
+"""`acbuild run` and `acbuild status`: evaluate a build script, then build or plan it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
 
-from acbuild import __version__
-from acbuild.config import load_project
-from acbuild.errors import AcbuildError
-
-DEFAULT_SCRIPT = "build.py"
-
-
-def _session(workdir: str | None = None) -> Any:
-    from acbuild.session import Session
-
-    project = load_project()
-    if workdir:
-        project = project.with_target(Path(workdir).resolve())
-    return Session(project)
-
-
-def _script_path(script: str) -> Path:
-    return Path(script).resolve()
-
-
-def _jobs_default() -> int:
-    return os.cpu_count() or 1
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="acbuild")
-def cli() -> None:
-    """acbuild: build reproducible computations; reuse every job built before."""
+from acbuild.cli import DEFAULT_SCRIPT, _jobs_default, _script_path, _session, cli
 
 
 @cli.command()
@@ -71,7 +40,9 @@ def run(script: str, jobs: int | None, keep_going: bool, dry_run: bool, force: t
         reporter = console.LiveReporter(verbose=verbose, quiet=quiet)
     else:
         reporter = console.PlainReporter(verbose=verbose, quiet=quiet)
-    with _session(workdir) as session:
+    # With --json, stdout carries one JSON object: what the script prints goes to stderr.
+    script_out = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
+    with _session(workdir) as session, script_out:
         try:
             result = run_script(session, _script_path(script), reporter, jobs or _jobs_default(),
                                 keep_going, force)
@@ -104,7 +75,8 @@ def _status(script: str, force: tuple[str, ...], workdir: str | None, as_json: b
     from acbuild import console
     from acbuild.session import status_script
 
-    with _session(workdir) as session:
+    script_out = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
+    with _session(workdir) as session, script_out:
         result = status_script(session, _script_path(script), force)
     rows = [{"id": d.spec.id, "method": d.spec.method, "state": d.state, "reason": d.reason,
              "path": str(d.found.path) if d.found else None} for d in result.decisions]
@@ -120,47 +92,3 @@ def _status(script: str, force: tuple[str, ...], workdir: str | None, as_json: b
             stopped_at=stopped, warnings=result.warnings))
         return
     console.render_status(rows, stopped, result.warnings)
-
-
-@cli.command()
-@click.argument("job")
-@click.option("--log", "whole_log", is_flag=True, help="Print the whole log.")
-@click.option("--path", "just_path", is_flag=True, help="Print the directory alone.")
-@click.option("--json", "as_json", is_flag=True, help="Print everything as JSON.")
-def show(job: str, whole_log: bool, just_path: bool, as_json: bool) -> None:
-    """A job's directory explained: method, options, inputs, result, files, profile, log."""
-    from acbuild import console
-    from acbuild.session import describe_job, read_log, resolve_job
-
-    with _session() as session:
-        path = resolve_job(session, job)
-    if just_path:
-        click.echo(str(path))
-        return
-    if whole_log:
-        click.echo(read_log(path), nl=False)
-        return
-    info = describe_job(path)
-    if as_json:
-        console.print_json(info)
-        return
-    console.render_job(info)
-
-
-def main() -> None:
-    try:
-        status_code = cli.main(standalone_mode=False)
-    except AcbuildError as e:
-        from acbuild.console import error_message
-
-        error_message(f"{e.where}: {e.message}" if e.where else e.message, e.hint)
-        sys.exit(e.exit_status)
-    except click.exceptions.Abort:
-        sys.exit(130)
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except click.ClickException as e:
-        e.show()
-        sys.exit(2 if e.exit_code == 2 else e.exit_code)
-    if isinstance(status_code, int):
-        sys.exit(status_code)

@@ -1,0 +1,69 @@
+"""The command line: parse, call, render. Errors become one message and an exit status here.
+
+The commands live in this package's modules by theme (``build``: run and status;
+``query``: looking at jobs and methods; ``maintain``: work-directory care);
+this module holds the group, the shared helpers and ``main``.
+
+Exit statuses: 0 success; 1 a job failed; 2 usage, configuration, method, option or
+build-script error (nothing built); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from acbuild import __version__
+from acbuild.config import load_project
+from acbuild.errors import AcbuildError
+
+DEFAULT_SCRIPT = "build.py"
+
+
+def _session(workdir: str | None = None) -> Any:
+    from acbuild.session import Session
+
+    project = load_project()
+    if workdir:
+        project = project.with_target(Path(workdir).resolve())
+    return Session(project)
+
+
+def _script_path(script: str) -> Path:
+    return Path(script).resolve()
+
+
+def _jobs_default() -> int:
+    return os.cpu_count() or 1
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="acbuild")
+def cli() -> None:
+    """acbuild: build reproducible computations; reuse every job built before."""
+
+
+from acbuild.cli import build, query  # noqa: E402,F401  (registers the commands)
+
+
+def main() -> None:
+    try:
+        status_code = cli.main(standalone_mode=False)
+    except AcbuildError as e:
+        from acbuild.console import error_message
+
+        error_message(f"{e.where}: {e.message}" if e.where else e.message, e.hint)
+        sys.exit(e.exit_status)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(2 if e.exit_code == 2 else e.exit_code)
+    if isinstance(status_code, int):
+        sys.exit(status_code)

@@ -1,0 +1,32 @@
+"""Commands that look at jobs and methods: show, and (to come) explain, graph, log, methods."""
+
+from __future__ import annotations
+
+import click
+
+from acbuild.cli import _session, cli
+
+
+@cli.command()
+@click.argument("job")
+@click.option("--log", "whole_log", is_flag=True, help="Print the whole log.")
+@click.option("--path", "just_path", is_flag=True, help="Print the directory alone.")
+@click.option("--json", "as_json", is_flag=True, help="Print everything as JSON.")
+def show(job: str, whole_log: bool, just_path: bool, as_json: bool) -> None:
+    """A job's directory explained: method, options, inputs, result, files, profile, log."""
+    from acbuild import console
+    from acbuild.session import describe_job, read_log, resolve_job
+
+    with _session() as session:
+        path = resolve_job(session, job)
+    if just_path:
+        click.echo(str(path))
+        return
+    if whole_log:
+        click.echo(read_log(path), nl=False)
+        return
+    info = describe_job(path)
+    if as_json:
+        console.print_json(info)
+        return
+    console.render_job(info)
