@@ -76,7 +76,7 @@ def _enc_list(value: list[Any] | tuple[Any, ...]) -> bytes:
     try:
         return b"list %d:%s" % (len(value), b"".join(map(_encode, value)))
     except _Unencodable as bad:
-        bad.path.append(_bad_item(value))
+        bad.path.append(_bad_item(value, _encode))
         raise
 
 
@@ -84,30 +84,31 @@ def _enc_dict(value: dict[Any, Any]) -> bytes:
     try:
         entries = [_encode(k) + _encode(v) for k, v in value.items()]
     except _Unencodable as bad:
-        bad.path.append(_bad_item(value))
+        bad.path.append(_bad_item(value, _encode))
         raise
     # Encoded keys are distinct and none is a prefix of another, so this sorts by key.
     entries.sort()
     return b"dict %d:%s" % (len(entries), b"".join(entries))
 
 
-def _bad_item(container: Any) -> str:
-    """Where in a list or dict the unencodable element is; only on the error path."""
+def _bad_item(container: Any, convert: Callable[[Any], Any]) -> str:
+    """Where in a list or dict the element ``convert`` refuses is; only on the error path."""
     if isinstance(container, dict):
         for key, item in container.items():
-            if not _encodes(key):
+            if not _works(convert, key):
                 return f" key {_short(key)}"
-            if not _encodes(item):
+            if not _works(convert, item):
                 return f"[{_short(key)}]"
+        return ""
     for i, item in enumerate(container):
-        if not _encodes(item):
+        if not _works(convert, item):
             return f"[{i}]"
     return ""
 
 
-def _encodes(value: Any) -> bool:
+def _works(convert: Callable[[Any], Any], value: Any) -> bool:
     try:
-        _encode(value)
+        convert(value)
     except _Unencodable:
         return False
     return True
@@ -193,31 +194,22 @@ def _json_float(value: float) -> float:
 
 
 def _json_list(value: list[Any] | tuple[Any, ...]) -> list[Any]:
-    out = []
-    for i, item in enumerate(value):
-        try:
-            out.append(_to_json(item))
-        except _Unencodable as bad:
-            bad.path.append(f"[{i}]")
-            raise
-    return out
+    try:
+        return [_to_json(item) for item in value]
+    except _Unencodable as bad:
+        bad.path.append(_bad_item(value, _to_json))
+        raise
 
 
 def _json_dict(value: dict[Any, Any]) -> dict[str, Any]:
-    plain = all(type(k) is str and not k.startswith("$") for k in value)
-    pairs = []
-    for key, item in value.items():
-        try:
-            json_key = key if plain else _to_json(key)
-        except _Unencodable as bad:
-            bad.path.append(f" key {_short(key)}")
-            raise
-        try:
-            pairs.append([json_key, _to_json(item)])
-        except _Unencodable as bad:
-            bad.path.append(f"[{_short(key)}]")
-            raise
-    return dict(pairs) if plain else {"$dict": pairs}
+    try:
+        if all(type(k) is str and not k.startswith("$") for k in value):
+            return {k: _to_json(item) for k, item in value.items()}
+        # Other keys, or a "$" key that would read as a tag: a list of pairs.
+        return {"$dict": [[_to_json(k), _to_json(item)] for k, item in value.items()]}
+    except _Unencodable as bad:
+        bad.path.append(_bad_item(value, _to_json))
+        raise
 
 
 _TO_JSON: dict[type, Callable[[Any], Any]] = {
@@ -263,7 +255,7 @@ def _from_tagged(obj: dict[str, Any]) -> Any:
         if decoder is not None:
             try:
                 return decoder(payload)
-            except (TypeError, ValueError) as exc:
+            except (TypeError, ValueError, IndexError) as exc:
                 raise CanonicalError(f"bad {tag} value {_short(payload)}: {exc}") from None
     raise CanonicalError(f"unknown tagged form {_short(obj)}")
 

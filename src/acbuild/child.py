@@ -46,16 +46,16 @@ POST_FORMAT = 1
 SETUP_FILE = "setup.json"
 POST_FILE = "post.json"
 LOGS = ("stdout.log", "stderr.log")
-# acbuild's own bookkeeping, which post.json's "files" does not list.
-UNLISTED = frozenset({SETUP_FILE, POST_FILE, *LOGS})
-UNLISTED_DIRS = frozenset({"source"})
-# The parameters each phase function may name; prepare_res and analysis_res only
-# exist once their phase has run.
+# acbuild's own bookkeeping at the top of a job directory, which post.json's "files" omits.
+UNLISTED = frozenset({SETUP_FILE, POST_FILE, POST_FILE + ".tmp", *LOGS, "source"})
+# The parameters each phase function may name; prepare_res and analysis_res exist only
+# once their phase has run.
 PHASE_PARAMETERS = {
     "prepare": ("job", "options", "jobs", "slices"),
     "analysis": ("job", "options", "jobs", "slices", "sliceno", "prepare_res"),
     "synthesis": ("job", "options", "jobs", "slices", "prepare_res", "analysis_res"),
 }
+Phases = dict[str, tuple[Callable[..., Any], tuple[str, ...]]]
 
 
 class JobFailure(Exception):
@@ -78,10 +78,9 @@ def read_setup(job_dir: str | os.PathLike[str]) -> dict[str, Any]:
     path = os.path.join(job_dir, SETUP_FILE)
     with open(path, "rb") as f:
         setup: dict[str, Any] = json.load(f)
-    fmt = setup.get("format")
-    if not isinstance(fmt, int) or fmt > SETUP_FORMAT:
-        raise StorageError(f"format {fmt!r}, but this acbuild reads format {SETUP_FORMAT}"
-                           " or older", where=path, hint="upgrade acbuild")
+    if not isinstance(setup.get("format"), int) or setup["format"] > SETUP_FORMAT:
+        raise StorageError(f"format {setup.get('format')!r}, but this acbuild reads format "
+                           f"{SETUP_FORMAT} or older", where=path, hint="upgrade acbuild")
     return setup
 
 
@@ -91,7 +90,7 @@ def serve() -> None:
     """Run the launcher until stdin closes; then kill every running job and return."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C, and says what to kill
     requests, events = os.dup(0), os.dup(1)
-    # A method's import-time print or a warning must never land in the protocol stream.
+    # A method's import-time print, or a warning, must never land in the protocol stream.
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
@@ -114,7 +113,7 @@ class _Launcher:
     def __init__(self, requests: int, events: int):
         self.requests, self.events = requests, events
         self.by_token: dict[int, _Running] = {}
-        self.by_fd: dict[int, _Running] = {}  # by the fd that turns readable when the job exits
+        self.by_fd: dict[int, _Running] = {}  # by the fd that turns readable when the job ends
         self.modules: dict[tuple[str, int, int], ModuleType] = {}
         self.poll = select.poll()
 
@@ -143,23 +142,19 @@ class _Launcher:
 
     def start(self, token: int, job_dir: str, concurrency: int) -> None:
         setup, module = self.load(job_dir)
-        _flush()
-        r, w = os.pipe()  # only the job holds w: EOF on r says it ended, where pidfds are missing
-        gc.freeze()  # the child's collector then leaves the launcher's objects (and pages) alone
-        pid = os.fork()
+        pid, r = _fork()
         if pid == 0:
-            os.close(r)
             self.job_process(job_dir, concurrency, module, setup)
-        gc.unfreeze()
-        os.close(w)
-        _setpgid(pid)
         exit_fd = _pidfd(pid)
         if exit_fd is None:
-            exit_fd = r
+            exit_fd = r  # EOF: only the job holds the pipe's write end
         else:
             os.close(r)
-        job = _Running(token, pid, exit_fd)
-        self.by_token[token] = self.by_fd[job.fd] = job
+        try:
+            os.setpgid(pid, pid)  # the child does it too: so a kill right now finds the group
+        except OSError:
+            pass  # the child did it first, or has already ended
+        job = self.by_token[token] = self.by_fd[exit_fd] = _Running(token, pid, exit_fd)
         self.poll.register(job.fd, select.POLLIN)
         self.send({"event": "started", "token": token, "pid": pid})
 
@@ -176,6 +171,10 @@ class _Launcher:
             key = (path, stat.st_mtime_ns, stat.st_size)  # an edited method is imported anew
             if key not in self.modules:
                 self.modules[key] = _import_method(setup["method"], path, job_dir)
+                try:
+                    _method_phases(self.modules[key])  # inspect once here, not in every job
+                except JobFailure:
+                    pass  # each job of this method reports it
             return setup, self.modules[key]
         except BaseException as exc:  # SystemExit too: a method's top level must not end us
             return setup, exc
@@ -204,8 +203,7 @@ class _Launcher:
         _, status, usage = os.wait4(job.pid, 0)
         del self.by_token[job.token]
         self.send({"event": "exited", "token": job.token, "pid": job.pid,
-                   "status": os.waitstatus_to_exitcode(status),
-                   "wall": round(time.monotonic() - job.began, 6),
+                   "status": os.waitstatus_to_exitcode(status), "wall": _since(job.began),
                    "cpu": round(usage.ru_utime + usage.ru_stime, 6),
                    "maxrss_kib": usage.ru_maxrss})
 
@@ -244,13 +242,45 @@ def _import_method(method: str, path: str, job_dir: str) -> ModuleType:
     return module
 
 
+_PHASES: dict[ModuleType, Phases | JobFailure] = {}
+
+
+def _method_phases(module: ModuleType) -> Phases:
+    """The method's phase functions and the parameters each names, checked; computed once
+    per module, in the launcher before it forks (inspect is slow, a job's start is not)."""
+    if module not in _PHASES:
+        try:
+            _PHASES[module] = {phase: (getattr(module, phase), _parameters(phase, module))
+                               for phase in PHASE_PARAMETERS
+                               if callable(getattr(module, phase, None))}
+        except JobFailure as failure:
+            _PHASES[module] = failure
+    found = _PHASES[module]
+    if isinstance(found, JobFailure):
+        raise found
+    return found
+
+
+def _parameters(phase: str, module: ModuleType) -> tuple[str, ...]:
+    function, allowed = getattr(module, phase), PHASE_PARAMETERS[phase]
+    for name, parameter in inspect.signature(function).parameters.items():
+        if name not in allowed or parameter.kind in (parameter.VAR_POSITIONAL,
+                                                     parameter.VAR_KEYWORD):
+            code = function.__code__
+            error = MethodError(f"{phase}() takes a parameter {name!r}; {phase} may take only "
+                                f"{', '.join(allowed)}",
+                                where=f"{code.co_filename}:{code.co_firstlineno}")
+            raise JobFailure.of(phase, None, error)
+    return tuple(inspect.signature(function).parameters)
+
+
 # ---- one job, in its own process --------------------------------------------
 
 def run_job(job_dir: str, concurrency: int, module: ModuleType | BaseException,
             setup: dict[str, Any] | None = None) -> int:
     """Run one job in this process; returns its exit status, 0 (ok) or 1 (failed).
 
-    ``module`` is the method, or the exception that stopped its import (then the job
+    ``module`` is the method, or the exception that stopped its import (the job then
     fails in phase "load"); ``setup`` is read from the job directory when not given.
     """
     job_dir = os.path.abspath(job_dir)
@@ -263,8 +293,9 @@ def run_job(job_dir: str, concurrency: int, module: ModuleType | BaseException,
     phases: dict[str, Any] = {}
     error = None
     try:
-        functions, args = _load(job_dir, module, setup)
-        _run_phases(functions, args, concurrency, phases)
+        if isinstance(module, BaseException):
+            raise JobFailure.of("load", None, module)
+        _run_phases(_method_phases(module), _arguments(job_dir, setup), concurrency, phases)
     except JobFailure as failure:
         error = failure.record
         print(error["traceback"], file=sys.stderr, end="", flush=True)
@@ -272,31 +303,23 @@ def run_job(job_dir: str, concurrency: int, module: ModuleType | BaseException,
     return 0 if error is None else 1
 
 
-def _load(job_dir: str, module: ModuleType | BaseException, setup: dict[str, Any] | None
-          ) -> tuple[dict[str, Callable[..., Any]], dict[str, Any]]:
-    if isinstance(module, BaseException):
-        raise JobFailure.of("load", None, module)
+def _arguments(job_dir: str, setup: dict[str, Any] | None) -> dict[str, Any]:
     try:
         setup = setup if setup is not None else read_setup(job_dir)
-        root = Path(setup["project_root"])
-        options = _resolve_files(from_json(setup["options"]), root)
+        options = _resolve_files(from_json(setup["options"]), setup["project_root"])
         inputs = {name: Job(info["path"], info["id"]) if info else None
                   for name, info in setup["inputs"].items()}
-        args = {"job": Job(job_dir, setup["id"]), "options": Namespace(options),
-                "jobs": Namespace(inputs), "slices": setup["slices"]}
+        return {"job": Job(job_dir, setup["id"]), "options": Namespace(options),
+                "jobs": Namespace(inputs), "slices": setup["slices"],
+                "prepare_res": None, "analysis_res": None}
     except Exception as exc:
         raise JobFailure.of("load", None, exc) from None
-    functions = {phase: getattr(module, phase) for phase in PHASE_PARAMETERS
-                 if callable(getattr(module, phase, None))}
-    for phase, function in functions.items():
-        _check_parameters(phase, function)
-    return functions, args
 
 
-def _resolve_files(value: Any, root: Path) -> Any:
+def _resolve_files(value: Any, root: str) -> Any:
     """Input files become absolute paths, also inside lists and dicts."""
     if isinstance(value, InputFile):
-        return root / value.relpath
+        return Path(root, value.relpath)
     if isinstance(value, (list, tuple)):
         return type(value)(_resolve_files(item, root) for item in value)
     if isinstance(value, dict):
@@ -304,21 +327,8 @@ def _resolve_files(value: Any, root: Path) -> Any:
     return value
 
 
-def _check_parameters(phase: str, function: Callable[..., Any]) -> None:
-    allowed = PHASE_PARAMETERS[phase]
-    for name, parameter in inspect.signature(function).parameters.items():
-        if name not in allowed or parameter.kind in (parameter.VAR_POSITIONAL,
-                                                     parameter.VAR_KEYWORD):
-            code = function.__code__
-            error = MethodError(f"{phase}() takes a parameter {name!r}; {phase} may take only "
-                                f"{', '.join(allowed)}",
-                                where=f"{code.co_filename}:{code.co_firstlineno}")
-            raise JobFailure.of(phase, None, error)
-
-
-def _run_phases(functions: dict[str, Callable[..., Any]], args: dict[str, Any],
-                concurrency: int, phases: dict[str, Any]) -> None:
-    args = {**args, "prepare_res": None, "analysis_res": None}
+def _run_phases(functions: Phases, args: dict[str, Any], concurrency: int,
+                phases: dict[str, Any]) -> None:
     result, producer = None, ""
     if "prepare" in functions:
         result = args["prepare_res"] = _call("prepare", functions["prepare"], args, phases)
@@ -337,24 +347,53 @@ def _run_phases(functions: dict[str, Callable[..., Any]], args: dict[str, Any],
             f.write(data)
 
 
-def _call(phase: str, function: Callable[..., Any], args: dict[str, Any],
-          phases: dict[str, Any]) -> Any:
+def _call(phase: str, function: tuple[Callable[..., Any], tuple[str, ...]],
+          args: dict[str, Any], phases: dict[str, Any]) -> Any:
     _marker(phase)
-    kwargs = {name: args[name] for name in inspect.signature(function).parameters}
-    began, cpu = time.monotonic(), _cpu(resource.RUSAGE_SELF)
+    began, cpu = time.monotonic(), _cpu()
     try:
-        return function(**kwargs)
+        return function[0](**{name: args[name] for name in function[1]})
     except BaseException as exc:  # SystemExit too: it fails the phase, not the bookkeeping
-        # tb_next: the traceback starts in the method, not in this frame.
-        raise JobFailure.of(phase, None, exc, exc.__traceback__.tb_next
-                            if exc.__traceback__ else None) from None
+        raise JobFailure.of(phase, None, exc, _method_frames(exc)) from None
     finally:
-        phases[phase] = {"wall": _since(began),
-                         "cpu": round(_cpu(resource.RUSAGE_SELF) - cpu, 6)}
+        phases[phase] = {"wall": _since(began), "cpu": round(_cpu() - cpu, 6)}
 
 
-def _run_analysis(function: Callable[..., Any], args: dict[str, Any], concurrency: int,
-                  phases: dict[str, Any]) -> list[Any]:
+def _write_post(start: float, began: float, phases: dict[str, Any],
+                error: dict[str, Any] | None) -> None:
+    files = dict(sorted(_list_files(".", "").items()))
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    post: dict[str, Any] = {
+        "format": POST_FORMAT, "status": "ok" if error is None else "failed",
+        "start": start, "end": time.time(), "wall": _since(began),
+        "cpu": round(_cpu(own) + _cpu(children), 6),
+        "peak_rss_kib": max(own.ru_maxrss, children.ru_maxrss), "phases": phases,
+        "files": files, **({} if error is None else {"error": error})}
+    with open(POST_FILE + ".tmp", "w") as f:
+        f.write(json.dumps(post) + "\n")  # no indent: json's C encoder is the fast one
+    os.replace(POST_FILE + ".tmp", POST_FILE)
+
+
+def _list_files(directory: str, prefix: str) -> dict[str, dict[str, Any]]:
+    """Size and blake3 of every file under ``directory`` that the job wrote."""
+    files = {}
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            if not prefix and entry.name in UNLISTED:
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                files.update(_list_files(entry.path, f"{prefix}{entry.name}/"))
+            elif entry.is_file():
+                files[prefix + entry.name] = {"size": entry.stat().st_size,
+                                              "blake3": hash_file(entry.path)}
+    return files
+
+
+# ---- analysis slices --------------------------------------------------------
+
+def _run_analysis(function: tuple[Callable[..., Any], tuple[str, ...]], args: dict[str, Any],
+                  concurrency: int, phases: dict[str, Any]) -> list[Any]:
     """analysis_res: every slice's return, in slice order."""
     profile: list[dict[str, Any]] = []
     phases["analysis"] = {"wall": 0.0, "slices": profile}
@@ -373,61 +412,44 @@ class _Slice:
 
 
 class _Slices:
-    """Analysis slices: processes forked from the job (prepare_res is shared, not pickled),
+    """Slices are processes forked from the job (so prepare_res is shared, not pickled),
     ``concurrency`` at a time. Each pipes back ``("ok", value)`` or ``("error", type,
-    message, traceback)``; one that ends without either failed. A failure kills the rest."""
+    message, traceback)``; one that ends without either has died. A failure kills the rest."""
 
-    def __init__(self, function: Callable[..., Any], args: dict[str, Any],
-                 profile: list[dict[str, Any]]):
+    def __init__(self, function: tuple[Callable[..., Any], tuple[str, ...]],
+                 args: dict[str, Any], profile: list[dict[str, Any]]):
         self.function, self.args, self.profile = function, args, profile
-        self.names = list(inspect.signature(function).parameters)
-        self.live: dict[int, _Slice] = {}  # by data pipe and by exit fd
+        self.live: dict[int, _Slice] = {}  # by data pipe, and by pidfd where there are pidfds
+        self.results: list[Any] = []
         self.poll = select.poll()
 
     def run(self, count: int, concurrency: int) -> list[Any]:
-        results: list[Any] = [None] * count
-        started = 0
+        self.results, started = [None] * count, 0
         try:
             while started < count or self.live:
                 while started < count and len(set(self.live.values())) < concurrency:
                     self.fork(started)
                     started += 1
                 for fd, _ in self.poll.poll():
-                    piece = self.live.get(fd)
-                    if piece is not None:
-                        self.event(piece, fd, results)
-            return results
+                    if fd in self.live:
+                        self.event(self.live[fd], fd)
+            return self.results
         finally:
             self.kill_all()
 
     def fork(self, sliceno: int) -> None:
-        r, w = os.pipe()
-        _flush()
-        gc.freeze()  # the slice's collector leaves prepare_res alone, so its pages stay shared
-        pid = os.fork()
+        pid, r = _fork()
         if pid == 0:
-            status = 1
-            try:
-                for fd in (r, *self.live):
-                    os.close(fd)
-                kwargs = {name: self.args[name] for name in self.names if name != "sliceno"}
-                if "sliceno" in self.names:
-                    kwargs["sliceno"] = sliceno
-                status = _slice_main(self.function, kwargs, sliceno, w)
-            except BaseException:
-                traceback.print_exc()
-            finally:
-                _flush()
-                os._exit(status)
-        gc.unfreeze()
-        os.close(w)
+            for fd in self.live:
+                os.close(fd)  # the siblings' pipes are not this slice's
+            _slice_main(self.function, {**self.args, "sliceno": sliceno}, sliceno)
         exit_fd = _pidfd(pid)
         piece = _Slice(sliceno, pid, r, r if exit_fd is None else exit_fd)
         for fd in {piece.data, piece.exit}:
             self.live[fd] = piece
             self.poll.register(fd, select.POLLIN)
 
-    def event(self, piece: _Slice, fd: int, results: list[Any]) -> None:
+    def event(self, piece: _Slice, fd: int) -> None:
         if fd == piece.data:
             if self.read(piece) or piece.exit != fd:
                 return  # more to come, or its pidfd will say when it has ended
@@ -437,7 +459,7 @@ class _Slices:
             while piece.data >= 0 and self.read(piece):
                 pass
             self.drop(fd)
-        results[piece.sliceno] = self.finish(piece)
+        self.results[piece.sliceno] = self.finish(piece)
 
     def read(self, piece: _Slice) -> bool:
         """Read what the slice sent; False, and its pipe closed, at the end."""
@@ -445,18 +467,16 @@ class _Slices:
             chunk = os.read(piece.data, 1 << 16)
         except BlockingIOError:
             chunk = b""
-        if chunk:
-            piece.buf += chunk
-            return True
-        self.drop(piece.data)
-        piece.data = -1
-        return False
+        piece.buf += chunk
+        if not chunk:
+            self.drop(piece.data)
+            piece.data = -1
+        return bool(chunk)
 
     def finish(self, piece: _Slice) -> Any:
         _, status, usage = os.wait4(piece.pid, 0)
         self.profile.append({"sliceno": piece.sliceno, "wall": _since(piece.began),
-                             "cpu": round(usage.ru_utime + usage.ru_stime, 6),
-                             "peak_rss_kib": usage.ru_maxrss})
+                             "cpu": round(_cpu(usage), 6), "peak_rss_kib": usage.ru_maxrss})
         try:
             outcome = pickle.loads(piece.buf) if piece.buf else ("died",)
         except Exception as exc:
@@ -476,67 +496,76 @@ class _Slices:
         os.close(fd)
 
     def kill_all(self) -> None:
-        """After a failure: the slices still running are stopped and reaped."""
+        """After a failure, the slices still running are stopped (and reaped)."""
         pieces = set(self.live.values())
         for piece in pieces:
-            os.kill(piece.pid, signal.SIGKILL)  # not reaped yet, so the pid is still this child's
+            os.kill(piece.pid, signal.SIGKILL)  # not reaped yet, so the pid is still this child
         for piece in pieces:
             os.waitpid(piece.pid, 0)
             for fd in {piece.data, piece.exit} - {-1}:
                 self.drop(fd)
 
 
-def _slice_main(function: Callable[..., Any], kwargs: dict[str, Any], sliceno: int,
-                fd: int) -> int:
-    _marker(f"analysis slice {sliceno}")
+def _slice_main(function: tuple[Callable[..., Any], tuple[str, ...]], args: dict[str, Any],
+                sliceno: int) -> NoReturn:
+    """A slice process: run analysis, send back what it returned or raised, and end."""
+    status = 1
     try:
-        payload = pickle.dumps(("ok", function(**kwargs)), protocol=pickle.HIGHEST_PROTOCOL)
-        status = 0
-    except BaseException as exc:
-        tb = exc.__traceback__.tb_next if exc.__traceback__ else None
-        record = JobFailure.of("analysis", sliceno, exc, tb).record
-        payload = pickle.dumps(("error", record["type"], record["message"], record["traceback"]))
-        status = 1
-    with open(fd, "wb") as pipe:
-        pipe.write(payload)
-    return status
+        _marker(f"analysis slice {sliceno}")
+        try:
+            value = function[0](**{name: args[name] for name in function[1]})
+            payload, status = pickle.dumps(("ok", value), pickle.HIGHEST_PROTOCOL), 0
+        except BaseException as exc:
+            record = JobFailure.of("analysis", sliceno, exc, _method_frames(exc)).record
+            payload = pickle.dumps(("error", record["type"], record["message"],
+                                    record["traceback"]))
+        with open(_WRITE_END, "wb") as pipe:
+            pipe.write(payload)
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        _flush()
+        os._exit(status)
 
 
-def _write_post(start: float, began: float, phases: dict[str, Any],
-                error: dict[str, Any] | None) -> None:
-    files = _list_files()
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
-        resource.RUSAGE_CHILDREN)
-    post: dict[str, Any] = {
-        "format": POST_FORMAT, "status": "ok" if error is None else "failed",
-        "start": start, "end": time.time(), "wall": _since(began),
-        "cpu": round(_cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN), 6),
-        "peak_rss_kib": max(own.ru_maxrss, children.ru_maxrss),
-        "phases": phases, "files": files}
-    if error is not None:
-        post["error"] = error
-    with open(POST_FILE + ".tmp", "w") as f:
-        json.dump(post, f, indent=1)
-        f.write("\n")
-    os.replace(POST_FILE + ".tmp", POST_FILE)
+# ---- process plumbing -------------------------------------------------------
+
+_WRITE_END = -1  # in a forked child: the write end of the pipe its parent reads
 
 
-def _list_files() -> dict[str, dict[str, Any]]:
-    """Size and blake3 of every file the job wrote (cwd is the job directory)."""
-    files = {}
-    for dirpath, dirnames, filenames in os.walk("."):
-        if dirpath == ".":
-            dirnames[:] = [d for d in dirnames if d not in UNLISTED_DIRS]
-            filenames = [f for f in filenames if f not in UNLISTED]
-        for name in filenames:
-            path = os.path.join(dirpath, name)
-            if os.path.isfile(path):
-                files[os.path.relpath(path).replace(os.sep, "/")] = {
-                    "size": os.path.getsize(path), "blake3": hash_file(path)}
-    return dict(sorted(files.items()))
+def _fork() -> tuple[int, int]:
+    """Fork with a pipe from child to parent: (pid, read end) in the parent, (0, -1) in
+    the child, which finds the write end in ``_WRITE_END``."""
+    global _WRITE_END
+    r, w = os.pipe()
+    _flush()
+    gc.freeze()  # the child's collector leaves the parent's objects, so their pages stay shared
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        if _WRITE_END >= 0:
+            os.close(_WRITE_END)  # a slice is not the job: the job's own pipe is not its to hold
+        _WRITE_END = w
+        return 0, -1
+    gc.unfreeze()
+    os.close(w)
+    return pid, r
 
 
-# ---- small process plumbing -------------------------------------------------
+def _pidfd(pid: int) -> int | None:
+    """An fd that turns readable when child ``pid`` ends. Better than EOF on the child's
+    pipe: a grandchild forked without exec cannot hold it open. None where the kernel has
+    no pidfds; the callers then wait for that EOF."""
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return None
+
+
+def _method_frames(exc: BaseException) -> TracebackType | None:
+    """The traceback from the method's own frame on: the caller's frame is acbuild's."""
+    return exc.__traceback__.tb_next if exc.__traceback__ else None
+
 
 def _open_logs(directory: str) -> None:
     """Point fds 1 and 2 at the job's logs, appending (slices and subprocesses share them)."""
@@ -559,23 +588,13 @@ def _flush() -> None:
             stream.flush()
 
 
-def _cpu(who: int) -> float:
-    usage = resource.getrusage(who)
-    return usage.ru_utime + usage.ru_stime
+def _cpu(usage: Any = None) -> float:
+    usage = usage or resource.getrusage(resource.RUSAGE_SELF)
+    return float(usage.ru_utime + usage.ru_stime)
 
 
 def _since(began: float) -> float:
     return round(time.monotonic() - began, 6)
-
-
-def _pidfd(pid: int) -> int | None:
-    """An fd that turns readable when child ``pid`` ends. Better than EOF on a pipe that
-    only the child holds: a grandchild that inherited the pipe cannot keep it open.
-    None where the kernel has no pidfds; the callers then fall back to that pipe."""
-    try:
-        return os.pidfd_open(pid)
-    except (AttributeError, OSError):
-        return None
 
 
 def _signal_name(number: int) -> str:
@@ -583,14 +602,6 @@ def _signal_name(number: int) -> str:
         return signal.Signals(number).name
     except ValueError:
         return f"signal {number}"
-
-
-def _setpgid(pid: int) -> None:
-    """The parent sets the child's group too, so that a kill right after fork finds it."""
-    try:
-        os.setpgid(pid, pid)
-    except OSError:
-        pass  # the child already did it, or has already ended
 
 
 def _killpg(pgid: int) -> None:

@@ -153,6 +153,10 @@ def test_from_json_refuses_unknown_tags_and_bad_payloads() -> None:
         from_json({"$nope": 1})
     with pytest.raises(CanonicalError, match="bad \\$date value"):
         from_json({"$date": "yesterday"})
+    with pytest.raises(CanonicalError, match="bad \\$timedelta value"):
+        from_json({"$timedelta": [1]})
+    with pytest.raises(CanonicalError, match="bad \\$dict value"):
+        from_json({"$dict": [[[1], 2, 3]]})
     with pytest.raises(CanonicalError, match="only finite floats"):
         from_json(float("nan"))
 
