@@ -11,7 +11,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from acbuild.errors import ConfigError
 
@@ -104,14 +104,14 @@ class _TableReader:
     def take(self, key: str, kind: type, default: Any, item_type: type | None = None) -> Any:
         if key not in self.left:
             return default
-        value = self.left.pop(key)
+        value: Any = self.left.pop(key)
         # bool is an int in Python; a config value of true for 'slices' is a mistake.
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise ConfigError(
                 f"'{self.prefix}{key}' must be {_kind_name(kind, item_type)}, not {value!r}",
                 where=self.where,
             )
-        if item_type and not all(isinstance(v, item_type) for v in value):
+        if item_type and not all(isinstance(v, item_type) for v in cast("list[Any]", value)):
             raise ConfigError(
                 f"'{self.prefix}{key}' must be {_kind_name(kind, item_type)}, not {value!r}",
                 where=self.where,

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from acbuild.errors import StorageError
 
@@ -234,7 +235,7 @@ class Database:
                 (path, stat.size, stat.mtime_ns, stat.inode, stat.ctime_ns, digest),
             )
 
-    def _query(self, sql: str, params: Iterable[object] = ()) -> Iterator[tuple]:  # type: ignore[type-arg]
+    def _query(self, sql: str, params: Iterable[object] = ()) -> Iterator[tuple[Any, ...]]:
         try:
             return iter(self.conn.execute(sql, tuple(params)).fetchall())
         except sqlite3.DatabaseError as e:

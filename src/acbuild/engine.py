@@ -8,6 +8,7 @@ it finished. The engine never prints: it reports events.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import platform
 import sys
@@ -308,10 +309,8 @@ class _Run:
     def _interrupt(self) -> None:
         self.b.close()  # kills every running job's process group
         for job in self.running.values():
-            try:
+            with contextlib.suppress(OSError):  # keep what it printed, if the disk allows
                 self.b.store.target.keep_failed(job.staging, job.decision.spec.id)
-            except OSError:
-                pass
             job.lock.release()
         self.running.clear()
 

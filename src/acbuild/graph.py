@@ -7,7 +7,7 @@ built is decided elsewhere (``plan``). The job hash is computed in one place,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from acbuild import canonical, hashing
@@ -134,7 +134,7 @@ class Graph:
     def __len__(self) -> int:
         return len(self.specs)
 
-    def __iter__(self) -> Iterable[JobSpec]:  # type: ignore[override]
+    def __iter__(self) -> Iterator[JobSpec]:
         return iter(self.specs.values())
 
     def ancestors(self, target: JobSpec) -> list[JobSpec]:

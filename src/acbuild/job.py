@@ -66,7 +66,7 @@ def contained_path(root: Path, name: str | os.PathLike[str]) -> Path:
     return candidate
 
 
-class Namespace(dict):  # type: ignore[type-arg]
+class Namespace(dict[str, Any]):
     """A dict whose keys are also attributes: ``options.threshold``, ``jobs.raw``."""
 
     def __getattr__(self, name: str) -> Any:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from acbuild import options
 from acbuild.codehash import EQUIVALENT_NAME, CodeHasher
@@ -176,7 +177,7 @@ def _innermost_frame_in(error: BaseException, roots: Sequence[Path]) -> str | No
 
 
 def _declaration(module: ModuleType, name: str, kind: type | tuple[type, ...],
-                 default: object, path: Path) -> object:
+                 default: Any, path: Path) -> Any:
     value = getattr(module, name, default)
     if not isinstance(value, kind):
         raise MethodError(f"'{name}' must be a {_kind_names(kind)}, not {type(value).__name__}",

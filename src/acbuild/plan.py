@@ -86,7 +86,7 @@ def differences(new: Mapping[str, Any], old: Mapping[str, Any]) -> list[str]:
 
 
 def _option_differences(new: Mapping[str, Any], old: Mapping[str, Any]) -> list[str]:
-    found = []
+    found: list[str] = []
     for name in sorted(set(new) | set(old)):
         a, b = old.get(name), new.get(name)
         if a == b:

@@ -212,7 +212,7 @@ def load_script(path: Path) -> Callable[[Urd], Any]:
     main = namespace.get("main")
     if not callable(main):
         raise ScriptError("a build script must define main(urd)", where=str(path))
-    return main  # type: ignore[no-any-return]
+    return main
 
 
 def evaluate(path: Path, urd: Urd) -> graph.Graph:
