@@ -13,11 +13,12 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path, PurePath
-from typing import Any
+from typing import Any, TypeGuard
 
 from acbuild.canonical import InputFile
 from acbuild.errors import OptionError
@@ -250,9 +251,14 @@ def _not_none(convert: Converter, text: str) -> Converter:
 _FORM_EXAMPLE = "a type like int, [str] or {str: float}"
 
 
+def _is_type(decl: object) -> TypeGuard[type]:
+    # On Python 3.10, list[int] passes for a type; it is not one of ours.
+    return isinstance(decl, type) and not isinstance(decl, types.GenericAlias)
+
+
 def _mentions_type(decl: object) -> bool:
     """Whether a declaration is a typed form rather than a default value."""
-    if isinstance(decl, (type, Choice, Required)):
+    if _is_type(decl) or isinstance(decl, (Choice, Required)):
         return True
     if isinstance(decl, (list, tuple)):
         return any(_mentions_type(item) for item in decl)
@@ -302,7 +308,7 @@ def _list_form(decl: list[Any] | tuple[Any, ...]) -> tuple[str, Converter]:
 
 def _dict_form(decl: dict[Any, Any]) -> tuple[str, Converter]:
     key = next(iter(decl)) if len(decl) == 1 else None
-    if not (isinstance(key, type) and (issubclass(key, PurePath) or key in _KEY_TYPES)):
+    if not (_is_type(key) and (issubclass(key, PurePath) or key in _KEY_TYPES)):
         raise _BadDeclaration(
             f"a typed dict declares one key type (int, str, bool, date, datetime, time,"
             f" timedelta or Path) and one value type, like {{str: int}}; got {_show(decl)}"
@@ -315,7 +321,7 @@ def _dict_form(decl: dict[Any, Any]) -> tuple[str, Converter]:
 
 def _form(decl: object) -> tuple[str, Converter]:
     """A typed form's text and converter; the converter refuses None unless the form is None."""
-    if isinstance(decl, type):
+    if _is_type(decl):
         return _type_form(decl)
     if isinstance(decl, Choice):
         return _choice(decl)
@@ -353,7 +359,7 @@ def _parse_one(name: str, decl: object) -> OptionSpec:
         return OptionSpec(name, text, None, True, False, _not_none(convert, text))
     if decl is None:
         return OptionSpec(name, "any JSON value", None, False, False, _to_json_value)
-    if isinstance(decl, type) or (isinstance(decl, Choice) and decl.default is None):
+    if _is_type(decl) or (isinstance(decl, Choice) and decl.default is None):
         text, convert = _form(decl)
         return OptionSpec(name, f"{text} or None", None, False, False, _nullable(convert))
     if isinstance(decl, Choice):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -10,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from acbuild.canonical import InputFile, encode
+from acbuild.canonical import InputFile, encode, from_json, to_json
 from acbuild.errors import OptionError
 from acbuild.options import Choice, Required, describe, normalize, parse_declarations
 
@@ -268,6 +269,8 @@ BAD_DECLARATIONS = [
     (Choice("a", default="b"), "the default 'b' is not one of the choices"),
     (Required(Choice("a", default="a")), "has no default"),
     ({1, 2}, "expected a default value or a type like int"),
+    (list[int], "expected a default value or a type like int"),
+    ([dict[str, int]], "expects a JSON value, got GenericAlias dict[str, int]"),
 ]
 
 
@@ -378,3 +381,5 @@ def test_normalize_is_idempotent(given_: dict[str, Any]) -> None:
     assert twice == once
     assert encode(twice) == encode(once)
     assert set(once) == set(DECLARED)
+    # What setup.json stores reads back as the same options.
+    assert from_json(json.loads(json.dumps(to_json(once)))) == once
