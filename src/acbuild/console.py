@@ -174,7 +174,7 @@ def jobs_json(rows: Sequence[dict[str, Any]], counts: dict[str, int], **extra: A
 
 
 def render_status(rows: Sequence[dict[str, Any]], stopped: str | None,
-                  warnings: Sequence[str]) -> None:
+                  warnings: Sequence[str], target: str | None = None) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
@@ -184,9 +184,16 @@ def render_status(rows: Sequence[dict[str, Any]], stopped: str | None,
     table.add_column("state")
     table.add_column("job")
     table.add_column("why")
+    # Say where cached jobs live once any of them lives outside the target.
+    elsewhere = any(r.get("workdir") not in (None, target) for r in rows)
+    if elsewhere:
+        table.add_column("work directory")
     for row in rows:
         style = STATE_STYLE.get(row["state"], "")
-        table.add_row(f"[{style}]{row['state']}[/]", escape(row["id"]), escape(row["reason"]))
+        cells = [f"[{style}]{row['state']}[/]", escape(row["id"]), escape(row["reason"])]
+        if elsewhere:
+            cells.append(escape(_display_path(row["workdir"])) if row.get("workdir") else "")
+        table.add_row(*cells)
     console.print(table)
     for warning in warnings:
         console.print(f"[yellow]warning:[/] {escape(warning)}")
@@ -213,6 +220,8 @@ def render_job(info: dict[str, Any], log_lines: int = 10) -> None:
     header = [("method", f"{info['method']}  {info.get('description', '')}".rstrip()),
               ("id", info["id"]), ("hash", info["hash"]), ("state", info["state"]),
               ("path", info["path"])]
+    if info.get("workdir"):
+        header.append(("workdir", f"{_display_path(info['workdir'])} ({info['workdir_role']})"))
     if info.get("label"):
         header.append(("label", info["label"]))
     if info.get("created"):
@@ -253,6 +262,14 @@ def _size(n: int) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{n} B"
+
+
+def _display_path(path: str) -> str:
+    """A path as short as it can be said: relative to here when it is below here."""
+    import os
+
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
 
 
 def error_message(text: str, hint: str | None = None) -> None:
