@@ -210,7 +210,8 @@ def _keep_reasons(jobs: Sequence[JobUsage], runs: Sequence[RunRow],
     for run in runs:
         for job_id, state in run_jobs(run.run):
             if state != "failed" and job_id in names:
-                reasons.setdefault(job_id, f"used by the last {rules.runs} runs")
+                reasons.setdefault(job_id, f"used by the last {rules.runs} successful "
+                                           "run(s) of a script")
     return reasons
 
 
