@@ -158,11 +158,14 @@ def gc(store: JobStore, rules: KeepRules, dry_run: bool, now: float | None = Non
 
 
 def _plan(store: JobStore, rules: KeepRules, now: float) -> GcReport:
+    # Only the target is read here: gc holds it exclusively, and waiting now for a source's
+    # hold (its owner's gc) could deadlock with a gc that holds that source and waits for us.
     target = store.target
     db = store.target_db()
-    used = store.last_used()
-    jobs = [_usage(j, used.get(j.id), size=False) for j in store.jobs()
-            if j.path.parent == target.path]
+    used = db.last_used()
+    listing = target.job_ids()
+    jobs = [JobUsage(r.id, r.hash, r.method, target.job_dir(r.id), target.path, r.created,
+                     used.get(r.id), None) for r in db.jobs() if r.id in listing]
     by_id = {j.id: j for j in jobs}
     reasons = _keep_reasons(jobs, _recent_runs(db.runs(), rules.runs), db.run_jobs, rules, now)
     kept = _with_inputs(set(reasons), by_id)

@@ -82,9 +82,9 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
     run_id = store.target_db().begin_run(str(script))
     try:
         graph = evaluate(script, urd)
-        for warning in [*urd.warnings, *store.warnings]:
-            reporter.report(events.Warning(warning))
         decisions = engine.decide(list(graph), store, builder.built_hashes())
+        for warning in [*urd.warnings, *store.warnings]:  # deciding may add some
+            reporter.report(events.Warning(warning))
         stale = sum(d.build for d in decisions)
         reporter.report(events.PlanReady(len(decisions), stale, len(decisions) - stale))
         builder.execute(decisions)

@@ -149,10 +149,18 @@ class JobStore:
                 continue
             listing = self._listing(workdir)
             for h, row in rows.items():
-                if row.id in listing:
+                if row.id in listing and self._readable(workdir, row.id):
                     found[h] = Found(h, row.id, row.method, workdir.job_dir(row.id), row.created)
                     remaining.discard(h)
         return found
+
+    def _readable(self, workdir: Workdir, job_id: str) -> bool:
+        """A source's job that we may not read is not reused (it would fail its dependents)."""
+        if workdir.writable or os.access(workdir.job_dir(job_id), os.R_OK | os.X_OK):
+            return True
+        self.warnings.append(f"job {job_id} in source work directory {workdir.path} cannot be "
+                             "read; it is built again")
+        return False
 
     def _listing(self, workdir: Workdir) -> set[str]:
         if workdir.path not in self._listings:

@@ -206,10 +206,19 @@ def test_unreadable_source_is_a_warning(tmp_path: Path) -> None:
     base = Path(tempfile.mkdtemp(prefix="acbuild-nobody-"))
     try:
         os.chmod(base, 0o755)
-        _, second, shared = shared_and_second(base)
-        os.chmod(shared, 0o700)
+        first, second, shared = shared_and_second(base)
         shutil.rmtree(second.workdir, ignore_errors=True)
         subprocess.run(["chown", "-R", f"{NOBODY}:{NOBODY}", str(second.root)], check=True)
+        # One job it may not read: built again; the jobs after it are still reused.
+        ingest = next(p for p in shared.iterdir() if p.name.startswith("ingest-"))
+        os.chmod(ingest, 0o700)
+        proc = _as_nobody(python, second.root, "run")
+        assert proc.returncode == 0, proc.stderr
+        assert f"job {ingest.name} in source" in proc.stderr
+        assert "1 built, 2 reused" in proc.stdout
+        # A whole work directory it may not read.
+        os.chmod(shared, 0o700)
+        shutil.rmtree(second.workdir)
         proc = _as_nobody(python, second.root, "run")
         assert proc.returncode == 0, proc.stderr
         assert "cannot be read" in proc.stderr and "Traceback" not in proc.stderr

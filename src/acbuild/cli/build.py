@@ -55,7 +55,8 @@ def run(script: str, jobs: int | None, keep_going: bool, dry_run: bool, force: t
                 for o in result.outcomes]
         f = result.finished
         console.print_json(console.jobs_json(rows, {
-            "built": f.built, "reused": f.reused, "failed": f.failed, "skipped": f.skipped}))
+            "built": f.built, "reused": f.reused, "failed": f.failed, "skipped": f.skipped},
+            warnings=result.warnings))
     if result.finished.failed:
         sys.exit(1)
 
