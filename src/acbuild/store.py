@@ -158,8 +158,10 @@ class JobStore:
         """A source's job that we may not read is not reused (it would fail its dependents)."""
         if workdir.writable or os.access(workdir.job_dir(job_id), os.R_OK | os.X_OK):
             return True
-        self.warnings.append(f"job {job_id} in source work directory {workdir.path} cannot be "
-                             "read; it is built again")
+        warning = (f"job {job_id} in source work directory {workdir.path} cannot be read; "
+                   "it is built again")
+        if warning not in self.warnings:  # a script may be planned more than once
+            self.warnings.append(warning)
         return False
 
     def _listing(self, workdir: Workdir) -> set[str]:
