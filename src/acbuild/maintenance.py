@@ -177,7 +177,7 @@ def _plan(store: JobStore, rules: KeepRules, now: float) -> GcReport:
     removed = [Removal("job", j.id, j.method, j.path, disk_usage(j.path), j.hash, j.last_used)
                for j in jobs if j.id not in kept]
     for failed in target.failed_dirs():
-        if failed.name in rules.names or _recent(failed.stat().st_mtime, rules, now):
+        if failed.name in rules.names or _recent(_mtime(failed), rules, now):
             counts["failed, kept"] += 1
             continue
         removed.append(Removal("failed", failed.name, None, failed, disk_usage(failed)))
@@ -216,6 +216,13 @@ def _keep_reasons(jobs: Sequence[JobUsage], runs: Sequence[RunRow],
                 reasons.setdefault(job_id, f"used by the last {rules.runs} successful "
                                            "run(s) of a script")
     return reasons
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def _recent(when: float, rules: KeepRules, now: float) -> bool:

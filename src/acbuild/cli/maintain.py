@@ -18,7 +18,10 @@ from acbuild.cli import _session, cli
 @click.argument("directory", default=".", type=click.Path(file_okay=False))
 @click.option("--force", is_flag=True, help="Overwrite files that exist.")
 def init(directory: str, force: bool) -> None:
-    """A new project in DIRECTORY (default: here) that `acbuild run` builds at once."""
+    """A new project in DIRECTORY (default: here) that `acbuild run` builds at once.
+
+    Writes acbuild.toml, methods/wordcount.py, build.py, data/ and a .gitignore.
+    """
     from acbuild import console
     from acbuild.scaffold import create_project
 
@@ -31,7 +34,7 @@ def init(directory: str, force: bool) -> None:
 @click.argument("method", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def jobs(method: str | None, as_json: bool) -> None:
-    """The finished jobs (of METHOD) in every work directory: size on disk and last use."""
+    """The finished jobs (of METHOD): where, size on disk, last use."""
     from acbuild import console
     from acbuild.maintenance import job_usages
 
@@ -86,7 +89,7 @@ def _age(ctx: click.Context, param: click.Parameter, value: str | None) -> float
 
 @cli.command()
 @click.option("-n", "--dry-run", is_flag=True, help="List what would go; remove nothing.")
-@click.option("--keep-runs", type=click.IntRange(min=0), default=None,
+@click.option("--keep-runs", type=click.IntRange(min=0), default=None, metavar="N",
               help="Keep the jobs of the last N successful runs of each script "
                    "[default: keep_runs in acbuild.toml, 5].")
 @click.option("--keep-newer", "keep_newer", metavar="AGE", callback=_age,
@@ -98,7 +101,10 @@ def _age(ctx: click.Context, param: click.Parameter, value: str | None) -> float
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def gc(dry_run: bool, keep_runs: int | None, keep_newer: float | None, keep: tuple[str, ...],
        workdir: str | None, as_json: bool) -> None:
-    """Remove the target's jobs that no recent run used, failed jobs and dead leftovers."""
+    """Remove jobs no recent run used, failed jobs and dead leftovers.
+
+    Only the target work directory is collected. Try --dry-run first.
+    """
     from acbuild import console, maintenance
     from acbuild.session import resolve_job
 
