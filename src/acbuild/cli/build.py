@@ -55,7 +55,8 @@ def run(script: str, jobs: int | None, keep_going: bool, dry_run: bool, force: t
                 for o in result.outcomes]
         f = result.finished
         console.print_json(console.jobs_json(rows, {
-            "built": f.built, "reused": f.reused, "failed": f.failed, "skipped": f.skipped}))
+            "built": f.built, "reused": f.reused, "failed": f.failed, "skipped": f.skipped},
+            warnings=result.warnings))
     if result.finished.failed:
         sys.exit(1)
 
@@ -79,7 +80,9 @@ def _status(script: str, force: tuple[str, ...], workdir: str | None, as_json: b
     with _session(workdir) as session, script_out:
         result = status_script(session, _script_path(script), force)
     rows = [{"id": d.spec.id, "method": d.spec.method, "state": d.state, "reason": d.reason,
-             "path": str(d.found.path) if d.found else None} for d in result.decisions]
+             "path": str(d.found.path) if d.found else None,
+             "workdir": str(d.found.path.parent) if d.found else None}
+            for d in result.decisions]
     stopped = None
     if result.stopped_at is not None:
         stopped = (f"the script stops at {result.stopped_at.where}: it needs the result of "
@@ -91,4 +94,4 @@ def _status(script: str, force: tuple[str, ...], workdir: str | None, as_json: b
             rows, {"cached": len(rows) - stale, "stale": stale},
             stopped_at=stopped, warnings=result.warnings))
         return
-    console.render_status(rows, stopped, result.warnings)
+    console.render_status(rows, stopped, result.warnings, target=str(session.store.target.path))
