@@ -18,6 +18,7 @@ process has this module loaded, and its start must stay fast.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib.util
 import inspect
@@ -55,7 +56,9 @@ PHASE_PARAMETERS = {
     "analysis": ("job", "options", "jobs", "slices", "sliceno", "prepare_res"),
     "synthesis": ("job", "options", "jobs", "slices", "prepare_res", "analysis_res"),
 }
-Phases = dict[str, tuple[Callable[..., Any], tuple[str, ...]]]
+# A phase function, and the names of the parameters it takes.
+Phase = tuple[Callable[..., Any], tuple[str, ...]]
+Phases = dict[str, Phase]
 
 
 class JobFailure(Exception):
@@ -150,10 +153,8 @@ class _Launcher:
             exit_fd = r  # EOF: only the job holds the pipe's write end
         else:
             os.close(r)
-        try:
+        with contextlib.suppress(OSError):  # the child did it first, or has ended already
             os.setpgid(pid, pid)  # the child does it too: so a kill right now finds the group
-        except OSError:
-            pass  # the child did it first, or has already ended
         job = self.by_token[token] = self.by_fd[exit_fd] = _Running(token, pid, exit_fd)
         self.poll.register(job.fd, select.POLLIN)
         self.send({"event": "started", "token": token, "pid": pid})
@@ -171,10 +172,8 @@ class _Launcher:
             key = (path, stat.st_mtime_ns, stat.st_size)  # an edited method is imported anew
             if key not in self.modules:
                 self.modules[key] = _import_method(setup["method"], path, job_dir)
-                try:
+                with contextlib.suppress(JobFailure):  # each job of the method reports it
                     _method_phases(self.modules[key])  # inspect once here, not in every job
-                except JobFailure:
-                    pass  # each job of this method reports it
             return setup, self.modules[key]
         except BaseException as exc:  # SystemExit too: a method's top level must not end us
             return setup, exc
@@ -347,8 +346,7 @@ def _run_phases(functions: Phases, args: dict[str, Any], concurrency: int,
             f.write(data)
 
 
-def _call(phase: str, function: tuple[Callable[..., Any], tuple[str, ...]],
-          args: dict[str, Any], phases: dict[str, Any]) -> Any:
+def _call(phase: str, function: Phase, args: dict[str, Any], phases: dict[str, Any]) -> Any:
     _marker(phase)
     began, cpu = time.monotonic(), _cpu()
     try:
@@ -392,8 +390,8 @@ def _list_files(directory: str, prefix: str) -> dict[str, dict[str, Any]]:
 
 # ---- analysis slices --------------------------------------------------------
 
-def _run_analysis(function: tuple[Callable[..., Any], tuple[str, ...]], args: dict[str, Any],
-                  concurrency: int, phases: dict[str, Any]) -> list[Any]:
+def _run_analysis(function: Phase, args: dict[str, Any], concurrency: int,
+                  phases: dict[str, Any]) -> list[Any]:
     """analysis_res: every slice's return, in slice order."""
     profile: list[dict[str, Any]] = []
     phases["analysis"] = {"wall": 0.0, "slices": profile}
@@ -416,8 +414,7 @@ class _Slices:
     ``concurrency`` at a time. Each pipes back ``("ok", value)`` or ``("error", type,
     message, traceback)``; one that ends without either has died. A failure kills the rest."""
 
-    def __init__(self, function: tuple[Callable[..., Any], tuple[str, ...]],
-                 args: dict[str, Any], profile: list[dict[str, Any]]):
+    def __init__(self, function: Phase, args: dict[str, Any], profile: list[dict[str, Any]]):
         self.function, self.args, self.profile = function, args, profile
         self.live: dict[int, _Slice] = {}  # by data pipe, and by pidfd where there are pidfds
         self.results: list[Any] = []
@@ -478,7 +475,7 @@ class _Slices:
         self.profile.append({"sliceno": piece.sliceno, "wall": _since(piece.began),
                              "cpu": round(_cpu(usage), 6), "peak_rss_kib": usage.ru_maxrss})
         try:
-            outcome = pickle.loads(piece.buf) if piece.buf else ("died",)
+            outcome: Any = pickle.loads(piece.buf) if piece.buf else ("died",)
         except Exception as exc:
             raise JobFailure.of("analysis", piece.sliceno, exc) from None
         if outcome[0] == "ok":
@@ -506,8 +503,7 @@ class _Slices:
                 self.drop(fd)
 
 
-def _slice_main(function: tuple[Callable[..., Any], tuple[str, ...]], args: dict[str, Any],
-                sliceno: int) -> NoReturn:
+def _slice_main(function: Phase, args: dict[str, Any], sliceno: int) -> NoReturn:
     """A slice process: run analysis, send back what it returned or raised, and end."""
     status = 1
     try:
@@ -605,10 +601,8 @@ def _signal_name(number: int) -> str:
 
 
 def _killpg(pgid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # the group is gone
         os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass  # the group is already gone
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ exception here or the death of this process all leave no job behind.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -43,9 +44,12 @@ class Launcher:
     """One warm launcher process; jobs are named by the caller's integer tokens."""
 
     def __init__(self, env: dict[str, str] | None = None):
+        # -P (Python 3.11+): no current directory on sys.path, so that a project file named
+        # like a module the launcher needs (select.py, signal.py) cannot stand in for it.
         # stderr is inherited: a launcher that breaks says why where the user can see it.
+        safe_path = ["-P"] if sys.version_info >= (3, 11) else []
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", LAUNCHER_MODULE],
+            [sys.executable, *safe_path, "-m", LAUNCHER_MODULE],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
         )
         self._stdin: IO[bytes] = self._proc.stdin  # type: ignore[assignment]
@@ -89,10 +93,8 @@ class Launcher:
         if self._closed:
             return
         self._closed = True
-        try:
+        with contextlib.suppress(BrokenPipeError):  # it is gone already
             self._stdin.close()  # EOF: the launcher kills and reaps its jobs, then exits
-        except BrokenPipeError:
-            pass  # it is already gone
         try:
             self._proc.wait(CLOSE_TIMEOUT)
         except subprocess.TimeoutExpired:
@@ -147,7 +149,5 @@ class Launcher:
 
 
 def _killpg(pgid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # the group is gone
         os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass  # already gone

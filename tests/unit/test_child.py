@@ -316,3 +316,36 @@ def test_run_job_is_importable_without_click_rich_or_sqlite3():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={**os.environ, "PYTHONPATH": SRC}, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_large_slice_return_and_a_forked_straggler_do_not_hang_the_job(launcher, tmp_path):
+    job_dir = Project(tmp_path, """
+        import os, time
+        def analysis(sliceno, job):
+            if sliceno == 0 and os.fork() == 0:   # a grandchild that holds every inherited fd
+                with open(os.path.join(job.path, "..", "straggler.pid"), "w") as f:
+                    f.write(str(os.getpid()))
+                time.sleep(120)
+                os._exit(0)
+            return bytes(2_000_000) + bytes([sliceno])
+        def synthesis(analysis_res):
+            return [(len(r), r[-1]) for r in analysis_res]
+    """).job(slices=2)
+    began = time.monotonic()
+    exited, post = run(launcher, job_dir)
+    assert exited.status == 0, post.get("error")
+    assert time.monotonic() - began < 60
+    assert result(job_dir) == [(2_000_001, 0), (2_000_001, 1)]
+    straggler = int((job_dir.parent / "straggler.pid").read_text())
+    deadline = time.monotonic() + 5
+    while _alive(straggler) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not _alive(straggler), "what a job leaves running in its group is killed"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
