@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import inspect
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -149,10 +150,17 @@ def parse_python(path: Path) -> tuple[ast.Module, bytes]:
 
 
 def import_method(name: str, path: Path, search_roots: Sequence[Path]) -> ModuleType:
-    """Import a method file under a private module name, with its helpers importable."""
-    for root in reversed(search_roots):
-        if str(root) not in sys.path:
-            sys.path.insert(0, str(root))
+    """Import a method file under a private module name, its helpers resolved as in its job
+    (and its code hash): its own directory first, then the project root (the last root)."""
+    for entry in (str(search_roots[-1]), str(path.parent)):
+        if entry in sys.path:
+            sys.path.remove(entry)
+        sys.path.insert(0, entry)
+    # Another methods directory's helper of the same name (`_util`) must not stand in.
+    others = tuple(f"{d}{os.sep}" for d in search_roots[:-1] if d != path.parent)
+    for module_name, loaded in list(sys.modules.items()):
+        if (getattr(loaded, "__file__", None) or "").startswith(others):
+            del sys.modules[module_name]
     module_spec = importlib.util.spec_from_file_location(f"acbuild_method_{name}", path)
     assert module_spec is not None and module_spec.loader is not None
     module = importlib.util.module_from_spec(module_spec)

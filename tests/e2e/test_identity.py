@@ -215,13 +215,17 @@ def test_third_party_modules_are_recorded_not_hashed(project: Project) -> None:
 def test_two_methods_directories_each_see_their_own_helper(project: Project) -> None:
     project.write("acbuild.toml", 'methods = ["one", "two"]\n')
     for directory in ("one", "two"):
-        project.write(f"{directory}/_h.py", f"NAME = {directory!r}\n")
+        project.write(f"{directory}/_h.py", f"NAME = {directory!r}\nOPTIONS = {{NAME: 1}}\n")
         project.write(f"{directory}/m_{directory}.py",
-                      "import _h\n\ndef synthesis():\n    return _h.NAME\n")
-    project.script('def main(urd):\n    urd.build("m_one")\n    urd.build("m_two")\n')
-    assert built(project.run_json()) == ["m_one", "m_two"]
-    project.write("two/_h.py", "NAME = 'changed'\n")
-    assert built(project.run_json()) == ["m_two"]
+                      "import _h\noptions = _h.OPTIONS\n\n"
+                      "def synthesis():\n    import _h as again\n    return _h.NAME, again.NAME\n")
+    project.script('def main(urd):\n    urd.build("m_one", one=2)\n    urd.build("m_two", two=2)\n')
+    report = project.run_json("-j", "1")  # one launcher process imports both methods
+    assert result(project, report, "m_one") == ("one", "one")
+    assert result(project, report, "m_two") == ("two", "two")
+    project.write("two/_h.py", "NAME = 'changed'\nOPTIONS = {'two': 1}\n")
+    report = project.run_json("-j", "1")
+    assert built(report) == ["m_two"] and result(project, report, "m_two") == ("changed",) * 2
 
 
 # -- cosmetic edits ------------------------------------------------------------------------
