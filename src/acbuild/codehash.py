@@ -8,10 +8,10 @@ the hash is the same on every Python acbuild supports.
 
 Local modules are found by reading import statements and following them
 through the project, resolved as the job's process resolves them (the method's
-own directory first, then the project root), so a user never has to list a
-helper in ``depend_extra``. Names in the hash are module names and
-method-relative paths, never absolute paths: the hash is the same in every
-checkout.
+own directory first, then the project root, then other methods directories), so
+a user never has to list a helper in ``depend_extra``. Names in the hash are
+module names and method-relative paths, never absolute paths: the hash is the
+same in every checkout.
 """
 
 from __future__ import annotations
@@ -49,13 +49,18 @@ class _Module:
 class CodeHasher:
     """Hashes methods' code; local modules are parsed once and shared between methods."""
 
-    def __init__(self, project_root: Path):
+    def __init__(self, project_root: Path, methods_dirs: Sequence[Path] = ()):
         self.project_root = project_root
+        self.methods_dirs = tuple(methods_dirs)
         self._modules: dict[tuple[tuple[Path, ...], str], _Module | None] = {}
 
     def method_code(self, name: str, path: Path, source: bytes,
                     depend_extra: Sequence[object]) -> MethodCode:
-        roots = (path.parent, self.project_root)  # the job's sys.path, in its order
+        # The job's sys.path, in its order. Other methods directories come last: a job may
+        # find them on sys.path too (its process has run other methods), and a module
+        # hashed needlessly costs nothing, while one missed could leave a job stale.
+        others = tuple(d for d in self.methods_dirs if d not in (path.parent, self.project_root))
+        roots = (path.parent, self.project_root, *others)
         tree = _parse(path, source)  # a tree of our own: _strip changes it
         imports = module_imports(tree, None)
         sources = {self._relpath(path): source}

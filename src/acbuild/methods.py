@@ -61,7 +61,7 @@ class MethodRegistry:
         self.search_roots = (*self.methods_dirs, project_root)
         self._files: dict[str, Path] | None = None
         self._loaded: dict[str, Method] = {}
-        self._hasher = CodeHasher(project_root)
+        self._hasher = CodeHasher(project_root, self.methods_dirs)
 
     def files(self) -> dict[str, Path]:
         """Method name -> file, for every method in the methods directories."""

@@ -236,3 +236,16 @@ def test_hash_tree_covers_names_and_contents_and_ends_on_symlink_loops(tmp_path:
     seen: list[str] = []
     hashing.hash_tree(root, lambda p: seen.append(p.name) or hashing.hash_file(p))
     assert sorted(seen) == ["a", "b"]
+
+
+def test_a_helper_only_in_another_methods_directory_is_hashed_too(tree: Path) -> None:
+    (tree / "more").mkdir()
+    (tree / "more/_far.py").write_text("X = 1\n")
+    (tree / "methods/far.py").write_text("import _far\ndef synthesis():\n    return _far.X\n")
+    path = tree / "methods/far.py"
+    hasher = CodeHasher(tree, [tree / "methods", tree / "more"])
+    first = hasher.method_code("far", path, path.read_bytes(), ())
+    assert "more/_far.py" in first.sources
+    (tree / "more/_far.py").write_text("X = 2\n")
+    hasher = CodeHasher(tree, [tree / "methods", tree / "more"])
+    assert hasher.method_code("far", path, path.read_bytes(), ()).hash != first.hash
