@@ -118,6 +118,7 @@ class _Launcher:
         self.by_token: dict[int, _Running] = {}
         self.by_fd: dict[int, _Running] = {}  # by the fd that turns readable when the job ends
         self.modules: dict[tuple[str, int, int], ModuleType] = {}
+        self.method_dirs: set[str] = set()
         self.poll = select.poll()
 
     def serve_forever(self) -> None:
@@ -159,17 +160,31 @@ class _Launcher:
         self.poll.register(job.fd, select.POLLIN)
         self.send({"event": "started", "token": token, "pid": pid})
 
+    def _isolate(self, search_path: list[str], method_dir: str) -> None:
+        """Import as the code hash resolved: the method's own directory first, and no helper
+        of another methods directory (its own `_util`) standing in for this one's. Costs
+        nothing with one methods directory."""
+        for entry in reversed(search_path):
+            if entry in sys.path:
+                sys.path.remove(entry)
+            sys.path.insert(0, entry)
+        self.method_dirs.add(method_dir)
+        others = tuple(d + os.sep for d in self.method_dirs if d != method_dir)
+        if others:
+            for name, module in list(sys.modules.items()):
+                file = getattr(module, "__file__", None) or ""
+                if file.startswith(others):
+                    del sys.modules[name]  # methods imported before keep theirs
+
     def load(self, job_dir: str) -> tuple[dict[str, Any] | None, ModuleType | BaseException]:
         """setup.json and the method module, or what stopped them: the job reports that."""
         setup = None
         try:
             setup = read_setup(job_dir)
-            for entry in reversed(setup.get("sys_path", [])):
-                if entry not in sys.path:
-                    sys.path.insert(0, entry)
             path = setup["method_file"]
             stat = os.stat(path)
             key = (path, stat.st_mtime_ns, stat.st_size)  # an edited method is imported anew
+            self._isolate(setup.get("sys_path", []), os.path.dirname(path))
             if key not in self.modules:
                 self.modules[key] = _import_method(setup["method"], path, job_dir)
                 with contextlib.suppress(JobFailure):  # each job of the method reports it

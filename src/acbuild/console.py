@@ -370,3 +370,56 @@ def render_created(root: str, paths: Sequence[str]) -> None:
     here = _display_path(root)
     step = "" if here == "." else f"cd {here} && "
     print(f"\na new acbuild project; build it with:  {step}acbuild run")
+
+
+def render_methods(infos: Sequence[dict[str, Any]]) -> None:
+    """``acbuild methods``: one block per method — description, inputs, options."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(highlight=False, soft_wrap=True)  # hashes are copied: never wrap them
+    for info in infos:
+        if "error" in info:
+            console.print(f"[bold]{escape(info['name'])}[/]  [red]{escape(info['error'])}[/]")
+            continue
+        console.print(f"[bold]{escape(info['name'])}[/]  {escape(info['description'])}")
+        if info["inputs"]:
+            console.print(f"    inputs: {escape(', '.join(info['inputs']))}")
+        for name, option in info["options"].items():
+            console.print(f"    {escape(name)}: {escape(option['text'])}")
+    if not infos:
+        console.print("no methods (see `methods` in acbuild.toml)")
+
+
+def render_method(info: dict[str, Any]) -> None:
+    """``acbuild methods NAME``: declarations, code hash, the code hashes its jobs have."""
+    import datetime
+
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(highlight=False, soft_wrap=True)  # hashes are copied: never wrap them
+    render_methods([info])
+    code = info["code"]
+    console.print(f"    file: {escape(info['file'])}  phases: {', '.join(info['phases'])}")
+    console.print(f"    code hash: [bold]{code['hash']}[/]")
+    if code["identity_hash"] != code["hash"]:
+        console.print(f"    jobs use:  {code['identity_hash']}  (declared equivalent)")
+    console.print(f"    hashed: {escape(', '.join(code['sources']))}")
+    if code["third_party"]:
+        console.print(f"    third-party imports (versions recorded): "
+                      f"{escape(', '.join(code['third_party']))}")
+    console.print("  jobs by code hash:" if info["built_from"] else "  no finished jobs")
+    for v in info["built_from"]:
+        when = datetime.datetime.fromtimestamp(v["latest_created"]).isoformat(
+            sep=" ", timespec="seconds")
+        mark = "  [green]← current[/]" if v["current"] else ""
+        console.print(f"    {v['code_hash']}  {v['jobs']:>4} job(s), latest "
+                      f"{escape(v['latest'])} {when}{mark}")
+    for warning in info["warnings"]:
+        console.print(f"[yellow]warning:[/] {escape(warning)}")
+    if info["suggestion"]:
+        console.print(f"\nNo job was built from the current code. If the change computes the "
+                      f"same results as the jobs of {info['built_from'][0]['code_hash'][:12]}…, "
+                      f"declare in {escape(info['file'])}:")
+        console.print(f"    {escape(info['suggestion'])}")

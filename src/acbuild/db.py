@@ -231,13 +231,15 @@ class Database:
                 return str(digest)
         return None
 
-    def store_digest(self, path: str, stat: FileStat, digest: str) -> None:
+    def store_digests(self, entries: Iterable[tuple[str, FileStat, str]]) -> None:
+        """Remember (path, stat, digest) for each entry, in one transaction."""
         if self.readonly:
             return
         with self.transaction():
-            self.conn.execute(
+            self.conn.executemany(
                 "INSERT OR REPLACE INTO file_stats VALUES (?, ?, ?, ?, ?, ?)",
-                (path, stat.size, stat.mtime_ns, stat.inode, stat.ctime_ns, digest),
+                [(path, stat.size, stat.mtime_ns, stat.inode, stat.ctime_ns, digest)
+                 for path, stat, digest in entries],
             )
 
     def _query(self, sql: str, params: Iterable[object] = ()) -> Iterator[tuple[Any, ...]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import mmap
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from blake3 import blake3
@@ -34,16 +35,39 @@ def hash_file(path: str | os.PathLike[str]) -> str:
             return blake3(m, max_threads=blake3.AUTO).hexdigest()
 
 
-def hash_tree(path: str | os.PathLike[str]) -> str:
-    """Content hash of a directory: every file's relative name and content, symlinks followed."""
+def hash_tree(path: str | os.PathLike[str],
+              file_digest: Callable[[Path], str] | None = None) -> str:
+    """Content hash of a directory: every file's relative name and content.
+
+    Symlinks are followed (a link into its own ancestor is not, so a loop ends);
+    empty directories add nothing. ``file_digest`` hashes one file (a stat cache
+    may answer instead of reading); by default ``hash_file``.
+    """
+    digest_of = file_digest or hash_file
     root = Path(path)
     entries = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        dirnames.sort()
-        for name in sorted(filenames):
-            full = Path(dirpath) / name
-            entries.append(f"{full.relative_to(root).as_posix()}\0{hash_file(full)}\n")
-    return hash_bytes(("tree\n" + "".join(entries)).encode())
+    for relpath, full in _tree_files(root, root, frozenset()):
+        name = relpath.encode("utf-8", "surrogateescape")
+        # Length-prefixed: no file name, whatever its characters, can fake another entry.
+        entries.append(b"%d:%s %s\n" % (len(name), name, digest_of(full).encode()))
+    return hash_bytes(b"tree 1\n" + b"".join(entries))
+
+
+def _tree_files(root: Path, directory: Path, ancestors: frozenset[str]
+                ) -> Iterator[tuple[str, Path]]:
+    """(relative name, path) of every file under ``directory``, in name order."""
+    real = os.path.realpath(directory)
+    if real in ancestors:
+        return  # a symlink back into the tree: following it would never end
+    ancestors = ancestors | {real}
+    with os.scandir(directory) as scan:
+        entries = sorted(scan, key=lambda e: e.name)
+    for entry in entries:
+        full = Path(entry.path)
+        if entry.is_dir():
+            yield from _tree_files(root, full, ancestors)
+        elif entry.is_file():
+            yield full.relative_to(root).as_posix(), full
 
 
 def hash_path(path: str | os.PathLike[str]) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import inspect
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -60,7 +61,7 @@ class MethodRegistry:
         self.search_roots = (*self.methods_dirs, project_root)
         self._files: dict[str, Path] | None = None
         self._loaded: dict[str, Method] = {}
-        self._hasher = CodeHasher(self.search_roots, project_root)
+        self._hasher = CodeHasher(project_root, self.methods_dirs)
 
     def files(self) -> dict[str, Path]:
         """Method name -> file, for every method in the methods directories."""
@@ -149,10 +150,17 @@ def parse_python(path: Path) -> tuple[ast.Module, bytes]:
 
 
 def import_method(name: str, path: Path, search_roots: Sequence[Path]) -> ModuleType:
-    """Import a method file under a private module name, with its helpers importable."""
-    for root in reversed(search_roots):
-        if str(root) not in sys.path:
-            sys.path.insert(0, str(root))
+    """Import a method file under a private module name, its helpers resolved as in its job
+    (and its code hash): its own directory first, then the project root (the last root)."""
+    for entry in (str(search_roots[-1]), str(path.parent)):
+        if entry in sys.path:
+            sys.path.remove(entry)
+        sys.path.insert(0, entry)
+    # Another methods directory's helper of the same name (`_util`) must not stand in.
+    others = tuple(f"{d}{os.sep}" for d in search_roots[:-1] if d != path.parent)
+    for module_name, loaded in list(sys.modules.items()):
+        if (getattr(loaded, "__file__", None) or "").startswith(others):
+            del sys.modules[module_name]
     module_spec = importlib.util.spec_from_file_location(f"acbuild_method_{name}", path)
     assert module_spec is not None and module_spec.loader is not None
     module = importlib.util.module_from_spec(module_spec)
@@ -203,22 +211,34 @@ def _check_phase_signature(function: object, phase: str, path: Path) -> None:
 
 
 def _equivalent(module: ModuleType, current: str, path: Path) -> tuple[str, tuple[str, ...]]:
-    """The code hash for identities: an older one when the author declared this code equal."""
+    """The code hash for identities: an older one when the author declared this code equal.
+
+    ``equivalent_hashes = {"<current code hash>": "<old code hash>"}``. Keyed by the current
+    hash, so a declaration stops applying (with a warning) when the code changes again.
+    Entries chain: with ``{v3: v2, v2: v1}`` code v3 gets the identity of v1's jobs.
+    """
     declared = getattr(module, EQUIVALENT_NAME, None)
     if declared is None:
         return current, ()
-    if not isinstance(declared, dict):
-        raise MethodError(f"'{EQUIVALENT_NAME}' must be a dict {{current code hash: old hash}}",
-                          where=str(path))
-    old = declared.get(current)
-    if old is None:
+    if not isinstance(declared, dict) or not all(
+            _is_code_hash(k) and _is_code_hash(v) for k, v in declared.items()):
+        raise MethodError(
+            f"'{EQUIVALENT_NAME}' must be a dict {{current code hash: old code hash}}, "
+            "each a full 64-digit hex string", where=str(path),
+            hint=f"`acbuild methods {path.stem}` shows the current code hash and the hashes "
+                 "its jobs were built from")
+    if current not in declared:
         return current, (
             f"{path}: {EQUIVALENT_NAME} is ignored: it does not name the current code hash "
-            f"{current} (the code changed since it was written)",
+            f"{current} (the code changed since it was declared)",
         )
-    olds = [old] if isinstance(old, str) else list(old)
-    if not olds or not all(isinstance(h, str) and len(h) == 64 for h in olds):
-        raise MethodError(f"'{EQUIVALENT_NAME}' values must be full 64-digit code hashes",
-                          where=str(path))
-    return olds[0], ()
+    identity, seen = current, {current}
+    while identity in declared and declared[identity] not in seen:
+        identity = declared[identity]
+        seen.add(identity)
+    return identity, ()
 
+
+def _is_code_hash(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 64 and all(
+        c in "0123456789abcdef" for c in value)

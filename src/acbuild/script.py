@@ -143,12 +143,13 @@ class Urd:
         full = (self._script.parent / path).resolve()
         try:
             digest = self._file_digest(full)
-        except FileNotFoundError:
-            raise InputFileError(f"input file {os.fspath(path)!r} does not exist ({full})",
-                                 where=where) from None
         except OSError as e:
-            raise InputFileError(f"cannot read input file {os.fspath(path)!r}: {e.strerror}",
-                                 where=where) from None
+            if not full.exists():
+                raise InputFileError(f"input file {os.fspath(path)!r} does not exist ({full})",
+                                     where=where) from None
+            inner = f" ({e.filename})" if e.filename and Path(e.filename) != full else ""
+            raise InputFileError(f"cannot read input file {os.fspath(path)!r}{inner}: "
+                                 f"{e.strerror}", where=where) from None
         try:
             relpath = full.relative_to(self._root.resolve()).as_posix()
         except ValueError:

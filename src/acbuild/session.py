@@ -44,6 +44,9 @@ class Session:
         self.close()
 
     def urd(self, script: Path, realize: Any, force_methods: Iterable[str] = ()) -> Urd:
+        for method in force_methods:
+            if method not in self.registry.files():
+                self.registry.get(method)  # raises: unknown method, with the known ones
         return Urd(self.registry, self.project.slices, script, self.project.root, realize,
                    self.store.file_digest, force_methods=frozenset(force_methods))
 

@@ -33,6 +33,16 @@ class Found:
     created: float
 
 
+@dataclass(frozen=True)
+class CodeVersion:
+    """A code hash of a method, with how many finished jobs were built from it."""
+
+    code_hash: str
+    jobs: int
+    latest_id: str
+    latest_created: float
+
+
 class JobStore:
     """The target work directory (read-write) and the source ones (read-only).
 
@@ -48,6 +58,8 @@ class JobStore:
         self._dbs: dict[Path, Database | None] = {}
         self._listings: dict[Path, set[str]] = {}
         self._holds: dict[Path, JobLock] = {}
+        self._digests: dict[str, tuple[FileStat, str]] = {}  # stat cache, in this process
+        self._fresh: list[tuple[str, FileStat, str]] = []  # new digests, not yet stored
 
     @property
     def workdirs(self) -> list[Workdir]:
@@ -209,6 +221,34 @@ class JobStore:
                 used[job_id] = max(when, used.get(job_id, when))
         return used
 
+    def code_versions(self, method: str) -> list[CodeVersion]:
+        """The code hashes the finished jobs of ``method`` were built from, newest first."""
+        versions: dict[str, CodeVersion] = {}
+        seen: set[str] = set()
+        for workdir in self.workdirs:
+            db = self._db(workdir)
+            if db is None:
+                continue
+            try:
+                rows = db.jobs(method)  # oldest first: the last one is the latest
+            except StorageError as e:
+                self._skip(workdir, e)
+                continue
+            listing = self._listing(workdir)
+            for row in rows:
+                if row.id not in listing or row.hash in seen:
+                    continue
+                seen.add(row.hash)
+                old = versions.get(row.code_hash)
+                count = old.jobs + 1 if old else 1
+                if old is not None and old.latest_created > row.created:
+                    versions[row.code_hash] = CodeVersion(row.code_hash, count, old.latest_id,
+                                                          old.latest_created)
+                else:
+                    versions[row.code_hash] = CodeVersion(row.code_hash, count, row.id,
+                                                          row.created)
+        return sorted(versions.values(), key=lambda v: v.latest_created, reverse=True)
+
     def previous_setups(self, method: str, limit: int = 50) -> list[tuple[Found, dict[str, Any]]]:
         """The newest jobs of ``method`` with their setup.json, newest first."""
         found = []
@@ -220,21 +260,37 @@ class JobStore:
         return found
 
     def file_digest(self, path: Path) -> str:
-        """blake3 of a file (or directory); a file unchanged since last time is not read."""
+        """blake3 of a file or directory; a file unchanged since it was last hashed is not read.
+
+        "Unchanged" is the stat cache's word: the same size, mtime, inode and ctime as when
+        its digest was stored. A touched file is read again, and gives the same digest.
+        A directory's files each go through the cache.
+        """
         if path.is_dir():
-            return hashing.hash_tree(path)
+            digest = hashing.hash_tree(path, self._cached_file_digest)
+        else:
+            digest = self._cached_file_digest(path)
+        if self._fresh:  # one write transaction for all of a directory's new digests
+            self.target_db().store_digests(self._fresh)
+            self._fresh.clear()
+        return digest
+
+    def _cached_file_digest(self, path: Path) -> str:
         st = os.stat(path)
         stat = FileStat(st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
-        db = self.target_db()
         key = str(path)
-        cached = db.cached_digest(key, stat)
-        if cached is not None:
-            return cached
-        digest = hashing.hash_file(path)
-        # A file changed in the same clock tick it was hashed could keep its stat: do not
-        # trust a stat that is this fresh.
-        if time.time_ns() - st.st_mtime_ns > 2_000_000_000:
-            db.store_digest(key, stat, digest)
+        known = self._digests.get(key)
+        if known is not None and known[0] == stat:
+            return known[1]
+        digest = self.target_db().cached_digest(key, stat)
+        if digest is None:
+            digest = hashing.hash_file(path)
+            # A file changed within the clock tick it was hashed in could keep its stat:
+            # trust no stat this fresh.
+            if time.time_ns() - st.st_mtime_ns < 2_000_000_000:
+                return digest
+            self._fresh.append((key, stat, digest))
+        self._digests[key] = (stat, digest)
         return digest
 
 
