@@ -78,3 +78,142 @@ def built(report: dict[str, Any]) -> list[str]:
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
     return Project(tmp_path / "proj")
+
+
+# -- what a work directory holds, read from disk and database (for the reliability tests) -----
+def db_rows(workdir: Path) -> dict[str, str]:
+    """job id -> hash, for every row of the work directory's job index."""
+    import sqlite3
+
+    if not (workdir / "acbuild.db").exists():
+        return {}
+    conn = sqlite3.connect(workdir / "acbuild.db")
+    try:
+        return {job_id: h for h, job_id in conn.execute("SELECT hash, id FROM jobs")}
+    finally:
+        conn.close()
+
+
+def finished_dirs(workdir: Path) -> set[str]:
+    """The published job directories whose post.json says finished."""
+    found = set()
+    for path in workdir.iterdir() if workdir.exists() else []:
+        if path.is_dir() and not path.name.startswith("."):
+            try:
+                if json.loads((path / "post.json").read_text())["status"] == "ok":
+                    found.add(path.name)
+            except (OSError, ValueError, KeyError):
+                pass
+    return found
+
+
+def assert_sound(workdir: Path) -> None:
+    """A job is finished and recorded, or invisible: every row has its finished directory,
+    and every directory in the namespace is a finished job (a crash may leave one unrecorded).
+    """
+    rows = db_rows(workdir)
+    finished = finished_dirs(workdir)
+    published = {p.name for p in workdir.iterdir()
+                 if p.is_dir() and not p.name.startswith(".")} if workdir.exists() else set()
+    assert set(rows) <= finished, f"rows without a finished directory: {set(rows) - finished}"
+    assert published == finished, f"unfinished directories: {published - finished}"
+
+
+def staging_leftovers(workdir: Path) -> list[str]:
+    tmp = workdir / ".tmp"
+    return sorted(p.name for p in tmp.iterdir() if p.is_dir()) if tmp.exists() else []
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (Linux /proc)."""
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def wait_gone(pids: set[int], timeout: float = 10.0) -> set[int]:
+    """Wait for ``pids`` to end; the ones still alive after ``timeout``."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        left = {p for p in pids if alive(p)}
+        if not left:
+            return set()
+        time.sleep(0.02)
+    return {p for p in pids if alive(p)}
+
+
+# Methods whose every run appends its job id to <project>/built.log: a count of builds kept
+# outside the job directories, which no crash of acbuild can roll back.
+SIDE_EFFECT_METHODS = {
+    "_ledger": '''
+        import os
+
+        LEDGER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "built.log")
+
+        def note(job):
+            with open(LEDGER, "a") as f:
+                f.write(job.id + "\\n")
+    ''',
+    "work": '''
+        import time
+
+        import _ledger
+
+        options = {"tag": "", "nap": 0.0}
+        jobs = ("a", "b")
+
+        def synthesis(job, options, jobs):
+            time.sleep(options.nap)
+            with job.open("out.txt", "w") as f:
+                f.write(options.tag)
+            _ledger.note(job)
+            return 1 + sum(j.load() for j in (jobs.a, jobs.b) if j is not None)
+    ''',
+    "sliced": '''
+        import time
+
+        import _ledger
+
+        options = {"tag": "", "nap": 0.0}
+        jobs = ("src",)
+
+        def analysis(sliceno, options):
+            time.sleep(options.nap)
+            return sliceno
+
+        def synthesis(job, analysis_res, jobs):
+            _ledger.note(job)
+            return sum(analysis_res) + jobs.src.load()
+    ''',
+}
+
+
+def side_effect_project(project: Project) -> Project:
+    for name, text in SIDE_EFFECT_METHODS.items():
+        project.method(name, text)
+    return project
+
+
+def ledger(project: Project) -> list[str]:
+    path = project.root / "built.log"
+    return path.read_text().split() if path.exists() else []

@@ -19,6 +19,7 @@ process has this module loaded, and its start must stay fast.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import importlib.util
 import inspect
@@ -323,7 +324,7 @@ def _arguments(job_dir: str, setup: dict[str, Any] | None) -> dict[str, Any]:
         options = _resolve_files(from_json(setup["options"]), setup["project_root"])
         inputs = {name: Job(info["path"], info["id"]) if info else None
                   for name, info in setup["inputs"].items()}
-        return {"job": Job(job_dir, setup["id"]), "options": Namespace(options),
+        return {"job": Job(job_dir, setup["id"], writable=True), "options": Namespace(options),
                 "jobs": Namespace(inputs), "slices": setup["slices"],
                 "prepare_res": None, "analysis_res": None}
     except Exception as exc:
@@ -542,6 +543,8 @@ def _slice_main(function: Phase, args: dict[str, Any], sliceno: int) -> NoReturn
 # ---- process plumbing -------------------------------------------------------
 
 _WRITE_END = -1  # in a forked child: the write end of the pipe its parent reads
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_libc: Any = None  # prctl(2), once looked up; False where there is none
 
 
 def _fork() -> tuple[int, int]:
@@ -550,9 +553,12 @@ def _fork() -> tuple[int, int]:
     global _WRITE_END
     r, w = os.pipe()
     _flush()
+    parent = os.getpid()
+    _load_libc()  # in the parent, once: each child then asks for its death signal at once
     gc.freeze()  # the child's collector leaves the parent's objects, so their pages stay shared
     pid = os.fork()
     if pid == 0:
+        _die_with(parent)
         os.close(r)
         if _WRITE_END >= 0:
             os.close(_WRITE_END)  # a slice is not the job: the job's own pipe is not its to hold
@@ -561,6 +567,24 @@ def _fork() -> tuple[int, int]:
     gc.unfreeze()
     os.close(w)
     return pid, r
+
+
+def _load_libc() -> None:
+    global _libc
+    if _libc is None:
+        try:
+            _libc = ctypes.CDLL(None, use_errno=True).prctl
+        except (OSError, AttributeError):  # not Linux
+            _libc = False
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel SIGKILL this process when its parent dies (Linux; elsewhere nothing):
+    a job never outlives its launcher, nor a slice its job, whatever killed them."""
+    if not _libc or _libc(_PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+        return
+    if os.getppid() != parent:  # it died before we asked
+        os._exit(1)
 
 
 def _pidfd(pid: int) -> int | None:

@@ -22,10 +22,16 @@ STATE_STYLE = {"built": "green", "reused": "dim", "cached": "green", "stale": "y
 
 
 def _summary(f: events.RunFinished) -> str:
+    """The run's last line; "" for a run an error stopped before it did anything (the
+    error is the whole story)."""
+    if f.error and not (f.built or f.reused or f.failed or f.skipped):
+        return ""
     if f.interrupted:
         head = "interrupted"
     elif f.failed:
         head = "FAILED"
+    elif f.error:
+        head = "stopped by an error"
     elif f.built == 0:
         return f"nothing to build: {f.reused} job(s) reused ({f.seconds:.2f}s)"
     else:
@@ -43,7 +49,7 @@ def failure_text(event: events.JobFailed) -> str:
     if event.failure.slice is not None:
         where += f" slice {event.failure.slice}"
     lines = [f"FAILED  {event.job.id} in {where}: {event.failure.message}"]
-    if event.failure.traceback:
+    if event.failure.traceback.strip() not in ("", event.failure.message):
         lines.append(event.failure.traceback.rstrip())
     if event.path:
         lines.append(f"        its directory is kept in {event.path}")
@@ -83,7 +89,7 @@ class PlainReporter:
             self._line(f"{event.job.id}| {event.line}")
         elif isinstance(event, events.Warning):
             print(f"warning: {event.message}", file=self.err, flush=True)
-        elif isinstance(event, events.RunFinished):
+        elif isinstance(event, events.RunFinished) and _summary(event):
             self._line(_summary(event), always=True)
 
 
@@ -157,8 +163,9 @@ class LiveReporter:
             self.live.console.print(f"[yellow]warning:[/] {event.message}", highlight=False)
         elif isinstance(event, events.RunFinished):
             self.live.stop()
-            style = "bold red" if event.failed or event.interrupted else "bold"
-            self.console.print(f"[{style}]{_summary(event)}[/]", highlight=False)
+            style = "bold red" if event.failed or event.interrupted or event.error else "bold"
+            if _summary(event):
+                self.console.print(f"[{style}]{_summary(event)}[/]", highlight=False)
 
     def close(self) -> None:
         self.live.stop()
@@ -423,3 +430,36 @@ def render_method(info: dict[str, Any]) -> None:
                       f"same results as the jobs of {info['built_from'][0]['code_hash'][:12]}…, "
                       f"declare in {escape(info['file'])}:")
         console.print(f"    {escape(info['suggestion'])}")
+
+
+# -- verify and doctor -------------------------------------------------------------------------
+def render_verify(rows: Sequence[dict[str, Any]]) -> None:
+    changed = 0
+    for row in rows:
+        if row["intact"]:
+            continue
+        changed += 1
+        if row["problem"]:
+            print(f"BROKEN   {row['id']}: {row['problem']}")
+        for change in row["changes"]:
+            detail = f" ({change['detail']})" if change["detail"] else ""
+            print(f"{change['what'].upper():<8} {row['id']}/{change['file']}{detail}")
+    files = sum(r["files"] for r in rows)
+    if changed:
+        print(f"{changed} of {len(rows)} job(s) changed since they were built")
+    else:
+        print(f"all {len(rows)} job(s) intact ({files} file(s) hashed)")
+
+
+def render_doctor(report: dict[str, Any]) -> None:
+    for line in report["repaired"]:
+        print(f"repaired: {line}")
+    for f in report["findings"]:
+        mark = "PROBLEM" if f["serious"] else "note   "
+        print(f"{mark}  {f['kind']}: {f['name']}: {f['detail']}")
+    where = _display_path(report["workdir"])
+    if report["problems"]:
+        print(f"{report['problems']} problem(s) in {where}; `acbuild doctor --fix` repairs "
+              "them from the job directories")
+    else:
+        print(f"{where}: database and {report['jobs']} job director(ies) agree")

@@ -8,6 +8,7 @@ was not finished. The schema is versioned with ``PRAGMA user_version``.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
@@ -148,7 +149,7 @@ class Database:
         self.close()
 
     def transaction(self) -> _Transaction:
-        return _Transaction(self.conn)
+        return _Transaction(self.conn, self.path)
 
     # -- jobs -------------------------------------------------------------------------------
     def lookup(self, hashes: Iterable[str]) -> dict[str, JobRow]:
@@ -172,6 +173,19 @@ class Database:
     def forget_jobs(self, hashes: Iterable[str]) -> None:
         with self.transaction():
             self.conn.executemany("DELETE FROM jobs WHERE hash = ?", [(h,) for h in hashes])
+
+    def replace_jobs(self, rows: Iterable[JobRow]) -> None:
+        """The whole index at once, in one transaction (``acbuild doctor --rebuild``)."""
+        with self.transaction():
+            self.conn.execute("DELETE FROM jobs")
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, ?, ?)",
+                [(r.hash, r.id, r.method, r.code_hash, r.created) for r in rows])
+
+    def integrity_problems(self) -> list[str]:
+        """What SQLite's own check finds wrong in the file; [] when it is sound."""
+        found = [str(r[0]) for r in self._query("PRAGMA quick_check")]
+        return [] if found == ["ok"] else found
 
     def jobs(self, method: str | None = None) -> list[JobRow]:
         if method is None:
@@ -249,6 +263,18 @@ class Database:
             raise StorageError(f"database query failed: {e}", where=str(self.path)) from None
 
 
+def newer_schema(path: Path) -> bool:
+    """Whether ``path`` is a database a newer acbuild wrote (so not one to replace)."""
+    try:
+        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+        try:
+            return int(conn.execute("PRAGMA user_version").fetchone()[0]) > SCHEMA_VERSION
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+
+
 def _connect_readonly(path: Path) -> sqlite3.Connection:
     """A connection that writes nothing into a work directory we only read.
 
@@ -278,13 +304,39 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
 
 
 class _Transaction:
-    """BEGIN IMMEDIATE … COMMIT: short write transactions that wait for other writers."""
+    """BEGIN IMMEDIATE … COMMIT: short write transactions that wait for other writers.
 
-    def __init__(self, conn: sqlite3.Connection):
+    A write SQLite refuses (a full disk, a file gone bad, a writer holding on past the busy
+    timeout) becomes a StorageError naming the database: a message, not a traceback.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path):
         self.conn = conn
+        self.path = path
 
     def __enter__(self) -> None:
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as e:
+            raise _write_error(self.path, e) from None
 
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        if exc_type is None:
+            try:
+                self.conn.execute("COMMIT")
+                return
+            except sqlite3.Error as e:
+                exc = e
+        if self.conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):  # SQLite rolled it back itself
+                self.conn.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.Error):
+            raise _write_error(self.path, exc) from None
+
+
+def _write_error(path: Path, error: sqlite3.Error) -> StorageError:
+    full = "full" in str(error)
+    return StorageError(
+        f"cannot write the database: {error}", where=str(path),
+        hint=("free space on the disk of the work directory; finished jobs are kept" if full
+              else "`acbuild doctor` checks the work directory"))

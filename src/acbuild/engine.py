@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import platform
+import signal
 import sys
 import time
 from collections import deque
@@ -24,9 +26,9 @@ from acbuild.db import JobRow
 from acbuild.errors import Interrupted
 from acbuild.graph import JobSpec
 from acbuild.methods import Method
-from acbuild.runner import Exited, Launcher
+from acbuild.runner import Exited, Launcher, LauncherDied
 from acbuild.store import Found, JobStore
-from acbuild.workdir import JobLock, read_json
+from acbuild.workdir import JobLock, last_marked_phase, read_json
 
 LOCK_RETRY_SECONDS = 0.1
 
@@ -101,18 +103,21 @@ class Builder:
             self._launcher.close()
             self._launcher = None
 
-    def finish(self, script: str, run_id: int, interrupted: bool = False) -> events.RunFinished:
+    def finish(self, script: str, run_id: int, interrupted: bool = False,
+               error: bool = False) -> events.RunFinished:
+        """Close the run; ``error``: an acbuild error (in the script, say) stopped it."""
         counts = {"built": 0, "reused": 0, "failed": 0, "skipped": 0}
         for outcome in self.outcomes.values():
             counts[outcome.state] += 1
-        status = "interrupted" if interrupted else ("failed" if self.failed else "ok")
+        status = ("interrupted" if interrupted else "failed" if self.failed
+                  else "error" if error else "ok")
         self.store.target_db().finish_run(
             run_id, status,
             [(o.spec.id, o.state) for o in self.outcomes.values() if o.state != "skipped"])
         finished = events.RunFinished(
             built=counts["built"], reused=counts["reused"], failed=counts["failed"],
             skipped=counts["skipped"], seconds=time.monotonic() - self._started,
-            interrupted=interrupted)
+            interrupted=interrupted, error=error)
         self.reporter.report(finished)
         return finished
 
@@ -199,11 +204,19 @@ class _Run:
                         break
                     continue
                 timeout = LOCK_RETRY_SECONDS if self.locked_elsewhere else None
-                for exited in self.b.launcher().wait(timeout):
-                    self._finished(exited)
+                try:
+                    for exited in self.b.launcher().wait(timeout):
+                        self._finished(exited)
+                except LauncherDied as e:
+                    self._launcher_died(e)
                 self._retry_locked()
         except KeyboardInterrupt:
-            self._interrupt()
+            # A second Ctrl-C must not cut the clean-up short: it is what keeps the state sound.
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+            try:
+                self._interrupt()
+            finally:
+                signal.signal(signal.SIGINT, previous)
             raise Interrupted("interrupted") from None
         for h in self.decisions:
             if h not in self.b.outcomes:
@@ -233,21 +246,32 @@ class _Run:
             self.locked_elsewhere[h] = time.monotonic()
             return
         # Double-check under the lock: another process may have just finished it.
-        found = None if spec.force else self.b.store.find([h]).get(h)
+        try:
+            found = None if spec.force else self.b.store.recheck(h, spec.id)
+        except BaseException:
+            lock.release()
+            raise
         if found is not None:
             lock.release()
             self.b._reuse(spec, found.path, "built by another run")
             self._done(h)
             return
         method = self.b.method_of(spec.method)
-        staging = target.stage(spec.id, self.b.setup_for(spec, method), method.sources)
+        started = time.time()
+        try:
+            staging = target.stage(spec.id, self.b.setup_for(spec, method), method.sources)
+        except OSError as e:  # a full disk, say: the job cannot even begin
+            self._not_staged(decision, lock, e, started)
+            return
         slots = min(self.free, spec.slices or 1)
         self.free -= slots
         self._token += 1
-        started = time.time()
         self.running[self._token] = _Running(decision, staging, lock, slots, started)
         self.b.reporter.report(events.JobStarted(_ref(spec, decision.reason), started))
-        self.b.launcher().start(self._token, str(staging), slots)
+        try:
+            self.b.launcher().start(self._token, str(staging), slots)
+        except LauncherDied as e:
+            self._launcher_died(e)
 
     def _finished(self, exited: Exited) -> None:
         job = self.running.pop(exited.token)
@@ -261,13 +285,42 @@ class _Run:
         if exited.status == 0 and post.get("status") == "ok":
             self._publish(job, seconds)
         else:
-            self._fail(job, _failure(exited, post), seconds)
+            self._fail(job, _failure(exited, post, job.staging), seconds)
         job.lock.release()
         self._done(spec.hash)
+
+    def _launcher_died(self, error: LauncherDied) -> None:
+        """Every job the launcher was running has failed; a later job gets a new launcher.
+        (The jobs die with it: each asked the kernel to kill it when its parent dies.)"""
+        launcher, self.b._launcher = self.b._launcher, None
+        if launcher is not None:
+            launcher.close()
+        message = f"the job launcher died while the job ran ({error})"
+        for token in sorted(self.running):
+            job = self.running.pop(token)
+            self.free += job.slots
+            phase = last_marked_phase(job.staging)
+            self._fail(job, events.JobFailure(phase, None, message, ""),
+                       time.time() - job.started)
+            job.lock.release()
+            self._done(job.decision.spec.hash)
+
+    def _not_staged(self, decision: plan.Decision, lock: JobLock, error: OSError,
+                    started: float) -> None:
+        spec = decision.spec
+        lock.release()
+        where = error.filename or self.b.store.target.path
+        failure = events.JobFailure("setup", None, f"cannot write its staging directory "
+                                    f"({where}): {error.strerror or error}", "")
+        self._failed(spec, decision.reason, None, failure, time.time() - started)
 
     def _publish(self, job: _Running, seconds: float) -> None:
         spec = job.decision.spec
         target = self.b.store.target
+        if target.job_dir(spec.id).exists():
+            # It replaces a directory (a forced rebuild): the old row goes first, so that at
+            # no moment — and after no crash — a row names a directory that is not there.
+            self.b.store.target_db().forget_jobs([spec.hash])
         path = target.publish(job.staging, spec.id)
         self.b.store.record(JobRow(spec.hash, spec.id, spec.method, spec.code_hash, time.time()))
         self.b.outcomes[spec.hash] = Outcome(spec, "built", job.decision.reason, path)
@@ -277,9 +330,16 @@ class _Run:
     def _fail(self, job: _Running, failure: events.JobFailure, seconds: float) -> None:
         spec = job.decision.spec
         kept = self.b.store.target.keep_failed(job.staging, spec.id)
+        self._failed(spec, job.decision.reason, kept, failure, seconds)
+
+    def _failed(self, spec: JobSpec, reason: str, kept: Path | None,
+                failure: events.JobFailure, seconds: float) -> None:
+        """A failed job stops the run — jobs already running are waited for and kept, as
+        ninja does — or, with --keep-going, only what depends on it."""
         self.b.failed = True
         self.b.outcomes[spec.hash] = Outcome(spec, "failed", failure.message, kept)
-        self.b.reporter.report(events.JobFailed(_ref(spec, job.decision.reason), str(kept),
+        self.b.reporter.report(events.JobFailed(_ref(spec, reason),
+                                                None if kept is None else str(kept),
                                                 seconds, failure))
         if not self.b.keep_going:
             self.stopping = True
@@ -328,18 +388,38 @@ def _ref(spec: JobSpec, reason: str = "") -> events.JobRef:
     return events.JobRef(spec.id, spec.method, reason)
 
 
-def _failure(exited: Exited, post: dict[str, Any]) -> events.JobFailure:
+def _failure(exited: Exited, post: dict[str, Any], staging: Path) -> events.JobFailure:
     error = post.get("error") or {}
     if error:
         return events.JobFailure(
             phase=error.get("phase"), slice=error.get("slice"),
             message=f"{error.get('type', 'Error')}: {error.get('message', '')}",
             traceback=error.get("traceback", ""))
+    # It ended without saying why (os._exit, a signal, a full disk): its log says how far
+    # it got.
+    phase = last_marked_phase(staging)
     if exited.status < 0:
-        message = f"the job process was killed by signal {-exited.status}"
+        message = f"the job process was killed by {_signal_name(-exited.status)}"
     else:
         message = f"the job process exited with status {exited.status} without finishing"
-    return events.JobFailure(phase=None, slice=None, message=message, traceback="")
+    if _disk_full(staging):
+        message += f"; the disk of the work directory is full ({staging.parent.parent})"
+    return events.JobFailure(phase=phase, slice=None, message=message, traceback="")
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def _disk_full(path: Path) -> bool:
+    try:
+        st = os.statvfs(path)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < 64 * 1024
 
 
 @functools.cache

@@ -60,6 +60,12 @@ class StorageError(AcbuildError):
     """A work directory, job directory or the database is unusable or of a newer format."""
 
 
+class WorkdirInUse(AcbuildError):
+    """`gc` or `doctor --fix` found another acbuild process using the work directory."""
+
+    exit_status = 1
+
+
 class NeedsBuild(AcbuildError):
     """The script needs the result of a job that is not built, and this command builds nothing."""
 

@@ -14,14 +14,21 @@ from pathlib import Path
 from typing import IO, Any
 
 RESULT_FILE = "result.pickle"
+# acbuild's own records in a job directory: a method reads them, never writes them.
+OWN_FILES = frozenset({"setup.json", "post.json", "stdout.log", "stderr.log", "source",
+                       RESULT_FILE})
+_WRITE_MODES = frozenset("wax+")
 
 
 class Job:
-    """A job directory. Inside a method, ``job`` is the job being built."""
+    """A job directory. Inside a method, ``job`` is the job being built (``writable``);
+    every other job — an input, a finished job — is only read through this handle."""
 
-    def __init__(self, path: str | os.PathLike[str], job_id: str | None = None):
+    def __init__(self, path: str | os.PathLike[str], job_id: str | None = None,
+                 writable: bool = False):
         self.path = Path(path)
         self.id = job_id or self.path.name
+        self.writable = writable
 
     def __repr__(self) -> str:
         return f"Job({self.id!r})"
@@ -37,7 +44,17 @@ class Job:
         return contained_path(self.path, name)
 
     def open(self, name: str, mode: str = "r", **kwargs: Any) -> IO[Any]:
-        return open(self.filename(name), mode, **kwargs)
+        """Open a file of the job; writing is for the job being built, and not its records."""
+        path = self.filename(name)
+        if _WRITE_MODES & set(mode):
+            if not self.writable:
+                raise PermissionError(f"{self.id} is not the job being built: its files are "
+                                      f"only read (open {name!r} with mode 'r' or 'rb')")
+            first = os.path.normpath(name).split(os.sep)[0]
+            if first in OWN_FILES:
+                raise PermissionError(f"{name!r} is acbuild's record of the job; write your "
+                                      "files under other names")
+        return open(path, mode, **kwargs)
 
     def load(self) -> Any:
         """The job's result: what synthesis (or prepare) returned."""

@@ -19,15 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from acbuild.db import DB_NAME, RunRow
-from acbuild.errors import AcbuildError, StorageError
+from acbuild.errors import StorageError, WorkdirInUse
 from acbuild.store import Found, JobStore
 from acbuild.workdir import FAILED_DIR, STAGING_DIR, Workdir, disk_usage, read_setup
-
-
-class WorkdirInUse(AcbuildError):
-    """`gc` found another acbuild process using the target work directory."""
-
-    exit_status = 1
 
 
 @dataclass(frozen=True)

@@ -168,7 +168,7 @@ def import_method(name: str, path: Path, search_roots: Sequence[Path]) -> Module
         module_spec.loader.exec_module(module)
     except AcbuildError:
         raise
-    except Exception as e:
+    except (Exception, SystemExit) as e:  # sys.exit() at a method's top level ends not acbuild
         frame = _innermost_frame_in(e, search_roots) or f"{path}"
         raise MethodError(f"cannot load method {name!r}: {type(e).__name__}: {e}",
                           where=frame) from None

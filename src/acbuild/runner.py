@@ -28,6 +28,10 @@ LAUNCHER_MODULE = "acbuild.child"
 CLOSE_TIMEOUT = 5.0
 
 
+class LauncherDied(RuntimeError):
+    """The launcher process ended (killed, say): the jobs it was running are lost."""
+
+
 @dataclass(frozen=True)
 class Exited:
     """A job's process ended. ``status``: its exit code (0 ok, 1 failed), or -N if signal N
@@ -80,7 +84,7 @@ class Launcher:
                 return []
             data = os.read(self._stdout.fileno(), 1 << 16)
             if not data:
-                raise RuntimeError(self._death())
+                raise LauncherDied(self._death())
             self._pending += data
 
     def kill(self, token: int) -> None:
@@ -121,7 +125,7 @@ class Launcher:
             self._stdin.write((json.dumps(request) + "\n").encode())
             self._stdin.flush()
         except BrokenPipeError:
-            raise RuntimeError(self._death()) from None
+            raise LauncherDied(self._death()) from None
 
     def _take_events(self) -> list[Exited]:
         *lines, self._pending = self._pending.split(b"\n")

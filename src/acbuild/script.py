@@ -208,7 +208,7 @@ def load_script(path: Path) -> Callable[[Urd], Any]:
     namespace: dict[str, Any] = {"__name__": "acbuild_build_script", "__file__": str(path)}
     try:
         exec(code, namespace)
-    except Exception as e:
+    except (Exception, SystemExit) as e:  # sys.exit() in a script is an error, not our exit
         raise _script_failure(e, path) from None
     main = namespace.get("main")
     if not callable(main):
@@ -226,7 +226,7 @@ def evaluate(path: Path, urd: Urd) -> graph.Graph:
         main(urd)
     except AcbuildError:
         raise
-    except Exception as e:
+    except (Exception, SystemExit) as e:  # sys.exit() in a script is an error, not our exit
         raise _script_failure(e, path) from None
     return urd.graph
 

@@ -7,6 +7,7 @@ Returns records; never prints. ``cli`` renders what these return.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 
 from acbuild import engine, events, plan
 from acbuild.config import Project
-from acbuild.errors import AcbuildError, JobSpecError, NeedsBuild
+from acbuild.errors import AcbuildError, Interrupted, JobSpecError, NeedsBuild
 from acbuild.graph import JobSpec
 from acbuild.methods import MethodRegistry
 from acbuild.script import Urd, evaluate
@@ -83,6 +84,7 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
 
     urd = session.urd(script, realize, force_methods)
     run_id = store.target_db().begin_run(str(script))
+    store.target.remove_leftovers()  # of runs that died: their locks are free
     try:
         graph = evaluate(script, urd)
         decisions = engine.decide(list(graph), store, builder.built_hashes())
@@ -93,8 +95,15 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
         builder.execute(decisions)
     except AcbuildError as error:
         builder.close()
-        builder.finish(str(script), run_id, interrupted=error.exit_status == 130)
+        with contextlib.suppress(AcbuildError):  # the error that stopped the run is the news
+            builder.finish(str(script), run_id, interrupted=error.exit_status == 130,
+                           error=error.exit_status != 130)
         raise
+    except KeyboardInterrupt:  # outside the scheduler (evaluating the script, say)
+        builder.close()
+        with contextlib.suppress(AcbuildError):
+            builder.finish(str(script), run_id, interrupted=True)
+        raise Interrupted("interrupted") from None
     builder.close()
     finished = builder.finish(str(script), run_id)
     order = {h: i for i, h in enumerate(graph.specs)}

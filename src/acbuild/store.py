@@ -19,7 +19,7 @@ from typing import Any
 from acbuild import hashing
 from acbuild.db import DB_NAME, Database, FileStat, JobRow
 from acbuild.errors import StorageError
-from acbuild.workdir import FAILED_DIR, JobLock, Workdir, read_setup
+from acbuild.workdir import FAILED_DIR, JobLock, Workdir, read_post, read_setup
 
 
 @dataclass(frozen=True)
@@ -184,6 +184,25 @@ class JobStore:
                 self._skip(workdir, StorageError(f"cannot list it: {e.strerror}"))
         return self._listings[workdir.path]
 
+    def recheck(self, job_hash: str, job_id: str) -> Found | None:
+        """Whether the target has this job finished *now*: call it holding the job's lock.
+
+        Looks at the disk, not at this process's listing: another run may have published
+        the job since. A finished directory without its row (a run died between publishing
+        and recording) is recorded here and counts: the directory is the truth.
+        """
+        path = self.target.job_dir(job_id)
+        row = self.target_db().lookup([job_hash]).get(job_hash)
+        if row is None and path.is_dir():
+            row = row_from_directory(path)
+            if row is None or row.hash != job_hash:
+                return None
+            self.target_db().record_job(row)
+        if row is None or not path.is_dir():
+            return None
+        self._listing(self.target).add(job_id)
+        return Found(row.hash, row.id, row.method, path, row.created)
+
     def record(self, row: JobRow) -> None:
         self._listing(self.target).add(row.id)
         self.target_db().record_job(row)
@@ -292,6 +311,27 @@ class JobStore:
             self._fresh.append((key, stat, digest))
         self._digests[key] = (stat, digest)
         return digest
+
+
+def row_from_directory(job_dir: Path) -> JobRow | None:
+    """The index row a published job directory stands for, from its setup.json and post.json;
+    None unless it is a finished job whose name is its id (such a directory is never indexed).
+    """
+    try:
+        setup = read_setup(job_dir)
+        post = read_post(job_dir)
+    except StorageError:
+        return None
+    code = setup.get("code") or {}
+    job_hash, job_id, method = setup.get("hash"), setup.get("id"), setup.get("method")
+    code_hash = code.get("identity_hash") or (setup.get("identity") or {}).get("code")
+    if (post.get("status") != "ok" or not isinstance(job_hash, str)
+            or not isinstance(method, str) or not isinstance(code_hash, str)
+            or job_id != job_dir.name or job_id != hashing.job_id(method, job_hash)):
+        return None
+    created = post.get("end", setup.get("created"))
+    return JobRow(job_hash, job_id, method, code_hash,
+                  float(created) if isinstance(created, (int, float)) else 0.0)
 
 
 def _distinct(sources: Sequence[Path], target: Path) -> list[Path]:

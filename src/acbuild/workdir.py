@@ -14,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import shutil
 import stat
 import time
@@ -67,11 +68,15 @@ class Workdir:
         """A fresh staging directory holding ``setup.json`` and ``source/``."""
         staging = self.path / STAGING_DIR / f"{job_id}.{os.getpid()}.{time.monotonic_ns()}"
         staging.mkdir()
-        for relpath, data in sources.items():
-            target = staging / SOURCE_DIR / relpath
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        write_json(staging / SETUP_FILE, setup)
+        try:
+            for relpath, data in sources.items():
+                target = staging / SOURCE_DIR / relpath
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            write_json(staging / SETUP_FILE, setup)
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)  # a full disk: leave no half a staging
+            raise
         return staging
 
     def publish(self, staging: Path, job_id: str) -> Path:
@@ -265,6 +270,24 @@ def read_setup(job_dir: Path) -> dict[str, Any]:
 
 def read_post(job_dir: Path) -> dict[str, Any]:
     return read_json(job_dir / POST_FILE)
+
+
+# The line the job process writes to both logs as it enters a phase (acbuild.child._marker).
+_PHASE_MARK = re.compile(rb"^--- acbuild: (load|prepare|analysis|synthesis)\b[^\n]* ---$",
+                         re.MULTILINE)
+
+
+def last_marked_phase(job_dir: Path) -> str | None:
+    """The phase a job's log says it entered last: where a job that died without a word was.
+    (No slice: the job process itself may have died while its slices ran.)"""
+    try:
+        with open(job_dir / "stdout.log", "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - 65536))
+            marks = _PHASE_MARK.findall(f.read())
+    except OSError:
+        return None
+    return marks[-1].decode() if marks else None
 
 
 def is_finished(job_dir: Path) -> bool:

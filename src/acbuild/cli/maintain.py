@@ -132,3 +132,72 @@ def _removal_row(removal: Any) -> dict[str, Any]:
 def _warn(warnings: list[str]) -> None:
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
+
+
+@cli.command()
+@click.argument("job", required=False)
+@click.option("--workdir", type=click.Path(file_okay=False), help="Target work directory.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def verify(job: str | None, workdir: str | None, as_json: bool) -> None:
+    """Hash every file of JOB (default: of every finished job) again against its post.json.
+
+    Exit status 1 when a file changed, went missing or was added.
+    """
+    import sys
+
+    from acbuild import console
+    from acbuild.session import resolve_job
+    from acbuild.verify import verify_jobs
+
+    with _session(workdir) as session:
+        paths = [resolve_job(session, job)] if job else [j.path for j in session.store.jobs()]
+        checks = verify_jobs(paths)
+        warnings = session.store.warnings
+    rows = [{"id": c.id, "path": str(c.path), "files": c.files, "intact": c.intact,
+             "problem": c.problem,
+             "changes": [{"file": f.name, "what": f.what, "detail": f.detail}
+                         for f in c.changes]} for c in checks]
+    if as_json:
+        console.print_json({"jobs": rows, "changed": sum(not r["intact"] for r in rows),
+                            "warnings": warnings})
+    else:
+        console.render_verify(rows)
+        _warn(warnings)
+    if any(not c.intact for c in checks):
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--fix", is_flag=True,
+              help="Make the database agree with the job directories, which are the truth.")
+@click.option("--rebuild", is_flag=True,
+              help="Write the job index anew from the job directories (with --fix's repairs).")
+@click.option("--workdir", type=click.Path(file_okay=False),
+              help="The work directory to check [default: the target].")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def doctor(fix: bool, rebuild: bool, workdir: str | None, as_json: bool) -> None:
+    """Check that the database and the job directories agree; repair with --fix.
+
+    Finds rows without a directory, directories without a row or without a finished
+    post.json, unreadable setup.json files or database, and staging leftovers. Exit
+    status 1 when something is wrong (after --fix: still wrong).
+    """
+    import sys
+
+    from acbuild import console
+    from acbuild.doctor import examine, repair
+
+    with _session(workdir) as session:
+        target = session.store.target
+    report = repair(target, rebuild) if fix or rebuild else examine(target)
+    data = {"workdir": str(report.workdir), "jobs": report.jobs,
+            "problems": len(report.problems), "repaired": report.repaired,
+            "findings": [{"kind": f.kind, "name": f.name, "detail": f.detail,
+                          "serious": f.serious, "path": str(f.path) if f.path else None}
+                         for f in report.findings]}
+    if as_json:
+        console.print_json(data)
+    else:
+        console.render_doctor(data)
+    if report.problems:
+        sys.exit(1)

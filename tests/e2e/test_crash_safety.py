@@ -1,0 +1,158 @@
+"""Crash safety: `acbuild run` killed (SIGKILL) at random moments, and Ctrl-C.
+
+After every kill the work directory is sound — `verify` and `doctor` find nothing
+wrong, every row has its finished directory — and a last run builds exactly the
+jobs that had not finished, which a ledger outside the job directories counts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+
+from conftest import (
+    SRC,
+    Project,
+    assert_sound,
+    db_rows,
+    descendants,
+    finished_dirs,
+    ledger,
+    side_effect_project,
+    staging_leftovers,
+    wait_gone,
+)
+
+SEED = int(os.environ.get("ACBUILD_FAULT_SEED", "20240611"))
+TIME_BUDGET = 25.0  # seconds of killing, at most
+MAX_KILLS = 24
+
+
+def graph_script(rng: random.Random) -> str:
+    """32 jobs in four layers; naps of 50-250 ms, so a kill lands mid-build."""
+    naps = [round(rng.uniform(0.05, 0.25), 3) for _ in range(32)]
+    return f'''
+NAPS = {naps}
+
+def main(urd):
+    leaves = [urd.build("work", tag=f"leaf{{i}}", nap=NAPS[i]) for i in range(8)]
+    mids = [urd.build("work", tag=f"mid{{i}}", nap=NAPS[8 + i], a=leaves[i],
+                      b=leaves[(i + 3) % 8]) for i in range(8)]
+    sliced = [urd.build("sliced", tag=f"sliced{{i}}", nap=NAPS[16 + i], src=mids[i])
+              for i in range(8)]
+    for i in range(8):
+        urd.build("work", tag=f"top{{i}}", nap=NAPS[24 + i], a=sliced[i], b=mids[7 - i])
+'''
+
+
+def start_run(project: Project, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "ACBUILD_PLAIN": "1", "PYTHONPATH": str(SRC)}
+    # Its own session, as a terminal gives a command: a signal to the group reaches acbuild
+    # and its launcher, not the jobs (each in a group of its own).
+    return subprocess.Popen([sys.executable, "-m", "acbuild", "run", *args], cwd=project.root,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+
+
+def check_after_kill(project: Project) -> None:
+    assert_sound(project.workdir)
+    project.acbuild("verify")
+    doctor = json.loads(project.acbuild("doctor", "--json").stdout)
+    assert doctor["problems"] == 0, doctor["findings"]
+
+
+def test_sigkill_at_random_moments_loses_nothing(project: Project) -> None:
+    rng = random.Random(SEED)
+    side_effect_project(project)
+    project.script(graph_script(rng))
+    every = {j["id"] for j in project.status_json()["jobs"]}
+    assert len(every) == 32
+    kills = whole_groups = mid_build = 0
+    began = time.monotonic()
+    while time.monotonic() - began < TIME_BUDGET and kills < MAX_KILLS:
+        before = finished_dirs(project.workdir)
+        proc = start_run(project, "-j", "2")
+        time.sleep(rng.uniform(0.1, 0.9))
+        below = descendants(proc.pid)
+        if kills % 3 == 2:  # as a power cut would: acbuild and its launcher at once
+            os.killpg(proc.pid, signal.SIGKILL)
+            whole_groups += 1
+        else:
+            proc.kill()
+        proc.communicate()
+        kills += 1
+        # The launcher ends its jobs when acbuild dies; each job dies with its launcher.
+        assert wait_gone(below) == set(), "processes outlived the killed run"
+        check_after_kill(project)
+        after = finished_dirs(project.workdir)
+        mid_build += before != after and after != every
+        if after == every and kills >= 8:
+            break
+    print(f"\n  seed {SEED}: {kills} kills ({whole_groups} of the whole process group), "
+          f"{mid_build} mid-build, in {time.monotonic() - began:.1f}s")
+    assert mid_build >= 3, "the kills should land while jobs are being built"
+
+    finished = finished_dirs(project.workdir)
+    counted = Counter(ledger(project))
+    report = project.run_json("-j", "2")
+    built = {j["id"] for j in report["jobs"] if j["state"] == "built"}
+    reused = {j["id"] for j in report["jobs"] if j["state"] == "reused"}
+    assert built == every - finished  # only what had not finished
+    assert reused == finished  # every finished job reused, recorded or not
+    assert Counter(ledger(project)) - counted == Counter(built)  # each built once, now
+    assert set(db_rows(project.workdir)) == every
+    assert staging_leftovers(project.workdir) == []
+    project.acbuild("verify")
+    assert json.loads(project.acbuild("doctor", "--json").stdout)["findings"] == []
+
+
+def test_ctrl_c_stops_jobs_keeps_finished_exits_130(project: Project) -> None:
+    side_effect_project(project)
+    project.method("slow", '''
+        import os
+        import time
+
+        import _ledger
+
+        options = {"tag": ""}
+
+        def synthesis(job):
+            with open(os.path.join(os.path.dirname(_ledger.LEDGER), "pids"), "a") as f:
+                f.write(f"{os.getpid()}\\n")
+            time.sleep(60)
+            _ledger.note(job)
+    ''')
+    project.script('''
+        def main(urd):
+            for i in range(3):
+                urd.build("work", tag=f"quick{i}")
+            urd.build("slow", tag="a")
+            urd.build("slow", tag="b")
+    ''')
+    proc = start_run(project, "-j", "2")
+    pids = project.root / "pids"
+    deadline = time.monotonic() + 30
+    while not (pids.exists() and len(pids.read_text().split()) == 2):
+        assert time.monotonic() < deadline, "the slow jobs never started"
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal sends on Ctrl-C
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert "interrupted" in out
+    assert wait_gone({int(p) for p in pids.read_text().split()}) == set()
+    quick = {j for j in finished_dirs(project.workdir) if j.startswith("work-")}
+    assert len(quick) == 3 and set(db_rows(project.workdir)) == quick
+    assert_sound(project.workdir)
+    assert not any(d.startswith("slow-") for d in project.job_dirs())
+    # The stopped jobs' directories are kept, with what they printed, for `acbuild show`.
+    assert len(list((project.workdir / ".failed").iterdir())) == 2
+    project.method("slow", 'options = {"tag": ""}\n\ndef synthesis():\n    return 1\n')
+    report = project.run_json()
+    assert sorted(j["state"] for j in report["jobs"]) == ["built"] * 2 + ["reused"] * 3
