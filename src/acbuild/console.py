@@ -462,4 +462,7 @@ def render_doctor(report: dict[str, Any]) -> None:
         print(f"{report['problems']} problem(s) in {where}; `acbuild doctor --fix` repairs "
               "them from the job directories")
     else:
-        print(f"{where}: database and {report['jobs']} job director(ies) agree")
+        notes = len(report["findings"])
+        tail = f"; {notes} note(s), which the next run takes care of" if notes else ""
+        print(f"{where}: no problems: the database and the directories of {report['jobs']} "
+              f"finished job(s) agree{tail}")

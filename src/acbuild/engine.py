@@ -9,6 +9,7 @@ it finished. The engine never prints: it reports events.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import os
 import platform
@@ -23,7 +24,7 @@ from typing import Any
 
 from acbuild import __version__, canonical, events, plan
 from acbuild.db import JobRow
-from acbuild.errors import Interrupted
+from acbuild.errors import Interrupted, StorageError
 from acbuild.graph import JobSpec
 from acbuild.methods import Method
 from acbuild.runner import Exited, Launcher, LauncherDied
@@ -111,9 +112,12 @@ class Builder:
             counts[outcome.state] += 1
         status = ("interrupted" if interrupted else "failed" if self.failed
                   else "error" if error else "ok")
-        self.store.target_db().finish_run(
-            run_id, status,
-            [(o.spec.id, o.state) for o in self.outcomes.values() if o.state != "skipped"])
+        try:
+            self.store.target_db().finish_run(
+                run_id, status,
+                [(o.spec.id, o.state) for o in self.outcomes.values() if o.state != "skipped"])
+        except StorageError as e:  # a full disk, say: each job's own record is written already
+            self.reporter.report(events.Warning(f"the run's history was not written: {e}"))
         finished = events.RunFinished(
             built=counts["built"], reused=counts["reused"], failed=counts["failed"],
             skipped=counts["skipped"], seconds=time.monotonic() - self._started,
@@ -329,7 +333,15 @@ class _Run:
 
     def _fail(self, job: _Running, failure: events.JobFailure, seconds: float) -> None:
         spec = job.decision.spec
-        kept = self.b.store.target.keep_failed(job.staging, spec.id)
+        target = self.b.store.target
+        if _disk_full(job.staging):
+            # Half an output is no result, and on a full disk it keeps the run from recording
+            # anything more: it goes; the job's logs, setup.json and source/ stay.
+            target.drop_outputs(job.staging)
+            failure = dataclasses.replace(failure, message=(
+                f"{failure.message}; the disk of the work directory {target.path} is full "
+                "(the job's partial output was removed; its logs are kept)"))
+        kept = target.keep_failed(job.staging, spec.id)
         self._failed(spec, job.decision.reason, kept, failure, seconds)
 
     def _failed(self, spec: JobSpec, reason: str, kept: Path | None,
@@ -402,8 +414,6 @@ def _failure(exited: Exited, post: dict[str, Any], staging: Path) -> events.JobF
         message = f"the job process was killed by {_signal_name(-exited.status)}"
     else:
         message = f"the job process exited with status {exited.status} without finishing"
-    if _disk_full(staging):
-        message += f"; the disk of the work directory is full ({staging.parent.parent})"
     return events.JobFailure(phase=phase, slice=None, message=message, traceback="")
 
 

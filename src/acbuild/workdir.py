@@ -30,6 +30,8 @@ SOURCE_DIR = "source"
 STAGING_DIR = ".tmp"
 FAILED_DIR = ".failed"
 SETUP_FORMAT = 1
+# What acbuild writes in every job directory, beside what the method writes.
+JOB_RECORDS = frozenset({SETUP_FILE, POST_FILE, SOURCE_DIR, "stdout.log", "stderr.log"})
 # Held shared by every acbuild process that uses a work directory's jobs; `gc` takes it
 # exclusively, so it never removes a job a run is reading, reusing or building.
 USE_LOCK = "in-use.lock"
@@ -96,6 +98,16 @@ class Workdir:
         kept = self.path / FAILED_DIR / f"{job_id}.{stamp}.{os.getpid()}"
         os.replace(staging, kept)
         return kept
+
+    def drop_outputs(self, staging: Path) -> None:
+        """Delete what a failed job wrote, keeping its records (setup.json, logs, source/)."""
+        for entry in _entries(staging):
+            if entry.name in JOB_RECORDS:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
 
     def failed_dirs(self) -> list[Path]:
         try:

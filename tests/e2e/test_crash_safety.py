@@ -11,10 +11,12 @@ import json
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 from conftest import (
     SRC,
@@ -156,3 +158,51 @@ def test_ctrl_c_stops_jobs_keeps_finished_exits_130(project: Project) -> None:
     project.method("slow", 'options = {"tag": ""}\n\ndef synthesis():\n    return 1\n')
     report = project.run_json()
     assert sorted(j["state"] for j in report["jobs"]) == ["built"] * 2 + ["reused"] * 3
+
+
+def _forget(workdir: Path, job_id: str) -> None:
+    conn = sqlite3.connect(workdir / "acbuild.db")
+    with conn:
+        conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+    conn.close()
+
+
+def test_each_crash_window_leaves_a_state_the_next_run_repairs(project: Project) -> None:
+    """The moments a kill can split, made by hand: after the publish, before the row (a
+    directory without its row); a forced rebuild between forgetting the old row and the
+    rename (the same); between retiring the old directory and the rename (a leftover only)."""
+    side_effect_project(project)
+    project.script('def main(urd):\n' + ''.join(
+        f'    urd.build("work", tag="{t}")\n' for t in ("unrecorded", "retired", "kept")))
+    project.run_json("-j", "1")
+    unrecorded, retired, kept = ledger(project)  # built in the script's order
+    _forget(project.workdir, unrecorded)
+    _forget(project.workdir, retired)
+    os.replace(project.workdir / retired, project.workdir / ".tmp" / f"{retired}.replaced.1")
+    assert_sound(project.workdir)
+    doctor = json.loads(project.acbuild("doctor", "--json").stdout)
+    assert doctor["problems"] == 0
+    assert sorted(f["kind"] for f in doctor["findings"]) == ["leftover", "unindexed"]
+    project.acbuild("verify")
+    counted = Counter(ledger(project))
+    report = project.run_json()
+    assert {j["id"]: j["state"] for j in report["jobs"]} == {
+        unrecorded: "reused", retired: "built", kept: "reused"}
+    assert Counter(ledger(project)) - counted == Counter([retired])
+    assert set(db_rows(project.workdir)) == {unrecorded, retired, kept}
+    assert staging_leftovers(project.workdir) == []
+    assert json.loads(project.acbuild("doctor", "--json").stdout)["findings"] == []
+
+
+def test_ctrl_c_while_the_script_runs(project: Project) -> None:
+    project.script('import time\n\ndef main(urd):\n    print("evaluating", flush=True)\n'
+                   '    time.sleep(60)\n')
+    proc = start_run(project)
+    assert proc.stdout is not None and proc.stdout.readline() == "evaluating\n"
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and "Traceback" not in err
+    assert "interrupted" in err
+    conn = sqlite3.connect(project.workdir / "acbuild.db")
+    assert [s for (s,) in conn.execute("SELECT status FROM runs")] == ["interrupted"]
+    conn.close()

@@ -152,8 +152,10 @@ def test_a_killed_launcher_fails_its_jobs_and_leaves_no_process(project: Project
         assert time.monotonic() < deadline
         time.sleep(0.02)
     below = descendants(proc.pid)
-    launcher = next(p for p in below if b"acbuild.child" in Path(f"/proc/{p}/cmdline")
-                    .read_bytes())
+    # acbuild's own child; the jobs forked from it carry the same command line.
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+    launcher = next(int(p) for p in children
+                    if b"acbuild.child" in Path(f"/proc/{p}/cmdline").read_bytes())
     os.kill(launcher, signal.SIGKILL)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 1, err
