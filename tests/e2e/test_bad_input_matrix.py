@@ -295,8 +295,22 @@ def test_bad_input(template: Path, tmp_path: Path, name: str) -> None:
 
 
 def test_matrix_size() -> None:
-    """The README's reliability section quotes this number."""
-    assert len(CASES) == 84
+    """The README's reliability section quotes this number: the table, and the three
+    cases after it that need another user, a small disk or a repair."""
+    assert len(CASES) + 3 == 87
+
+
+def test_a_run_an_error_stopped_is_recorded_but_claims_nothing(template: Path,
+                                                                tmp_path: Path) -> None:
+    root = shutil.copytree(template, tmp_path / "proj")
+    (root / "build.py").write_text("def main(urd):\n    urd.build('good')\n    1 / 0\n")
+    project = Project.__new__(Project)
+    project.root = root
+    proc = project.acbuild("run", check=2)
+    assert proc.stdout == ""  # no summary: the run built and reused nothing it could use
+    conn = sqlite3.connect(project.workdir / "acbuild.db")
+    assert [s for (s,) in conn.execute("SELECT status FROM runs ORDER BY run")] == ["ok", "error"]
+    conn.close()
 
 
 # -- cases that need more than files: another user, a full disk, a repair --------------------
