@@ -1,0 +1,189 @@
+"""The warm launcher (``python -m acbuild.child``): imports each method once and forks
+one process per job, as the parent's requests say; reports each job's end."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import os
+import select
+import signal
+import sys
+import time
+import traceback
+from types import ModuleType
+from typing import Any, NoReturn
+
+from acbuild.child.phases import JobFailure, _method_phases
+from acbuild.child.process import _flush, _fork, _killpg, _marker, _open_logs, _pidfd, _since
+from acbuild.child.run import read_setup, run_job
+from acbuild.errors import MethodError
+
+# ---- the launcher -----------------------------------------------------------
+
+def serve() -> None:
+    """Run the launcher until stdin closes; then kill every running job and return."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C, and says what to kill
+    requests, events = os.dup(0), os.dup(1)
+    # A method's import-time print, or a warning, must never land in the protocol stream.
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    os.dup2(2, 1)
+    launcher = _Launcher(requests, events)
+    try:
+        launcher.serve_forever()
+    except BrokenPipeError:
+        pass  # the parent is gone: nobody is left to tell
+    finally:
+        launcher.kill_all()
+
+
+class _Running:
+    def __init__(self, token: int, pid: int, fd: int):
+        self.token, self.pid, self.fd, self.began = token, pid, fd, time.monotonic()
+
+
+class _Launcher:
+    def __init__(self, requests: int, events: int):
+        self.requests, self.events = requests, events
+        self.by_token: dict[int, _Running] = {}
+        self.by_fd: dict[int, _Running] = {}  # by the fd that turns readable when the job ends
+        self.modules: dict[tuple[str, int, int], ModuleType] = {}
+        self.method_dirs: set[str] = set()
+        self.poll = select.poll()
+
+    def serve_forever(self) -> None:
+        self.poll.register(self.requests, select.POLLIN)
+        pending = b""
+        while True:
+            for fd, _ in self.poll.poll():
+                if fd != self.requests:
+                    self.reap(self.by_fd.pop(fd))
+                    continue
+                data = os.read(fd, 1 << 16)
+                if not data:
+                    return
+                *lines, pending = (pending + data).split(b"\n")
+                for line in filter(None, lines):
+                    self.handle(json.loads(line))
+
+    def handle(self, request: dict[str, Any]) -> None:
+        if request["op"] == "start":
+            self.start(request["token"], request["job_dir"], request.get("concurrency", 1))
+        elif request["op"] == "kill" and request["token"] in self.by_token:
+            _killpg(self.by_token[request["token"]].pid)
+        elif request["op"] != "kill":
+            print(f"acbuild.child: unknown request {request!r}", file=sys.stderr)
+
+    def start(self, token: int, job_dir: str, concurrency: int) -> None:
+        setup, module = self.load(job_dir)
+        pid, r = _fork()
+        if pid == 0:
+            self.job_process(job_dir, concurrency, module, setup)
+        exit_fd = _pidfd(pid)
+        if exit_fd is None:
+            exit_fd = r  # EOF: only the job holds the pipe's write end
+        else:
+            os.close(r)
+        with contextlib.suppress(OSError):  # the child did it first, or has ended already
+            os.setpgid(pid, pid)  # the child does it too: so a kill right now finds the group
+        job = self.by_token[token] = self.by_fd[exit_fd] = _Running(token, pid, exit_fd)
+        self.poll.register(job.fd, select.POLLIN)
+        self.send({"event": "started", "token": token, "pid": pid})
+
+    def _isolate(self, search_path: list[str], method_dir: str) -> None:
+        """Import as the code hash resolved: the method's own directory first, and no helper
+        of another methods directory (its own `_util`) standing in for this one's. Costs
+        nothing with one methods directory."""
+        for entry in reversed(search_path):
+            if entry in sys.path:
+                sys.path.remove(entry)
+            sys.path.insert(0, entry)
+        self.method_dirs.add(method_dir)
+        others = tuple(d + os.sep for d in self.method_dirs if d != method_dir)
+        if others:
+            for name, module in list(sys.modules.items()):
+                file = getattr(module, "__file__", None) or ""
+                if file.startswith(others):
+                    del sys.modules[name]  # methods imported before keep theirs
+
+    def load(self, job_dir: str) -> tuple[dict[str, Any] | None, ModuleType | BaseException]:
+        """setup.json and the method module, or what stopped them: the job reports that."""
+        setup = None
+        try:
+            setup = read_setup(job_dir)
+            path = setup["method_file"]
+            stat = os.stat(path)
+            key = (path, stat.st_mtime_ns, stat.st_size)  # an edited method is imported anew
+            self._isolate(setup.get("sys_path", []), os.path.dirname(path))
+            if key not in self.modules:
+                self.modules[key] = _import_method(setup["method"], path, job_dir)
+                with contextlib.suppress(JobFailure):  # each job of the method reports it
+                    _method_phases(self.modules[key])  # inspect once here, not in every job
+            return setup, self.modules[key]
+        except BaseException as exc:  # SystemExit too: a method's top level must not end us
+            return setup, exc
+
+    def job_process(self, job_dir: str, concurrency: int, module: ModuleType | BaseException,
+                    setup: dict[str, Any] | None) -> NoReturn:
+        status = 1
+        try:
+            os.setpgid(0, 0)  # one group with its slices: a kill takes them all
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            for fd in (self.requests, self.events, *self.by_fd):
+                os.close(fd)  # the launcher's protocol and its other jobs are not this job's
+            status = run_job(job_dir, concurrency, module, setup)
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            _flush()
+            os._exit(status)
+
+    def reap(self, job: _Running) -> None:
+        self.poll.unregister(job.fd)
+        os.close(job.fd)
+        # The job is a zombie now, so its group id cannot have been reused: whatever it
+        # left running in its group goes with it.
+        _killpg(job.pid)
+        _, status, usage = os.wait4(job.pid, 0)
+        del self.by_token[job.token]
+        self.send({"event": "exited", "token": job.token, "pid": job.pid,
+                   "status": os.waitstatus_to_exitcode(status), "wall": _since(job.began),
+                   "cpu": round(usage.ru_utime + usage.ru_stime, 6),
+                   "maxrss_kib": usage.ru_maxrss})
+
+    def send(self, event: dict[str, Any]) -> None:
+        os.write(self.events, (json.dumps(event) + "\n").encode())
+
+    def kill_all(self) -> None:
+        for job in self.by_token.values():
+            _killpg(job.pid)
+        for job in self.by_token.values():
+            os.waitpid(job.pid, 0)
+        self.by_token.clear()
+
+
+def _import_method(method: str, path: str, job_dir: str) -> ModuleType:
+    """Import a method file as ``acbuild_method_<method>``; what it prints goes to the job's logs."""
+    name = f"acbuild_method_{method}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise MethodError("cannot be imported as a Python module", where=path)
+    module = importlib.util.module_from_spec(spec)
+    saved = os.dup(1), os.dup(2)
+    try:
+        _open_logs(job_dir)
+        _marker("load")
+        sys.modules[name] = module  # so that the method's classes pickle within the job
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
+    finally:
+        _flush()
+        for fd, old in zip((1, 2), saved):
+            os.dup2(old, fd)
+            os.close(old)
+    return module

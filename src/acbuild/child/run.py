@@ -1,0 +1,156 @@
+"""One job, in its own process: read ``setup.json``, run prepare, the analysis slices and
+synthesis, and write ``result.pickle``, the logs and ``post.json``."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import pickle
+import resource
+import sys
+import time
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from acbuild.canonical import InputFile, from_json
+from acbuild.child.phases import JobFailure, Phase, Phases, _method_phases
+from acbuild.child.process import LOGS, _cpu, _marker, _method_frames, _open_logs, _since
+from acbuild.child.slices import _run_analysis
+from acbuild.errors import StorageError
+from acbuild.hashing import hash_file
+from acbuild.job import RESULT_FILE, Job, Namespace
+
+SETUP_FORMAT = 1
+POST_FORMAT = 1
+SETUP_FILE = "setup.json"
+POST_FILE = "post.json"
+# acbuild's own bookkeeping at the top of a job directory, which post.json's "files" omits.
+UNLISTED = frozenset({SETUP_FILE, POST_FILE, POST_FILE + ".tmp", *LOGS, "source"})
+
+
+def read_setup(job_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    """The job's setup.json; one of a newer format than this acbuild knows is refused."""
+    path = os.path.join(job_dir, SETUP_FILE)
+    with open(path, "rb") as f:
+        setup: dict[str, Any] = json.load(f)
+    if not isinstance(setup.get("format"), int) or setup["format"] > SETUP_FORMAT:
+        raise StorageError(f"format {setup.get('format')!r}, but this acbuild reads format "
+                           f"{SETUP_FORMAT} or older", where=path, hint="upgrade acbuild")
+    return setup
+
+
+# ---- one job, in its own process --------------------------------------------
+
+def run_job(job_dir: str, concurrency: int, module: ModuleType | BaseException,
+            setup: dict[str, Any] | None = None) -> int:
+    """Run one job in this process; returns its exit status, 0 (ok) or 1 (failed).
+
+    ``module`` is the method, or the exception that stopped its import (the job then
+    fails in phase "load"); ``setup`` is read from the job directory when not given.
+    """
+    job_dir = os.path.abspath(job_dir)
+    os.chdir(job_dir)  # job.path is the staging directory: relative names work
+    _open_logs(job_dir)
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(line_buffering=True)  # a crash loses at most a partial line
+    start, began = time.time(), time.monotonic()
+    phases: dict[str, Any] = {}
+    error = None
+    try:
+        if isinstance(module, BaseException):
+            raise JobFailure.of("load", None, module)
+        _run_phases(_method_phases(module), _arguments(job_dir, setup), concurrency, phases)
+    except JobFailure as failure:
+        error = failure.record
+        print(error["traceback"], file=sys.stderr, end="", flush=True)
+    _write_post(start, began, phases, error)
+    return 0 if error is None else 1
+
+
+def _arguments(job_dir: str, setup: dict[str, Any] | None) -> dict[str, Any]:
+    try:
+        setup = setup if setup is not None else read_setup(job_dir)
+        options = _resolve_files(from_json(setup["options"]), setup["project_root"])
+        inputs = {name: Job(info["path"], info["id"]) if info else None
+                  for name, info in setup["inputs"].items()}
+        return {"job": Job(job_dir, setup["id"], writable=True), "options": Namespace(options),
+                "jobs": Namespace(inputs), "slices": setup["slices"],
+                "prepare_res": None, "analysis_res": None}
+    except Exception as exc:
+        raise JobFailure.of("load", None, exc) from None
+
+
+def _resolve_files(value: Any, root: str) -> Any:
+    """Input files become absolute paths, also inside lists and dicts."""
+    if isinstance(value, InputFile):
+        return Path(root, value.relpath)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_resolve_files(item, root) for item in value)
+    if isinstance(value, dict):
+        return {key: _resolve_files(item, root) for key, item in value.items()}
+    return value
+
+
+def _run_phases(functions: Phases, args: dict[str, Any], concurrency: int,
+                phases: dict[str, Any]) -> None:
+    result, producer = None, ""
+    if "prepare" in functions:
+        result = args["prepare_res"] = _call("prepare", functions["prepare"], args, phases)
+        producer = "prepare"
+    if "analysis" in functions:
+        args["analysis_res"] = _run_analysis(functions["analysis"], args, concurrency, phases)
+    if "synthesis" in functions:
+        result = _call("synthesis", functions["synthesis"], args, phases)
+        producer = "synthesis"
+    if result is not None:
+        try:
+            data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:
+            raise JobFailure.of(producer, None, exc) from None
+        with open(RESULT_FILE, "wb") as f:
+            f.write(data)
+
+
+def _call(phase: str, function: Phase, args: dict[str, Any], phases: dict[str, Any]) -> Any:
+    _marker(phase)
+    began, cpu = time.monotonic(), _cpu()
+    try:
+        return function[0](**{name: args[name] for name in function[1]})
+    except BaseException as exc:  # SystemExit too: it fails the phase, not the bookkeeping
+        raise JobFailure.of(phase, None, exc, _method_frames(exc)) from None
+    finally:
+        phases[phase] = {"wall": _since(began), "cpu": round(_cpu() - cpu, 6)}
+
+
+def _write_post(start: float, began: float, phases: dict[str, Any],
+                error: dict[str, Any] | None) -> None:
+    files = dict(sorted(_list_files(".", "").items()))
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    post: dict[str, Any] = {
+        "format": POST_FORMAT, "status": "ok" if error is None else "failed",
+        "start": start, "end": time.time(), "wall": _since(began),
+        "cpu": round(_cpu(own) + _cpu(children), 6),
+        "peak_rss_kib": max(own.ru_maxrss, children.ru_maxrss), "phases": phases,
+        "files": files, **({} if error is None else {"error": error})}
+    with open(POST_FILE + ".tmp", "w") as f:
+        f.write(json.dumps(post) + "\n")  # no indent: json's C encoder is the fast one
+    os.replace(POST_FILE + ".tmp", POST_FILE)
+
+
+def _list_files(directory: str, prefix: str) -> dict[str, dict[str, Any]]:
+    """Size and blake3 of every file under ``directory`` that the job wrote."""
+    files = {}
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            if not prefix and entry.name in UNLISTED:
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                files.update(_list_files(entry.path, f"{prefix}{entry.name}/"))
+            elif entry.is_file():
+                files[prefix + entry.name] = {"size": entry.stat().st_size,
+                                              "blake3": hash_file(entry.path)}
+    return files

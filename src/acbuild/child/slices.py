@@ -1,0 +1,160 @@
+"""The analysis phase: slices, each a process forked from the job, a given number at a
+time; a slice that fails or dies fails the job and its siblings are stopped."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import select
+import signal
+import time
+import traceback
+from typing import Any, NoReturn
+
+from acbuild.child import process
+from acbuild.child.phases import JobFailure, Phase
+from acbuild.child.process import (
+    _cpu,
+    _flush,
+    _fork,
+    _marker,
+    _method_frames,
+    _pidfd,
+    _signal_name,
+    _since,
+)
+
+# ---- analysis slices --------------------------------------------------------
+
+def _run_analysis(function: Phase, args: dict[str, Any], concurrency: int,
+                  phases: dict[str, Any]) -> list[Any]:
+    """analysis_res: every slice's return, in slice order."""
+    profile: list[dict[str, Any]] = []
+    phases["analysis"] = {"wall": 0.0, "slices": profile}
+    began = time.monotonic()
+    try:
+        return _Slices(function, args, profile).run(args["slices"], max(1, concurrency))
+    finally:
+        phases["analysis"]["wall"] = _since(began)
+        profile.sort(key=lambda entry: entry["sliceno"])
+
+
+class _Slice:
+    def __init__(self, sliceno: int, pid: int, data: int, exit_fd: int):
+        self.sliceno, self.pid, self.data, self.exit = sliceno, pid, data, exit_fd
+        self.buf, self.began = bytearray(), time.monotonic()
+
+
+class _Slices:
+    """Slices are processes forked from the job (so prepare_res is shared, not pickled),
+    ``concurrency`` at a time. Each pipes back ``("ok", value)`` or ``("error", type,
+    message, traceback)``; one that ends without either has died. A failure kills the rest."""
+
+    def __init__(self, function: Phase, args: dict[str, Any], profile: list[dict[str, Any]]):
+        self.function, self.args, self.profile = function, args, profile
+        self.live: dict[int, _Slice] = {}  # by data pipe, and by pidfd where there are pidfds
+        self.results: list[Any] = []
+        self.poll = select.poll()
+
+    def run(self, count: int, concurrency: int) -> list[Any]:
+        self.results, started = [None] * count, 0
+        try:
+            while started < count or self.live:
+                while started < count and len(set(self.live.values())) < concurrency:
+                    self.fork(started)
+                    started += 1
+                for fd, _ in self.poll.poll():
+                    if fd in self.live:
+                        self.event(self.live[fd], fd)
+            return self.results
+        finally:
+            self.kill_all()
+
+    def fork(self, sliceno: int) -> None:
+        pid, r = _fork()
+        if pid == 0:
+            for fd in self.live:
+                os.close(fd)  # the siblings' pipes are not this slice's
+            _slice_main(self.function, {**self.args, "sliceno": sliceno}, sliceno)
+        exit_fd = _pidfd(pid)
+        piece = _Slice(sliceno, pid, r, r if exit_fd is None else exit_fd)
+        for fd in {piece.data, piece.exit}:
+            self.live[fd] = piece
+            self.poll.register(fd, select.POLLIN)
+
+    def event(self, piece: _Slice, fd: int) -> None:
+        if fd == piece.data:
+            if self.read(piece) or piece.exit != fd:
+                return  # more to come, or its pidfd will say when it has ended
+        else:  # it has ended, so all it wrote is in the pipe by now
+            if piece.data >= 0:
+                os.set_blocking(piece.data, False)
+            while piece.data >= 0 and self.read(piece):
+                pass
+            self.drop(fd)
+        self.results[piece.sliceno] = self.finish(piece)
+
+    def read(self, piece: _Slice) -> bool:
+        """Read what the slice sent; False, and its pipe closed, at the end."""
+        try:
+            chunk = os.read(piece.data, 1 << 16)
+        except BlockingIOError:
+            chunk = b""
+        piece.buf += chunk
+        if not chunk:
+            self.drop(piece.data)
+            piece.data = -1
+        return bool(chunk)
+
+    def finish(self, piece: _Slice) -> Any:
+        _, status, usage = os.wait4(piece.pid, 0)
+        self.profile.append({"sliceno": piece.sliceno, "wall": _since(piece.began),
+                             "cpu": round(_cpu(usage), 6), "peak_rss_kib": usage.ru_maxrss})
+        try:
+            outcome: Any = pickle.loads(piece.buf) if piece.buf else ("died",)
+        except Exception as exc:
+            raise JobFailure.of("analysis", piece.sliceno, exc) from None
+        if outcome[0] == "ok":
+            return outcome[1]
+        if outcome[0] == "error":
+            raise JobFailure("analysis", piece.sliceno, *outcome[1:])
+        code = os.waitstatus_to_exitcode(status)
+        how = f"was killed by {_signal_name(-code)}" if code < 0 else f"exited with status {code}"
+        message = f"slice {piece.sliceno} {how} before returning"
+        raise JobFailure("analysis", piece.sliceno, "SliceDied", message, f"SliceDied: {message}\n")
+
+    def drop(self, fd: int) -> None:
+        del self.live[fd]
+        self.poll.unregister(fd)
+        os.close(fd)
+
+    def kill_all(self) -> None:
+        """After a failure, the slices still running are stopped (and reaped)."""
+        pieces = set(self.live.values())
+        for piece in pieces:
+            os.kill(piece.pid, signal.SIGKILL)  # not reaped yet, so the pid is still this child
+        for piece in pieces:
+            os.waitpid(piece.pid, 0)
+            for fd in {piece.data, piece.exit} - {-1}:
+                self.drop(fd)
+
+
+def _slice_main(function: Phase, args: dict[str, Any], sliceno: int) -> NoReturn:
+    """A slice process: run analysis, send back what it returned or raised, and end."""
+    status = 1
+    try:
+        _marker(f"analysis slice {sliceno}")
+        try:
+            value = function[0](**{name: args[name] for name in function[1]})
+            payload, status = pickle.dumps(("ok", value), pickle.HIGHEST_PROTOCOL), 0
+        except BaseException as exc:
+            record = JobFailure.of("analysis", sliceno, exc, _method_frames(exc)).record
+            payload = pickle.dumps(("error", record["type"], record["message"],
+                                    record["traceback"]))
+        with open(process._WRITE_END, "wb") as pipe:
+            pipe.write(payload)
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        _flush()
+        os._exit(status)
