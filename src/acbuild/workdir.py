@@ -284,7 +284,8 @@ def read_post(job_dir: Path) -> dict[str, Any]:
     return read_json(job_dir / POST_FILE)
 
 
-# The line the job process writes to both logs as it enters a phase (acbuild.child._marker).
+# The line the job process writes to both logs as it enters a phase
+# (acbuild.child.process._marker).
 _PHASE_MARK = re.compile(rb"^--- acbuild: (load|prepare|analysis|synthesis)\b[^\n]* ---$",
                          re.MULTILINE)
 

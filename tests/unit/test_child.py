@@ -222,7 +222,7 @@ def test_a_failing_slice_fails_the_job_at_once(launcher, tmp_path, how):
     assert "synthesis" not in post["phases"]
     assert error["traceback"] in log(job_dir, "stderr")
     if how == "raise":
-        assert 'raise ValueError' in error["traceback"] and "child.py" not in error["traceback"]
+        assert 'raise ValueError' in error["traceback"] and "acbuild/child" not in error["traceback"]
 
 
 def test_a_failing_prepare_records_phase_and_traceback(launcher, tmp_path):
