@@ -166,7 +166,7 @@ class LiveReporter:
 
 # -- rendering command results -----------------------------------------------------------------
 def print_json(value: Any, out: IO[str] | None = None) -> None:
-    print(json.dumps(value, indent=2, default=str), file=out or sys.stdout)
+    print(json.dumps(value, indent=2, default=str, ensure_ascii=False), file=out or sys.stdout)
 
 
 def jobs_json(rows: Sequence[dict[str, Any]], counts: dict[str, int], **extra: Any) -> dict[str, Any]:
@@ -190,10 +190,33 @@ def render_status(rows: Sequence[dict[str, Any]], stopped: str | None,
     console.print(table)
     for warning in warnings:
         console.print(f"[yellow]warning:[/] {escape(warning)}")
-    stale = sum(r["state"] == "stale" for r in rows)
-    console.print(f"[bold]{len(rows)} job(s): {len(rows) - stale} cached, {stale} stale[/]")
+    console.print(f"[bold]{escape(status_summary(rows))}[/]")
     if stopped:
         console.print(f"[yellow]{escape(stopped)}[/]")
+
+
+CAUSE_WORDS = {"never built": "never built", "code": "with changed code",
+               "option": "with changed options", "input file": "with changed input files",
+               "input": "with other inputs", "input rebuilt": "with a rebuilt input",
+               "slices": "with other slices", "forced": "forced",
+               "removed": "whose directory was removed"}
+
+
+def cause_counts(rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """How many stale jobs have each main cause, the most common first."""
+    from collections import Counter
+
+    counts = Counter(r.get("cause") or "never built" for r in rows if r["state"] == "stale")
+    return dict(counts.most_common())
+
+
+def status_summary(rows: Sequence[dict[str, Any]]) -> str:
+    """"6 jobs: 1 cached, 5 stale (4 with a rebuilt input, 1 with changed options)"."""
+    stale = sum(r["state"] == "stale" for r in rows)
+    text = f"{len(rows)} job{'s' if len(rows) != 1 else ''}: {len(rows) - stale} cached, " \
+           f"{stale} stale"
+    causes = ", ".join(f"{n} {CAUSE_WORDS.get(c, c)}" for c, n in cause_counts(rows).items())
+    return f"{text} ({causes})" if causes else text
 
 
 def render_job(info: dict[str, Any], log_lines: int = 10) -> None:

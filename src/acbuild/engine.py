@@ -9,12 +9,13 @@ it finished. The engine never prints: it reports events.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import platform
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,12 +24,14 @@ from acbuild import __version__, canonical, events, plan
 from acbuild.db import JobRow
 from acbuild.errors import Interrupted
 from acbuild.graph import JobSpec
+from acbuild.logfollow import LogFollower
 from acbuild.methods import Method
 from acbuild.runner import Exited, Launcher
 from acbuild.store import Found, JobStore
-from acbuild.workdir import JobLock, read_json
+from acbuild.workdir import JobLock, read_json, read_sources
 
 LOCK_RETRY_SECONDS = 0.1
+OUTPUT_POLL_SECONDS = 0.1  # with run -v: how often running jobs' logs are read
 
 
 @dataclass(frozen=True)
@@ -40,39 +43,66 @@ class Outcome:
 
 
 def decide(specs: Sequence[JobSpec], store: JobStore,
-           built_this_run: frozenset[str] = frozenset()) -> list[plan.Decision]:
-    """Plan ``specs`` against the store; each stale job gets a reason from its closest peer."""
+           built_this_run: frozenset[str] = frozenset(),
+           sources_of: Callable[[str], Mapping[str, bytes]] | None = None
+           ) -> list[plan.Decision]:
+    """Plan ``specs`` against the store; each stale job gets a reason from its closest peer.
+    ``sources_of`` (method -> its source files now) lets a code change name its files."""
     first = plan.plan_jobs(specs, store.find(s.hash for s in specs), None, built_this_run)
     if all(not d.build for d in first):
         return first
     peers: dict[str, list[tuple[Found, dict[str, Any]]]] = {}
-    reasons: dict[str, str] = {}
+    whys: dict[str, plan.Why] = {}
+    removed = store.removed(d.spec.hash for d in first if d.build)
+    failed = store.failed()
+    code_files = _code_files(sources_of)
     for decision in first:
-        if not decision.build or decision.reason == "forced":
+        if not decision.build:
             continue
         spec = decision.spec
-        if spec.method not in peers:
-            peers[spec.method] = [(job, setup.get("identity", {}))
-                                  for job, setup in store.previous_setups(spec.method, 10)]
-        stale_inputs = {name: reasons.get(h, "") for name, h in spec.inputs
-                        if h is not None and h in reasons}
-        reasons[spec.hash] = plan.stale_reason(plan.identity_view(spec), peers[spec.method],
-                                               stale_inputs)
-    return plan.plan_jobs(specs, {d.spec.hash: d.found for d in first if d.found}, reasons,
-                          built_this_run)
+        if decision.reason == "forced":
+            whys[spec.hash] = plan.Why("forced", "forced", (f"{spec.method}: forced",))
+            continue
+        if spec.hash in removed:
+            why = plan.Why(f"its directory was removed ({removed[spec.hash]})", "removed",
+                           (f"{spec.method}: directory removed",))
+        else:
+            if spec.method not in peers:
+                peers[spec.method] = [(job, setup.get("identity", {}))
+                                      for job, setup in store.previous_setups(spec.method, 10)]
+            stale_inputs = {name: whys[h] for name, h in spec.inputs if h in whys}
+            why = plan.why_stale(plan.identity_view(spec), peers[spec.method], stale_inputs,
+                                 code_files(spec.method))
+        if spec.id in failed:
+            why = dataclasses.replace(why, text=f"{why.text}; the last attempt failed")
+        whys[spec.hash] = why
+    return plan.plan_jobs(specs, {d.spec.hash: d.found for d in first if d.found},
+                          whys, built_this_run)
+
+
+def _code_files(sources_of: Callable[[str], Mapping[str, bytes]] | None
+                ) -> Callable[[str], Callable[[Found], list[str]] | None]:
+    """For a method, what names the files of its code that differ from an earlier job's."""
+    def for_method(method: str) -> Callable[[Found], list[str]] | None:
+        if sources_of is None:
+            return None
+        return lambda job: plan.changed_files(read_sources(job.path), sources_of(method))
+    return for_method
 
 
 class Builder:
     """Builds the stale jobs of one or more plans in one run; remembers every outcome."""
 
     def __init__(self, store: JobStore, method_of: Callable[[str], Method], project_root: Path,
-                 reporter: events.Reporter, jobs: int, keep_going: bool = False):
+                 reporter: events.Reporter, jobs: int, keep_going: bool = False,
+                 stream_output: bool = False):
         self.store = store
         self.method_of = method_of
         self.project_root = project_root
         self.reporter = reporter
         self.jobs = max(1, jobs)
         self.keep_going = keep_going
+        self.stream_output = stream_output  # report running jobs' output (run -v)
         self.outcomes: dict[str, Outcome] = {}
         self.failed = False
         self._launcher: Launcher | None = None
@@ -199,8 +229,11 @@ class _Run:
                         break
                     continue
                 timeout = LOCK_RETRY_SECONDS if self.locked_elsewhere else None
+                if self.b.stream_output:
+                    timeout = min(timeout or OUTPUT_POLL_SECONDS, OUTPUT_POLL_SECONDS)
                 for exited in self.b.launcher().wait(timeout):
                     self._finished(exited)
+                self._stream_output()
                 self._retry_locked()
         except KeyboardInterrupt:
             self._interrupt()
@@ -245,7 +278,8 @@ class _Run:
         self.free -= slots
         self._token += 1
         started = time.time()
-        self.running[self._token] = _Running(decision, staging, lock, slots, started)
+        follower = LogFollower(staging) if self.b.stream_output else None
+        self.running[self._token] = _Running(decision, staging, lock, slots, started, follower)
         self.b.reporter.report(events.JobStarted(_ref(spec, decision.reason), started))
         self.b.launcher().start(self._token, str(staging), slots)
 
@@ -253,6 +287,7 @@ class _Run:
         job = self.running.pop(exited.token)
         self.free += job.slots
         spec = job.decision.spec
+        self._report_output(job, final=True)  # before publish renames the staging directory
         try:
             post = read_json(job.staging / "post.json")
         except Exception:
@@ -264,6 +299,17 @@ class _Run:
             self._fail(job, _failure(exited, post), seconds)
         job.lock.release()
         self._done(spec.hash)
+
+    def _stream_output(self) -> None:
+        for job in self.running.values():
+            self._report_output(job)
+
+    def _report_output(self, job: _Running, final: bool = False) -> None:
+        if job.follower is None:
+            return
+        ref = _ref(job.decision.spec, job.decision.reason)
+        for stream, line in job.follower.poll(final):
+            self.b.reporter.report(events.JobOutput(ref, line, stream))
 
     def _publish(self, job: _Running, seconds: float) -> None:
         spec = job.decision.spec
@@ -322,6 +368,7 @@ class _Running:
     lock: JobLock
     slots: int
     started: float
+    follower: LogFollower | None = None
 
 
 def _ref(spec: JobSpec, reason: str = "") -> events.JobRef:

@@ -43,6 +43,10 @@ class Session:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def sources_of(self, method: str) -> dict[str, bytes]:
+        """The method's source files as they are now (what a code change is diffed against)."""
+        return self.registry.get(method).sources
+
     def urd(self, script: Path, realize: Any, force_methods: Iterable[str] = ()) -> Urd:
         return Urd(self.registry, self.project.slices, script, self.project.root, realize,
                    self.store.file_digest, force_methods=frozenset(force_methods))
@@ -63,14 +67,17 @@ class StatusResult:
 
 
 def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: int,
-               keep_going: bool = False, force_methods: Iterable[str] = ()) -> RunResult:
-    """Evaluate ``script`` and build what it declares; what it reads mid-way is built first."""
+               keep_going: bool = False, force_methods: Iterable[str] = (),
+               stream_output: bool = False) -> RunResult:
+    """Evaluate ``script`` and build what it declares; what it reads mid-way is built first.
+    ``stream_output``: report what running jobs print as they print it."""
     store = session.store
     builder = engine.Builder(store, session.registry.get, session.project.root, reporter,
-                             jobs, keep_going)
+                             jobs, keep_going, stream_output)
 
     def realize(spec: JobSpec) -> Path:
-        builder.execute(engine.decide(urd.graph.ancestors(spec), store, builder.built_hashes()))
+        builder.execute(engine.decide(urd.graph.ancestors(spec), store, builder.built_hashes(),
+                                      session.sources_of))
         path = builder.path_of(spec.hash)
         if path is None:
             raise BuildFailed(f"the script needs the result of {spec.id}, which was not built",
@@ -83,7 +90,8 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
         graph = evaluate(script, urd)
         for warning in [*urd.warnings, *store.warnings]:
             reporter.report(events.Warning(warning))
-        decisions = engine.decide(list(graph), store, builder.built_hashes())
+        decisions = engine.decide(list(graph), store, builder.built_hashes(),
+                                  session.sources_of)
         stale = sum(d.build for d in decisions)
         reporter.report(events.PlanReady(len(decisions), stale, len(decisions) - stale))
         builder.execute(decisions)
@@ -115,7 +123,7 @@ def status_script(session: Session, script: Path, force_methods: Iterable[str] =
         evaluate(script, urd)
     except NeedsBuild as e:
         stopped = e
-    decisions = engine.decide(list(urd.graph), store)
+    decisions = engine.decide(list(urd.graph), store, sources_of=session.sources_of)
     return StatusResult(decisions, stopped, [*urd.warnings, *store.warnings])
 
 

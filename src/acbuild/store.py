@@ -97,6 +97,28 @@ class JobStore:
                     remaining.discard(h)
         return found
 
+    def removed(self, hashes: Iterable[str]) -> dict[str, Path]:
+        """Among ``hashes``, jobs the databases know whose directory is gone: hash -> path."""
+        gone: dict[str, Path] = {}
+        hashes = list(hashes)
+        for workdir in self.workdirs:
+            db = self._db(workdir)
+            if db is None:
+                continue
+            listing = self._listing(workdir)
+            for h, row in db.lookup(hashes).items():
+                if row.id not in listing:
+                    gone.setdefault(h, workdir.job_dir(row.id))
+        return gone
+
+    def failed(self) -> dict[str, Path]:
+        """Job id -> its newest kept directory under ``.failed/``, across the work dirs."""
+        kept: dict[str, Path] = {}
+        for workdir in self.workdirs:
+            for path in workdir.failed_dirs():  # oldest first: the newest wins
+                kept[path.name.split(".")[0]] = path
+        return kept
+
     def _listing(self, workdir: Workdir) -> set[str]:
         if workdir.path not in self._listings:
             self._listings[workdir.path] = workdir.job_ids()

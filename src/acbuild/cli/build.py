@@ -21,7 +21,8 @@ from acbuild.cli import DEFAULT_SCRIPT, _jobs_default, _script_path, _session, c
 @click.option("--force", "force", multiple=True, metavar="METHOD",
               help="Build the jobs of METHOD again even when cached (repeatable).")
 @click.option("--workdir", type=click.Path(file_okay=False), help="Target work directory.")
-@click.option("-v", "--verbose", is_flag=True, help="Show reused jobs too.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Stream jobs' output as they print it; show reused jobs too.")
 @click.option("-q", "--quiet", is_flag=True, help="Only the summary and errors.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def run(script: str, jobs: int | None, keep_going: bool, dry_run: bool, force: tuple[str, ...],
@@ -36,7 +37,7 @@ def run(script: str, jobs: int | None, keep_going: bool, dry_run: bool, force: t
     reporter: Any
     if as_json:
         reporter = events.NullReporter()
-    elif sys.stdout.isatty() and not os.environ.get("ACBUILD_PLAIN"):
+    elif sys.stdout.isatty() and not os.environ.get("ACBUILD_PLAIN") and not quiet:
         reporter = console.LiveReporter(verbose=verbose, quiet=quiet)
     else:
         reporter = console.PlainReporter(verbose=verbose, quiet=quiet)
@@ -45,7 +46,7 @@ def run(script: str, jobs: int | None, keep_going: bool, dry_run: bool, force: t
     with _session(workdir) as session, script_out:
         try:
             result = run_script(session, _script_path(script), reporter, jobs or _jobs_default(),
-                                keep_going, force)
+                                keep_going, force, stream_output=verbose and not as_json)
         finally:
             if hasattr(reporter, "close"):
                 reporter.close()
@@ -79,7 +80,8 @@ def _status(script: str, force: tuple[str, ...], workdir: str | None, as_json: b
     with _session(workdir) as session, script_out:
         result = status_script(session, _script_path(script), force)
     rows = [{"id": d.spec.id, "method": d.spec.method, "state": d.state, "reason": d.reason,
-             "path": str(d.found.path) if d.found else None} for d in result.decisions]
+             "cause": d.cause or None, "path": str(d.found.path) if d.found else None}
+            for d in result.decisions]
     stopped = None
     if result.stopped_at is not None:
         stopped = (f"the script stops at {result.stopped_at.where}: it needs the result of "
@@ -89,6 +91,6 @@ def _status(script: str, force: tuple[str, ...], workdir: str | None, as_json: b
         stale = sum(r["state"] == "stale" for r in rows)
         console.print_json(console.jobs_json(
             rows, {"cached": len(rows) - stale, "stale": stale},
-            stopped_at=stopped, warnings=result.warnings))
+            causes=console.cause_counts(rows), stopped_at=stopped, warnings=result.warnings))
         return
     console.render_status(rows, stopped, result.warnings)
