@@ -131,6 +131,11 @@ def _option_differences(new: Mapping[str, Any], old: Mapping[str, Any]) -> list[
     return found
 
 
+def option_files(options: Any) -> list[tuple[str, str]]:
+    """(path, blake3) of every input file in options of the setup.json form."""
+    return _files(options)
+
+
 def _files(value: Any) -> list[tuple[str, str]]:
     if isinstance(value, dict):
         if "$file" in value:

@@ -65,6 +65,15 @@ class StatusResult:
     stopped_at: NeedsBuild | None
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def stopped_text(self) -> str | None:
+        """Where the script stopped because it needs a result that is not built, in words."""
+        if self.stopped_at is None:
+            return None
+        return (f"the script stops at {self.stopped_at.where}: it needs the result of "
+                f"{self.stopped_at.job_id}, which is not built; the jobs after that point "
+                f"are unknown until it is")
+
 
 def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: int,
                keep_going: bool = False, force_methods: Iterable[str] = (),
@@ -125,6 +134,23 @@ def status_script(session: Session, script: Path, force_methods: Iterable[str] =
         stopped = e
     decisions = engine.decide(list(urd.graph), store, sources_of=session.sources_of)
     return StatusResult(decisions, stopped, [*urd.warnings, *store.warnings])
+
+
+def graph_view(result: StatusResult) -> dict[str, Any]:
+    """The script's graph as data: each job with its state and inputs, and the edges."""
+    ids = {d.spec.hash: d.spec.id for d in result.decisions}
+    jobs: list[dict[str, Any]] = []
+    edges: list[dict[str, str]] = []
+    for d in result.decisions:
+        inputs = {name: ids.get(h) if h else None for name, h in d.spec.inputs}
+        jobs.append({"id": d.spec.id, "method": d.spec.method, "label": d.spec.label,
+                     "state": d.state, "reason": d.reason, "inputs": inputs})
+        edges.extend({"from": job_id, "to": d.spec.id, "input": name}
+                     for name, job_id in inputs.items() if job_id)
+    stale = sum(d.build for d in result.decisions)
+    return {"jobs": jobs, "edges": edges,
+            "counts": {"cached": len(jobs) - stale, "stale": stale},
+            "stopped_at": result.stopped_text}
 
 
 # -- finding a job from what a user typed ------------------------------------------------------
