@@ -165,6 +165,9 @@ def resolve_job(session: Session, text: str) -> Path:
     if method in session.registry.files() or any(j.method == method for j in jobs):
         of_method = [j for j in jobs if j.method == method]
         steps = _steps(back, text)
+        failed = [p for p in _failed(session) if p.name.split(".")[0].rsplit("-", 1)[0] == method]
+        if not of_method and steps == 0 and failed:
+            return failed[-1]  # nothing finished yet: its latest attempt, to see why
         if steps >= len(of_method):
             raise JobSpecError(f"{text!r}: method {method!r} has {len(of_method)} finished "
                                f"job(s)")
