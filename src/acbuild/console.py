@@ -27,6 +27,8 @@ def _summary(f: events.RunFinished) -> str:
         head = "interrupted"
     elif f.failed:
         head = "FAILED"
+    elif f.error:
+        head = "stopped by an error"
     elif f.built == 0:
         return f"nothing to build: {f.reused} job(s) reused ({f.seconds:.2f}s)"
     else:
@@ -167,7 +169,7 @@ class LiveReporter:
             self._print("[yellow]warning:[/] ", event.message, always=True)
         elif isinstance(event, events.RunFinished):
             self.live.stop()
-            style = "bold red" if event.failed or event.interrupted else "bold"
+            style = "bold red" if event.failed or event.interrupted or event.error else "bold"
             self.console.print(f"[{style}]{_summary(event)}[/]", highlight=False)
 
     def close(self) -> None:

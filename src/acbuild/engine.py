@@ -131,18 +131,21 @@ class Builder:
             self._launcher.close()
             self._launcher = None
 
-    def finish(self, script: str, run_id: int, interrupted: bool = False) -> events.RunFinished:
+    def finish(self, script: str, run_id: int, interrupted: bool = False,
+               error: bool = False) -> events.RunFinished:
+        """Close the run; ``error``: an acbuild error (in the script, say) stopped it."""
         counts = {"built": 0, "reused": 0, "failed": 0, "skipped": 0}
         for outcome in self.outcomes.values():
             counts[outcome.state] += 1
-        status = "interrupted" if interrupted else ("failed" if self.failed else "ok")
+        status = ("interrupted" if interrupted else "failed" if self.failed
+                  else "error" if error else "ok")
         self.store.target_db().finish_run(
             run_id, status,
             [(o.spec.id, o.state) for o in self.outcomes.values() if o.state != "skipped"])
         finished = events.RunFinished(
             built=counts["built"], reused=counts["reused"], failed=counts["failed"],
             skipped=counts["skipped"], seconds=time.monotonic() - self._started,
-            interrupted=interrupted)
+            interrupted=interrupted, error=error)
         self.reporter.report(finished)
         return finished
 

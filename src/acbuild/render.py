@@ -15,7 +15,8 @@ from typing import Any
 from acbuild.console import STATE_STYLE
 
 DOT_FILL = {"cached": "#c8e6c9", "stale": "#fff3c4"}
-LOG_STYLE = {"ok": "green", "failed": "bold red", "interrupted": "yellow", "running": "cyan"}
+LOG_STYLE = {"ok": "green", "failed": "bold red", "error": "red", "interrupted": "yellow",
+             "running": "cyan"}
 
 
 def _styled(text: str, state: str) -> str:

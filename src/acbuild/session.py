@@ -106,7 +106,8 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
         builder.execute(decisions)
     except AcbuildError as error:
         builder.close()
-        builder.finish(str(script), run_id, interrupted=error.exit_status == 130)
+        builder.finish(str(script), run_id, interrupted=error.exit_status == 130,
+                       error=error.exit_status != 130)
         raise
     builder.close()
     finished = builder.finish(str(script), run_id)
