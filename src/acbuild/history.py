@@ -1,9 +1,10 @@
 """The history of runs, from the target work directory's database, as plain data.
 
 When each ``acbuild run`` started, which script, how long it took, how it
-ended, and what it built, reused or failed; and for one run, its jobs. Only
-reads; never prints. A run still marked ``running`` either is running now or
-died without closing its row (killed): its ``ended`` is None.
+ended (ok, failed, error, interrupted), and what it built, reused or failed;
+and for one run, its jobs. Only reads; never prints. A run still marked
+``running`` either is running now or died without closing its row (killed):
+its ``ended`` is None.
 """
 
 from __future__ import annotations
