@@ -70,11 +70,12 @@ def _script_job(session: Session, text: str, script: Path, not_found: JobSpecErr
     """The job of the script that ``text`` names: its id, a unique prefix, a label, or a
     method with exactly one stale job. Without one, the error that found no built job."""
     try:
-        decisions = status_script(session, script).decisions
+        result = status_script(session, script)
     except ScriptError:
         if script.exists():
             raise
         raise not_found from None
+    decisions = result.decisions
     for matches in ([d for d in decisions if d.spec.id == text or d.spec.label == text],
                     [d for d in decisions if d.spec.id.startswith(text)],
                     [d for d in decisions if d.spec.method == text and d.build]):
@@ -85,6 +86,8 @@ def _script_job(session: Session, text: str, script: Path, not_found: JobSpecErr
             raise JobSpecError(f"{text!r} matches {len(matches)} jobs of {script.name}:\n  "
                                f"{listed}")
     not_found.message += f" (nor does a job of {script.name})"
+    if result.stopped_text:
+        not_found.message += f"; {result.stopped_text}"
     raise not_found
 
 
