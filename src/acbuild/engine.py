@@ -83,10 +83,18 @@ def decide(specs: Sequence[JobSpec], store: JobStore,
 def _code_files(sources_of: Callable[[str], Mapping[str, bytes]] | None
                 ) -> Callable[[str], Callable[[Found], list[str]] | None]:
     """For a method, what names the files of its code that differ from an earlier job's."""
+    seen: dict[tuple[str, str], list[str]] = {}  # many stale jobs share a closest peer
+
     def for_method(method: str) -> Callable[[Found], list[str]] | None:
         if sources_of is None:
             return None
-        return lambda job: plan.changed_files(read_sources(job.path), sources_of(method))
+
+        def changed(job: Found) -> list[str]:
+            key = (method, job.id)
+            if key not in seen:
+                seen[key] = plan.changed_files(read_sources(job.path), sources_of(method))
+            return seen[key]
+        return changed
     return for_method
 
 
