@@ -147,4 +147,5 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 def _resolve(root: Path, value: str) -> Path:
     path = Path(os.path.expanduser(value))
-    return path if path.is_absolute() else root / path
+    # normpath, not resolve: "../shared" reads as a path a person wrote; symlinks stay.
+    return Path(os.path.normpath(path if path.is_absolute() else root / path))

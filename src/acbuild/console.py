@@ -186,7 +186,7 @@ def jobs_json(rows: Sequence[dict[str, Any]], counts: dict[str, int], **extra: A
 
 
 def render_status(rows: Sequence[dict[str, Any]], stopped: str | None,
-                  warnings: Sequence[str]) -> None:
+                  warnings: Sequence[str], target: str | None = None) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
@@ -196,9 +196,16 @@ def render_status(rows: Sequence[dict[str, Any]], stopped: str | None,
     table.add_column("state")
     table.add_column("job")
     table.add_column("why")
+    # Say where cached jobs live once any of them lives outside the target.
+    elsewhere = any(r.get("workdir") not in (None, target) for r in rows)
+    if elsewhere:
+        table.add_column("work directory")
     for row in rows:
         style = STATE_STYLE.get(row["state"], "")
-        table.add_row(f"[{style}]{row['state']}[/]", escape(row["id"]), escape(row["reason"]))
+        cells = [f"[{style}]{row['state']}[/]", escape(row["id"]), escape(row["reason"])]
+        if elsewhere:
+            cells.append(escape(_display_path(row["workdir"])) if row.get("workdir") else "")
+        table.add_row(*cells)
     console.print(table)
     for warning in warnings:
         console.print(f"[yellow]warning:[/] {escape(warning)}")
@@ -248,6 +255,8 @@ def render_job(info: dict[str, Any], log_lines: int = 10) -> None:
     header = [("method", f"{info['method']}  {info.get('description', '')}".rstrip()),
               ("id", info["id"]), ("hash", info["hash"]), ("state", info["state"]),
               ("path", info["path"])]
+    if info.get("workdir"):
+        header.append(("workdir", f"{_display_path(info['workdir'])} ({info['workdir_role']})"))
     if info.get("label"):
         header.append(("label", info["label"]))
     if info.get("created"):
@@ -307,7 +316,109 @@ def _size(n: int) -> str:
     return f"{n} B"
 
 
+def _display_path(path: str) -> str:
+    """A path as short as it can be said: relative to here when it is below here."""
+    import os
+
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
 def error_message(text: str, hint: str | None = None) -> None:
     print(f"acbuild: error: {text}", file=sys.stderr)
     if hint:
         print(f"  hint: {hint}", file=sys.stderr)
+
+
+# -- work-directory care: jobs, du, gc, init ---------------------------------------------------
+def _ago(epoch: float | None) -> str:
+    if epoch is None:
+        return "never"
+    seconds = max(0.0, time.time() - epoch)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.0f}{unit} ago"
+    return f"{seconds:.0f}s ago"
+
+
+def render_jobs(rows: Sequence[dict[str, Any]]) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console()
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for name, justify in (("job", "left"), ("work directory", "left"), ("size", "right"),
+                          ("built", "right"), ("last used", "right")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for row in rows:
+        table.add_row(escape(row["id"]), escape(_display_path(row["workdir"])),
+                      _size(row["size"]), _ago(row["created"]), _ago(row["last_used"]))
+    console.print(table)
+    total = sum(r["size"] for r in rows)
+    console.print(f"[bold]{len(rows)} job(s), {_size(total)}[/]")
+
+
+def render_space(workdirs: Sequence[dict[str, Any]], methods: Sequence[dict[str, Any]]) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console()
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for name in ("work directory", "role", "jobs", "jobs size", "failed", "staging",
+                 "database", "total"):
+        table.add_column(name, justify="left" if name in ("work directory", "role") else "right")
+    for w in workdirs:
+        table.add_row(escape(_display_path(w["path"])), w["role"], str(w["jobs"]),
+                      _size(w["jobs_size"]), _size(w["failed_size"]), _size(w["staging_size"]),
+                      _size(w["db_size"]), f"[bold]{_size(w['total'])}[/]")
+    console.print(table)
+    console.print()
+    by_method = Table(box=None, pad_edge=False, header_style="bold")
+    for name in ("method", "jobs", "size"):
+        by_method.add_column(name, justify="left" if name == "method" else "right")
+    for m in methods:
+        by_method.add_row(escape(m["method"]), str(m["jobs"]), _size(m["size"]))
+    console.print(by_method)
+
+
+def render_gc(report: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console()
+    verb = "would remove" if report["dry_run"] else "removed"
+    if report["removed"]:
+        table = Table(box=None, pad_edge=False, header_style="bold")
+        for name, justify in (("", "left"), ("what", "left"), ("size", "right"),
+                              ("last used", "right")):
+            table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        for r in report["removed"]:
+            what = r["name"] if r["kind"] == "job" else f"{r['name']} ({r['kind']})"
+            last = _ago(r["last_used"]) if r["kind"] == "job" else ""
+            table.add_row(verb, escape(what), _size(r["size"]), last)
+        console.print(table)
+    for r in report["skipped"]:
+        console.print(f"[yellow]kept[/] {escape(r['name'])}: {escape(r['why'])}")
+    kinds = {kind: sum(r["kind"] == kind for r in report["removed"])
+             for kind in ("job", "failed", "leftover")}
+    parts = [f"{kinds['job']} job(s)"]
+    parts += [f"{kinds[k]} {name}" for k, name in (("failed", "failed job(s)"),
+                                                   ("leftover", "staging leftover(s)")) if kinds[k]]
+    freed = "would free" if report["dry_run"] else "freed"
+    console.print(f"[bold]{verb} {', '.join(parts)}: {freed} {_size(report['freed'])}[/]",
+                  highlight=False)
+    kept = report["kept"]
+    if kept:
+        reasons = ", ".join(f"{n} {why}" for why, n in sorted(kept.items()))
+        console.print(f"kept: {escape(reasons)}", highlight=False)
+
+
+def render_created(root: str, paths: Sequence[str]) -> None:
+    for path in paths:
+        print(f"created {path}")
+    here = _display_path(root)
+    step = "" if here == "." else f"cd {here} && "
+    print(f"\na new acbuild project; build it with:  {step}acbuild run")

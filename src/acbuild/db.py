@@ -103,7 +103,7 @@ class Database:
         path = workdir / DB_NAME
         try:
             if readonly:
-                conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+                conn = _connect_readonly(path)
             else:
                 conn = sqlite3.connect(path, timeout=30, isolation_level=None)
                 conn.execute("PRAGMA journal_mode=WAL")
@@ -127,7 +127,12 @@ class Database:
                 f"understands ({SCHEMA_VERSION})", where=str(self.path),
                 hint="upgrade acbuild",
             )
-        if version < SCHEMA_VERSION and not self.readonly:
+        if version < SCHEMA_VERSION and self.readonly:
+            # Read-only, the schema cannot be created: a source that no acbuild ever wrote.
+            raise StorageError(f"database schema version {version} is older than this acbuild "
+                               f"reads ({SCHEMA_VERSION})", where=str(self.path),
+                               hint="run acbuild once with it as the target work directory")
+        if version < SCHEMA_VERSION:
             # executescript commits first, so the transaction is part of the script itself.
             self.conn.executescript(
                 f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
@@ -244,6 +249,34 @@ class Database:
             return iter(self.conn.execute(sql, tuple(params)).fetchall())
         except sqlite3.DatabaseError as e:
             raise StorageError(f"database query failed: {e}", where=str(self.path)) from None
+
+
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    """A connection that writes nothing into a work directory we only read.
+
+    ``mode=ro`` is not enough: on a WAL database it creates (and leaves) the ``-wal`` and
+    ``-shm`` files beside it, or fails with "attempt to write a readonly database" when the
+    directory is not writable. So, when there is no write-ahead log with content, the file
+    is opened ``immutable=1``: no locks, no side files, and it holds every row. Only when
+    another process's log holds rows (a writer is live, or died) does ``mode=ro`` read
+    through the existing side files; where that fails too, ``immutable=1`` still works and
+    misses only the rows not yet checkpointed — a job missed is built again, never wrong.
+    """
+    if not path.is_file():
+        raise sqlite3.OperationalError("no such file")
+    uri = path.absolute().as_uri()
+    wal, shm = path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
+    if wal.is_file() and wal.stat().st_size > 0 and shm.is_file():
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30)
+        try:
+            conn.execute("PRAGMA user_version").fetchone()
+            conn.execute("PRAGMA query_only = 1")
+            return conn
+        except sqlite3.DatabaseError:
+            conn.close()
+    conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, timeout=30)
+    conn.execute("PRAGMA query_only = 1")
+    return conn
 
 
 class _Transaction:

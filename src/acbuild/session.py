@@ -81,6 +81,7 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
     """Evaluate ``script`` and build what it declares; what it reads mid-way is built first.
     ``stream_output``: report what running jobs print as they print it."""
     store = session.store
+    store.open_sources()
     builder = engine.Builder(store, session.registry.get, session.project.root, reporter,
                              jobs, keep_going, stream_output)
 
@@ -97,10 +98,10 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
     run_id = store.target_db().begin_run(str(script))
     try:
         graph = evaluate(script, urd)
-        for warning in [*urd.warnings, *store.warnings]:
-            reporter.report(events.Warning(warning))
         decisions = engine.decide(list(graph), store, builder.built_hashes(),
                                   session.sources_of)
+        for warning in [*urd.warnings, *store.warnings]:  # deciding may add some
+            reporter.report(events.Warning(warning))
         stale = sum(d.build for d in decisions)
         reporter.report(events.PlanReady(len(decisions), stale, len(decisions) - stale))
         builder.execute(decisions)
@@ -120,6 +121,7 @@ def status_script(session: Session, script: Path, force_methods: Iterable[str] =
                   ) -> StatusResult:
     """Plan ``script`` without building anything; stop where it needs an unbuilt result."""
     store = session.store
+    store.open_sources()
 
     def realize(spec: JobSpec) -> Path:
         decision = engine.decide(urd.graph.ancestors(spec), store)[-1]
@@ -196,6 +198,15 @@ def _steps(back: str, text: str) -> int:
 
 def _failed(session: Session) -> list[Path]:
     return [p for w in session.store.workdirs for p in w.failed_dirs()]
+
+
+def job_location(session: Session, path: Path) -> dict[str, Any]:
+    """Which configured work directory a job directory lives in, and its role there."""
+    workdir = session.store.workdir_of(path)
+    if workdir is None:
+        return {"workdir": str(path.parent), "workdir_role": "not a configured work directory"}
+    role = "target" if workdir.writable else "source, read-only"
+    return {"workdir": str(workdir.path), "workdir_role": role}
 
 
 # -- describing a job directory ----------------------------------------------------------------

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from acbuild import hashing
-from acbuild.db import Database, FileStat, JobRow
+from acbuild.db import DB_NAME, Database, FileStat, JobRow
 from acbuild.errors import StorageError
-from acbuild.workdir import Workdir, read_setup
+from acbuild.workdir import FAILED_DIR, JobLock, Workdir, read_setup
 
 
 @dataclass(frozen=True)
@@ -34,14 +34,20 @@ class Found:
 
 
 class JobStore:
-    """The target work directory (read-write) and the source ones (read-only)."""
+    """The target work directory (read-write) and the source ones (read-only).
+
+    Every work directory in use is held (``Workdir.use``) until ``close``, so that `gc`
+    never removes a job while this process may reuse or read it. A source that is missing,
+    unreadable or has no usable database is a warning in ``warnings``, never an error.
+    """
 
     def __init__(self, target: Path, sources: Sequence[Path] = ()):
         self.target = Workdir(target)
-        self.sources = [Workdir(s, writable=False) for s in sources]
+        self.sources = [Workdir(s, writable=False) for s in _distinct(sources, target)]
         self.warnings: list[str] = []
         self._dbs: dict[Path, Database | None] = {}
         self._listings: dict[Path, set[str]] = {}
+        self._holds: dict[Path, JobLock] = {}
 
     @property
     def workdirs(self) -> list[Workdir]:
@@ -52,6 +58,31 @@ class JobStore:
         assert db is not None
         return db
 
+    def open_sources(self) -> None:
+        """Open every source now, so that what is wrong with one is said before a run starts."""
+        for workdir in self.sources:
+            self._db(workdir)
+
+    def workdir_of(self, job_dir: Path) -> Workdir | None:
+        """The work directory a job directory (finished or failed) lives in."""
+        parent = job_dir.parent.parent if job_dir.parent.name == FAILED_DIR else job_dir.parent
+        for workdir in self.workdirs:
+            if _same(workdir.path, parent):
+                return workdir
+        return None
+
+    def take_target_exclusively(self) -> bool:
+        """Become the only process using the target (for `gc`); False when another one is."""
+        self.target_db()
+        hold = self._holds.pop(self.target.path, None)
+        if hold is None:
+            return False
+        if not hold.make_exclusive():
+            hold.release()
+            return False
+        self._holds[self.target.path] = hold
+        return True
+
     def _db(self, workdir: Workdir) -> Database | None:
         if workdir.path not in self._dbs:
             self._dbs[workdir.path] = self._open(workdir)
@@ -60,22 +91,44 @@ class JobStore:
     def _open(self, workdir: Workdir) -> Database | None:
         if workdir.writable:
             workdir.ensure()
+            self._hold(workdir)
             return Database.open(workdir.path)
-        if not (workdir.path / "acbuild.db").exists():
-            self.warnings.append(f"source work directory {workdir.path} has no database; "
+        problem = _unusable(workdir.path)
+        if problem:
+            self.warnings.append(f"source work directory {workdir.path} {problem}; "
                                  "its jobs are not reused")
             return None
+        self._hold(workdir)
         try:
             return Database.open(workdir.path, readonly=True)
         except StorageError as e:
-            self.warnings.append(f"source work directory skipped: {e}")
+            self._skip(workdir, e)
             return None
+
+    def _hold(self, workdir: Workdir) -> None:
+        hold = workdir.use()
+        if hold is not None:
+            self._holds[workdir.path] = hold
+
+    def _skip(self, workdir: Workdir, error: StorageError) -> None:
+        """Stop using a source that failed mid-way; a broken target is an error instead."""
+        if workdir.writable:
+            raise error
+        self.warnings.append(f"source work directory {workdir.path} skipped: {error.message}")
+        db = self._dbs.get(workdir.path)
+        if db is not None:
+            db.close()
+        self._dbs[workdir.path] = None
+        self._listings[workdir.path] = set()
 
     def close(self) -> None:
         for db in self._dbs.values():
             if db is not None:
                 db.close()
         self._dbs.clear()
+        for hold in self._holds.values():
+            hold.release()
+        self._holds.clear()
 
     def find(self, hashes: Iterable[str]) -> dict[str, Found]:
         """The finished jobs among ``hashes``: one query and one listing per work directory."""
@@ -87,12 +140,16 @@ class JobStore:
             db = self._db(workdir)
             if db is None:
                 continue
-            rows = db.lookup(remaining)
+            try:
+                rows = db.lookup(remaining)
+            except StorageError as e:
+                self._skip(workdir, e)
+                continue
             if not rows:
                 continue
             listing = self._listing(workdir)
             for h, row in rows.items():
-                if row.id in listing:
+                if row.id in listing and self._readable(workdir, row.id):
                     found[h] = Found(h, row.id, row.method, workdir.job_dir(row.id), row.created)
                     remaining.discard(h)
         return found
@@ -115,13 +172,30 @@ class JobStore:
         """Job id -> its newest kept directory under ``.failed/``, across the work dirs."""
         kept: dict[str, Path] = {}
         for workdir in self.workdirs:
-            for path in workdir.failed_dirs():  # oldest first: the newest wins
+            try:
+                paths = workdir.failed_dirs()  # oldest first: the newest wins
+            except OSError:  # a source we may not read: its failures are not ours to see
+                continue
+            for path in paths:
                 kept[path.name.split(".")[0]] = path
         return kept
 
+    def _readable(self, workdir: Workdir, job_id: str) -> bool:
+        """A source's job that we may not read is not reused (it would fail its dependents)."""
+        if workdir.writable or os.access(workdir.job_dir(job_id), os.R_OK | os.X_OK):
+            return True
+        warning = (f"job {job_id} in source work directory {workdir.path} cannot be read; "
+                   "it is built again")
+        if warning not in self.warnings:  # a script may be planned more than once
+            self.warnings.append(warning)
+        return False
+
     def _listing(self, workdir: Workdir) -> set[str]:
         if workdir.path not in self._listings:
-            self._listings[workdir.path] = workdir.job_ids()
+            try:
+                self._listings[workdir.path] = workdir.job_ids()
+            except OSError as e:
+                self._skip(workdir, StorageError(f"cannot list it: {e.strerror}"))
         return self._listings[workdir.path]
 
     def record(self, row: JobRow) -> None:
@@ -135,12 +209,31 @@ class JobStore:
             db = self._db(workdir)
             if db is None:
                 continue
+            try:
+                rows = db.jobs(method)
+            except StorageError as e:
+                self._skip(workdir, e)
+                continue
             listing = self._listing(workdir)
-            for row in db.jobs(method):
+            for row in rows:
                 if row.id in listing and row.hash not in result:
                     result[row.hash] = Found(row.hash, row.id, row.method,
                                              workdir.job_dir(row.id), row.created)
         return sorted(result.values(), key=lambda f: f.created)
+
+    def last_used(self) -> dict[str, float]:
+        """Job id → when a recorded run last built or reused it, in any work directory's runs."""
+        used: dict[str, float] = {}
+        for workdir in self.workdirs:
+            db = self._db(workdir)
+            try:
+                seen = db.last_used() if db is not None else {}
+            except StorageError as e:
+                self._skip(workdir, e)
+                continue
+            for job_id, when in seen.items():
+                used[job_id] = max(when, used.get(job_id, when))
+        return used
 
     def previous_setups(self, method: str, limit: int = 50) -> list[tuple[Found, dict[str, Any]]]:
         """The newest jobs of ``method`` with their setup.json, newest first."""
@@ -169,3 +262,33 @@ class JobStore:
         if time.time_ns() - st.st_mtime_ns > 2_000_000_000:
             db.store_digest(key, stat, digest)
         return digest
+
+
+def _distinct(sources: Sequence[Path], target: Path) -> list[Path]:
+    """The sources without the target and without repeats (a path named twice is one)."""
+    seen = {os.path.realpath(target)}
+    kept = []
+    for source in sources:
+        real = os.path.realpath(source)
+        if real not in seen:
+            seen.add(real)
+            kept.append(source)
+    return kept
+
+
+def _same(a: Path, b: Path) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _unusable(path: Path) -> str | None:
+    """Why a source work directory cannot be read, or None when it can."""
+    try:
+        if not path.is_dir():
+            return "does not exist" if not path.exists() else "is not a directory"
+        if not os.access(path, os.R_OK | os.X_OK):
+            return "cannot be read (permission denied)"
+        if not (path / DB_NAME).is_file():
+            return "has no database (acbuild.db)"
+    except OSError as e:
+        return f"cannot be read ({e.strerror})"
+    return None

@@ -15,6 +15,7 @@ import fcntl
 import json
 import os
 import shutil
+import stat
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,6 +29,9 @@ SOURCE_DIR = "source"
 STAGING_DIR = ".tmp"
 FAILED_DIR = ".failed"
 SETUP_FORMAT = 1
+# Held shared by every acbuild process that uses a work directory's jobs; `gc` takes it
+# exclusively, so it never removes a job a run is reading, reusing or building.
+USE_LOCK = "in-use.lock"
 
 
 class Workdir:
@@ -105,8 +109,57 @@ class Workdir:
             return None
         return JobLock(fd)
 
-    def remove_leftovers(self) -> list[Path]:
-        """Staging directories of runs that died: their job's lock is free. Returns them."""
+    def use(self) -> JobLock | None:
+        """A shared hold on this work directory for as long as a command uses its jobs.
+
+        Waits while `gc` holds it exclusively. A read-only source is held only when its lock
+        file exists already: opening a file read-only and locking it changes nothing on disk.
+        None when there is nothing to hold.
+        """
+        path = self.path / STAGING_DIR / USE_LOCK
+        try:
+            if self.writable:
+                fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
+            else:
+                fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            return None
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        return JobLock(fd)
+
+    def remove_job(self, job_id: str) -> None:
+        """Make a job's directory vanish at once (one rename into ``.tmp/``), then delete it.
+
+        Call with the job's lock held. A crash mid-way leaves only a staging leftover, which
+        the next run or `gc` removes; never a half-deleted job in the namespace.
+        """
+        retired = self.path / STAGING_DIR / f"{job_id}.removed.{os.getpid()}.{time.monotonic_ns()}"
+        try:
+            os.replace(self.job_dir(job_id), retired)
+        except FileNotFoundError:
+            return
+        shutil.rmtree(retired, ignore_errors=True)
+
+    def remove_stale_locks(self) -> int:
+        """Delete the lock files of jobs nobody is building. Only under an exclusive `use`
+        hold: then no acbuild process can be about to lock one of them."""
+        removed = 0
+        for entry in _entries(self.path / STAGING_DIR):
+            if not entry.name.endswith(".lock") or entry.name == USE_LOCK or entry.is_dir():
+                continue
+            lock = self.lock(entry.name[: -len(".lock")])
+            if lock is None:
+                continue
+            try:
+                entry.unlink(missing_ok=True)
+                removed += 1
+            finally:
+                lock.release()
+        return removed
+
+    def remove_leftovers(self, dry_run: bool = False) -> list[Path]:
+        """Staging directories of runs that died: their job's lock is free. Returns them
+        (with ``dry_run``: only lists them)."""
         removed = []
         staging_root = self.path / STAGING_DIR
         try:
@@ -121,7 +174,8 @@ class Workdir:
             if lock is None:
                 continue  # a live run is building it
             try:
-                shutil.rmtree(entry, ignore_errors=True)
+                if not dry_run:
+                    shutil.rmtree(entry, ignore_errors=True)
                 removed.append(entry)
             finally:
                 lock.release()
@@ -136,6 +190,44 @@ class JobLock:
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
+
+    def make_exclusive(self) -> bool:
+        """Turn a shared hold into the only one, without waiting; False when others hold it.
+
+        flock converts by letting go first, so after False this hold may be lost: release it.
+        """
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+
+def disk_usage(path: Path) -> int:
+    """Bytes a file or directory tree takes on disk (as ``du``): blocks, each inode once."""
+    seen: set[tuple[int, int]] = set()
+    total = 0
+    stack = [path]
+    while stack:
+        current = stack.pop()
+        try:
+            st = current.lstat()
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) in seen:
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        total += st.st_blocks * 512
+        if stat.S_ISDIR(st.st_mode):
+            stack.extend(_entries(current))
+    return total
+
+
+def _entries(directory: Path) -> list[Path]:
+    try:
+        return list(directory.iterdir())
+    except OSError:
+        return []
 
 
 def write_json(path: Path, value: Any) -> None:

@@ -124,17 +124,18 @@ def test_live_display_in_a_real_terminal(project: Project) -> None:
     """)
     pane = Pane(f"acbuild-test-{os.getpid()}", f"sh {shlex.quote(str(runner))}")
     try:
-        live = pane.wait_for(lambda t: "1 built" in t and "1 running" in t)
+        live = pane.wait_for(lambda t: "1 built" in t and "1 running" in t
+                             and "| waiting at the gate" in t)
         quick, slow = (re.search(r"built   (gated-\w{12})", live),
                        re.search(r"▸ (gated-\w{12})  \d+\.\ds", live))
         assert quick and slow, live
         assert re.search(r"1 built +0 reused +1 running +0 failed", live), live
-        assert f"{slow.group(1)}| waiting at the gate" in live  # -v: output as it comes
+        assert f"{slow.group(1)}| waiting at the gate" in live, live  # -v: as it comes
         gate.write_text("")
         done = pane.wait_for(lambda t: "EXIT=" in t)
     finally:
         pane.close()
-    assert "EXIT=0" in done and "done: 2 built, 0 reused" in done
-    assert f"built   {slow.group(1)}" in done
-    assert "running" not in done  # the live area is gone; the finished lines stay
+    assert "EXIT=0" in done and "done: 2 built, 0 reused" in done, done
+    assert f"built   {slow.group(1)}" in done, done
+    assert "running" not in done, done  # the live area is gone; the finished lines stay
     assert not Path(gate).with_name(".failed").exists()

@@ -47,7 +47,7 @@ def cli() -> None:
     """acbuild: build reproducible computations; reuse every job built before."""
 
 
-from acbuild.cli import build, explore, query  # noqa: E402,F401  (registers the commands)
+from acbuild.cli import build, explore, maintain, query  # noqa: E402,F401  (registers the commands)
 
 
 def main() -> None:

@@ -58,7 +58,8 @@ def run(script: str, jobs: int | None, keep_going: bool, dry_run: bool, force: t
                 for o in result.outcomes]
         f = result.finished
         console.print_json(console.jobs_json(rows, {
-            "built": f.built, "reused": f.reused, "failed": f.failed, "skipped": f.skipped}))
+            "built": f.built, "reused": f.reused, "failed": f.failed, "skipped": f.skipped},
+            warnings=result.warnings))
     if result.finished.failed:
         sys.exit(1)
 
@@ -82,7 +83,8 @@ def _status(script: str, force: tuple[str, ...], workdir: str | None, as_json: b
     with _session(workdir) as session, script_out:
         result = status_script(session, _script_path(script), force)
     rows = [{"id": d.spec.id, "method": d.spec.method, "state": d.state, "reason": d.reason,
-             "cause": d.cause or None, "path": str(d.found.path) if d.found else None}
+             "cause": d.cause or None, "path": str(d.found.path) if d.found else None,
+             "workdir": str(d.found.path.parent) if d.found else None}
             for d in result.decisions]
     stopped = result.stopped_text
     if as_json:
@@ -91,4 +93,4 @@ def _status(script: str, force: tuple[str, ...], workdir: str | None, as_json: b
             rows, {"cached": len(rows) - stale, "stale": stale},
             causes=console.cause_counts(rows), stopped_at=stopped, warnings=result.warnings))
         return
-    console.render_status(rows, stopped, result.warnings)
+    console.render_status(rows, stopped, result.warnings, target=str(session.store.target.path))

@@ -16,17 +16,18 @@ from acbuild.cli.complete import complete_job
 def show(job: str, whole_log: bool, just_path: bool, as_json: bool) -> None:
     """A job's directory explained: method, options, inputs, result, files, profile, log."""
     from acbuild import console
-    from acbuild.session import describe_job, read_log, resolve_job
+    from acbuild.session import describe_job, job_location, read_log, resolve_job
 
     with _session() as session:
         path = resolve_job(session, job)
+        location = job_location(session, path)
     if just_path:
         click.echo(str(path))
         return
     if whole_log:
         click.echo(read_log(path), nl=False)
         return
-    info = describe_job(path)
+    info = {**describe_job(path), **location}
     if as_json:
         console.print_json(info)
         return
