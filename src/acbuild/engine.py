@@ -32,6 +32,9 @@ from acbuild.workdir import JobLock, read_json, read_sources
 
 LOCK_RETRY_SECONDS = 0.1
 OUTPUT_POLL_SECONDS = 0.1  # with run -v: how often running jobs' logs are read
+# A stale job's reason is said against the closest of this many newest jobs of its method:
+# enough that each job a script makes in a loop finds its own earlier version.
+PEERS = 1000
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ def decide(specs: Sequence[JobSpec], store: JobStore,
     first = plan.plan_jobs(specs, store.find(s.hash for s in specs), None, built_this_run)
     if all(not d.build for d in first):
         return first
-    peers: dict[str, list[tuple[Found, dict[str, Any]]]] = {}
+    peers: dict[str, plan.Peers] = {}
     whys: dict[str, plan.Why] = {}
     removed = store.removed(d.spec.hash for d in first if d.build)
     failed = store.failed()
@@ -68,8 +71,9 @@ def decide(specs: Sequence[JobSpec], store: JobStore,
                            (f"{spec.method}: directory removed",))
         else:
             if spec.method not in peers:
-                peers[spec.method] = [(job, setup.get("identity", {}))
-                                      for job, setup in store.previous_setups(spec.method, 10)]
+                peers[spec.method] = plan.Peers([
+                    (job, setup.get("identity", {}))
+                    for job, setup in store.previous_setups(spec.method, PEERS)])
             stale_inputs = {name: whys[h] for name, h in spec.inputs if h in whys}
             why = plan.why_stale(plan.identity_view(spec), peers[spec.method], stale_inputs,
                                  code_files(spec.method))

@@ -16,12 +16,34 @@ from pathlib import Path
 from typing import Any
 
 from acbuild import plan
+from acbuild.engine import PEERS
 from acbuild.errors import JobSpecError, ScriptError
 from acbuild.session import Session, describe_job, resolve_job, status_script
 from acbuild.store import Found
 from acbuild.workdir import read_setup, read_sources
 
-CANDIDATES = 50  # how many earlier jobs of the method are compared
+EXPLAINED = 10  # without JOB: how many stale jobs are explained in full
+
+
+class _Earlier:
+    """The earlier jobs of each method and their sources, each read once per command."""
+
+    def __init__(self, session: Session):
+        self.store = session.store
+        self._setups: dict[str, list[tuple[Found, dict[str, Any]]]] = {}
+        self._sources: dict[Path, dict[str, bytes]] = {}
+
+    def of(self, method: str) -> list[tuple[Found, dict[str, Any]]]:
+        """(job, identity view), newest first."""
+        if method not in self._setups:
+            self._setups[method] = [(job, setup.get("identity") or {}) for job, setup in
+                                    self.store.previous_setups(method, PEERS)]
+        return self._setups[method]
+
+    def sources(self, path: Path) -> dict[str, bytes]:
+        if path not in self._sources:
+            self._sources[path] = read_sources(path)
+        return self._sources[path]
 
 
 def explain(session: Session, text: str, script: Path) -> dict[str, Any]:
@@ -30,39 +52,41 @@ def explain(session: Session, text: str, script: Path) -> dict[str, Any]:
         path = resolve_job(session, text)
     except JobSpecError as not_found:
         decision = _script_job(session, text, script, not_found)
-        return explain_planned(session, decision)
-    return explain_built(session, path)
+        return explain_planned(session, decision, _Earlier(session))
+    return explain_built(session, path, _Earlier(session))
 
 
-def explain_stale(session: Session, script: Path) -> dict[str, Any]:
-    """Every stale job of ``script`` that changed itself (its dependents only follow it)."""
+def explain_stale(session: Session, script: Path, limit: int = EXPLAINED) -> dict[str, Any]:
+    """The stale jobs of ``script`` that changed themselves, the first ``limit`` in full;
+    the ones stale only because an input is rebuilt follow them and are only named."""
     result = status_script(session, script)
-    jobs = [explain_planned(session, d) for d in result.decisions
-            if d.build and d.cause != "input rebuilt"]
-    followers = [d.spec.id for d in result.decisions if d.cause == "input rebuilt"]
-    return {"jobs": jobs, "followers": followers}
+    earlier = _Earlier(session)
+    changed = [d for d in result.decisions if d.build and d.cause != "input rebuilt"]
+    return {"jobs": [explain_planned(session, d, earlier) for d in changed[:limit]],
+            "more": [d.spec.id for d in changed[limit:]],
+            "followers": [d.spec.id for d in result.decisions if d.cause == "input rebuilt"],
+            "stopped_at": result.stopped_text}
 
 
-def explain_built(session: Session, path: Path) -> dict[str, Any]:
+def explain_built(session: Session, path: Path, earlier: _Earlier) -> dict[str, Any]:
     setup = read_setup(path)
     info = describe_job(path, with_result=False)
-    view = setup.get("identity") or {}
     created = setup.get("created") or 0.0
-    candidates = [(job, s.get("identity") or {}) for job, s in
-                  session.store.previous_setups(info["method"], CANDIDATES)
+    candidates = [(job, view) for job, view in earlier.of(info["method"])
                   if job.hash != setup.get("hash") and job.created < created]
-    return _compare(info["id"], info["method"], info["state"], str(path), view, candidates,
-                    read_sources(path), reason=None)
+    return _compare(info["id"], info["method"], info["state"], str(path),
+                    setup.get("identity") or {}, candidates, read_sources(path), earlier,
+                    reason=None)
 
 
-def explain_planned(session: Session, decision: plan.Decision) -> dict[str, Any]:
+def explain_planned(session: Session, decision: plan.Decision, earlier: _Earlier
+                    ) -> dict[str, Any]:
     spec = decision.spec
-    candidates = [(job, s.get("identity") or {}) for job, s in
-                  session.store.previous_setups(spec.method, CANDIDATES)
-                  if job.hash != spec.hash]
+    candidates = [(job, view) for job, view in earlier.of(spec.method) if job.hash != spec.hash]
     path = str(decision.found.path) if decision.found else None
     return _compare(spec.id, spec.method, decision.state, path, plan.identity_view(spec),
-                    candidates, session.sources_of(spec.method), reason=decision.reason)
+                    candidates, session.sources_of(spec.method), earlier,
+                    reason=decision.reason)
 
 
 def _script_job(session: Session, text: str, script: Path, not_found: JobSpecError
@@ -93,14 +117,14 @@ def _script_job(session: Session, text: str, script: Path, not_found: JobSpecErr
 
 def _compare(job_id: str, method: str, state: str, path: str | None, view: Mapping[str, Any],
              candidates: list[tuple[Found, dict[str, Any]]], sources: Mapping[str, bytes],
-             reason: str | None) -> dict[str, Any]:
-    best = plan.closest(view, candidates)
+             earlier: _Earlier, reason: str | None) -> dict[str, Any]:
+    best = plan.Peers(candidates).closest(view)  # as status chooses it
     old_job, diff = best if best else (None, [])
     old = next((v for job, v in candidates if job is old_job), {})
     if reason is None:  # a job already built: why it was new then
         reason = (f"{'; '.join(d.text for d in diff)} (since {old_job.id})" if old_job and diff
                   else f"the first job of {method}" if old_job is None else "")
-    old_sources = read_sources(old_job.path) if old_job else {}
+    old_sources = earlier.sources(old_job.path) if old_job else {}
     return {
         "id": job_id, "method": method, "state": state, "path": path, "reason": reason,
         "compared_with": None if old_job is None else {

@@ -165,18 +165,52 @@ def closest(new: Mapping[str, Any], candidates: Sequence[tuple[Any, Mapping[str,
     return best
 
 
+class Peers:
+    """The earlier jobs of one method (newest first), indexed so that a job's closest one is
+    found without comparing it with every one: among those with the same options (input
+    files by path) and the newest few."""
+
+    NEWEST = 20
+
+    def __init__(self, candidates: Sequence[tuple[Any, Mapping[str, Any]]]):
+        self.candidates = list(candidates)
+        self._by_options: dict[str, list[tuple[Any, Mapping[str, Any]]]] = {}
+        for job, view in self.candidates:
+            self._by_options.setdefault(_options_key(view), []).append((job, view))
+
+    def closest(self, new: Mapping[str, Any]) -> tuple[Any, list[Difference]] | None:
+        same = self._by_options.get(_options_key(new), [])
+        return closest(new, same + self.candidates[: self.NEWEST])
+
+
+def _options_key(view: Mapping[str, Any]) -> str:
+    import json
+
+    def without_digests(value: Any) -> Any:
+        if isinstance(value, dict):
+            if "$file" in value:
+                return value["$file"]
+            return {k: without_digests(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [without_digests(v) for v in value]
+        return value
+    return json.dumps(without_digests(view.get("options") or {}), sort_keys=True)
+
+
 def changed_files(old: Mapping[str, bytes], new: Mapping[str, bytes]) -> list[str]:
     """The source files (project-relative) that differ, appeared or went away."""
     return sorted(p for p in set(old) | set(new) if old.get(p) != new.get(p))
 
 
-def why_stale(new: Mapping[str, Any], candidates: Sequence[tuple[Any, Mapping[str, Any]]],
+def why_stale(new: Mapping[str, Any],
+              candidates: Peers | Sequence[tuple[Any, Mapping[str, Any]]],
               stale_inputs: Mapping[str, Why],
               code_files: Callable[[Any], Sequence[str]] | None = None) -> Why:
     """Why a job is new, said against its closest earlier job of the same method. An input
     that is rebuilt too is named with the root causes upstream, never a nested reason."""
     method = new.get("method")
-    best = closest(new, candidates)
+    best = (candidates.closest(new) if isinstance(candidates, Peers)
+            else closest(new, candidates))
     if best is None or not best[1]:
         return Why("never built", "never built", (f"{method}: never built",))
     job, diff = best

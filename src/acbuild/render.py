@@ -109,9 +109,14 @@ def render_explain_stale(report: dict[str, Any]) -> None:
         if i:
             console.rule(style="dim")
         render_explain(info)
+    if report["more"]:
+        console.print(f"\n{len(report['more'])} more job(s) changed themselves; "
+                      f"`acbuild explain JOB` explains one: {', '.join(report['more'])}")
     if report["followers"]:
         console.print(f"\n{len(report['followers'])} more job(s) are stale only because an "
                       f"input is rebuilt: {', '.join(report['followers'])}")
+    if report.get("stopped_at"):
+        console.print(f"[yellow]{report['stopped_at']}[/]")
 
 
 # -- graph -------------------------------------------------------------------------------------

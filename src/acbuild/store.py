@@ -47,6 +47,7 @@ class JobStore:
         self.warnings: list[str] = []
         self._dbs: dict[Path, Database | None] = {}
         self._listings: dict[Path, set[str]] = {}
+        self._setups: dict[Path, dict[str, Any]] = {}
         self._holds: dict[Path, JobLock] = {}
 
     @property
@@ -239,10 +240,13 @@ class JobStore:
         """The newest jobs of ``method`` with their setup.json, newest first."""
         found = []
         for job in reversed(self.jobs(method)[-limit:]):
-            try:
-                found.append((job, read_setup(job.path)))
-            except StorageError:
-                continue
+            # A published job's setup.json never changes: read each once per command.
+            if job.path not in self._setups:
+                try:
+                    self._setups[job.path] = read_setup(job.path)
+                except StorageError:
+                    continue
+            found.append((job, self._setups[job.path]))
         return found
 
     def file_digest(self, path: Path) -> str:

@@ -76,3 +76,12 @@ def test_code_change_names_its_files() -> None:
     assert why.roots == ("m: code changed in methods/_util.py, methods/m.py",)
     assert plan.changed_files({"a": b"1", "b": b"2"}, {"a": b"1", "b": b"3", "c": b""}) == [
         "b", "c"]
+
+
+def test_peers_find_a_jobs_own_earlier_version_among_many() -> None:
+    earlier = [(SimpleNamespace(id=f"m-{k}"), plan.identity_view(spec("m", k=k)))
+               for k in reversed(range(500))]  # newest first: k=0 is the oldest
+    new = plan.identity_view(graph.make_spec("m", "1" * 64, {"k": 0}, {}, None))
+    assert plan.why_stale(new, plan.Peers(earlier), {}).text == \
+        "code of m changed (since m-0)"
+    assert plan.why_stale(new, earlier[:20], {}).text.startswith("code of m changed; option k")
