@@ -29,8 +29,8 @@ def explain(job: str | None, script: str, as_json: bool) -> None:
     """Why JOB is (or was) new: what differs from the closest earlier job of its method.
 
     JOB is a job in the work directories, or a job of the build script that is not built
-    yet (its id from `acbuild status`). Without JOB: every stale job of the script that
-    changed itself.
+    yet (its id from `acbuild status`). Without JOB: the stale jobs of the script that
+    changed themselves, the first ten in full.
     """
     from acbuild import console, explain, render
 
