@@ -100,6 +100,7 @@ class RunFinished:
     seconds: float
     interrupted: bool = False
     failures: tuple[JobFailed, ...] = field(default=())
+    error: bool = False  # an error (in the build script, say) stopped the run
 
 
 Event = (PlanReady | JobReused | JobWaiting | JobStarted | JobBuilt | JobFailed | JobSkipped
