@@ -17,6 +17,7 @@ from typing import IO, Any
 
 from acbuild import events
 
+RUNNING_SHOWN = 20  # the live display lists at most this many running jobs
 STATE_STYLE = {"built": "green", "reused": "dim", "cached": "green", "stale": "yellow",
                "failed": "bold red", "skipped": "yellow"}
 
@@ -116,20 +117,30 @@ class LiveReporter:
 
         table = Table.grid(padding=(0, 2))
         done = sum(self.counts.values())
-        head = (f"[bold]{done}/{self.total}[/]  [green]{self.counts['built']} built[/]  "
+        # The total is known once the whole script is evaluated; jobs it needed first come
+        # before that.
+        progress = f"{done}/{self.total}" if self.total >= done else f"{done}"
+        head = (f"[bold]{progress}[/]  [green]{self.counts['built']} built[/]  "
                 f"[dim]{self.counts['reused']} reused[/]  "
-                f"[cyan]{len(self.running)} running[/]")
-        if self.counts["failed"]:
-            head += f"  [bold red]{self.counts['failed']} failed[/]"
+                f"[cyan]{len(self.running)} running[/]  "
+                f"[{'bold red' if self.counts['failed'] else 'dim'}]"
+                f"{self.counts['failed']} failed[/]")
         table.add_row(head)
         now = time.monotonic()
-        for job_id, started in list(self.running.items())[:20]:
-            table.add_row(f"  [cyan]⠿[/] {job_id}  [dim]{now - started:.1f}s[/]")
+        shown = list(self.running.items())[:RUNNING_SHOWN]
+        for job_id, started in shown:
+            table.add_row(f"  [cyan]▸[/] {job_id}  [dim]{now - started:.1f}s[/]")
+        if len(self.running) > len(shown):
+            table.add_row(f"  [dim]… and {len(self.running) - len(shown)} more[/]")
         return table
 
-    def _print(self, text: str) -> None:
-        if not self.quiet:
-            self.live.console.print(text, highlight=False)
+    def _print(self, head: str, text: str, always: bool = False) -> None:
+        """A line above the live area: ``head`` is markup, ``text`` is shown as it is (a
+        job's output or an option value may hold brackets)."""
+        from rich.markup import escape
+
+        if always or not self.quiet:
+            self.live.console.print(f"{head}{escape(text)}", highlight=False)
 
     def report(self, event: events.Event) -> None:
         if isinstance(event, events.PlanReady):
@@ -137,30 +148,29 @@ class LiveReporter:
         elif isinstance(event, events.JobReused):
             self.counts["reused"] += 1
             if self.verbose:
-                self._print(f"[dim]reused  {event.job.id}[/]")
+                self._print("[dim]reused[/]  ", event.job.id)
         elif isinstance(event, events.JobWaiting):
-            self._print(f"[yellow]waiting[/] {event.job.id}: another run is building it")
+            self._print("[yellow]waiting[/] ", f"{event.job.id}: another run is building it")
         elif isinstance(event, events.JobStarted):
             self.running[event.job.id] = time.monotonic()
+            if self.verbose:
+                self._print("[cyan]start[/]   ", f"{event.job.id}  ({event.job.reason})")
         elif isinstance(event, events.JobBuilt):
             self.running.pop(event.job.id, None)
             self.counts["built"] += 1
-            self._print(f"[green]built[/]   {event.job.id}  [dim]{event.seconds:.2f}s  "
-                        f"({event.job.reason})[/]")
+            self._print("[green]built[/]   ", f"{event.job.id}  {event.seconds:.2f}s  "
+                                              f"({event.job.reason})")
         elif isinstance(event, events.JobFailed):
             self.running.pop(event.job.id, None)
             self.counts["failed"] += 1
-            from rich.markup import escape
-
-            self.live.console.print(f"[bold red]{escape(failure_text(event))}[/]",
-                                    highlight=False)
+            self._print("[bold red]", failure_text(event), always=True)
         elif isinstance(event, events.JobSkipped):
             self.counts["skipped"] += 1
-            self._print(f"[yellow]skipped[/] {event.job.id}: {event.because}")
+            self._print("[yellow]skipped[/] ", f"{event.job.id}: {event.because}")
         elif isinstance(event, events.JobOutput):
-            self._print(f"[dim]{event.job.id}|[/] {event.line}")
+            self._print(f"[dim]{event.job.id}|[/] ", event.line)
         elif isinstance(event, events.Warning):
-            self.live.console.print(f"[yellow]warning:[/] {event.message}", highlight=False)
+            self._print("[yellow]warning:[/] ", event.message, always=True)
         elif isinstance(event, events.RunFinished):
             self.live.stop()
             style = "bold red" if event.failed or event.interrupted or event.error else "bold"
@@ -173,7 +183,7 @@ class LiveReporter:
 
 # -- rendering command results -----------------------------------------------------------------
 def print_json(value: Any, out: IO[str] | None = None) -> None:
-    print(json.dumps(value, indent=2, default=str), file=out or sys.stdout)
+    print(json.dumps(value, indent=2, default=str, ensure_ascii=False), file=out or sys.stdout)
 
 
 def jobs_json(rows: Sequence[dict[str, Any]], counts: dict[str, int], **extra: Any) -> dict[str, Any]:
@@ -204,10 +214,33 @@ def render_status(rows: Sequence[dict[str, Any]], stopped: str | None,
     console.print(table)
     for warning in warnings:
         console.print(f"[yellow]warning:[/] {escape(warning)}")
-    stale = sum(r["state"] == "stale" for r in rows)
-    console.print(f"[bold]{len(rows)} job(s): {len(rows) - stale} cached, {stale} stale[/]")
+    console.print(f"[bold]{escape(status_summary(rows))}[/]")
     if stopped:
         console.print(f"[yellow]{escape(stopped)}[/]")
+
+
+CAUSE_WORDS = {"never built": "never built", "code": "with changed code",
+               "option": "with changed options", "input file": "with changed input files",
+               "input": "with other inputs", "input rebuilt": "with a rebuilt input",
+               "slices": "with other slices", "forced": "forced",
+               "removed": "whose directory was removed"}
+
+
+def cause_counts(rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """How many stale jobs have each main cause, the most common first."""
+    from collections import Counter
+
+    counts = Counter(r.get("cause") or "never built" for r in rows if r["state"] == "stale")
+    return dict(counts.most_common())
+
+
+def status_summary(rows: Sequence[dict[str, Any]]) -> str:
+    """"6 jobs: 1 cached, 5 stale (4 with a rebuilt input, 1 with changed options)"."""
+    stale = sum(r["state"] == "stale" for r in rows)
+    text = f"{len(rows)} job{'s' if len(rows) != 1 else ''}: {len(rows) - stale} cached, " \
+           f"{stale} stale"
+    causes = ", ".join(f"{n} {CAUSE_WORDS.get(c, c)}" for c, n in cause_counts(rows).items())
+    return f"{text} ({causes})" if causes else text
 
 
 def render_job(info: dict[str, Any], log_lines: int = 10) -> None:
@@ -233,6 +266,12 @@ def render_job(info: dict[str, Any], log_lines: int = 10) -> None:
         header.append(("label", info["label"]))
     if info.get("created"):
         header.append(("created", info["created"]))
+    code = info.get("code") or {}
+    if code.get("hash"):
+        header.append(("code", f"{code['hash'][:16]}  ({len(code.get('sources', []))} "
+                               f"source file(s), copied in source/)"))
+    if info.get("script_line"):
+        header.append(("asked by", info["script_line"]))
     parts: list[Any] = [kv_table(header)]
     sections = [
         ("options", [(k, _short(v)) for k, v in info["options"].items()]),
@@ -241,6 +280,8 @@ def render_job(info: dict[str, Any], log_lines: int = 10) -> None:
         ("result", [("", info["result"])] if info.get("result") is not None else []),
         ("files", [(name, _size(meta["size"])) for name, meta in info["files"].items()]),
         ("profile", info.get("profile_rows", [])),
+        ("source files", [(path, "") for path in code.get("sources", [])]),
+        ("versions", _version_rows(info.get("versions") or {})),
     ]
     for title, rows in sections:
         if rows:
@@ -248,8 +289,10 @@ def render_job(info: dict[str, Any], log_lines: int = 10) -> None:
             parts.append(kv_table(rows))
     if info.get("error"):
         err = info["error"]
-        parts.append("\n[bold red underline]failure[/]")
-        parts.append(escape(err.get("traceback") or err.get("message", "")))
+        where = " ".join(str(x) for x in (err.get("phase"), err.get("slice") is not None
+                                          and f"slice {err['slice']}") if x)
+        parts.append(f"\n[bold red underline]failure{escape(' in ' + where) if where else ''}[/]")
+        parts.append(escape((err.get("traceback") or err.get("message", "")).rstrip()))
     tail = info.get("log_tail", [])
     if tail:
         parts.append("\n[bold underline]log (last lines)[/]")
@@ -257,7 +300,14 @@ def render_job(info: dict[str, Any], log_lines: int = 10) -> None:
     Console().print(Panel(Group(*parts), title=f"[bold]{escape(info['id'])}[/]", expand=False))
 
 
+def _version_rows(versions: dict[str, Any]) -> list[tuple[str, str]]:
+    rows = [(k, str(v)) for k, v in versions.items() if k != "packages"]
+    return rows + [(name, version) for name, version in (versions.get("packages") or {}).items()]
+
+
 def _short(value: Any, limit: int = 70) -> str:
+    if isinstance(value, dict) and "$file" in value:  # an urd.file: see "input files"
+        return f"file {value['$file']}"
     text = json.dumps(value, default=str) if not isinstance(value, str) else repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

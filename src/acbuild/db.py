@@ -224,6 +224,10 @@ class Database:
         rows = self._query(sql + (f" LIMIT {int(limit)}" if limit else ""))
         return [RunRow(*r) for r in rows]
 
+    def run(self, run: int) -> RunRow | None:
+        rows = list(self._query("SELECT * FROM runs WHERE run = ?", (run,)))
+        return RunRow(*rows[0]) if rows else None
+
     def run_jobs(self, run: int) -> list[tuple[str, str]]:
         return [(r[0], r[1]) for r in self._query(
             "SELECT id, state FROM run_jobs WHERE run = ? ORDER BY rowid", (run,))]

@@ -17,7 +17,7 @@ import signal
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,12 +26,17 @@ from acbuild import __version__, canonical, events, plan
 from acbuild.db import JobRow
 from acbuild.errors import Interrupted, StorageError
 from acbuild.graph import JobSpec
+from acbuild.logfollow import LogFollower
 from acbuild.methods import Method
 from acbuild.runner import Exited, Launcher, LauncherDied
 from acbuild.store import Found, JobStore
-from acbuild.workdir import JobLock, last_marked_phase, read_json
+from acbuild.workdir import JobLock, last_marked_phase, read_json, read_sources
 
 LOCK_RETRY_SECONDS = 0.1
+OUTPUT_POLL_SECONDS = 0.1  # with run -v: how often running jobs' logs are read
+# A stale job's reason is said against the closest of this many newest jobs of its method:
+# enough that each job a script makes in a loop finds its own earlier version.
+PEERS = 1000
 
 
 @dataclass(frozen=True)
@@ -43,39 +48,83 @@ class Outcome:
 
 
 def decide(specs: Sequence[JobSpec], store: JobStore,
-           built_this_run: frozenset[str] = frozenset()) -> list[plan.Decision]:
-    """Plan ``specs`` against the store; each stale job gets a reason from its closest peer."""
+           built_this_run: frozenset[str] = frozenset(),
+           sources_of: Callable[[str], Mapping[str, bytes]] | None = None
+           ) -> list[plan.Decision]:
+    """Plan ``specs`` against the store; each stale job gets a reason from its closest peer.
+    ``sources_of`` (method -> its source files now) lets a code change name its files."""
     first = plan.plan_jobs(specs, store.find(s.hash for s in specs), None, built_this_run)
-    if all(not d.build for d in first):
+    stale = [d.spec for d in first if d.build]
+    if not stale:
         return first
-    peers: dict[str, list[tuple[Found, dict[str, Any]]]] = {}
-    reasons: dict[str, str] = {}
-    for decision in first:
-        if not decision.build or decision.reason == "forced":
-            continue
-        spec = decision.spec
-        if spec.method not in peers:
-            peers[spec.method] = [(job, setup.get("identity", {}))
-                                  for job, setup in store.previous_setups(spec.method, 10)]
-        stale_inputs = {name: reasons.get(h, "") for name, h in spec.inputs
-                        if h is not None and h in reasons}
-        reasons[spec.hash] = plan.stale_reason(plan.identity_view(spec), peers[spec.method],
-                                               stale_inputs)
-    return plan.plan_jobs(specs, {d.spec.hash: d.found for d in first if d.found}, reasons,
-                          built_this_run)
+    reasons = _Reasons(store, stale, sources_of)
+    for decision in first:  # inputs come first: a job's reason may cite theirs
+        if decision.build:
+            reasons.add(decision.spec, forced=decision.reason == "forced")
+    return plan.plan_jobs(specs, {d.spec.hash: d.found for d in first if d.found},
+                          reasons.whys, built_this_run)
+
+
+class _Reasons:
+    """Why each stale job of one plan is built: what the store knows of its method's earlier
+    jobs, of removed directories and of failed attempts, read once for the plan."""
+
+    def __init__(self, store: JobStore, stale: Sequence[JobSpec],
+                 sources_of: Callable[[str], Mapping[str, bytes]] | None):
+        self.store = store
+        self.sources_of = sources_of
+        self.whys: dict[str, plan.Why] = {}
+        self.removed = store.removed(s.hash for s in stale)
+        self.failed = store.failed()
+        self._peers: dict[str, plan.Peers] = {}
+        self._changed: dict[tuple[str, str], list[str]] = {}  # stale jobs share peers
+
+    def add(self, spec: JobSpec, forced: bool) -> None:
+        if forced:
+            why = plan.Why("forced", "forced", (f"{spec.method}: forced",))
+        elif spec.hash in self.removed:
+            why = plan.Why(f"its directory was removed ({self.removed[spec.hash]})", "removed",
+                           (f"{spec.method}: directory removed",))
+        else:
+            stale_inputs = {name: self.whys[h] for name, h in spec.inputs if h in self.whys}
+            code_files = None if self.sources_of is None else (
+                lambda job: self._changed_files(spec.method, job))
+            why = plan.why_stale(plan.identity_view(spec), self._peers_of(spec.method),
+                                 stale_inputs, code_files)
+        if spec.id in self.failed and not forced:
+            why = dataclasses.replace(why, text=f"{why.text}; the last attempt failed")
+        self.whys[spec.hash] = why
+
+    def _peers_of(self, method: str) -> plan.Peers:
+        if method not in self._peers:
+            self._peers[method] = plan.Peers([
+                (job, setup.get("identity", {}))
+                for job, setup in self.store.previous_setups(method, PEERS)])
+        return self._peers[method]
+
+    def _changed_files(self, method: str, job: Found) -> list[str]:
+        """The source files that differ between an earlier job's copies and the code now."""
+        assert self.sources_of is not None
+        key = (method, job.id)
+        if key not in self._changed:
+            self._changed[key] = plan.changed_files(read_sources(job.path),
+                                                    self.sources_of(method))
+        return self._changed[key]
 
 
 class Builder:
     """Builds the stale jobs of one or more plans in one run; remembers every outcome."""
 
     def __init__(self, store: JobStore, method_of: Callable[[str], Method], project_root: Path,
-                 reporter: events.Reporter, jobs: int, keep_going: bool = False):
+                 reporter: events.Reporter, jobs: int, keep_going: bool = False,
+                 stream_output: bool = False):
         self.store = store
         self.method_of = method_of
         self.project_root = project_root
         self.reporter = reporter
         self.jobs = max(1, jobs)
         self.keep_going = keep_going
+        self.stream_output = stream_output  # report running jobs' output (run -v)
         self.outcomes: dict[str, Outcome] = {}
         self.failed = False
         self._launcher: Launcher | None = None
@@ -208,11 +257,14 @@ class _Run:
                         break
                     continue
                 timeout = LOCK_RETRY_SECONDS if self.locked_elsewhere else None
+                if self.b.stream_output:
+                    timeout = min(timeout or OUTPUT_POLL_SECONDS, OUTPUT_POLL_SECONDS)
                 try:
                     for exited in self.b.launcher().wait(timeout):
                         self._finished(exited)
                 except LauncherDied as e:
                     self._launcher_died(e)
+                self._stream_output()
                 self._retry_locked()
         except KeyboardInterrupt:
             # A second Ctrl-C must not cut the clean-up short: it is what keeps the state sound.
@@ -270,7 +322,8 @@ class _Run:
         slots = min(self.free, spec.slices or 1)
         self.free -= slots
         self._token += 1
-        self.running[self._token] = _Running(decision, staging, lock, slots, started)
+        follower = LogFollower(staging) if self.b.stream_output else None
+        self.running[self._token] = _Running(decision, staging, lock, slots, started, follower)
         self.b.reporter.report(events.JobStarted(_ref(spec, decision.reason), started))
         try:
             self.b.launcher().start(self._token, str(staging), slots)
@@ -281,6 +334,7 @@ class _Run:
         job = self.running.pop(exited.token)
         self.free += job.slots
         spec = job.decision.spec
+        self._report_output(job, final=True)  # before publish renames the staging directory
         try:
             post = read_json(job.staging / "post.json")
         except Exception:
@@ -303,6 +357,7 @@ class _Run:
         for token in sorted(self.running):
             job = self.running.pop(token)
             self.free += job.slots
+            self._report_output(job, final=True)
             phase = last_marked_phase(job.staging)
             self._fail(job, events.JobFailure(phase, None, message, ""),
                        time.time() - job.started)
@@ -317,6 +372,17 @@ class _Run:
         failure = events.JobFailure("setup", None, f"cannot write its staging directory "
                                     f"({where}): {error.strerror or error}", "")
         self._failed(spec, decision.reason, None, failure, time.time() - started)
+
+    def _stream_output(self) -> None:
+        for job in self.running.values():
+            self._report_output(job)
+
+    def _report_output(self, job: _Running, final: bool = False) -> None:
+        if job.follower is None:
+            return
+        ref = _ref(job.decision.spec, job.decision.reason)
+        for stream, line in job.follower.poll(final):
+            self.b.reporter.report(events.JobOutput(ref, line, stream))
 
     def _publish(self, job: _Running, seconds: float) -> None:
         spec = job.decision.spec
@@ -394,6 +460,7 @@ class _Running:
     lock: JobLock
     slots: int
     started: float
+    follower: LogFollower | None = None
 
 
 def _ref(spec: JobSpec, reason: str = "") -> events.JobRef:

@@ -7,7 +7,7 @@ what ``status``, ``run`` and ``explain`` print.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -26,6 +26,7 @@ class Decision:
     build: bool
     reason: str  # for a job to build: why, in words a person can act on
     found: Any = None  # for a cached job: where it is (a store.Found)
+    cause: str = ""  # for a job to build: the main cause, one of Why.cause's words
 
     @property
     def state(self) -> str:
@@ -35,25 +36,24 @@ class Decision:
 def plan_jobs(
     specs: Sequence[JobSpec],
     finished: Mapping[str, Any],
-    reasons: Mapping[str, str] | None = None,
+    reasons: Mapping[str, Why | str] | None = None,
     built_this_run: frozenset[str] = frozenset(),
 ) -> list[Decision]:
     """Decide every spec (given in topological order). ``reasons`` refine "never built"."""
     reasons = reasons or {}
-    stale: dict[str, str] = {}
     decisions = []
     for spec in specs:
         if spec.force and spec.hash not in built_this_run:
-            decisions.append(Decision(spec, True, "forced"))
-            stale[spec.hash] = spec.id
+            decisions.append(Decision(spec, True, "forced", cause="forced"))
             continue
         found = finished.get(spec.hash)
         if found is not None:
             decisions.append(Decision(spec, False, "cached", found))
             continue
-        reason = reasons.get(spec.hash) or "never built"
-        decisions.append(Decision(spec, True, reason))
-        stale[spec.hash] = spec.id
+        why = reasons.get(spec.hash) or "never built"
+        if isinstance(why, str):
+            why = Why(why, "never built" if why == "never built" else "", ())
+        decisions.append(Decision(spec, True, why.text, cause=why.cause))
     return decisions
 
 
@@ -69,24 +69,53 @@ def identity_view(spec: JobSpec) -> dict[str, Any]:
     }
 
 
-def differences(new: Mapping[str, Any], old: Mapping[str, Any]) -> list[str]:
-    """What differs between two identity views, each as a short sentence."""
+@dataclass(frozen=True)
+class Difference:
+    """One way a job differs from an earlier one of its method."""
+
+    kind: str  # code, option, input file, input, slices
+    name: str  # the option, input or file it is about ("" for code and slices)
+    text: str  # in words: "option n: 3 → 4"
+
+
+@dataclass(frozen=True)
+class Why:
+    """Why a job is built: the words, the main cause (for summaries), and the root causes
+    its dependents cite ("clean: option min_units: 1 → 2") instead of nesting reasons."""
+
+    text: str
+    cause: str  # never built, code, option, input file, input, input rebuilt, slices, forced
+    roots: tuple[str, ...]
+
+
+ROOTS_SHOWN = 3  # a downstream reason names at most this many root causes
+
+
+def compare(new: Mapping[str, Any], old: Mapping[str, Any]) -> list[Difference]:
+    """What differs between two identity views."""
     found = []
     if new.get("code") != old.get("code"):
-        found.append(f"code of {new.get('method')} changed")
+        found.append(Difference("code", "", f"code of {new.get('method')} changed"))
     found.extend(_option_differences(new.get("options") or {}, old.get("options") or {}))
     new_inputs, old_inputs = new.get("input_hashes") or {}, old.get("input_hashes") or {}
     new_ids, old_ids = new.get("inputs") or {}, old.get("inputs") or {}
     for name in sorted(set(new_inputs) | set(old_inputs)):
         if new_inputs.get(name) != old_inputs.get(name):
-            found.append(f"input {name} changed ({old_ids.get(name)} → {new_ids.get(name)})")
+            found.append(Difference("input", name, f"input {name} changed "
+                                    f"({old_ids.get(name)} → {new_ids.get(name)})"))
     if new.get("slices") != old.get("slices"):
-        found.append(f"slices {old.get('slices')} → {new.get('slices')}")
+        found.append(Difference("slices", "",
+                                f"slices {old.get('slices')} → {new.get('slices')}"))
     return found
 
 
-def _option_differences(new: Mapping[str, Any], old: Mapping[str, Any]) -> list[str]:
-    found: list[str] = []
+def differences(new: Mapping[str, Any], old: Mapping[str, Any]) -> list[str]:
+    """What differs between two identity views, each as a short sentence."""
+    return [d.text for d in compare(new, old)]
+
+
+def _option_differences(new: Mapping[str, Any], old: Mapping[str, Any]) -> list[Difference]:
+    found: list[Difference] = []
     for name in sorted(set(new) | set(old)):
         a, b = old.get(name), new.get(name)
         if a == b:
@@ -95,10 +124,16 @@ def _option_differences(new: Mapping[str, Any], old: Mapping[str, Any]) -> list[
         if files_a and files_b and [p for p, _ in files_a] == [p for p, _ in files_b]:
             changed = [p for (p, x), (_, y) in zip(files_a, files_b) if x != y]
             if changed:
-                found.extend(f"input file {p} changed" for p in changed)
+                found.extend(Difference("input file", p, f"input file {p} changed")
+                             for p in changed)
                 continue
-        found.append(f"option {name}: {_short(a)} → {_short(b)}")
+        found.append(Difference("option", name, f"option {name}: {_short(a)} → {_short(b)}"))
     return found
+
+
+def option_files(options: Any) -> list[tuple[str, str]]:
+    """(path, blake3) of every input file in options of the setup.json form."""
+    return _files(options)
 
 
 def _files(value: Any) -> list[tuple[str, str]]:
@@ -120,31 +155,97 @@ def _short(value: Any, limit: int = 40) -> str:
 
 
 def closest(new: Mapping[str, Any], candidates: Sequence[tuple[Any, Mapping[str, Any]]]
-            ) -> tuple[Any, list[str]] | None:
+            ) -> tuple[Any, list[Difference]] | None:
     """The candidate (newest first) with the fewest differences, and those differences."""
     best = None
     for job, view in candidates:
-        diff = differences(new, view)
+        diff = compare(new, view)
         if best is None or len(diff) < len(best[1]):
             best = (job, diff)
     return best
 
 
-def stale_reason(new: Mapping[str, Any], candidates: Sequence[tuple[Any, Mapping[str, Any]]],
-                 stale_inputs: Mapping[str, str]) -> str:
-    """Why a job is new, said against its closest earlier job of the same method."""
-    best = closest(new, candidates)
-    if best is None:
-        return "never built"
+class Peers:
+    """The earlier jobs of one method (newest first), indexed so that a job's closest one is
+    found without comparing it with every one: among those with the same options (input
+    files by path) and the newest few."""
+
+    NEWEST = 20
+
+    def __init__(self, candidates: Sequence[tuple[Any, Mapping[str, Any]]]):
+        self.candidates = list(candidates)
+        self._by_options: dict[str, list[tuple[Any, Mapping[str, Any]]]] = {}
+        for job, view in self.candidates:
+            self._by_options.setdefault(_options_key(view), []).append((job, view))
+
+    def closest(self, new: Mapping[str, Any]) -> tuple[Any, list[Difference]] | None:
+        same = self._by_options.get(_options_key(new), [])
+        return closest(new, same + self.candidates[: self.NEWEST])
+
+
+def _options_key(view: Mapping[str, Any]) -> str:
+    import json
+
+    def without_digests(value: Any) -> Any:
+        if isinstance(value, dict):
+            if "$file" in value:
+                return value["$file"]
+            return {k: without_digests(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [without_digests(v) for v in value]
+        return value
+    return json.dumps(without_digests(view.get("options") or {}), sort_keys=True)
+
+
+def changed_files(old: Mapping[str, bytes], new: Mapping[str, bytes]) -> list[str]:
+    """The source files (project-relative) that differ, appeared or went away."""
+    return sorted(p for p in set(old) | set(new) if old.get(p) != new.get(p))
+
+
+def why_stale(new: Mapping[str, Any],
+              candidates: Peers | Sequence[tuple[Any, Mapping[str, Any]]],
+              stale_inputs: Mapping[str, Why],
+              code_files: Callable[[Any], Sequence[str]] | None = None) -> Why:
+    """Why a job is new, said against its closest earlier job of the same method. An input
+    that is rebuilt too is named with the root causes upstream, never a nested reason."""
+    method = new.get("method")
+    best = (candidates.closest(new) if isinstance(candidates, Peers)
+            else closest(new, candidates))
+    if best is None or not best[1]:
+        return Why("never built", "never built", (f"{method}: never built",))
     job, diff = best
-    if not diff:
-        return "never built"
-    text = "; ".join(_with_cause(d, stale_inputs) for d in diff)
-    return f"{text} (since {job.id})"
+    own = [d for d in diff if not (d.kind == "input" and d.name in stale_inputs)]
+    rebuilt = [d.name for d in diff if d.kind == "input" and d.name in stale_inputs]
+    own_texts = [_with_files(d, job, code_files) for d in own]
+    parts = [f"{'; '.join(own_texts)} (since {job.id})"] if own else []
+    parts.extend(f"input {name} is rebuilt ({roots_text(stale_inputs[name].roots)})"
+                 for name in rebuilt)
+    text = "; ".join(parts)
+    roots = [f"{method}: {'; '.join(own_texts)}".replace(f"code of {method} changed",
+                                                          "code changed")] if own else []
+    for name in rebuilt:
+        roots.extend(r for r in stale_inputs[name].roots if r not in roots)
+    return Why(text, own[0].kind if own else "input rebuilt", tuple(roots))
 
 
-def _with_cause(difference: str, stale_inputs: Mapping[str, str]) -> str:
-    for name, cause in stale_inputs.items():
-        if difference.startswith(f"input {name} changed"):
-            return f"input {name} is new too ({cause.split(' (since')[0]})"
-    return difference
+def _with_files(d: Difference, job: Any, code_files: Callable[[Any], Sequence[str]] | None
+                ) -> str:
+    if d.kind != "code" or code_files is None:
+        return d.text
+    files = list(code_files(job))
+    if not files:
+        return d.text
+    more = f" and {len(files) - ROOTS_SHOWN} more" if len(files) > ROOTS_SHOWN else ""
+    return f"{d.text} in {', '.join(files[:ROOTS_SHOWN])}{more}"
+
+
+def roots_text(roots: Sequence[str]) -> str:
+    shown = "; ".join(roots[:ROOTS_SHOWN])
+    more = len(roots) - ROOTS_SHOWN
+    return f"{shown}; and {more} more" if more > 0 else shown
+
+
+def stale_reason(new: Mapping[str, Any], candidates: Sequence[tuple[Any, Mapping[str, Any]]],
+                 stale_inputs: Mapping[str, Why]) -> str:
+    """Why a job is new, in words (``why_stale`` with the causes)."""
+    return why_stale(new, candidates, stale_inputs).text

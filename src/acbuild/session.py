@@ -44,6 +44,10 @@ class Session:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def sources_of(self, method: str) -> dict[str, bytes]:
+        """The method's source files as they are now (what a code change is diffed against)."""
+        return self.registry.get(method).sources
+
     def urd(self, script: Path, realize: Any, force_methods: Iterable[str] = ()) -> Urd:
         for method in force_methods:
             if method not in self.registry.files():
@@ -65,17 +69,29 @@ class StatusResult:
     stopped_at: NeedsBuild | None
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def stopped_text(self) -> str | None:
+        """Where the script stopped because it needs a result that is not built, in words."""
+        if self.stopped_at is None:
+            return None
+        return (f"the script stops at {self.stopped_at.where}: it needs the result of "
+                f"{self.stopped_at.job_id}, which is not built; the jobs after that point "
+                f"are unknown until it is")
+
 
 def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: int,
-               keep_going: bool = False, force_methods: Iterable[str] = ()) -> RunResult:
-    """Evaluate ``script`` and build what it declares; what it reads mid-way is built first."""
+               keep_going: bool = False, force_methods: Iterable[str] = (),
+               stream_output: bool = False) -> RunResult:
+    """Evaluate ``script`` and build what it declares; what it reads mid-way is built first.
+    ``stream_output``: report what running jobs print as they print it."""
     store = session.store
     store.open_sources()
     builder = engine.Builder(store, session.registry.get, session.project.root, reporter,
-                             jobs, keep_going)
+                             jobs, keep_going, stream_output)
 
     def realize(spec: JobSpec) -> Path:
-        builder.execute(engine.decide(urd.graph.ancestors(spec), store, builder.built_hashes()))
+        builder.execute(engine.decide(urd.graph.ancestors(spec), store, builder.built_hashes(),
+                                      session.sources_of))
         path = builder.path_of(spec.hash)
         if path is None:
             raise BuildFailed(f"the script needs the result of {spec.id}, which was not built",
@@ -87,7 +103,8 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
     store.target.remove_leftovers()  # of runs that died: their locks are free
     try:
         graph = evaluate(script, urd)
-        decisions = engine.decide(list(graph), store, builder.built_hashes())
+        decisions = engine.decide(list(graph), store, builder.built_hashes(),
+                                  session.sources_of)
         for warning in [*urd.warnings, *store.warnings]:  # deciding may add some
             reporter.report(events.Warning(warning))
         stale = sum(d.build for d in decisions)
@@ -129,8 +146,25 @@ def status_script(session: Session, script: Path, force_methods: Iterable[str] =
         evaluate(script, urd)
     except NeedsBuild as e:
         stopped = e
-    decisions = engine.decide(list(urd.graph), store)
+    decisions = engine.decide(list(urd.graph), store, sources_of=session.sources_of)
     return StatusResult(decisions, stopped, [*urd.warnings, *store.warnings])
+
+
+def graph_view(result: StatusResult) -> dict[str, Any]:
+    """The script's graph as data: each job with its state and inputs, and the edges."""
+    ids = {d.spec.hash: d.spec.id for d in result.decisions}
+    jobs: list[dict[str, Any]] = []
+    edges: list[dict[str, str]] = []
+    for d in result.decisions:
+        inputs = {name: ids.get(h) if h else None for name, h in d.spec.inputs}
+        jobs.append({"id": d.spec.id, "method": d.spec.method, "label": d.spec.label,
+                     "state": d.state, "reason": d.reason, "inputs": inputs})
+        edges.extend({"from": job_id, "to": d.spec.id, "input": name}
+                     for name, job_id in inputs.items() if job_id)
+    stale = sum(d.build for d in result.decisions)
+    return {"jobs": jobs, "edges": edges,
+            "counts": {"cached": len(jobs) - stale, "stale": stale},
+            "stopped_at": result.stopped_text}
 
 
 # -- finding a job from what a user typed ------------------------------------------------------
@@ -145,6 +179,9 @@ def resolve_job(session: Session, text: str) -> Path:
     if method in session.registry.files() or any(j.method == method for j in jobs):
         of_method = [j for j in jobs if j.method == method]
         steps = _steps(back, text)
+        failed = [p for p in _failed(session) if p.name.split(".")[0].rsplit("-", 1)[0] == method]
+        if not of_method and steps == 0 and failed:
+            return failed[-1]  # nothing finished yet: its latest attempt, to see why
         if steps >= len(of_method):
             raise JobSpecError(f"{text!r}: method {method!r} has {len(of_method)} finished "
                                f"job(s)")

@@ -57,6 +57,7 @@ class JobStore:
         self.warnings: list[str] = []
         self._dbs: dict[Path, Database | None] = {}
         self._listings: dict[Path, set[str]] = {}
+        self._setups: dict[Path, dict[str, Any]] = {}
         self._holds: dict[Path, JobLock] = {}
         self._digests: dict[str, tuple[FileStat, str]] = {}  # stat cache, in this process
         self._fresh: list[tuple[str, FileStat, str]] = []  # new digests, not yet stored
@@ -166,6 +167,32 @@ class JobStore:
                     remaining.discard(h)
         return found
 
+    def removed(self, hashes: Iterable[str]) -> dict[str, Path]:
+        """Among ``hashes``, jobs the databases know whose directory is gone: hash -> path."""
+        gone: dict[str, Path] = {}
+        hashes = list(hashes)
+        for workdir in self.workdirs:
+            db = self._db(workdir)
+            if db is None:
+                continue
+            listing = self._listing(workdir)
+            for h, row in db.lookup(hashes).items():
+                if row.id not in listing:
+                    gone.setdefault(h, workdir.job_dir(row.id))
+        return gone
+
+    def failed(self) -> dict[str, Path]:
+        """Job id -> its newest kept directory under ``.failed/``, across the work dirs."""
+        kept: dict[str, Path] = {}
+        for workdir in self.workdirs:
+            try:
+                paths = workdir.failed_dirs()  # oldest first: the newest wins
+            except OSError:  # a source we may not read: its failures are not ours to see
+                continue
+            for path in paths:
+                kept[path.name.split(".")[0]] = path
+        return kept
+
     def _readable(self, workdir: Workdir, job_id: str) -> bool:
         """A source's job that we may not read is not reused (it would fail its dependents)."""
         if workdir.writable or os.access(workdir.job_dir(job_id), os.R_OK | os.X_OK):
@@ -272,10 +299,13 @@ class JobStore:
         """The newest jobs of ``method`` with their setup.json, newest first."""
         found = []
         for job in reversed(self.jobs(method)[-limit:]):
-            try:
-                found.append((job, read_setup(job.path)))
-            except StorageError:
-                continue
+            # A published job's setup.json never changes: read each once per command.
+            if job.path not in self._setups:
+                try:
+                    self._setups[job.path] = read_setup(job.path)
+                except StorageError:
+                    continue
+            found.append((job, self._setups[job.path]))
         return found
 
     def file_digest(self, path: Path) -> str:

@@ -284,6 +284,16 @@ def read_post(job_dir: Path) -> dict[str, Any]:
     return read_json(job_dir / POST_FILE)
 
 
+def read_sources(job_dir: Path) -> dict[str, bytes]:
+    """The copies in a job's ``source/``: project-relative path -> bytes ({} if none)."""
+    root = job_dir / SOURCE_DIR
+    try:
+        return {p.relative_to(root).as_posix(): p.read_bytes()
+                for p in sorted(root.rglob("*")) if p.is_file()}
+    except OSError:
+        return {}
+
+
 # The line the job process writes to both logs as it enters a phase
 # (acbuild.child.process._marker).
 _PHASE_MARK = re.compile(rb"^--- acbuild: (load|prepare|analysis|synthesis)\b[^\n]* ---$",

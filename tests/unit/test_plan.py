@@ -42,10 +42,46 @@ def test_reason_names_the_closest_earlier_job() -> None:
     assert plan.stale_reason(new, [], {}) == "never built"
 
 
-def test_reason_for_an_input_that_is_rebuilt() -> None:
+def test_reason_for_an_input_that_is_rebuilt_names_the_root_cause() -> None:
     up_old, up_new = spec("u", n=1), spec("u", n=2)
     old = plan.identity_view(graph.make_spec("d", "0" * 64, {}, {"pred": up_old}, None))
     new = plan.identity_view(graph.make_spec("d", "0" * 64, {}, {"pred": up_new}, None))
-    reason = plan.stale_reason(new, [(SimpleNamespace(id="d-old"), old)],
-                               {"pred": "option n: 1 → 2 (since u-x)"})
-    assert reason == "input pred is new too (option n: 1 → 2) (since d-old)"
+    up_why = plan.why_stale(plan.identity_view(up_new),
+                            [(SimpleNamespace(id="u-x"), plan.identity_view(up_old))], {})
+    assert up_why == plan.Why("option n: 1 → 2 (since u-x)", "option", ("u: option n: 1 → 2",))
+    why = plan.why_stale(new, [(SimpleNamespace(id="d-old"), old)], {"pred": up_why})
+    assert why.text == "input pred is rebuilt (u: option n: 1 → 2)"
+    assert why.cause == "input rebuilt" and why.roots == ("u: option n: 1 → 2",)
+
+
+def test_a_deep_chain_cites_roots_without_nesting() -> None:
+    roots = plan.Why("x", "option", ("a: option n: 1 → 2", "b: code changed in methods/b.py"))
+    old = plan.identity_view(graph.make_spec("d", "0" * 64, {"k": 1}, {"pred": spec("u")}, None))
+    new = plan.identity_view(graph.make_spec("d", "0" * 64, {"k": 2}, {"pred": spec("v")}, None))
+    why = plan.why_stale(new, [(SimpleNamespace(id="d-old"), old)], {"pred": roots})
+    assert why.text == ("option k: 1 → 2 (since d-old); input pred is rebuilt "
+                        "(a: option n: 1 → 2; b: code changed in methods/b.py)")
+    assert why.roots == ("d: option k: 1 → 2", *roots.roots)
+    many = plan.Why("x", "option", tuple(f"m{i}: forced" for i in range(5)))
+    assert plan.why_stale(new, [(SimpleNamespace(id="d-old"), old)], {"pred": many}
+                          ).text.endswith("m2: forced; and 2 more)")
+
+
+def test_code_change_names_its_files() -> None:
+    old = (SimpleNamespace(id="m-old"), plan.identity_view(graph.make_spec(
+        "m", "0" * 64, {}, {}, None)))
+    new = plan.identity_view(graph.make_spec("m", "1" * 64, {}, {}, None))
+    why = plan.why_stale(new, [old], {}, lambda job: ["methods/_util.py", "methods/m.py"])
+    assert why.text == "code of m changed in methods/_util.py, methods/m.py (since m-old)"
+    assert why.roots == ("m: code changed in methods/_util.py, methods/m.py",)
+    assert plan.changed_files({"a": b"1", "b": b"2"}, {"a": b"1", "b": b"3", "c": b""}) == [
+        "b", "c"]
+
+
+def test_peers_find_a_jobs_own_earlier_version_among_many() -> None:
+    earlier = [(SimpleNamespace(id=f"m-{k}"), plan.identity_view(spec("m", k=k)))
+               for k in reversed(range(500))]  # newest first: k=0 is the oldest
+    new = plan.identity_view(graph.make_spec("m", "1" * 64, {"k": 0}, {}, None))
+    assert plan.why_stale(new, plan.Peers(earlier), {}).text == \
+        "code of m changed (since m-0)"
+    assert plan.why_stale(new, earlier[:20], {}).text.startswith("code of m changed; option k")

@@ -47,12 +47,13 @@ def cli() -> None:
     """acbuild: build reproducible computations; reuse every job built before."""
 
 
-from acbuild.cli import build, maintain, methods, query  # noqa: E402,F401  (registers the commands)
+from acbuild.cli import build, explore, maintain, methods, query  # noqa: E402,F401  (registers the commands)
 
 
 def main() -> None:
     try:
-        status_code = cli.main(standalone_mode=False)
+        # prog_name fixed: `python -m acbuild` completes and reads like `acbuild`.
+        status_code = cli.main(prog_name="acbuild", standalone_mode=False)
     except AcbuildError as e:
         from acbuild.console import error_message
 

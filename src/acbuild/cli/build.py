@@ -10,18 +10,21 @@ from typing import Any
 import click
 
 from acbuild.cli import DEFAULT_SCRIPT, _jobs_default, _script_path, _session, cli
+from acbuild.cli.complete import complete_method, complete_script
 
 
 @cli.command()
-@click.argument("script", default=DEFAULT_SCRIPT)
+@click.argument("script", default=DEFAULT_SCRIPT, shell_complete=complete_script)
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Jobs (and slices) to run at once [default: cores].")
 @click.option("-k", "--keep-going", is_flag=True, help="Build everything not after a failure.")
 @click.option("-n", "--dry-run", is_flag=True, help="Plan and show; build nothing.")
 @click.option("--force", "force", multiple=True, metavar="METHOD",
+              shell_complete=complete_method,
               help="Build the jobs of METHOD again even when cached (repeatable).")
 @click.option("--workdir", type=click.Path(file_okay=False), help="Target work directory.")
-@click.option("-v", "--verbose", is_flag=True, help="Show reused jobs too.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Stream jobs' output as they print it; show reused jobs too.")
 @click.option("-q", "--quiet", is_flag=True, help="Only the summary and errors.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def run(script: str, jobs: int | None, keep_going: bool, dry_run: bool, force: tuple[str, ...],
@@ -36,7 +39,7 @@ def run(script: str, jobs: int | None, keep_going: bool, dry_run: bool, force: t
     reporter: Any
     if as_json:
         reporter = events.NullReporter()
-    elif sys.stdout.isatty() and not os.environ.get("ACBUILD_PLAIN"):
+    elif sys.stdout.isatty() and not os.environ.get("ACBUILD_PLAIN") and not quiet:
         reporter = console.LiveReporter(verbose=verbose, quiet=quiet)
     else:
         reporter = console.PlainReporter(verbose=verbose, quiet=quiet)
@@ -45,7 +48,7 @@ def run(script: str, jobs: int | None, keep_going: bool, dry_run: bool, force: t
     with _session(workdir) as session, script_out:
         try:
             result = run_script(session, _script_path(script), reporter, jobs or _jobs_default(),
-                                keep_going, force)
+                                keep_going, force, stream_output=verbose and not as_json)
         finally:
             if hasattr(reporter, "close"):
                 reporter.close()
@@ -62,9 +65,9 @@ def run(script: str, jobs: int | None, keep_going: bool, dry_run: bool, force: t
 
 
 @cli.command()
-@click.argument("script", default=DEFAULT_SCRIPT)
+@click.argument("script", default=DEFAULT_SCRIPT, shell_complete=complete_script)
 @click.option("--force", "force", multiple=True, metavar="METHOD",
-              help="Show the jobs of METHOD as forced.")
+              shell_complete=complete_method, help="Show the jobs of METHOD as forced.")
 @click.option("--workdir", type=click.Path(file_okay=False), help="Target work directory.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def status(script: str, force: tuple[str, ...], workdir: str | None, as_json: bool) -> None:
@@ -80,18 +83,14 @@ def _status(script: str, force: tuple[str, ...], workdir: str | None, as_json: b
     with _session(workdir) as session, script_out:
         result = status_script(session, _script_path(script), force)
     rows = [{"id": d.spec.id, "method": d.spec.method, "state": d.state, "reason": d.reason,
-             "path": str(d.found.path) if d.found else None,
+             "cause": d.cause or None, "path": str(d.found.path) if d.found else None,
              "workdir": str(d.found.path.parent) if d.found else None}
             for d in result.decisions]
-    stopped = None
-    if result.stopped_at is not None:
-        stopped = (f"the script stops at {result.stopped_at.where}: it needs the result of "
-                   f"{result.stopped_at.job_id}, which is not built; the jobs after that "
-                   f"point are unknown until it is")
+    stopped = result.stopped_text
     if as_json:
         stale = sum(r["state"] == "stale" for r in rows)
         console.print_json(console.jobs_json(
             rows, {"cached": len(rows) - stale, "stale": stale},
-            stopped_at=stopped, warnings=result.warnings))
+            causes=console.cause_counts(rows), stopped_at=stopped, warnings=result.warnings))
         return
     console.render_status(rows, stopped, result.warnings, target=str(session.store.target.path))

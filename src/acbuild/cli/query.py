@@ -5,10 +5,11 @@ from __future__ import annotations
 import click
 
 from acbuild.cli import _session, cli
+from acbuild.cli.complete import complete_job
 
 
 @cli.command()
-@click.argument("job")
+@click.argument("job", shell_complete=complete_job)
 @click.option("--log", "whole_log", is_flag=True, help="Print the whole log.")
 @click.option("--path", "just_path", is_flag=True, help="Print the directory alone.")
 @click.option("--json", "as_json", is_flag=True, help="Print everything as JSON.")

@@ -1,0 +1,207 @@
+"""Strict, lossless conversion of option values: one converter per declared type.
+
+Each converter returns the converted value or raises ``Refused``, which
+collects where in a nested value it failed as it travels up. The only
+coercions are int -> float, ISO string -> date/datetime/time and str -> Path.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from pathlib import Path, PurePath
+from typing import Any
+
+from acbuild.canonical import InputFile
+from acbuild.errors import OptionError
+
+Converter = Callable[[Any], Any]
+
+
+class Refused(Exception):
+    """A value that does not fit; containers add where they are as it travels up."""
+
+    def __init__(self, expected: str, value: object, note: str = ""):
+        super().__init__(expected)
+        self.expected, self.value, self.note = expected, value, note
+        self.path: list[str] = []  # innermost first
+
+    def describe(self) -> str:
+        got = "None" if self.value is None else f"{type(self.value).__name__} {show(self.value)}"
+        note = f" ({self.note})" if self.note else ""
+        return f"{''.join(reversed(self.path))} expects {self.expected}, got {got}{note}"
+
+    def error(self, method: str, option: str) -> OptionError:
+        return OptionError(f"method {method!r}: option {option!r}{self.describe()}")
+
+
+def show(value: object) -> str:
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    text = repr(str(value)) if isinstance(value, PurePath) else repr(value)
+    text = re.sub(r"<class '(?:[\w.]+\.)?(\w+)'>", r"\1", text)  # [<class 'int'>] -> [int]
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# --- converters: each returns the converted value or raises Refused ---------------
+
+
+def _to_int(v: Any) -> int:
+    if type(v) is int:
+        return v
+    if isinstance(v, int) and not isinstance(v, bool):
+        return int(v)
+    raise Refused("int", v)
+
+
+def _to_float(v: Any) -> float:
+    if isinstance(v, float):
+        if math.isfinite(v):
+            return float(v)
+        raise Refused("a finite float", v)
+    if isinstance(v, int) and not isinstance(v, bool):
+        # Lossless only: an int that a float cannot hold exactly is refused.
+        f = float(v) if abs(v) < 2**1024 else math.inf
+        if math.isfinite(f) and int(f) == v:
+            return f
+        raise Refused("float", v, "not exactly representable as a float")
+    raise Refused("float", v)
+
+
+def _to_bool(v: Any) -> bool:
+    if type(v) is bool:
+        return v
+    raise Refused("bool", v)
+
+
+def _to_str(v: Any) -> Any:
+    if type(v) is str or type(v) is InputFile:
+        return v
+    if isinstance(v, str):
+        return str.__str__(v)
+    raise Refused("str", v)
+
+
+def _to_str_key(v: Any) -> str:
+    if isinstance(v, str):
+        return str.__str__(v)
+    raise Refused("str", v)
+
+
+def _iso(kind: type, parse: Callable[[str], Any]) -> Converter:
+    """A converter to ``kind`` that also takes what ``parse`` accepts from a string."""
+    name = kind.__name__
+
+    def convert(v: Any) -> Any:
+        # datetime is a subclass of date, but a date option refuses one: it would lose the time.
+        if type(v) is kind or (
+            isinstance(v, kind) and not (kind is date and isinstance(v, datetime))
+        ):
+            return v
+        if isinstance(v, str):
+            try:
+                return parse(v)
+            except ValueError:
+                raise Refused(f"{name} or an ISO {name} string", v) from None
+        raise Refused(name, v)
+
+    return convert
+
+
+def _to_timedelta(v: Any) -> timedelta:
+    if isinstance(v, timedelta):
+        return v
+    raise Refused("timedelta", v)
+
+
+def _to_path(v: Any) -> Any:
+    if type(v) is InputFile:
+        return v
+    if isinstance(v, (str, PurePath)) and str(v):
+        return Path(v)
+    raise Refused("Path", v)
+
+
+def to_json_value(v: Any) -> Any:
+    """Anything JSON-representable, or an InputFile; tuples become lists."""
+    kind = type(v)
+    if kind is str or kind is int or kind is bool or v is None or kind is InputFile:
+        return v
+    if kind is float:
+        return _to_float(v)
+    if isinstance(v, (list, tuple)):
+        return each(v, to_json_value, "a JSON value")
+    if isinstance(v, dict):
+        return each_item(v, _to_str_key, to_json_value, "a JSON value")
+    if isinstance(v, int) and not isinstance(v, bool):
+        return int(v)
+    if isinstance(v, str):
+        return str.__str__(v)
+    raise Refused("a JSON value", v)
+
+
+def each(v: Any, convert: Converter, text: str) -> list[Any]:
+    if not isinstance(v, (list, tuple)):
+        raise Refused(text, v)
+    out = []
+    for i, item in enumerate(v):
+        try:
+            out.append(convert(item))
+        except Refused as bad:
+            bad.path.append(f"[{i}]")
+            raise
+    return out
+
+
+def each_item(v: Any, key: Converter, value: Converter, text: str) -> dict[Any, Any]:
+    if not isinstance(v, dict):
+        raise Refused(text, v)
+    out = {}
+    for k, item in v.items():
+        try:
+            new_key = key(k)
+        except Refused as bad:
+            bad.expected += " keys"
+            raise
+        if new_key in out:
+            raise Refused("distinct keys", k, "the same key twice after conversion")
+        try:
+            out[new_key] = value(item)
+        except Refused as bad:
+            bad.path.append(f"[{show(k)}]")
+            raise
+    return out
+
+
+TYPES: dict[type, tuple[str, Converter]] = {
+    int: ("int", _to_int),
+    float: ("float", _to_float),
+    bool: ("bool", _to_bool),
+    str: ("str", _to_str),
+    list: ("list", lambda v: each(v, to_json_value, "list")),
+    dict: ("dict", lambda v: each_item(v, _to_str_key, to_json_value, "dict")),
+    date: ("date", _iso(date, date.fromisoformat)),
+    datetime: ("datetime", _iso(datetime, datetime.fromisoformat)),
+    time: ("time", _iso(time, time.fromisoformat)),
+    timedelta: ("timedelta", _to_timedelta),
+    Path: ("Path", _to_path),
+}
+# Hashable and with one equality: float keys (1 == 1.0) are left out.
+KEY_TYPES = (int, str, bool, date, datetime, time, timedelta, Path)
+
+
+def nullable(convert: Converter) -> Converter:
+    return lambda v: None if v is None else convert(v)
+
+
+def not_none(convert: Converter, text: str) -> Converter:
+    def required(v: Any) -> Any:
+        if v is None:
+            raise Refused(text, v)
+        return convert(v)
+
+    return required
+
+
