@@ -180,12 +180,12 @@ class Workdir:
         removed = []
         staging_root = self.path / STAGING_DIR
         try:
-            entries = list(staging_root.iterdir())
+            # scandir's file types: no stat for each of the (many) lock files; every run asks.
+            with os.scandir(staging_root) as scan:
+                entries = [Path(e.path) for e in scan if e.is_dir(follow_symlinks=False)]
         except FileNotFoundError:
             return []
         for entry in entries:
-            if not entry.is_dir():
-                continue
             job_id = entry.name.split(".", 1)[0]
             lock = self.lock(job_id)
             if lock is None:
