@@ -80,9 +80,26 @@ def _enc_list(value: list[Any] | tuple[Any, ...]) -> bytes:
         raise
 
 
+# The encodings of str dict keys: the same few names (record fields, option names) recur in
+# every job of a build, and a dict lookup is cheaper than encoding them again. Bounded.
+_KEYS: dict[str, bytes] = {}
+_KEYS_MAX = 4096
+
+
+def _enc_key(key: Any) -> bytes:
+    if type(key) is not str:
+        return _encode(key)
+    encoded = _KEYS.get(key)
+    if encoded is None:
+        encoded = _encode(key)
+        if len(_KEYS) < _KEYS_MAX:
+            _KEYS[key] = encoded
+    return encoded
+
+
 def _enc_dict(value: dict[Any, Any]) -> bytes:
     try:
-        entries = [_encode(k) + _encode(v) for k, v in value.items()]
+        entries = [_enc_key(k) + _encode(v) for k, v in value.items()]
     except _Unencodable as bad:
         bad.path.append(_bad_item(value, _encode))
         raise
@@ -154,7 +171,18 @@ def _for_subclass(table: dict[type, Any], cls: type) -> Any:
 
 
 def _encode(value: Any) -> bytes:
-    encoder = _ENCODERS.get(type(value)) or _for_subclass(_ENCODERS, type(value))
+    kind = type(value)
+    # The common scalars inline (the same bytes as their _ENCODERS entries): a job's identity
+    # record is mostly str, int and None, and a build script makes thousands of them.
+    if kind is str:
+        body = str.encode(value, "utf-8", "surrogatepass")
+        return b"str %d:%s" % (len(body), body)
+    if kind is int:
+        body = int.__format__(value, "x").encode()
+        return b"int %d:%s" % (len(body), body)
+    if value is None:
+        return _NONE
+    encoder = _ENCODERS.get(kind) or _for_subclass(_ENCODERS, kind)
     if encoder is None:
         raise _Unencodable(f"cannot encode a value of type {type(value).__name__} canonically")
     return encoder(value)
