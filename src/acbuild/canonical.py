@@ -99,7 +99,8 @@ def _enc_key(key: Any) -> bytes:
 
 def _enc_dict(value: dict[Any, Any]) -> bytes:
     try:
-        entries = [_enc_key(k) + _encode(v) for k, v in value.items()]
+        # Only str keys are cached, and no other type equals a str: .get is safe for any key.
+        entries = [(_KEYS.get(k) or _enc_key(k)) + _encode(v) for k, v in value.items()]
     except _Unencodable as bad:
         bad.path.append(_bad_item(value, _encode))
         raise
