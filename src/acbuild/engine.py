@@ -42,7 +42,11 @@ class Outcome:
     spec: JobSpec
     state: str  # built, reused, failed, skipped
     reason: str
-    path: Path | None
+    location: str | Path | None  # the job's directory; a Path only when asked for (``path``)
+
+    @property
+    def path(self) -> Path | None:
+        return None if self.location is None else Path(self.location)
 
 
 def decide(specs: Sequence[JobSpec], store: JobStore,
@@ -140,7 +144,7 @@ class Builder:
     def execute(self, decisions: Sequence[plan.Decision]) -> None:
         for decision in decisions:
             if not decision.build and decision.spec.hash not in self.outcomes:
-                self._reuse(decision.spec, decision.found.path, "cached")
+                self._reuse(decision.spec, decision.found.location, "cached")
         todo = [d for d in decisions if d.build and d.spec.hash not in self.outcomes]
         if todo:
             self.store.target.remove_leftovers()
@@ -175,7 +179,7 @@ class Builder:
             self._launcher = Launcher()
         return self._launcher
 
-    def _reuse(self, spec: JobSpec, path: Path, reason: str) -> None:
+    def _reuse(self, spec: JobSpec, path: str | Path, reason: str) -> None:
         self.outcomes[spec.hash] = Outcome(spec, "reused", reason, path)
         self.reporter.report(events.JobReused(_ref(spec, reason), str(path)))
 
@@ -292,7 +296,7 @@ class _Run:
         found = None if spec.force else self.b.store.find([h]).get(h)
         if found is not None:
             lock.release()
-            self.b._reuse(spec, found.path, "built by another run")
+            self.b._reuse(spec, found.location, "built by another run")
             self._done(h)
             return
         method = self.b.method_of(spec.method)
