@@ -189,24 +189,18 @@ def render_status(rows: Sequence[dict[str, Any]], stopped: str | None,
                   warnings: Sequence[str], target: str | None = None) -> None:
     from rich.console import Console
     from rich.markup import escape
-    from rich.table import Table
 
     console = Console()
-    table = Table(box=None, pad_edge=False, show_header=True, header_style="bold")
-    table.add_column("state")
-    table.add_column("job")
-    table.add_column("why")
     # Say where cached jobs live once any of them lives outside the target.
     elsewhere = any(r.get("workdir") not in (None, target) for r in rows)
-    if elsewhere:
-        table.add_column("work directory")
+    header = ("state", "job", "why", "work directory") if elsewhere else ("state", "job", "why")
+    cells = []
     for row in rows:
-        style = STATE_STYLE.get(row["state"], "")
-        cells = [f"[{style}]{row['state']}[/]", escape(row["id"]), escape(row["reason"])]
+        line = [row["state"], row["id"], row["reason"]]
         if elsewhere:
-            cells.append(escape(_display_path(row["workdir"])) if row.get("workdir") else "")
-        table.add_row(*cells)
-    console.print(table)
+            line.append(_display_path(row["workdir"]) if row.get("workdir") else "")
+        cells.append(line)
+    print_columns(console, header, cells, styles=STATE_STYLE)
     for warning in warnings:
         console.print(f"[yellow]warning:[/] {escape(warning)}")
     console.print(f"[bold]{escape(status_summary(rows))}[/]")
@@ -236,6 +230,37 @@ def status_summary(rows: Sequence[dict[str, Any]]) -> str:
            f"{stale} stale"
     causes = ", ".join(f"{n} {CAUSE_WORDS.get(c, c)}" for c, n in cause_counts(rows).items())
     return f"{text} ({causes})" if causes else text
+
+
+def print_columns(console: Any, header: Sequence[str], rows: Sequence[Sequence[str]],
+                  styles: dict[str, str]) -> None:
+    """Rows in aligned columns under a bold header, the first column styled by its value.
+
+    Written as lines, not as a rich Table: a table measures and wraps every cell, which
+    takes seconds for the 10,000 rows of a large build's status. The last column is not
+    padded or wrapped."""
+    from rich.style import Style
+
+    if not rows:
+        return
+    widths = [max(len(header[i]), *(len(r[i]) for r in rows)) for i in range(len(header) - 1)]
+    color = console.color_system is not None and not console.no_color
+
+    def styled(text: str, style: str) -> str:
+        return Style.parse(style).render(text, color_system=console._color_system) \
+            if color and style else text
+
+    marks = {value: styled("\0", style).split("\0") for value, style in styles.items()}
+    lines = [styled("  ".join([*(h.ljust(w) for h, w in zip(header, widths, strict=False)),
+                               header[-1]]), "bold")]
+    for row in rows:
+        first = row[0]
+        on, off = marks.get(first, ("", ""))
+        cells = [f"{on}{first}{off}{' ' * (widths[0] - len(first))}",
+                 *(c.ljust(w) for c, w in zip(row[1:-1], widths[1:], strict=False)), row[-1]]
+        lines.append("  ".join(cells))
+    console.file.write("\n".join(lines) + "\n")
+    console.file.flush()
 
 
 def render_job(info: dict[str, Any], log_lines: int = 10) -> None:
