@@ -220,7 +220,7 @@ class Builder:
                 "platform": platform.platform(),
                 "host": platform.node(),
             }
-        return {**self._versions, "packages": _package_versions(method.external_modules)}
+        return {**self._versions, "packages": dict(_package_versions(method.external_modules))}
 
 
 class _Run:
@@ -423,7 +423,8 @@ def _distributions() -> dict[str, list[str]]:
     return dict(metadata.packages_distributions())
 
 
-def _package_versions(modules: Sequence[str]) -> dict[str, str]:
+@functools.cache  # once per method and run: reading package metadata takes milliseconds
+def _package_versions(modules: tuple[str, ...]) -> dict[str, str]:
     """The installed versions of the distributions providing ``modules``: recorded, not hashed."""
     if not modules:
         return {}
