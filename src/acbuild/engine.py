@@ -11,14 +11,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import platform
 import sys
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from acbuild import __version__, canonical, events, plan
 from acbuild.db import JobRow
@@ -26,9 +25,11 @@ from acbuild.errors import Interrupted
 from acbuild.graph import JobSpec
 from acbuild.logfollow import LogFollower
 from acbuild.methods import Method
-from acbuild.runner import Exited, Launcher
 from acbuild.store import Found, JobStore
 from acbuild.workdir import JobLock, read_json, read_sources
+
+if TYPE_CHECKING:
+    from acbuild.runner import Exited, Launcher
 
 LOCK_RETRY_SECONDS = 0.1
 OUTPUT_POLL_SECONDS = 0.1  # with run -v: how often running jobs' logs are read
@@ -176,6 +177,9 @@ class Builder:
     # -- used by _Run -----------------------------------------------------------------------
     def launcher(self) -> Launcher:
         if self._launcher is None:
+            # Imported here: only a run that builds starts processes (a no-op run does not).
+            from acbuild.runner import Launcher
+
             self._launcher = Launcher()
         return self._launcher
 
@@ -214,6 +218,8 @@ class Builder:
 
     def versions(self, method: Method) -> dict[str, Any]:
         if self._versions is None:
+            import platform  # only a run that builds records it
+
             self._versions = {
                 "python": sys.version.split()[0],
                 "acbuild": __version__,
