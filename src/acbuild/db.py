@@ -172,8 +172,7 @@ class Database:
         wanted = sorted(hashes)  # in index order: each page of the index is read once
         if not wanted:
             return found
-        rows = next(self._query("SELECT max(rowid) FROM jobs"))[0] or 0
-        if len(wanted) * _SCAN_RATIO >= rows:
+        if len(wanted) > _CHUNK and len(wanted) * _SCAN_RATIO >= self._rows():
             keep = set(wanted)
             for row in self._query("SELECT * FROM jobs"):
                 if row[0] in keep:
@@ -185,6 +184,10 @@ class Database:
             for row in self._query(f"SELECT * FROM jobs WHERE hash IN ({marks})", chunk):
                 found[row[0]] = JobRow(*row)
         return found
+
+    def _rows(self) -> int:
+        """About how many rows ``jobs`` has (at least as many), without counting them."""
+        return int(next(self._query("SELECT max(rowid) FROM jobs"))[0] or 0)
 
     def record_job(self, row: JobRow) -> None:
         with self.transaction():

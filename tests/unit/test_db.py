@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from acbuild import db as dbmod
 from acbuild.db import Database, JobRow
@@ -28,14 +29,17 @@ def rows(n: int) -> list[JobRow]:
     return [JobRow(f"{i:064x}", f"m-{i:012x}", "m", "0" * 64, float(i)) for i in range(n)]
 
 
-def test_lookup_by_index_and_by_scan_agree(tmp_path: Path) -> None:
+def test_lookup_by_index_and_by_scan_agree(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setattr(dbmod, "_CHUNK", 5)  # batches of 5; a scan for more than 5 hashes
     with Database.open(tmp_path) as db:
         for row in rows(40):
             db.record_job(row)
         few = [r.hash for r in rows(40)[:3]] + ["f" * 64]  # a few: looked up in the index
         many = [r.hash for r in rows(40)] + ["f" * 64]  # most of the table: one scan
+        some = [r.hash for r in rows(40)[::5]]  # 8 of 40: two batches, no scan
         assert db.lookup(few) == {r.hash: r for r in rows(3)}
         assert db.lookup(many) == {r.hash: r for r in rows(40)}
+        assert db.lookup(some) == {r.hash: r for r in rows(40)[::5]}
         assert db.lookup([]) == {}
 
 
