@@ -78,8 +78,9 @@ class Workdir:
             with open(target, "wb") as f:
                 f.write(data)
         with open(os.path.join(root, SETUP_FILE), "w") as f:
-            json.dump(setup, f, indent=1, sort_keys=True)
-            f.write("\n")
+            # One item a line, for grep and diff; json's C encoder (indent= is pure Python,
+            # a tenth of a millisecond per job).
+            f.write(json.dumps(setup, sort_keys=True, separators=(",\n ", ": ")) + "\n")
         return staging
 
     def publish(self, staging: Path, job_id: str) -> Path:
