@@ -282,14 +282,20 @@ def speedups(base: Path, repeat: int) -> tuple[float, float]:
                  if "analysis" in p["phases"] and len(p["phases"]["analysis"]["slices"]) == slices]
         return walls[0]
 
-    jobs = median(lambda: span("-j1"), repeat) / median(lambda: span("-j2"), repeat)
-    split = median(lambda: analysis(1), repeat) / median(lambda: analysis(2), repeat)
+    # Interleaved, so that a burst of other load on the machine hits both sides alike.
+    j1, j2, s1, s2 = [], [], [], []
+    for _ in range(repeat):
+        j1.append(span("-j1"))
+        j2.append(span("-j2"))
+        s1.append(analysis(1))
+        s2.append(analysis(2))
     shutil.rmtree(path)
-    return jobs, split
+    return (statistics.median(j1) / statistics.median(j2),
+            statistics.median(s1) / statistics.median(s2))
 
 
 # -- the table --------------------------------------------------------------------------------
-def table(figs: dict[tuple[str, int], dict[str, float]], launch: tuple[float, float],
+def table(figs: dict[tuple[str, int], dict[str, float]], launch: tuple[float, float, float],
           speed: tuple[float, float], sizes: Sequence[int]) -> list[list[str]]:
     rows = [["figure", "graph", "acbuild", "make", "ninja", "target", "met"]]
 
@@ -305,7 +311,8 @@ def table(figs: dict[tuple[str, int], dict[str, float]], launch: tuple[float, fl
         for shape in SHAPES:
             f = figs[(shape, n)]
             rate = n / f["cold"]
-            target = " ≥ 300 jobs/s" if n == 1000 else ""
+            # The target is for independent jobs: a chain runs one job at a time at any -j.
+            target = " ≥ 300 jobs/s" if n == 1000 and shape == "wide" else ""
             row("cold build -j2", f"{shape} {n}", f"{rate:.0f} jobs/s ({s(f['cold'])})",
                 target.strip(), rate >= 300 if target else None,
                 s(f["make_cold"]), s(f["ninja_cold"]))
@@ -359,6 +366,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     figs = {}
+    load_before = os.getloadavg()[0]  # other work on the machine skews every figure
     with tempfile.TemporaryDirectory(prefix="acbuild-bench-") as tmp:
         base = Path(tmp)
         for n in sizes:
@@ -367,9 +375,10 @@ def main() -> None:
                 figs[(shape, n)] = graph_figures(base, shape, n, args.repeat)
         print("bench: launch overhead, speed-ups ...", file=sys.stderr, flush=True)
         launch = launch_overhead(base)
-        speed = speedups(base, max(1, args.repeat // 2))
+        speed = speedups(base, max(3, args.repeat))
     print(f"acbuild bench, {datetime.date.today()}, {platform.node()}: "
-          f"{os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}")
+          f"{os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}; "
+          f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
     print(render(table(figs, launch, speed, sizes)))
 
 
