@@ -264,8 +264,10 @@ class _Run:
                 timeout = LOCK_RETRY_SECONDS if self.locked_elsewhere else None
                 if self.b.stream_output:
                     timeout = min(timeout or OUTPUT_POLL_SECONDS, OUTPUT_POLL_SECONDS)
-                for exited in self.b.launcher().wait(timeout):
-                    self._finished(exited)
+                exits = self.b.launcher().wait(timeout)
+                seen = time.time()  # when they ended, as far as we know: before publishing any
+                for exited in exits:
+                    self._finished(exited, seen)
                 self._stream_output()
                 self._retry_locked()
         except KeyboardInterrupt:
@@ -316,7 +318,7 @@ class _Run:
         self.b.reporter.report(events.JobStarted(_ref(spec, decision.reason), started))
         self.b.launcher().start(self._token, str(staging), slots)
 
-    def _finished(self, exited: Exited) -> None:
+    def _finished(self, exited: Exited, seen: float) -> None:
         job = self.running.pop(exited.token)
         self.free += job.slots
         spec = job.decision.spec
@@ -325,7 +327,7 @@ class _Run:
             post = read_json(job.staging / "post.json")
         except Exception:
             post = {}
-        seconds = time.time() - job.started
+        seconds = seen - job.started
         if exited.status == 0 and post.get("status") == "ok":
             self._publish(job, seconds)
         else:
