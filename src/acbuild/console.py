@@ -187,10 +187,6 @@ def jobs_json(rows: Sequence[dict[str, Any]], counts: dict[str, int], **extra: A
 
 def render_status(rows: Sequence[dict[str, Any]], stopped: str | None,
                   warnings: Sequence[str], target: str | None = None) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-
-    console = Console()
     # Say where cached jobs live once any of them lives outside the target.
     elsewhere = any(r.get("workdir") not in (None, target) for r in rows)
     header = ("state", "job", "why", "work directory") if elsewhere else ("state", "job", "why")
@@ -200,6 +196,20 @@ def render_status(rows: Sequence[dict[str, Any]], stopped: str | None,
         if elsewhere:
             line.append(_display_path(row["workdir"]) if row.get("workdir") else "")
         cells.append(line)
+    if not _styled(sys.stdout):
+        # Nothing to style in a pipe or a file: plain lines, without importing rich at all.
+        if cells:
+            sys.stdout.write("\n".join(column_lines(header, cells)) + "\n")
+        for warning in warnings:
+            print(f"warning: {warning}")
+        print(status_summary(rows))
+        if stopped:
+            print(stopped)
+        return
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console()
     print_columns(console, header, cells, styles=STATE_STYLE)
     for warning in warnings:
         console.print(f"[yellow]warning:[/] {escape(warning)}")
@@ -243,7 +253,6 @@ def print_columns(console: Any, header: Sequence[str], rows: Sequence[Sequence[s
 
     if not rows:
         return
-    widths = [max(len(header[i]), *(len(r[i]) for r in rows)) for i in range(len(header) - 1)]
     color = console.color_system is not None and not console.no_color
 
     def styled(text: str, style: str) -> str:
@@ -251,16 +260,32 @@ def print_columns(console: Any, header: Sequence[str], rows: Sequence[Sequence[s
             if color and style else text
 
     marks = {value: styled("\0", style).split("\0") for value, style in styles.items()}
-    lines = [styled("  ".join([*(h.ljust(w) for h, w in zip(header, widths, strict=False)),
-                               header[-1]]), "bold")]
+    lines = column_lines(header, rows, marks)
+    lines[0] = styled(lines[0], "bold")
+    console.file.write("\n".join(lines) + "\n")
+    console.file.flush()
+
+
+def column_lines(header: Sequence[str], rows: Sequence[Sequence[str]],
+                 marks: dict[str, list[str]] | None = None) -> list[str]:
+    """The header and rows as aligned lines; ``marks`` wraps a first cell in escape codes."""
+    widths = [max(len(header[i]), *(len(r[i]) for r in rows)) for i in range(len(header) - 1)]
+    lines = ["  ".join([*(h.ljust(w) for h, w in zip(header, widths, strict=False)),
+                        header[-1]])]
     for row in rows:
         first = row[0]
-        on, off = marks.get(first, ("", ""))
+        on, off = (marks or {}).get(first, ("", ""))
         cells = [f"{on}{first}{off}{' ' * (widths[0] - len(first))}",
                  *(c.ljust(w) for c, w in zip(row[1:-1], widths[1:], strict=False)), row[-1]]
         lines.append("  ".join(cells))
-    console.file.write("\n".join(lines) + "\n")
-    console.file.flush()
+    return lines
+
+
+def _styled(stream: IO[str]) -> bool:
+    """Whether rich would style what goes to ``stream``: a terminal, or FORCE_COLOR set."""
+    import os
+
+    return stream.isatty() or bool(os.environ.get("FORCE_COLOR"))
 
 
 def render_job(info: dict[str, Any], log_lines: int = 10) -> None:
