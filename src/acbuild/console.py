@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from typing import IO, Any
 
 from acbuild import events
 
+PRINT_EVERY = 0.1  # seconds between batches of finished lines on the live display
 RUNNING_SHOWN = 20  # the live display lists at most this many running jobs
 STATE_STYLE = {"built": "green", "reused": "dim", "cached": "green", "stale": "yellow",
                "failed": "bold red", "skipped": "yellow"}
@@ -107,6 +109,14 @@ class LiveReporter:
         self.live = Live(console=self.console, refresh_per_second=8, transient=True,
                          get_renderable=self._renderable)
         self.live.start()
+        # Finished lines are printed in batches, a tenth of a second apart: one rich print
+        # per job costs more than a millisecond of the engine's time, per job.
+        self._lines: list[str] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._printer = threading.Thread(target=self._print_every, args=(PRINT_EVERY,),
+                                         daemon=True)
+        self._printer.start()
 
     def _renderable(self) -> Any:
         from rich.table import Table
@@ -132,11 +142,24 @@ class LiveReporter:
 
     def _print(self, head: str, text: str, always: bool = False) -> None:
         """A line above the live area: ``head`` is markup, ``text`` is shown as it is (a
-        job's output or an option value may hold brackets)."""
+        job's output or an option value may hold brackets). ``always``: now, not batched."""
         from rich.markup import escape
 
         if always or not self.quiet:
-            self.live.console.print(f"{head}{escape(text)}", highlight=False)
+            with self._lock:
+                self._lines.append(f"{head}{escape(text)}")
+            if always:
+                self._flush()
+
+    def _flush(self) -> None:
+        with self._lock:
+            lines, self._lines = self._lines, []
+            if lines:  # under the lock: batches keep their order
+                self.live.console.print("\n".join(lines), highlight=False)
+
+    def _print_every(self, seconds: float) -> None:
+        while not self._stop.wait(seconds):
+            self._flush()
 
     def report(self, event: events.Event) -> None:
         if isinstance(event, events.PlanReady):
@@ -168,11 +191,18 @@ class LiveReporter:
         elif isinstance(event, events.Warning):
             self._print("[yellow]warning:[/] ", event.message, always=True)
         elif isinstance(event, events.RunFinished):
+            self._stop_printing()
             self.live.stop()
             style = "bold red" if event.failed or event.interrupted or event.error else "bold"
             self.console.print(f"[{style}]{_summary(event)}[/]", highlight=False)
 
+    def _stop_printing(self) -> None:
+        self._stop.set()
+        self._printer.join()
+        self._flush()
+
     def close(self) -> None:
+        self._stop_printing()
         self.live.stop()
 
 
