@@ -18,7 +18,8 @@ from typing import IO, Any
 
 from acbuild import events
 
-PRINT_EVERY = 0.1  # seconds between batches of finished lines on the live display
+PRINT_EVERY = 0.1  # live display: past PRINT_BURST lines in this many seconds, print in batches
+PRINT_BURST = 10
 RUNNING_SHOWN = 20  # the live display lists at most this many running jobs
 STATE_STYLE = {"built": "green", "reused": "dim", "cached": "green", "stale": "yellow",
                "failed": "bold red", "skipped": "yellow"}
@@ -106,14 +107,18 @@ class LiveReporter:
         self.running: dict[str, float] = {}
         self.counts = {"built": 0, "reused": 0, "failed": 0, "skipped": 0}
         self.total = 0
+        # Past a burst of lines, the rest of a tenth of a second is printed as one batch (a
+        # rich print per job cost the engine over a millisecond a job); the live area shows
+        # the counts and running jobs as of the last print, so it never runs ahead of them.
+        self._lines: list[str] = []
+        self._urgent = False
+        self._window, self._printed = 0.0, 0
+        self._shown: tuple[dict[str, int], dict[str, float]] = (dict(self.counts), {})
+        self._lock = threading.RLock()
+        self._stop = threading.Event()
         self.live = Live(console=self.console, refresh_per_second=8, transient=True,
                          get_renderable=self._renderable)
         self.live.start()
-        # Finished lines are printed in batches, a tenth of a second apart: one rich print
-        # per job costs more than a millisecond of the engine's time, per job.
-        self._lines: list[str] = []
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
         self._printer = threading.Thread(target=self._print_every, args=(PRINT_EVERY,),
                                          daemon=True)
         self._printer.start()
@@ -122,22 +127,23 @@ class LiveReporter:
         from rich.table import Table
 
         table = Table.grid(padding=(0, 2))
-        done = sum(self.counts.values())
+        counts, running = self._shown
+        done = sum(counts.values())
         # The total is known once the whole script is evaluated; jobs it needed first come
         # before that.
         progress = f"{done}/{self.total}" if self.total >= done else f"{done}"
-        head = (f"[bold]{progress}[/]  [green]{self.counts['built']} built[/]  "
-                f"[dim]{self.counts['reused']} reused[/]  "
-                f"[cyan]{len(self.running)} running[/]  "
-                f"[{'bold red' if self.counts['failed'] else 'dim'}]"
-                f"{self.counts['failed']} failed[/]")
+        head = (f"[bold]{progress}[/]  [green]{counts['built']} built[/]  "
+                f"[dim]{counts['reused']} reused[/]  "
+                f"[cyan]{len(running)} running[/]  "
+                f"[{'bold red' if counts['failed'] else 'dim'}]"
+                f"{counts['failed']} failed[/]")
         table.add_row(head)
         now = time.monotonic()
-        shown = list(self.running.items())[:RUNNING_SHOWN]
+        shown = list(running.items())[:RUNNING_SHOWN]
         for job_id, started in shown:
             table.add_row(f"  [cyan]▸[/] {job_id}  [dim]{now - started:.1f}s[/]")
-        if len(self.running) > len(shown):
-            table.add_row(f"  [dim]… and {len(self.running) - len(shown)} more[/]")
+        if len(running) > len(shown):
+            table.add_row(f"  [dim]… and {len(running) - len(shown)} more[/]")
         return table
 
     def _print(self, head: str, text: str, always: bool = False) -> None:
@@ -146,22 +152,37 @@ class LiveReporter:
         from rich.markup import escape
 
         if always or not self.quiet:
-            with self._lock:
-                self._lines.append(f"{head}{escape(text)}")
-            if always:
-                self._flush()
+            self._lines.append(f"{head}{escape(text)}")
+            self._urgent = self._urgent or always
 
     def _flush(self) -> None:
         with self._lock:
             lines, self._lines = self._lines, []
             if lines:  # under the lock: batches keep their order
                 self.live.console.print("\n".join(lines), highlight=False)
+            self._shown = (dict(self.counts), dict(self.running))
+            self._urgent = False
 
     def _print_every(self, seconds: float) -> None:
         while not self._stop.wait(seconds):
             self._flush()
 
     def report(self, event: events.Event) -> None:
+        with self._lock:  # the printer thread sees an event's count and its line together
+            self._note(event)
+            now = time.monotonic()
+            if now - self._window >= PRINT_EVERY:
+                self._window, self._printed = now, 0
+            if self._urgent or self._printed < PRINT_BURST:
+                self._printed += bool(self._lines)
+                self._flush()
+        if isinstance(event, events.RunFinished):
+            self._stop_printing()
+            self.live.stop()
+            style = "bold red" if event.failed or event.interrupted or event.error else "bold"
+            self.console.print(f"[{style}]{_summary(event)}[/]", highlight=False)
+
+    def _note(self, event: events.Event) -> None:
         if isinstance(event, events.PlanReady):
             self.total += event.total
         elif isinstance(event, events.JobReused):
@@ -190,11 +211,6 @@ class LiveReporter:
             self._print(f"[dim]{event.job.id}|[/] ", event.line)
         elif isinstance(event, events.Warning):
             self._print("[yellow]warning:[/] ", event.message, always=True)
-        elif isinstance(event, events.RunFinished):
-            self._stop_printing()
-            self.live.stop()
-            style = "bold red" if event.failed or event.interrupted or event.error else "bold"
-            self.console.print(f"[{style}]{_summary(event)}[/]", highlight=False)
 
     def _stop_printing(self) -> None:
         self._stop.set()
