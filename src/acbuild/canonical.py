@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import base64
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path, PurePath
@@ -195,6 +195,29 @@ def encode(value: Any, where: str = "value") -> bytes:
         return _encode(value)
     except _Unencodable as bad:
         raise bad.error(where) from None
+
+
+class RecordEncoder:
+    """``encode`` for dicts with one fixed set of str keys (a record, such as a job's
+    identity), with the keys' encodings and their order worked out once: the same bytes,
+    in about half the time. Any other value goes to ``encode``."""
+
+    def __init__(self, keys: Iterable[str]):
+        # Encoded keys are distinct and none is a prefix of another: sorting them sorts the
+        # entries, as _enc_dict does.
+        self._order = sorted(keys, key=_encode)
+        self._keys = [_encode(k) for k in self._order]
+        self._names = frozenset(self._order)
+        self._head = b"dict %d:" % len(self._order)
+
+    def encode(self, record: Any, where: str = "value") -> bytes:
+        if type(record) is not dict or record.keys() != self._names:
+            return encode(record, where)
+        try:
+            return self._head + b"".join(
+                [key + _encode(record[name]) for key, name in zip(self._keys, self._order)])
+        except _Unencodable:
+            return encode(record, where)  # raises, saying where the value is
 
 
 # --- JSON form ----------------------------------------------------------------
