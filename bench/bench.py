@@ -80,9 +80,9 @@ options = {"work": 0, "seed": 0}
 
 
 def synthesis(options):
-    x = 0
+    x, seed = 0, options.seed
     for i in range(options.work):
-        x += i ^ options.seed
+        x += i ^ seed
     return x
 '''
 
@@ -243,7 +243,7 @@ def launch_overhead(base: Path, n: int = 1000) -> tuple[float, float, float]:
     return 1000 * statistics.median(launch), 1000 * gap, n / seconds
 
 
-def cpu_project(base: Path, slices: int) -> Path:
+def cpu_project(base: Path, slices: int, work: int) -> Path:
     path = base / "cpu"
     (path / "methods").mkdir(parents=True, exist_ok=True)
     (path / "acbuild.toml").write_text(f'methods = ["methods"]\nslices = {slices}\n')
@@ -251,36 +251,39 @@ def cpu_project(base: Path, slices: int) -> Path:
     (path / "methods" / "split.py").write_text(SPLIT_METHOD.lstrip())
     (path / "spin.py").write_text(
         "def main(urd):\n    urd.build('spin', work=WORK, seed=1)\n"
-        "    urd.build('spin', work=WORK, seed=2)\n".replace("WORK", str(spin_work())))
-    (path / "split.py").write_text(
-        f"def main(urd):\n    urd.build('split', work={2 * spin_work()})\n")
+        "    urd.build('spin', work=WORK, seed=2)\n".replace("WORK", str(work)))
+    (path / "split.py").write_text(f"def main(urd):\n    urd.build('split', work={2 * work})\n")
     return path
 
 
-def spin_work() -> int:
-    """Loop iterations for about a second of CPU on this machine."""
+def spin_work(seconds: float = 2.0) -> int:
+    """Loop iterations for about ``seconds`` of CPU on this machine (the jobs' loop)."""
     began, work = time.process_time(), 1_000_000
-    x = 0
+    x, seed = 0, 1
     for i in range(work):
-        x += i ^ 1
-    return int(work / max(1e-3, time.process_time() - began))
+        x += i ^ seed
+    return int(seconds * work / max(1e-3, time.process_time() - began))
 
 
 def speedups(base: Path, repeat: int) -> tuple[float, float]:
     """(two CPU-bound jobs: span at -j1 / span at -j2, analysis: 1 slice / 2 slices)."""
-    path = cpu_project(base, 2)
+    work = spin_work()
+    path = cpu_project(base, 2, work)
 
     def span(jobs: str) -> float:
+        began = time.time()
         timed([*ACBUILD, "run", "-q", jobs, "--force", "spin", "spin.py"], path)
-        spins = [p for p in posts(path) if "synthesis" in p["phases"]]
+        spins = [p for p in posts(path) if "synthesis" in p["phases"] and p["start"] >= began]
+        assert len(spins) == 2, spins
         return max(p["end"] for p in spins) - min(p["start"] for p in spins)
 
     def analysis(slices: int) -> float:
-        cpu_project(base, slices)
+        cpu_project(base, slices, work)
+        began = time.time()
         timed([*ACBUILD, "run", "-q", "-j2", "--force", "split", "split.py"], path)
-        walls = [p["phases"]["analysis"]["wall"] for p in posts(path)
-                 if "analysis" in p["phases"] and len(p["phases"]["analysis"]["slices"]) == slices]
-        return walls[0]
+        (wall,) = [p["phases"]["analysis"]["wall"] for p in posts(path)
+                   if "analysis" in p["phases"] and p["start"] >= began]
+        return float(wall)
 
     # Interleaved, so that a burst of other load on the machine hits both sides alike.
     j1, j2, s1, s2 = [], [], [], []
