@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import base64
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path, PurePath
@@ -80,9 +80,27 @@ def _enc_list(value: list[Any] | tuple[Any, ...]) -> bytes:
         raise
 
 
+# The encodings of str dict keys: the same few names (record fields, option names) recur in
+# every job of a build, and a dict lookup is cheaper than encoding them again. Bounded.
+_KEYS: dict[str, bytes] = {}
+_KEYS_MAX = 4096
+
+
+def _enc_key(key: Any) -> bytes:
+    if type(key) is not str:
+        return _encode(key)
+    encoded = _KEYS.get(key)
+    if encoded is None:
+        encoded = _encode(key)
+        if len(_KEYS) < _KEYS_MAX:
+            _KEYS[key] = encoded
+    return encoded
+
+
 def _enc_dict(value: dict[Any, Any]) -> bytes:
     try:
-        entries = [_encode(k) + _encode(v) for k, v in value.items()]
+        # Only str keys are cached, and no other type equals a str: .get is safe for any key.
+        entries = [(_KEYS.get(k) or _enc_key(k)) + _encode(v) for k, v in value.items()]
     except _Unencodable as bad:
         bad.path.append(_bad_item(value, _encode))
         raise
@@ -154,7 +172,18 @@ def _for_subclass(table: dict[type, Any], cls: type) -> Any:
 
 
 def _encode(value: Any) -> bytes:
-    encoder = _ENCODERS.get(type(value)) or _for_subclass(_ENCODERS, type(value))
+    kind = type(value)
+    # The common scalars inline (the same bytes as their _ENCODERS entries): a job's identity
+    # record is mostly str, int and None, and a build script makes thousands of them.
+    if kind is str:
+        body = str.encode(value, "utf-8", "surrogatepass")
+        return b"str %d:%s" % (len(body), body)
+    if kind is int:
+        body = int.__format__(value, "x").encode()
+        return b"int %d:%s" % (len(body), body)
+    if value is None:
+        return _NONE
+    encoder = _ENCODERS.get(kind) or _for_subclass(_ENCODERS, kind)
     if encoder is None:
         raise _Unencodable(f"cannot encode a value of type {type(value).__name__} canonically")
     return encoder(value)
@@ -166,6 +195,29 @@ def encode(value: Any, where: str = "value") -> bytes:
         return _encode(value)
     except _Unencodable as bad:
         raise bad.error(where) from None
+
+
+class RecordEncoder:
+    """``encode`` for dicts with one fixed set of str keys (a record, such as a job's
+    identity), with the keys' encodings and their order worked out once: the same bytes,
+    in about half the time. Any other value goes to ``encode``."""
+
+    def __init__(self, keys: Iterable[str]):
+        # Encoded keys are distinct and none is a prefix of another: sorting them sorts the
+        # entries, as _enc_dict does.
+        self._order = sorted(keys, key=_encode)
+        self._keys = [_encode(k) for k in self._order]
+        self._names = frozenset(self._order)
+        self._head = b"dict %d:" % len(self._order)
+
+    def encode(self, record: Any, where: str = "value") -> bytes:
+        if type(record) is not dict or record.keys() != self._names:
+            return encode(record, where)
+        try:
+            return self._head + b"".join(
+                [key + _encode(record[name]) for key, name in zip(self._keys, self._order)])
+        except _Unencodable:
+            return encode(record, where)  # raises, saying where the value is
 
 
 # --- JSON form ----------------------------------------------------------------

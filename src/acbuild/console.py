@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from typing import IO, Any
 
 from acbuild import events
 
+PRINT_EVERY = 0.1  # live display: past PRINT_BURST lines in this many seconds, print in batches
+PRINT_BURST = 10
 RUNNING_SHOWN = 20  # the live display lists at most this many running jobs
 STATE_STYLE = {"built": "green", "reused": "dim", "cached": "green", "stale": "yellow",
                "failed": "bold red", "skipped": "yellow"}
@@ -108,41 +111,83 @@ class LiveReporter:
         self.running: dict[str, float] = {}
         self.counts = {"built": 0, "reused": 0, "failed": 0, "skipped": 0}
         self.total = 0
+        # Past a burst of lines, the rest of a tenth of a second is printed as one batch (a
+        # rich print per job cost the engine over a millisecond a job); the live area shows
+        # the counts and running jobs as of the last print, so it never runs ahead of them.
+        self._lines: list[str] = []
+        self._urgent = False
+        self._window, self._printed = 0.0, 0
+        self._shown: tuple[dict[str, int], dict[str, float]] = (dict(self.counts), {})
+        self._lock = threading.RLock()
+        self._stop = threading.Event()
         self.live = Live(console=self.console, refresh_per_second=8, transient=True,
                          get_renderable=self._renderable)
         self.live.start()
+        self._printer = threading.Thread(target=self._print_every, args=(PRINT_EVERY,),
+                                         daemon=True)
+        self._printer.start()
 
     def _renderable(self) -> Any:
         from rich.table import Table
 
         table = Table.grid(padding=(0, 2))
-        done = sum(self.counts.values())
+        counts, running = self._shown
+        done = sum(counts.values())
         # The total is known once the whole script is evaluated; jobs it needed first come
         # before that.
         progress = f"{done}/{self.total}" if self.total >= done else f"{done}"
-        head = (f"[bold]{progress}[/]  [green]{self.counts['built']} built[/]  "
-                f"[dim]{self.counts['reused']} reused[/]  "
-                f"[cyan]{len(self.running)} running[/]  "
-                f"[{'bold red' if self.counts['failed'] else 'dim'}]"
-                f"{self.counts['failed']} failed[/]")
+        head = (f"[bold]{progress}[/]  [green]{counts['built']} built[/]  "
+                f"[dim]{counts['reused']} reused[/]  "
+                f"[cyan]{len(running)} running[/]  "
+                f"[{'bold red' if counts['failed'] else 'dim'}]"
+                f"{counts['failed']} failed[/]")
         table.add_row(head)
         now = time.monotonic()
-        shown = list(self.running.items())[:RUNNING_SHOWN]
+        shown = list(running.items())[:RUNNING_SHOWN]
         for job_id, started in shown:
             table.add_row(f"  [cyan]▸[/] {job_id}  [dim]{now - started:.1f}s[/]")
-        if len(self.running) > len(shown):
-            table.add_row(f"  [dim]… and {len(self.running) - len(shown)} more[/]")
+        if len(running) > len(shown):
+            table.add_row(f"  [dim]… and {len(running) - len(shown)} more[/]")
         return table
 
     def _print(self, head: str, text: str, always: bool = False) -> None:
         """A line above the live area: ``head`` is markup, ``text`` is shown as it is (a
-        job's output or an option value may hold brackets)."""
+        job's output or an option value may hold brackets). ``always``: now, not batched."""
         from rich.markup import escape
 
         if always or not self.quiet:
-            self.live.console.print(f"{head}{escape(text)}", highlight=False)
+            self._lines.append(f"{head}{escape(text)}")
+            self._urgent = self._urgent or always
+
+    def _flush(self) -> None:
+        with self._lock:
+            lines, self._lines = self._lines, []
+            if lines:  # under the lock: batches keep their order
+                self.live.console.print("\n".join(lines), highlight=False)
+            self._shown = (dict(self.counts), dict(self.running))
+            self._urgent = False
+
+    def _print_every(self, seconds: float) -> None:
+        while not self._stop.wait(seconds):
+            self._flush()
 
     def report(self, event: events.Event) -> None:
+        with self._lock:  # the printer thread sees an event's count and its line together
+            self._note(event)
+            now = time.monotonic()
+            if now - self._window >= PRINT_EVERY:
+                self._window, self._printed = now, 0
+            if self._urgent or self._printed < PRINT_BURST:
+                self._printed += bool(self._lines)
+                self._flush()
+        if isinstance(event, events.RunFinished):
+            self._stop_printing()
+            self.live.stop()
+            style = "bold red" if event.failed or event.interrupted or event.error else "bold"
+            if _summary(event):  # an error run claims nothing: the error says it all
+                self.console.print(f"[{style}]{_summary(event)}[/]", highlight=False)
+
+    def _note(self, event: events.Event) -> None:
         if isinstance(event, events.PlanReady):
             self.total += event.total
         elif isinstance(event, events.JobReused):
@@ -171,13 +216,14 @@ class LiveReporter:
             self._print(f"[dim]{event.job.id}|[/] ", event.line)
         elif isinstance(event, events.Warning):
             self._print("[yellow]warning:[/] ", event.message, always=True)
-        elif isinstance(event, events.RunFinished):
-            self.live.stop()
-            style = "bold red" if event.failed or event.interrupted or event.error else "bold"
-            if _summary(event):
-                self.console.print(f"[{style}]{_summary(event)}[/]", highlight=False)
+
+    def _stop_printing(self) -> None:
+        self._stop.set()
+        self._printer.join()
+        self._flush()
 
     def close(self) -> None:
+        self._stop_printing()
         self.live.stop()
 
 
@@ -192,26 +238,30 @@ def jobs_json(rows: Sequence[dict[str, Any]], counts: dict[str, int], **extra: A
 
 def render_status(rows: Sequence[dict[str, Any]], stopped: str | None,
                   warnings: Sequence[str], target: str | None = None) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    console = Console()
-    table = Table(box=None, pad_edge=False, show_header=True, header_style="bold")
-    table.add_column("state")
-    table.add_column("job")
-    table.add_column("why")
     # Say where cached jobs live once any of them lives outside the target.
     elsewhere = any(r.get("workdir") not in (None, target) for r in rows)
-    if elsewhere:
-        table.add_column("work directory")
+    header = ("state", "job", "why", "work directory") if elsewhere else ("state", "job", "why")
+    cells = []
     for row in rows:
-        style = STATE_STYLE.get(row["state"], "")
-        cells = [f"[{style}]{row['state']}[/]", escape(row["id"]), escape(row["reason"])]
+        line = [row["state"], row["id"], row["reason"]]
         if elsewhere:
-            cells.append(escape(_display_path(row["workdir"])) if row.get("workdir") else "")
-        table.add_row(*cells)
-    console.print(table)
+            line.append(_display_path(row["workdir"]) if row.get("workdir") else "")
+        cells.append(line)
+    if not _styled(sys.stdout):
+        # Nothing to style in a pipe or a file: plain lines, without importing rich at all.
+        if cells:
+            sys.stdout.write("\n".join(column_lines(header, cells)) + "\n")
+        for warning in warnings:
+            print(f"warning: {warning}")
+        print(status_summary(rows))
+        if stopped:
+            print(stopped)
+        return
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console()
+    print_columns(console, header, cells, styles=STATE_STYLE)
     for warning in warnings:
         console.print(f"[yellow]warning:[/] {escape(warning)}")
     console.print(f"[bold]{escape(status_summary(rows))}[/]")
@@ -241,6 +291,52 @@ def status_summary(rows: Sequence[dict[str, Any]]) -> str:
            f"{stale} stale"
     causes = ", ".join(f"{n} {CAUSE_WORDS.get(c, c)}" for c, n in cause_counts(rows).items())
     return f"{text} ({causes})" if causes else text
+
+
+def print_columns(console: Any, header: Sequence[str], rows: Sequence[Sequence[str]],
+                  styles: dict[str, str]) -> None:
+    """Rows in aligned columns under a bold header, the first column styled by its value.
+
+    Written as lines, not as a rich Table: a table measures and wraps every cell, which
+    takes seconds for the 10,000 rows of a large build's status. The last column is not
+    padded or wrapped."""
+    from rich.style import Style
+
+    if not rows:
+        return
+    color = console.color_system is not None and not console.no_color
+
+    def styled(text: str, style: str) -> str:
+        return Style.parse(style).render(text, color_system=console._color_system) \
+            if color and style else text
+
+    marks = {value: styled("\0", style).split("\0") for value, style in styles.items()}
+    lines = column_lines(header, rows, marks)
+    lines[0] = styled(lines[0], "bold")
+    console.file.write("\n".join(lines) + "\n")
+    console.file.flush()
+
+
+def column_lines(header: Sequence[str], rows: Sequence[Sequence[str]],
+                 marks: dict[str, list[str]] | None = None) -> list[str]:
+    """The header and rows as aligned lines; ``marks`` wraps a first cell in escape codes."""
+    widths = [max(len(header[i]), *(len(r[i]) for r in rows)) for i in range(len(header) - 1)]
+    lines = ["  ".join([*(h.ljust(w) for h, w in zip(header, widths, strict=False)),
+                        header[-1]])]
+    for row in rows:
+        first = row[0]
+        on, off = (marks or {}).get(first, ("", ""))
+        cells = [f"{on}{first}{off}{' ' * (widths[0] - len(first))}",
+                 *(c.ljust(w) for c, w in zip(row[1:-1], widths[1:], strict=False)), row[-1]]
+        lines.append("  ".join(cells))
+    return lines
+
+
+def _styled(stream: IO[str]) -> bool:
+    """Whether rich would style what goes to ``stream``: a terminal, or FORCE_COLOR set."""
+    import os
+
+    return stream.isatty() or bool(os.environ.get("FORCE_COLOR"))
 
 
 def render_job(info: dict[str, Any], log_lines: int = 10) -> None:

@@ -14,13 +14,17 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from acbuild.errors import StorageError
 
 DB_NAME = "acbuild.db"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+OLDEST_READABLE = 1  # a read-only database of version 1 is read as it is
 _CHUNK = 500  # stay well under SQLite's bound-parameter limit
+# A lookup of N hashes reads the whole table instead when N * this >= its rows: a scan
+# costs about a quarter of a lookup per row.
+_SCAN_RATIO = 4
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -42,13 +46,12 @@ CREATE TABLE IF NOT EXISTS runs (
     reused INTEGER NOT NULL DEFAULT 0,
     failed INTEGER NOT NULL DEFAULT 0
 );
-CREATE TABLE IF NOT EXISTS run_jobs (
-    run INTEGER NOT NULL REFERENCES runs (run) ON DELETE CASCADE,
-    id TEXT NOT NULL,
-    state TEXT NOT NULL,
-    PRIMARY KEY (run, id)
+-- One row per run, its jobs as "<state> <id>" lines in the order the run met them: one
+-- insert per run, where a row per job made a no-op run of 10,000 jobs write 10,000 rows.
+CREATE TABLE IF NOT EXISTS run_lists (
+    run INTEGER PRIMARY KEY REFERENCES runs (run) ON DELETE CASCADE,
+    jobs TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS run_jobs_by_id ON run_jobs (id);
 CREATE TABLE IF NOT EXISTS file_stats (
     path TEXT PRIMARY KEY,
     size INTEGER NOT NULL,
@@ -58,10 +61,18 @@ CREATE TABLE IF NOT EXISTS file_stats (
     digest TEXT NOT NULL
 );
 """
+# Version 1 kept a row per job of a run (run_jobs); version 2 packs them (run_lists).
+_FROM_VERSION_1 = """
+INSERT INTO run_lists (run, jobs)
+    SELECT run, group_concat(state || ' ' || id, char(10))
+    FROM (SELECT run, id, state FROM run_jobs ORDER BY run, rowid) GROUP BY run;
+DROP TABLE run_jobs;
+"""
 
 
-@dataclass(frozen=True)
-class JobRow:
+class JobRow(NamedTuple):
+    """A finished job's row (a named tuple: a lookup makes thousands of them)."""
+
     hash: str
     id: str
     method: str
@@ -98,6 +109,7 @@ class Database:
         self.conn = conn
         self.path = path
         self.readonly = readonly
+        self.version = SCHEMA_VERSION  # what _check_schema finds
 
     @classmethod
     def open(cls, workdir: Path, readonly: bool = False) -> Database:
@@ -128,16 +140,18 @@ class Database:
                 f"understands ({SCHEMA_VERSION})", where=str(self.path),
                 hint="upgrade acbuild",
             )
-        if version < SCHEMA_VERSION and self.readonly:
+        if version < OLDEST_READABLE and self.readonly:
             # Read-only, the schema cannot be created: a source that no acbuild ever wrote.
             raise StorageError(f"database schema version {version} is older than this acbuild "
-                               f"reads ({SCHEMA_VERSION})", where=str(self.path),
+                               f"reads ({OLDEST_READABLE})", where=str(self.path),
                                hint="run acbuild once with it as the target work directory")
-        if version < SCHEMA_VERSION:
+        if version < SCHEMA_VERSION and not self.readonly:
             # executescript commits first, so the transaction is part of the script itself.
             self.conn.executescript(
-                f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+                f"BEGIN IMMEDIATE; {_upgrade(version)} PRAGMA user_version = {SCHEMA_VERSION}; "
+                "COMMIT;"
             )
+        self.version = version if self.readonly else SCHEMA_VERSION
 
     def close(self) -> None:
         self.conn.close()
@@ -153,15 +167,28 @@ class Database:
 
     # -- jobs -------------------------------------------------------------------------------
     def lookup(self, hashes: Iterable[str]) -> dict[str, JobRow]:
-        """The finished jobs among ``hashes``, in batches: one query per 500 hashes."""
+        """The finished jobs among ``hashes``, in batches: one query per 500 hashes, or one
+        scan of the table when the hashes are a good part of it (a script's no-op run)."""
         found: dict[str, JobRow] = {}
-        wanted = list(hashes)
+        wanted = sorted(hashes)  # in index order: each page of the index is read once
+        if not wanted:
+            return found
+        if len(wanted) > _CHUNK and len(wanted) * _SCAN_RATIO >= self._rows():
+            keep = set(wanted)
+            for row in self._query("SELECT * FROM jobs"):
+                if row[0] in keep:
+                    found[row[0]] = JobRow(*row)
+            return found
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
             marks = ",".join("?" * len(chunk))
             for row in self._query(f"SELECT * FROM jobs WHERE hash IN ({marks})", chunk):
                 found[row[0]] = JobRow(*row)
         return found
+
+    def _rows(self) -> int:
+        """About how many rows ``jobs`` has (at least as many), without counting them."""
+        return int(next(self._query("SELECT max(rowid) FROM jobs"))[0] or 0)
 
     def record_job(self, row: JobRow) -> None:
         with self.transaction():
@@ -205,13 +232,14 @@ class Database:
 
     def finish_run(self, run: int, status: str, jobs: list[tuple[str, str]]) -> None:
         """Close a run: its status and every job it built, reused or failed (id, state)."""
+        listed = dict(jobs)  # a job met twice in a run is listed once, as last met
         counts = {"built": 0, "reused": 0, "failed": 0}
-        for _, state in jobs:
+        for state in listed.values():
             counts[state] = counts.get(state, 0) + 1
         with self.transaction():
-            self.conn.executemany(
-                "INSERT OR REPLACE INTO run_jobs VALUES (?, ?, ?)",
-                [(run, job_id, state) for job_id, state in jobs],
+            self.conn.execute(
+                "INSERT OR REPLACE INTO run_lists VALUES (?, ?)",
+                (run, "\n".join(f"{state} {job_id}" for job_id, state in listed.items())),
             )
             self.conn.execute(
                 "UPDATE runs SET ended = ?, status = ?, built = ?, reused = ?, failed = ? "
@@ -229,16 +257,29 @@ class Database:
         return RunRow(*rows[0]) if rows else None
 
     def run_jobs(self, run: int) -> list[tuple[str, str]]:
-        return [(r[0], r[1]) for r in self._query(
-            "SELECT id, state FROM run_jobs WHERE run = ? ORDER BY rowid", (run,))]
+        """The jobs of a run, (id, state), in the order the run met them."""
+        if self.version < 2:  # a read-only database of version 1
+            return [(r[0], r[1]) for r in self._query(
+                "SELECT id, state FROM run_jobs WHERE run = ? ORDER BY rowid", (run,))]
+        return [pair for (jobs,) in self._query("SELECT jobs FROM run_lists WHERE run = ?",
+                                                (run,)) for pair in _unpack(jobs)]
 
     def last_used(self) -> dict[str, float]:
         """Job id → the start time of the newest run that built or reused it."""
-        rows = self._query(
-            "SELECT rj.id, MAX(r.started) FROM run_jobs rj JOIN runs r ON r.run = rj.run "
-            "WHERE rj.state != 'failed' GROUP BY rj.id"
-        )
-        return {job_id: started for job_id, started in rows}
+        if self.version < 2:
+            rows = self._query(
+                "SELECT rj.id, MAX(r.started) FROM run_jobs rj JOIN runs r ON r.run = rj.run "
+                "WHERE rj.state != 'failed' GROUP BY rj.id"
+            )
+            return {job_id: started for job_id, started in rows}
+        used: dict[str, float] = {}
+        for started, jobs in self._query(
+                "SELECT r.started, l.jobs FROM run_lists l JOIN runs r ON r.run = l.run "
+                "ORDER BY r.started"):
+            for job_id, state in _unpack(jobs):
+                if state != "failed":
+                    used[job_id] = started  # runs in order of start: the newest stays
+        return used
 
     # -- the stat cache ---------------------------------------------------------------------
     def cached_digest(self, path: str, stat: FileStat) -> str | None:
@@ -305,6 +346,20 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, timeout=30)
     conn.execute("PRAGMA query_only = 1")
     return conn
+
+
+def _upgrade(version: int) -> str:
+    """The SQL that brings a database of ``version`` (0: new) to ``SCHEMA_VERSION``."""
+    return _SCHEMA + (_FROM_VERSION_1 if version == 1 else "")
+
+
+def _unpack(jobs: str) -> list[tuple[str, str]]:
+    """run_lists.jobs → [(id, state)]."""
+    pairs = []
+    for line in jobs.split("\n") if jobs else ():
+        state, _, job_id = line.partition(" ")
+        pairs.append((job_id, state))
+    return pairs
 
 
 class _Transaction:

@@ -12,7 +12,6 @@ import contextlib
 import dataclasses
 import functools
 import os
-import platform
 import signal
 import sys
 import time
@@ -20,7 +19,7 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from acbuild import __version__, canonical, events, plan
 from acbuild.db import JobRow
@@ -28,9 +27,12 @@ from acbuild.errors import Interrupted, StorageError
 from acbuild.graph import JobSpec
 from acbuild.logfollow import LogFollower
 from acbuild.methods import Method
-from acbuild.runner import Exited, Launcher, LauncherDied
+from acbuild.runner import LauncherDied
 from acbuild.store import Found, JobStore
 from acbuild.workdir import JobLock, last_marked_phase, read_json, read_sources
+
+if TYPE_CHECKING:
+    from acbuild.runner import Exited, Launcher
 
 LOCK_RETRY_SECONDS = 0.1
 OUTPUT_POLL_SECONDS = 0.1  # with run -v: how often running jobs' logs are read
@@ -44,7 +46,11 @@ class Outcome:
     spec: JobSpec
     state: str  # built, reused, failed, skipped
     reason: str
-    path: Path | None
+    location: str | Path | None  # the job's directory; a Path only when asked for (``path``)
+
+    @property
+    def path(self) -> Path | None:
+        return None if self.location is None else Path(self.location)
 
 
 def decide(specs: Sequence[JobSpec], store: JobStore,
@@ -142,7 +148,7 @@ class Builder:
     def execute(self, decisions: Sequence[plan.Decision]) -> None:
         for decision in decisions:
             if not decision.build and decision.spec.hash not in self.outcomes:
-                self._reuse(decision.spec, decision.found.path, "cached")
+                self._reuse(decision.spec, decision.found.location, "cached")
         todo = [d for d in decisions if d.build and d.spec.hash not in self.outcomes]
         if todo:
             self.store.target.remove_leftovers()
@@ -177,10 +183,13 @@ class Builder:
     # -- used by _Run -----------------------------------------------------------------------
     def launcher(self) -> Launcher:
         if self._launcher is None:
+            # Imported here: only a run that builds starts processes (a no-op run does not).
+            from acbuild.runner import Launcher
+
             self._launcher = Launcher()
         return self._launcher
 
-    def _reuse(self, spec: JobSpec, path: Path, reason: str) -> None:
+    def _reuse(self, spec: JobSpec, path: str | Path, reason: str) -> None:
         self.outcomes[spec.hash] = Outcome(spec, "reused", reason, path)
         self.reporter.report(events.JobReused(_ref(spec, reason), str(path)))
 
@@ -215,13 +224,15 @@ class Builder:
 
     def versions(self, method: Method) -> dict[str, Any]:
         if self._versions is None:
+            import platform  # only a run that builds records it
+
             self._versions = {
                 "python": sys.version.split()[0],
                 "acbuild": __version__,
                 "platform": platform.platform(),
                 "host": platform.node(),
             }
-        return {**self._versions, "packages": _package_versions(method.external_modules)}
+        return {**self._versions, "packages": dict(_package_versions(method.external_modules))}
 
 
 class _Run:
@@ -260,10 +271,13 @@ class _Run:
                 if self.b.stream_output:
                     timeout = min(timeout or OUTPUT_POLL_SECONDS, OUTPUT_POLL_SECONDS)
                 try:
-                    for exited in self.b.launcher().wait(timeout):
-                        self._finished(exited)
+                    exits = self.b.launcher().wait(timeout)
                 except LauncherDied as e:
                     self._launcher_died(e)
+                    exits = []
+                seen = time.time()  # when they ended, as far as we know: before publishing any
+                for exited in exits:
+                    self._finished(exited, seen)
                 self._stream_output()
                 self._retry_locked()
         except KeyboardInterrupt:
@@ -309,7 +323,7 @@ class _Run:
             raise
         if found is not None:
             lock.release()
-            self.b._reuse(spec, found.path, "built by another run")
+            self.b._reuse(spec, found.location, "built by another run")
             self._done(h)
             return
         method = self.b.method_of(spec.method)
@@ -330,7 +344,7 @@ class _Run:
         except LauncherDied as e:
             self._launcher_died(e)
 
-    def _finished(self, exited: Exited) -> None:
+    def _finished(self, exited: Exited, seen: float) -> None:
         job = self.running.pop(exited.token)
         self.free += job.slots
         spec = job.decision.spec
@@ -339,7 +353,7 @@ class _Run:
             post = read_json(job.staging / "post.json")
         except Exception:
             post = {}
-        seconds = time.time() - job.started
+        seconds = seen - job.started
         if exited.status == 0 and post.get("status") == "ok":
             self._publish(job, seconds)
         else:
@@ -506,7 +520,8 @@ def _distributions() -> dict[str, list[str]]:
     return dict(metadata.packages_distributions())
 
 
-def _package_versions(modules: Sequence[str]) -> dict[str, str]:
+@functools.cache  # once per method and run: reading package metadata takes milliseconds
+def _package_versions(modules: tuple[str, ...]) -> dict[str, str]:
     """The installed versions of the distributions providing ``modules``: recorded, not hashed."""
     if not modules:
         return {}

@@ -41,6 +41,10 @@ class JobSpec:
         return [h for _, h in self.inputs if h is not None]
 
 
+IDENTITY_FIELDS = ("format", "method", "code", "options", "inputs", "slices")
+_IDENTITY = canonical.RecordEncoder(IDENTITY_FIELDS)
+
+
 def identity_record(
     method: str,
     code_hash: str,
@@ -60,7 +64,8 @@ def identity_record(
 
 
 def job_hash(record: Mapping[str, object]) -> str:
-    return hashing.hash_bytes(canonical.encode(record, where="job"))
+    # canonical.encode(record), through an encoder that knows the record's fields.
+    return hashing.hash_bytes(_IDENTITY.encode(record, where="job"))
 
 
 def make_spec(

@@ -89,6 +89,9 @@ class Why:
 
 
 ROOTS_SHOWN = 3  # a downstream reason names at most this many root causes
+# A Why keeps at most this many roots (one more marks "more than that"): down a chain of
+# thousands of rebuilt jobs, each carrying all of its upstream roots took minutes.
+ROOTS_KEPT = 50
 
 
 def compare(new: Mapping[str, Any], old: Mapping[str, Any]) -> list[Difference]:
@@ -221,11 +224,12 @@ def why_stale(new: Mapping[str, Any],
     parts.extend(f"input {name} is rebuilt ({roots_text(stale_inputs[name].roots)})"
                  for name in rebuilt)
     text = "; ".join(parts)
-    roots = [f"{method}: {'; '.join(own_texts)}".replace(f"code of {method} changed",
-                                                          "code changed")] if own else []
-    for name in rebuilt:
-        roots.extend(r for r in stale_inputs[name].roots if r not in roots)
-    return Why(text, own[0].kind if own else "input rebuilt", tuple(roots))
+    roots = dict.fromkeys([f"{method}: {'; '.join(own_texts)}".replace(
+        f"code of {method} changed", "code changed")] if own else [])
+    for name in rebuilt:  # in order, once each (a dict, not a list: no quadratic search)
+        roots.update(dict.fromkeys(stale_inputs[name].roots))
+    return Why(text, own[0].kind if own else "input rebuilt",
+               tuple(roots)[: ROOTS_KEPT + 1])
 
 
 def _with_files(d: Difference, job: Any, code_files: Callable[[Any], Sequence[str]] | None
@@ -241,6 +245,8 @@ def _with_files(d: Difference, job: Any, code_files: Callable[[Any], Sequence[st
 
 def roots_text(roots: Sequence[str]) -> str:
     shown = "; ".join(roots[:ROOTS_SHOWN])
+    if len(roots) > ROOTS_KEPT:
+        return f"{shown}; and more than {ROOTS_KEPT - ROOTS_SHOWN} more"
     more = len(roots) - ROOTS_SHOWN
     return f"{shown}; and {more} more" if more > 0 else shown
 

@@ -103,7 +103,8 @@ class Urd:
                given_jobs: Mapping[str, Any] | None, label: str | None, force: bool,
                params: dict[str, Any], where: str) -> JobHandle:
         method = self._registry.get(method_name)
-        _refuse_build_parameter_clash(method, given_options, given_jobs, label, force)
+        if given_options is not None or given_jobs is not None or label is not None or force:
+            _refuse_build_parameter_clash(method, given_options, given_jobs, label, force)
         option_values = dict(given_options or {})
         job_values = dict(given_jobs or {})
         for key, value in params.items():
@@ -120,7 +121,8 @@ class Urd:
             force=bool(force) or method.name in self._force_methods, label=label,
             where=where,
         )
-        self.warnings.extend(w for w in method.warnings if w not in self.warnings)
+        if method.warnings:
+            self.warnings.extend(w for w in method.warnings if w not in self.warnings)
         return JobHandle(self.graph.add(spec), self)
 
     def _inputs(self, method: Method, given: dict[str, Any]) -> dict[str, graph.JobSpec | None]:
@@ -128,13 +130,15 @@ class Urd:
         for key, value in given.items():
             if key not in method.inputs:
                 raise MethodError(_unknown_parameter_message(method, key))
-            if value is not None and not isinstance(value, JobHandle):
+            if value is None:
+                continue
+            if type(value) is not JobHandle and not isinstance(value, JobHandle):
                 raise MethodError(
                     f"method {method.name!r}: input {key!r} must be a job from urd.build "
                     f"or None, not {type(value).__name__}")
-            if isinstance(value, JobHandle) and value._urd is not self:
+            if value._urd is not self:
                 raise MethodError(f"input {key!r} is a job of another build")
-            inputs[key] = value.spec if value is not None else None
+            inputs[key] = value.spec
         return inputs
 
     def file(self, path: str | os.PathLike[str]) -> canonical.InputFile:

@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from acbuild import hashing
 from acbuild.db import DB_NAME, Database, FileStat, JobRow
@@ -22,15 +22,19 @@ from acbuild.errors import StorageError
 from acbuild.workdir import FAILED_DIR, JobLock, Workdir, read_post, read_setup
 
 
-@dataclass(frozen=True)
-class Found:
-    """A finished job: where it is."""
+class Found(NamedTuple):
+    """A finished job: where it is (a named tuple: a no-op run finds thousands of them)."""
 
     hash: str
     id: str
     method: str
-    path: Path
+    location: str | Path  # its directory; a Path only when asked for (``path``)
     created: float
+
+    @property
+    def path(self) -> Path:
+        # Made on demand: a no-op run finds 10,000 jobs and makes a Path of none of them.
+        return Path(self.location)
 
 
 @dataclass(frozen=True)
@@ -161,9 +165,10 @@ class JobStore:
             if not rows:
                 continue
             listing = self._listing(workdir)
+            root = str(workdir.path)
             for h, row in rows.items():
                 if row.id in listing and self._readable(workdir, row.id):
-                    found[h] = Found(h, row.id, row.method, workdir.job_dir(row.id), row.created)
+                    found[h] = Found(h, row.id, row.method, f"{root}/{row.id}", row.created)
                     remaining.discard(h)
         return found
 

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from acbuild import canonical
 from acbuild.canonical import InputFile, encode, from_json, to_json
 from acbuild.errors import CanonicalError
 
@@ -337,3 +338,31 @@ def _lists(v: Any) -> Any:
     if isinstance(v, dict):
         return {k: _lists(x) for k, x in v.items()}
     return v
+
+
+@given(st.one_of(st.text(), st.integers(), st.none()))
+def test_inline_scalars_encode_as_their_table_entries(v: Any) -> None:
+    # _encode inlines str, int and None for speed: the bytes must be the table's.
+    assert canonical._encode(v) == canonical._ENCODERS[type(v)](v)
+
+
+def test_cached_dict_keys_keep_types_apart() -> None:
+    for _ in range(2):  # the second pass reads the key cache
+        assert canonical.encode({"1": 0}) != canonical.encode({1: 0})
+        assert canonical.encode({True: 0}) != canonical.encode({1: 0})
+        assert canonical.encode({"x\udcff": 0}) == b"dict 1:str 4:x\xed\xb3\xbfint 1:0"
+
+
+@given(st.lists(st.text(max_size=8), min_size=1, max_size=6, unique=True), st.data())
+def test_a_record_encoder_encodes_as_encode_does(keys: list[str], data: Any) -> None:
+    record = {k: data.draw(values) for k in keys}
+    encoder = canonical.RecordEncoder(keys)
+    assert encoder.encode(record) == encode(record)
+    assert encoder.encode({**record, "extra": 1}) == encode({**record, "extra": 1})
+    assert encoder.encode(OrderedDict(record)) == encode(OrderedDict(record))
+
+
+def test_a_record_encoder_refuses_as_encode_does() -> None:
+    encoder = canonical.RecordEncoder(["a", "b"])
+    with pytest.raises(CanonicalError, match=r"job\['b'\]\[1\]: cannot encode the float nan"):
+        encoder.encode({"a": 1, "b": [0, float("nan")]}, where="job")

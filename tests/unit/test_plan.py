@@ -85,3 +85,18 @@ def test_peers_find_a_jobs_own_earlier_version_among_many() -> None:
     assert plan.why_stale(new, plan.Peers(earlier), {}).text == \
         "code of m changed (since m-0)"
     assert plan.why_stale(new, earlier[:20], {}).text.startswith("code of m changed; option k")
+
+
+def test_a_long_chain_keeps_a_bounded_number_of_roots() -> None:
+    # Each job of a chain with its own change adds a root: thousands of them must not be
+    # carried (and searched) by every job below.
+    up = plan.Why("x", "option", ())
+    for k in range(200):
+        old = plan.identity_view(graph.make_spec("d", "0" * 64, {"k": 0}, {"pred": spec("u")},
+                                                 None))
+        new = plan.identity_view(graph.make_spec("d", "0" * 64, {"k": k + 1},
+                                                 {"pred": spec("v")}, None))
+        up = plan.why_stale(new, [(SimpleNamespace(id="d-old"), old)], {"pred": up})
+    assert len(up.roots) == plan.ROOTS_KEPT + 1
+    assert up.roots[0] == "d: option k: 0 → 200"
+    assert plan.roots_text(up.roots).endswith(f"and more than {plan.ROOTS_KEPT - 3} more")

@@ -54,7 +54,7 @@ def run(script: str, jobs: int | None, keep_going: bool, dry_run: bool, force: t
                 reporter.close()
     if as_json:
         rows = [{"id": o.spec.id, "method": o.spec.method, "state": o.state,
-                 "reason": o.reason, "path": str(o.path) if o.path else None}
+                 "reason": o.reason, "path": str(o.location) if o.location else None}
                 for o in result.outcomes]
         f = result.finished
         console.print_json(console.jobs_json(rows, {
@@ -83,8 +83,8 @@ def _status(script: str, force: tuple[str, ...], workdir: str | None, as_json: b
     with _session(workdir) as session, script_out:
         result = status_script(session, _script_path(script), force)
     rows = [{"id": d.spec.id, "method": d.spec.method, "state": d.state, "reason": d.reason,
-             "cause": d.cause or None, "path": str(d.found.path) if d.found else None,
-             "workdir": str(d.found.path.parent) if d.found else None}
+             "cause": d.cause or None, "path": str(d.found.location) if d.found else None,
+             "workdir": os.path.dirname(d.found.location) if d.found else None}
             for d in result.decisions]
     stopped = result.stopped_text
     if as_json:

@@ -10,7 +10,6 @@ are the only coercions. Must not know about jobs, files or hashing.
 
 from __future__ import annotations
 
-import difflib
 import types
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -215,6 +214,8 @@ def parse_declarations(method: str, declared: dict[str, Any]) -> dict[str, Optio
 
 
 def _unknown(method: str, name: object, specs: dict[str, OptionSpec]) -> OptionError:
+    import difflib  # only for this message: `import acbuild` stays light
+
     close = difflib.get_close_matches(name, list(specs), n=1) if isinstance(name, str) else []
     return OptionError(
         f"method {method!r} has no option {name!r} (known options: {', '.join(sorted(specs)) or 'none'})",

@@ -1,0 +1,74 @@
+"""db: batched lookups (index or scan), run lists, and the upgrade from schema version 1."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from acbuild import db as dbmod
+from acbuild.db import Database, JobRow
+
+V1_RUN_JOBS = """
+CREATE TABLE runs (run INTEGER PRIMARY KEY AUTOINCREMENT, script TEXT NOT NULL,
+    started REAL NOT NULL, ended REAL, status TEXT NOT NULL, built INTEGER NOT NULL DEFAULT 0,
+    reused INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE run_jobs (run INTEGER NOT NULL, id TEXT NOT NULL, state TEXT NOT NULL,
+    PRIMARY KEY (run, id));
+INSERT INTO runs (script, started, status) VALUES ('build.py', 10.0, 'ok');
+INSERT INTO runs (script, started, status) VALUES ('build.py', 20.0, 'ok');
+INSERT INTO run_jobs VALUES (1, 'b-2', 'built');
+INSERT INTO run_jobs VALUES (1, 'a-1', 'built');
+INSERT INTO run_jobs VALUES (2, 'b-2', 'reused');
+INSERT INTO run_jobs VALUES (2, 'c-3', 'failed');
+PRAGMA user_version = 1;
+"""
+
+
+def rows(n: int) -> list[JobRow]:
+    return [JobRow(f"{i:064x}", f"m-{i:012x}", "m", "0" * 64, float(i)) for i in range(n)]
+
+
+def test_lookup_by_index_and_by_scan_agree(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setattr(dbmod, "_CHUNK", 5)  # batches of 5; a scan for more than 5 hashes
+    with Database.open(tmp_path) as db:
+        for row in rows(40):
+            db.record_job(row)
+        few = [r.hash for r in rows(40)[:3]] + ["f" * 64]  # a few: looked up in the index
+        many = [r.hash for r in rows(40)] + ["f" * 64]  # most of the table: one scan
+        some = [r.hash for r in rows(40)[::5]]  # 8 of 40: two batches, no scan
+        assert db.lookup(few) == {r.hash: r for r in rows(3)}
+        assert db.lookup(many) == {r.hash: r for r in rows(40)}
+        assert db.lookup(some) == {r.hash: r for r in rows(40)[::5]}
+        assert db.lookup([]) == {}
+
+
+def test_a_run_lists_its_jobs_once_in_order(tmp_path: Path) -> None:
+    with Database.open(tmp_path) as db:
+        first = db.begin_run("build.py")
+        db.finish_run(first, "ok", [("b-2", "built"), ("a-1", "reused"), ("b-2", "reused")])
+        second = db.begin_run("build.py")
+        db.finish_run(second, "failed", [("a-1", "reused"), ("c-3", "failed")])
+        empty = db.begin_run("build.py")
+        db.finish_run(empty, "ok", [])
+        assert db.run_jobs(first) == [("b-2", "reused"), ("a-1", "reused")]
+        assert db.run_jobs(empty) == []
+        started = {r.run: r.started for r in db.runs()}
+        assert db.last_used() == {"b-2": started[first], "a-1": started[second]}
+        assert (db.runs()[-1].built, db.runs()[-1].reused) == (0, 2)
+
+
+def test_version_1_is_upgraded_in_place(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / dbmod.DB_NAME)
+    conn.executescript(V1_RUN_JOBS)
+    conn.close()
+    with Database.open(tmp_path, readonly=True) as old:  # read-only: read as it is
+        assert old.run_jobs(1) == [("b-2", "built"), ("a-1", "built")]
+        assert old.last_used() == {"b-2": 20.0, "a-1": 10.0}
+    with Database.open(tmp_path) as db:
+        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == dbmod.SCHEMA_VERSION
+        assert db.run_jobs(1) == [("b-2", "built"), ("a-1", "built")]
+        assert db.run_jobs(2) == [("b-2", "reused"), ("c-3", "failed")]
+        assert db.last_used() == {"b-2": 20.0, "a-1": 10.0}
+        tables = {r[0] for r in db.conn.execute("SELECT name FROM sqlite_master")}
+        assert "run_jobs" not in tables and "jobs" in tables
