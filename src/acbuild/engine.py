@@ -23,11 +23,10 @@ from typing import TYPE_CHECKING, Any
 
 from acbuild import __version__, canonical, events, plan
 from acbuild.db import JobRow
-from acbuild.errors import Interrupted, StorageError
+from acbuild.errors import Interrupted, LauncherDied, StorageError
 from acbuild.graph import JobSpec
 from acbuild.logfollow import LogFollower
 from acbuild.methods import Method
-from acbuild.runner import LauncherDied
 from acbuild.store import Found, JobStore
 from acbuild.workdir import JobLock, last_marked_phase, read_json, read_sources
 

@@ -78,3 +78,10 @@ class Interrupted(AcbuildError):
     """The user pressed Ctrl-C."""
 
     exit_status = 130
+
+
+class LauncherDied(RuntimeError):
+    """The launcher process ended (killed, say): the jobs it was running are lost.
+
+    Raised by ``runner``; defined here so that the engine can catch it without importing
+    the runner (and subprocess) in a run that starts no job."""

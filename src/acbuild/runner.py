@@ -23,13 +23,11 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import IO, Any
 
+from acbuild.errors import LauncherDied
+
 LAUNCHER_MODULE = "acbuild.child"
 # How long close() lets the launcher kill and reap its jobs before killing it.
 CLOSE_TIMEOUT = 5.0
-
-
-class LauncherDied(RuntimeError):
-    """The launcher process ended (killed, say): the jobs it was running are lost."""
 
 
 @dataclass(frozen=True)
