@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from acbuild import hashing
 from acbuild.db import DB_NAME, Database, FileStat, JobRow
 from acbuild.errors import StorageError
 from acbuild.workdir import FAILED_DIR, JobLock, Workdir, read_post, read_setup
+
+T = TypeVar("T")
 
 
 class Found(NamedTuple):
@@ -147,29 +149,33 @@ class JobStore:
             hold.release()
         self._holds.clear()
 
-    def find(self, hashes: Iterable[str]) -> dict[str, Found]:
-        """The finished jobs among ``hashes``: one query and one listing per work directory."""
-        remaining = set(hashes)
-        found: dict[str, Found] = {}
+    def _each_db(self, query: Callable[[Database], T]) -> Iterator[tuple[Workdir, T]]:
+        """``query`` on each work directory's database, target first; one that cannot answer
+        is skipped with a warning. Lazy: a caller that has what it needs stops early."""
         for workdir in self.workdirs:
-            if not remaining:
-                break
             db = self._db(workdir)
             if db is None:
                 continue
             try:
-                rows = db.lookup(remaining)
+                result = query(db)
             except StorageError as e:
                 self._skip(workdir, e)
                 continue
-            if not rows:
-                continue
-            listing = self._listing(workdir)
+            yield workdir, result
+
+    def find(self, hashes: Iterable[str]) -> dict[str, Found]:
+        """The finished jobs among ``hashes``: one query and one listing per work directory."""
+        remaining = set(hashes)
+        found: dict[str, Found] = {}
+        for workdir, rows in self._each_db(lambda db: db.lookup(remaining)):
+            listing = self._listing(workdir) if rows else set()
             root = str(workdir.path)
             for h, row in rows.items():
                 if row.id in listing and self._readable(workdir, row.id):
                     found[h] = Found(h, row.id, row.method, f"{root}/{row.id}", row.created)
                     remaining.discard(h)
+            if not remaining:
+                break  # before the next work directory's database is even opened
         return found
 
     def removed(self, hashes: Iterable[str]) -> dict[str, Path]:
@@ -242,15 +248,7 @@ class JobStore:
     def jobs(self, method: str | None = None) -> list[Found]:
         """Every finished job (of ``method``), oldest first, across the work directories."""
         result: dict[str, Found] = {}
-        for workdir in self.workdirs:
-            db = self._db(workdir)
-            if db is None:
-                continue
-            try:
-                rows = db.jobs(method)
-            except StorageError as e:
-                self._skip(workdir, e)
-                continue
+        for workdir, rows in self._each_db(lambda db: db.jobs(method)):
             listing = self._listing(workdir)
             for row in rows:
                 if row.id in listing and row.hash not in result:
@@ -261,13 +259,7 @@ class JobStore:
     def last_used(self) -> dict[str, float]:
         """Job id → when a recorded run last built or reused it, in any work directory's runs."""
         used: dict[str, float] = {}
-        for workdir in self.workdirs:
-            db = self._db(workdir)
-            try:
-                seen = db.last_used() if db is not None else {}
-            except StorageError as e:
-                self._skip(workdir, e)
-                continue
+        for _, seen in self._each_db(lambda db: db.last_used()):
             for job_id, when in seen.items():
                 used[job_id] = max(when, used.get(job_id, when))
         return used
@@ -276,15 +268,8 @@ class JobStore:
         """The code hashes the finished jobs of ``method`` were built from, newest first."""
         versions: dict[str, CodeVersion] = {}
         seen: set[str] = set()
-        for workdir in self.workdirs:
-            db = self._db(workdir)
-            if db is None:
-                continue
-            try:
-                rows = db.jobs(method)  # oldest first: the last one is the latest
-            except StorageError as e:
-                self._skip(workdir, e)
-                continue
+        # Each work directory's jobs come oldest first: the last one is the latest.
+        for workdir, rows in self._each_db(lambda db: db.jobs(method)):
             listing = self._listing(workdir)
             for row in rows:
                 if row.id not in listing or row.hash in seen:
