@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from acbuild import plan
-from acbuild.engine import PEERS
+from acbuild.decision import PEERS
 from acbuild.errors import JobSpecError, ScriptError
 from acbuild.session import Session, describe_job, resolve_job, status_script
 from acbuild.store import Found

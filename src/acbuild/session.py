@@ -15,6 +15,7 @@ from typing import Any
 
 from acbuild import engine, events, plan
 from acbuild.config import Project
+from acbuild.decision import decide
 from acbuild.errors import AcbuildError, Interrupted, JobSpecError, NeedsBuild
 from acbuild.graph import JobSpec
 from acbuild.methods import MethodRegistry
@@ -90,7 +91,7 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
                              jobs, keep_going, stream_output)
 
     def realize(spec: JobSpec) -> Path:
-        builder.execute(engine.decide(urd.graph.ancestors(spec), store, builder.built_hashes(),
+        builder.execute(decide(urd.graph.ancestors(spec), store, builder.built_hashes(),
                                       session.sources_of))
         path = builder.path_of(spec.hash)
         if path is None:
@@ -103,7 +104,7 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
     store.target.remove_leftovers()  # of runs that died: their locks are free
     try:
         graph = evaluate(script, urd)
-        decisions = engine.decide(list(graph), store, builder.built_hashes(),
+        decisions = decide(list(graph), store, builder.built_hashes(),
                                   session.sources_of)
         for warning in [*urd.warnings, *store.warnings]:  # deciding may add some
             reporter.report(events.Warning(warning))
@@ -135,7 +136,7 @@ def status_script(session: Session, script: Path, force_methods: Iterable[str] =
     store.open_sources()
 
     def realize(spec: JobSpec) -> Path:
-        decision = engine.decide(urd.graph.ancestors(spec), store)[-1]
+        decision = decide(urd.graph.ancestors(spec), store)[-1]
         if decision.build:
             raise NeedsBuild(spec.id, where=spec.where)
         return Path(decision.found.path)
@@ -146,7 +147,7 @@ def status_script(session: Session, script: Path, force_methods: Iterable[str] =
         evaluate(script, urd)
     except NeedsBuild as e:
         stopped = e
-    decisions = engine.decide(list(urd.graph), store, sources_of=session.sources_of)
+    decisions = decide(list(urd.graph), store, sources_of=session.sources_of)
     return StatusResult(decisions, stopped, [*urd.warnings, *store.warnings])
 
 
