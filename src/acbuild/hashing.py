@@ -70,11 +70,6 @@ def _tree_files(root: Path, directory: Path, ancestors: frozenset[str]
             yield full.relative_to(root).as_posix(), full
 
 
-def hash_path(path: str | os.PathLike[str]) -> str:
-    """``hash_tree`` for a directory, ``hash_file`` for anything else."""
-    return hash_tree(path) if os.path.isdir(path) else hash_file(path)
-
-
 def job_id(method: str, job_hash: str) -> str:
     """``<method>-<first 12 hex digits of the hash>``: the same on every machine."""
     return f"{method}-{job_hash[:ID_HEX_DIGITS]}"

@@ -267,15 +267,6 @@ def _makedirs(directory: str, made: set[str]) -> None:
     made.add(directory)
 
 
-def write_json(path: Path, value: Any) -> None:
-    """Write JSON whole or not at all: to a temporary name, then one rename."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w") as f:
-        json.dump(value, f, indent=1, sort_keys=True)
-        f.write("\n")
-    os.replace(tmp, path)
-
-
 def read_json(path: Path) -> dict[str, Any]:
     try:
         with open(path) as f:
