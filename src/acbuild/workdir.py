@@ -2,7 +2,7 @@
 
 ```
 WORKDIR/<job id>/   finished jobs (setup.json, source/, post.json, logs, files)
-WORKDIR/.tmp/       jobs being built, and the per-job lock files
+WORKDIR/.tmp/       jobs being built, and the lock files
 WORKDIR/.failed/    failed jobs, kept for `acbuild show`
 ```
 A job becomes visible only by one ``os.replace`` of its finished staging
@@ -18,12 +18,14 @@ import os
 import re
 import shutil
 import stat
+import struct
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from acbuild.errors import StorageError
+from acbuild.hashing import hash_bytes
 
 SETUP_FILE = "setup.json"
 POST_FILE = "post.json"
@@ -36,6 +38,12 @@ JOB_RECORDS = frozenset({SETUP_FILE, POST_FILE, SOURCE_DIR, "stdout.log", "stder
 # Held shared by every acbuild process that uses a work directory's jobs; `gc` takes it
 # exclusively, so it never removes a job a run is reading, reusing or building.
 USE_LOCK = "in-use.lock"
+# One file for every job's build lock: a job locks one byte of it, at an offset its id picks.
+# A lock file per job cost a new inode per job built (and on some file systems a new inode
+# costs a tenth of a millisecond or more). Where open-file-description locks are missing
+# (not Linux), each job has its own lock file, ``<job id>.lock``.
+JOBS_LOCK = "jobs.lock"
+_OFD_SETLK: int | None = getattr(fcntl, "F_OFD_SETLK", None)
 
 
 class Workdir:
@@ -127,7 +135,24 @@ class Workdir:
             return []
 
     def lock(self, job_id: str) -> JobLock | None:
-        """The job's build lock, or None when another process holds it. Dies with its process."""
+        """The job's build lock, or None when another holder has it. Dies with its process.
+
+        Each call is a holder of its own, as if another process asked: a second ``lock`` of
+        the same job before the first is released gets None.
+        """
+        if _OFD_SETLK is None:
+            return self._lock_file(job_id)
+        fd = os.open(self.path / STAGING_DIR / JOBS_LOCK, os.O_CREAT | os.O_RDWR, 0o644)
+        try:
+            fcntl.fcntl(fd, _OFD_SETLK, _write_lock(_lock_offset(job_id)))
+        except OSError as e:
+            os.close(fd)
+            if e.errno in (errno.EAGAIN, errno.EACCES):
+                return None
+            raise
+        return JobLock(fd)
+
+    def _lock_file(self, job_id: str) -> JobLock | None:
         path = self.path / STAGING_DIR / f"{job_id}.lock"
         fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
         try:
@@ -169,11 +194,12 @@ class Workdir:
         shutil.rmtree(retired, ignore_errors=True)
 
     def remove_stale_locks(self) -> int:
-        """Delete the lock files of jobs nobody is building. Only under an exclusive `use`
-        hold: then no acbuild process can be about to lock one of them."""
+        """Delete the per-job lock files of jobs nobody is building. Only under an exclusive
+        `use` hold: then no acbuild process can be about to lock one of them."""
         removed = 0
         for entry in _entries(self.path / STAGING_DIR):
-            if not entry.name.endswith(".lock") or entry.name == USE_LOCK or entry.is_dir():
+            if (not entry.name.endswith(".lock") or entry.name in (USE_LOCK, JOBS_LOCK)
+                    or entry.is_dir()):
                 continue
             lock = self.lock(entry.name[: -len(".lock")])
             if lock is None:
@@ -229,6 +255,18 @@ class JobLock:
         except BlockingIOError:
             return False
         return True
+
+
+def _lock_offset(job_id: str) -> int:
+    """Where in the jobs' lock file this job's byte is: 62 bits of a hash of its id, so that
+    two jobs locked at once share a byte about never (and if they did, one would wait)."""
+    return int(hash_bytes(job_id.encode())[:16], 16) >> 2
+
+
+def _write_lock(offset: int) -> bytes:
+    """A ``struct flock`` (Linux) for an exclusive lock of one byte; l_pid 0, as OFD locks
+    require."""
+    return struct.pack("hhqqi4x", fcntl.F_WRLCK, os.SEEK_SET, offset, 1, 0)
 
 
 def disk_usage(path: Path) -> int:

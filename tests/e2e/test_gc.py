@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from conftest import Project, built
+
+from acbuild.workdir import Workdir
 
 SCRIPT = """
 def main(urd):
@@ -119,7 +123,7 @@ def test_failed_jobs_and_dead_leftovers_go_too(project: Project) -> None:
     for leftover in (dead, live):
         leftover.mkdir()
         (leftover / "setup.json").write_text("{}")
-    with held_lock(project.workdir / ".tmp" / "base-ba9876543210.lock", fcntl.LOCK_EX):
+    with held_job_lock(project.workdir, "base-ba9876543210"):
         report = gc_json(project)
     assert removed(report, "failed") == [failed[0].name]
     assert removed(report, "leftover") == [dead.name]
@@ -137,7 +141,7 @@ def test_gc_never_removes_a_job_another_process_uses_or_builds(project: Project)
         assert removed(gc_json(project, "--dry-run")) == [old["scaled"]]
     assert old["scaled"] in project.job_dirs()
     # Another process holds the job's own lock (it is building it): that job stays.
-    with held_lock(project.workdir / ".tmp" / f"{old['scaled']}.lock", fcntl.LOCK_EX):
+    with held_job_lock(project.workdir, old["scaled"]):
         report = gc_json(project)
     assert removed(report) == [] and [s["name"] for s in report["skipped"]] == [old["scaled"]]
     assert old["scaled"] in project.job_dirs()
@@ -179,6 +183,17 @@ def test_jobs_and_du_show_sizes_and_last_use(project: Project) -> None:
     assert methods["base"]["jobs"] == 1 and methods["scaled"]["jobs"] == 2
     assert sum(m["size"] for m in methods.values()) == listing["size"]
     assert "scaled" in project.acbuild("du").stdout
+
+
+@contextlib.contextmanager
+def held_job_lock(workdir: Path, job_id: str) -> Iterator[None]:
+    """Hold a job's build lock, as another acbuild process building it would."""
+    lock = Workdir(workdir).lock(job_id)
+    assert lock is not None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 class held_lock:
