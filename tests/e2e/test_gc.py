@@ -11,9 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from conftest import Project, built
-
 from acbuild.workdir import Workdir
+from conftest import Project, built
 
 SCRIPT = """
 def main(urd):
