@@ -258,12 +258,13 @@ class _Run:
             self._done(h)
             return
         method = self.b.method_of(spec.method)
-        started = time.time()
+        setup = self.b.setup_for(spec, method)
         try:
-            staging = target.stage(spec.id, self.b.setup_for(spec, method), method.sources)
+            staging = target.stage(spec.id, setup, method.sources)
         except OSError as e:  # a full disk, say: the job cannot even begin
-            self._not_staged(decision, lock, e, started)
+            self._not_staged(decision, lock, e)
             return
+        started = time.time()  # the job's directory is ready: from here on, it is launching
         slots = min(self.free, spec.slices or 1)
         self.free -= slots
         self._token += 1
@@ -271,7 +272,7 @@ class _Run:
         self.running[self._token] = _Running(decision, staging, lock, slots, started, follower)
         self.b.reporter.report(events.JobStarted(_ref(spec, decision.reason), started))
         try:
-            self.b.launcher().start(self._token, str(staging), slots)
+            self.b.launcher().start(self._token, str(staging), slots, setup)
         except LauncherDied as e:
             self._launcher_died(e)
 
@@ -309,14 +310,13 @@ class _Run:
             job.lock.release()
             self._done(job.decision.spec.hash)
 
-    def _not_staged(self, decision: plan.Decision, lock: JobLock, error: OSError,
-                    started: float) -> None:
+    def _not_staged(self, decision: plan.Decision, lock: JobLock, error: OSError) -> None:
         spec = decision.spec
         lock.release()
         where = error.filename or self.b.store.target.path
         failure = events.JobFailure("setup", None, f"cannot write its staging directory "
                                     f"({where}): {error.strerror or error}", "")
-        self._failed(spec, decision.reason, None, failure, time.time() - started)
+        self._failed(spec, decision.reason, None, failure, 0.0)
 
     def _stream_output(self) -> None:
         for job in self.running.values():

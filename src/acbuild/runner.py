@@ -61,12 +61,17 @@ class Launcher:
         self._closed = False
         self.running: set[int] = set()
 
-    def start(self, token: int, job_dir: str | os.PathLike[str], concurrency: int) -> None:
-        """Fork a process for the job whose setup.json is in ``job_dir``."""
+    def start(self, token: int, job_dir: str | os.PathLike[str], concurrency: int,
+              setup: dict[str, Any] | None = None) -> None:
+        """Fork a process for the job whose setup.json is in ``job_dir``. ``setup``: what
+        that setup.json says, when the caller has it (it saves the launcher reading it)."""
         if token in self.running:
             raise ValueError(f"job token {token} is already running")
-        self._send({"op": "start", "token": token, "job_dir": os.fspath(job_dir),
-                    "concurrency": concurrency})
+        request = {"op": "start", "token": token, "job_dir": os.fspath(job_dir),
+                   "concurrency": concurrency}
+        if setup is not None:
+            request["setup"] = setup
+        self._send(request)
         self.running.add(token)
 
     def wait(self, timeout: float | None) -> list[Exited]:

@@ -230,14 +230,14 @@ class JobStore:
         and recording) is recorded here and counts: the directory is the truth.
         """
         path = self.target.job_dir(job_id)
+        if not path.is_dir():
+            return None  # a row alone is no finished job (and the usual answer: no query)
         row = self.target_db().lookup([job_hash]).get(job_hash)
-        if row is None and path.is_dir():
+        if row is None:
             row = row_from_directory(path)
             if row is None or row.hash != job_hash:
                 return None
             self.target_db().record_job(row)
-        if row is None or not path.is_dir():
-            return None
         self._listing(self.target).add(job_id)
         return Found(row.hash, row.id, row.method, path, row.created)
 

@@ -4,7 +4,8 @@
 ``acbuild.runner``. It has imported everything a job needs, imports each method
 once, and forks one process per job, so a job starts in about a millisecond.
 Protocol, JSON lines: requests on stdin ``{"op": "start", "token", "job_dir",
-"concurrency"}`` and ``{"op": "kill", "token"}``; events on stdout
+"concurrency", "setup"?}`` (``setup``: the content of the job's setup.json, if the
+parent has it at hand) and ``{"op": "kill", "token"}``; events on stdout
 ``{"event": "started", "token", "pid"}`` and ``{"event": "exited", "token", "pid",
 "status", "wall", "cpu", "maxrss_kib"}`` (status: exit code, or -signal).
 

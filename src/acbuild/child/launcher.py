@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 from acbuild.child.phases import JobFailure, _method_phases
 from acbuild.child.process import _flush, _fork, _killpg, _marker, _open_logs, _pidfd, _since
-from acbuild.child.run import read_setup, run_job
+from acbuild.child.run import line_buffered, read_setup, run_job
 from acbuild.errors import MethodError
 
 # ---- the launcher -----------------------------------------------------------
@@ -31,6 +31,7 @@ def serve() -> None:
     os.dup2(null, 0)
     os.close(null)
     os.dup2(2, 1)
+    line_buffered()
     launcher = _Launcher(requests, events)
     try:
         launcher.serve_forever()
@@ -52,6 +53,7 @@ class _Launcher:
         self.by_fd: dict[int, _Running] = {}  # by the fd that turns readable when the job ends
         self.modules: dict[tuple[str, int, int], ModuleType] = {}
         self.method_dirs: set[str] = set()
+        self.method_dir = ""  # that of the last job started
         self.poll = select.poll()
 
     def serve_forever(self) -> None:
@@ -71,14 +73,16 @@ class _Launcher:
 
     def handle(self, request: dict[str, Any]) -> None:
         if request["op"] == "start":
-            self.start(request["token"], request["job_dir"], request.get("concurrency", 1))
+            self.start(request["token"], request["job_dir"], request.get("concurrency", 1),
+                       request.get("setup"))
         elif request["op"] == "kill" and request["token"] in self.by_token:
             _killpg(self.by_token[request["token"]].pid)
         elif request["op"] != "kill":
             print(f"acbuild.child: unknown request {request!r}", file=sys.stderr)
 
-    def start(self, token: int, job_dir: str, concurrency: int) -> None:
-        setup, module = self.load(job_dir)
+    def start(self, token: int, job_dir: str, concurrency: int,
+              setup: dict[str, Any] | None) -> None:
+        setup, module = self.load(job_dir, setup)
         pid, r = _fork()
         if pid == 0:
             self.job_process(job_dir, concurrency, module, setup)
@@ -96,7 +100,10 @@ class _Launcher:
     def _isolate(self, search_path: list[str], method_dir: str) -> None:
         """Import as the code hash resolved: the method's own directory first, and no helper
         of another methods directory (its own `_util`) standing in for this one's. Costs
-        nothing with one methods directory."""
+        nothing for the next job of the same methods directory."""
+        if method_dir == self.method_dir and sys.path[:len(search_path)] == search_path:
+            return
+        self.method_dir = method_dir
         for entry in reversed(search_path):
             if entry in sys.path:
                 sys.path.remove(entry)
@@ -109,11 +116,13 @@ class _Launcher:
                 if file.startswith(others):
                     del sys.modules[name]  # methods imported before keep theirs
 
-    def load(self, job_dir: str) -> tuple[dict[str, Any] | None, ModuleType | BaseException]:
-        """setup.json and the method module, or what stopped them: the job reports that."""
-        setup = None
+    def load(self, job_dir: str, setup: dict[str, Any] | None = None
+             ) -> tuple[dict[str, Any] | None, ModuleType | BaseException]:
+        """setup.json (read unless given) and the method module, or what stopped them: the
+        job reports that."""
         try:
-            setup = read_setup(job_dir)
+            if setup is None:
+                setup = read_setup(job_dir)
             path = setup["method_file"]
             stat = os.stat(path)
             key = (path, stat.st_mtime_ns, stat.st_size)  # an edited method is imported anew

@@ -88,8 +88,12 @@ def _open_logs(directory: str) -> None:
 
 
 def _marker(phase: str) -> None:
-    for stream in (sys.stdout, sys.stderr):
-        print(f"--- acbuild: {phase} ---", file=stream, flush=True)
+    # Straight to the fds, after what the streams hold: print's machinery is one more
+    # thing a job process would touch (and copy) for each phase.
+    _flush()
+    line = f"--- acbuild: {phase} ---\n".encode()
+    os.write(1, line)
+    os.write(2, line)
 
 
 def _flush() -> None:

@@ -27,7 +27,7 @@ POST_FORMAT = 1
 SETUP_FILE = "setup.json"
 POST_FILE = "post.json"
 # acbuild's own bookkeeping at the top of a job directory, which post.json's "files" omits.
-UNLISTED = frozenset({SETUP_FILE, POST_FILE, POST_FILE + ".tmp", *LOGS, "source"})
+UNLISTED = frozenset({SETUP_FILE, POST_FILE, *LOGS, "source"})
 
 
 def read_setup(job_dir: str | os.PathLike[str]) -> dict[str, Any]:
@@ -53,16 +53,16 @@ def run_job(job_dir: str, concurrency: int, module: ModuleType | BaseException,
     job_dir = os.path.abspath(job_dir)
     os.chdir(job_dir)  # job.path is the staging directory: relative names work
     _open_logs(job_dir)
-    for stream in (sys.stdout, sys.stderr):
-        if isinstance(stream, io.TextIOWrapper):
-            stream.reconfigure(line_buffering=True)  # a crash loses at most a partial line
+    line_buffered()
     start, began = time.time(), time.monotonic()
     phases: dict[str, Any] = {}
     error = None
     try:
         if isinstance(module, BaseException):
             raise JobFailure.of("load", None, module)
-        _run_phases(_method_phases(module), _arguments(job_dir, setup), concurrency, phases)
+        functions = _method_phases(module)
+        wanted = {name for _, names in functions.values() for name in names}
+        _run_phases(functions, _arguments(job_dir, setup, wanted), concurrency, phases)
     except JobFailure as failure:
         error = failure.record
         print(error["traceback"], file=sys.stderr, end="", flush=True)
@@ -70,15 +70,30 @@ def run_job(job_dir: str, concurrency: int, module: ModuleType | BaseException,
     return 0 if error is None else 1
 
 
-def _arguments(job_dir: str, setup: dict[str, Any] | None) -> dict[str, Any]:
+def line_buffered() -> None:
+    """Line-buffered stdout and stderr: a crash loses at most a partial line. Done once in
+    the launcher, so that the jobs forked from it find it done."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and not stream.line_buffering:
+            stream.reconfigure(line_buffering=True)
+
+
+def _arguments(job_dir: str, setup: dict[str, Any] | None, wanted: set[str]) -> dict[str, Any]:
+    """The arguments the phase functions name (``wanted``), and the slice count. Only those
+    are made: every object a job process touches costs it copied memory pages."""
     try:
         setup = setup if setup is not None else read_setup(job_dir)
-        options = _resolve_files(from_json(setup["options"]), setup["project_root"])
-        inputs = {name: Job(info["path"], info["id"]) if info else None
-                  for name, info in setup["inputs"].items()}
-        return {"job": Job(job_dir, setup["id"], writable=True), "options": Namespace(options),
-                "jobs": Namespace(inputs), "slices": setup["slices"],
-                "prepare_res": None, "analysis_res": None}
+        args: dict[str, Any] = {"slices": setup["slices"], "prepare_res": None,
+                                "analysis_res": None}
+        if "job" in wanted:
+            args["job"] = Job(job_dir, setup["id"], writable=True)
+        if "options" in wanted:
+            args["options"] = Namespace(_resolve_files(from_json(setup["options"]),
+                                                       setup["project_root"]))
+        if "jobs" in wanted:
+            args["jobs"] = Namespace({name: Job(info["path"], info["id"]) if info else None
+                                      for name, info in setup["inputs"].items()})
+        return args
     except Exception as exc:
         raise JobFailure.of("load", None, exc) from None
 
@@ -136,9 +151,10 @@ def _write_post(start: float, began: float, phases: dict[str, Any],
         "cpu": round(_cpu(own) + _cpu(children), 6),
         "peak_rss_kib": max(own.ru_maxrss, children.ru_maxrss), "phases": phases,
         "files": files, **({} if error is None else {"error": error})}
-    with open(POST_FILE + ".tmp", "w") as f:
+    # Written in place: the engine takes a post.json it cannot parse for a failed job, and
+    # nobody else reads one before the job directory is published.
+    with open(POST_FILE, "w") as f:
         f.write(json.dumps(post) + "\n")  # no indent: json's C encoder is the fast one
-    os.replace(POST_FILE + ".tmp", POST_FILE)
 
 
 def _list_files(directory: str, prefix: str) -> dict[str, dict[str, Any]]:
