@@ -179,7 +179,7 @@ def _encode(value: Any) -> bytes:
         body = str.encode(value, "utf-8", "surrogatepass")
         return b"str %d:%s" % (len(body), body)
     if kind is int:
-        body = int.__format__(value, "x").encode()
+        body = b"%x" % value  # the bytes of int.__format__(value, "x"), made directly
         return b"int %d:%s" % (len(body), body)
     if value is None:
         return _NONE
@@ -205,19 +205,22 @@ class RecordEncoder:
     def __init__(self, keys: Iterable[str]):
         # Encoded keys are distinct and none is a prefix of another: sorting them sorts the
         # entries, as _enc_dict does.
-        self._order = sorted(keys, key=_encode)
-        self._keys = [_encode(k) for k in self._order]
-        self._names = frozenset(self._order)
-        self._head = b"dict %d:" % len(self._order)
+        order = sorted(keys, key=_encode)
+        self._fields = [(_encode(k), k) for k in order]
+        self._head = b"dict %d:" % len(order)
 
     def encode(self, record: Any, where: str = "value") -> bytes:
-        if type(record) is not dict or record.keys() != self._names:
+        # A dict of as many keys that has each of ours has exactly ours.
+        if type(record) is not dict or len(record) != len(self._fields):
             return encode(record, where)
+        parts = [self._head]
         try:
-            return self._head + b"".join(
-                [key + _encode(record[name]) for key, name in zip(self._keys, self._order)])
-        except _Unencodable:
-            return encode(record, where)  # raises, saying where the value is
+            for key, name in self._fields:
+                parts.append(key)
+                parts.append(_encode(record[name]))
+        except (KeyError, _Unencodable):
+            return encode(record, where)  # raises, saying where the value is, or encodes it
+        return b"".join(parts)
 
 
 # --- JSON form ----------------------------------------------------------------

@@ -170,15 +170,15 @@ class Database:
         """The finished jobs among ``hashes``, in batches: one query per 500 hashes, or one
         scan of the table when the hashes are a good part of it (a script's no-op run)."""
         found: dict[str, JobRow] = {}
-        wanted = sorted(hashes)  # in index order: each page of the index is read once
-        if not wanted:
+        keep = set(hashes)
+        if not keep:
             return found
-        if len(wanted) > _CHUNK and len(wanted) * _SCAN_RATIO >= self._rows():
-            keep = set(wanted)
+        if len(keep) > _CHUNK and len(keep) * _SCAN_RATIO >= self._rows():
             for row in self._query("SELECT * FROM jobs"):
                 if row[0] in keep:
-                    found[row[0]] = JobRow(*row)
+                    found[row[0]] = JobRow._make(row)
             return found
+        wanted = sorted(keep)  # in index order: each page of the index is read once
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
             marks = ",".join("?" * len(chunk))

@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from acbuild import __version__, canonical, events, plan
 from acbuild.db import JobRow
@@ -37,8 +37,9 @@ LOCK_RETRY_SECONDS = 0.1
 OUTPUT_POLL_SECONDS = 0.1  # with run -v: how often running jobs' logs are read
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
+    """What became of one job in a run (a named tuple: a no-op run has one per job)."""
+
     spec: JobSpec
     state: str  # built, reused, failed, skipped
     reason: str

@@ -8,15 +8,17 @@ built is decided elsewhere (``plan``). The job hash is computed in one place,
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from acbuild import canonical, hashing
 from acbuild.errors import GraphError
 
 
-@dataclass(frozen=True, eq=False)
-class JobSpec:
-    """One job of a build script. Equal specs have equal hashes; nothing else is compared."""
+class JobSpec(NamedTuple):
+    """One job of a build script. Equal specs have equal hashes; nothing else is compared.
+
+    A named tuple, as frozen as a frozen dataclass and made several times faster: a build
+    script makes one per job, 10,000 of them for a large build."""
 
     method: str
     code_hash: str
@@ -28,10 +30,14 @@ class JobSpec:
     force: bool = False
     label: str | None = None
     where: str | None = None  # "build.py:12": the script line that asked for it
-    input_ids: tuple[tuple[str, str | None], ...] = field(default=())
+    input_ids: tuple[tuple[str, str | None], ...] = ()
 
+    # Compared by hash only, never as tuples (so != too: a tuple has its own).
     def __eq__(self, other: object) -> bool:
         return isinstance(other, JobSpec) and other.hash == self.hash
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
 
     def __hash__(self) -> int:
         return hash(self.hash)
@@ -79,21 +85,12 @@ def make_spec(
     label: str | None = None,
     where: str | None = None,
 ) -> JobSpec:
-    input_hashes = {name: (spec.hash if spec else None) for name, spec in inputs.items()}
-    digest = job_hash(identity_record(method, code_hash, options, input_hashes, slices))
-    return JobSpec(
-        method=method,
-        code_hash=code_hash,
-        options=options,
-        inputs=tuple(sorted(input_hashes.items())),
-        slices=slices,
-        hash=digest,
-        id=hashing.job_id(method, digest),
-        force=force,
-        label=label,
-        where=where,
-        input_ids=tuple(sorted((n, s.id if s else None) for n, s in inputs.items())),
-    )
+    pairs = sorted(inputs.items())  # by name: names are distinct, so no spec is compared
+    hashes = tuple([(name, None if spec is None else spec.hash) for name, spec in pairs])
+    digest = job_hash(identity_record(method, code_hash, options, dict(hashes), slices))
+    return JobSpec(method, code_hash, options, hashes, slices, digest,
+                   hashing.job_id(method, digest), force, label, where,
+                   tuple([(name, None if spec is None else spec.id) for name, spec in pairs]))
 
 
 def input_files(value: object) -> list[canonical.InputFile]:

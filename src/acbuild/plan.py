@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from acbuild import canonical
 from acbuild.graph import JobSpec
@@ -20,8 +20,9 @@ class FoundJob(Protocol):
     def id(self) -> str: ...
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
+    """One job of a plan: cached or to build, and why (a named tuple: a plan has one per job)."""
+
     spec: JobSpec
     build: bool
     reason: str  # for a job to build: why, in words a person can act on
@@ -44,7 +45,7 @@ def plan_jobs(
     decisions = []
     for spec in specs:
         if spec.force and spec.hash not in built_this_run:
-            decisions.append(Decision(spec, True, "forced", cause="forced"))
+            decisions.append(Decision(spec, True, "forced", None, "forced"))
             continue
         found = finished.get(spec.hash)
         if found is not None:
@@ -53,7 +54,7 @@ def plan_jobs(
         why = reasons.get(spec.hash) or "never built"
         if isinstance(why, str):
             why = Why(why, "never built" if why == "never built" else "", ())
-        decisions.append(Decision(spec, True, why.text, cause=why.cause))
+        decisions.append(Decision(spec, True, why.text, None, why.cause))
     return decisions
 
 

@@ -71,5 +71,10 @@ def main() -> None:
     except click.ClickException as e:
         e.show()
         sys.exit(2 if e.exit_code == 2 else e.exit_code)
+    finally:
+        # The graph is still alive (in a cycle through the script's Urd); the collection at
+        # interpreter exit would walk and free it (~30 ms at 10,000 jobs) for nothing: the
+        # process ends, and its memory with it.
+        gc.freeze()
     if isinstance(status_code, int):
         sys.exit(status_code)
