@@ -32,6 +32,8 @@ _DOCSTRING_OWNERS = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Clas
 
 @dataclass(frozen=True)
 class MethodCode:
+    """A method's code hash, and what it was computed from."""
+
     hash: str
     sources: dict[str, bytes]  # project-relative path -> bytes, for the job's source/ copy
     external: tuple[str, ...]  # top-level names of non-local, non-stdlib imports
@@ -39,6 +41,8 @@ class MethodCode:
 
 @dataclass(frozen=True)
 class _Module:
+    """One parsed Python file: its digest and what it imports."""
+
     name: str
     path: Path
     digest: str

@@ -239,14 +239,12 @@ def jobs_json(rows: Sequence[dict[str, Any]], counts: dict[str, int], **extra: A
 def render_status(rows: Sequence[dict[str, Any]], stopped: str | None,
                   warnings: Sequence[str], target: str | None = None) -> None:
     # Say where cached jobs live once any of them lives outside the target.
-    elsewhere = any(r.get("workdir") not in (None, target) for r in rows)
+    elsewhere = bool({r.get("workdir") for r in rows} - {None, target})
     header = ("state", "job", "why", "work directory") if elsewhere else ("state", "job", "why")
-    cells = []
-    for row in rows:
-        line = [row["state"], row["id"], row["reason"]]
-        if elsewhere:
+    cells = [[row["state"], row["id"], row["reason"]] for row in rows]
+    if elsewhere:
+        for line, row in zip(cells, rows, strict=True):
             line.append(_display_path(row["workdir"]) if row.get("workdir") else "")
-        cells.append(line)
     if not _styled(sys.stdout):
         # Nothing to style in a pipe or a file: plain lines, without importing rich at all.
         if cells:
@@ -323,12 +321,14 @@ def column_lines(header: Sequence[str], rows: Sequence[Sequence[str]],
     widths = [max(len(header[i]), *(len(r[i]) for r in rows)) for i in range(len(header) - 1)]
     lines = ["  ".join([*(h.ljust(w) for h, w in zip(header, widths, strict=False)),
                         header[-1]])]
+    firsts: dict[str, str] = {}  # each first value (a state: there are few), marked and padded
+    middle = widths[1:]
     for row in rows:
-        first = row[0]
-        on, off = (marks or {}).get(first, ("", ""))
-        cells = [f"{on}{first}{off}{' ' * (widths[0] - len(first))}",
-                 *(c.ljust(w) for c, w in zip(row[1:-1], widths[1:], strict=False)), row[-1]]
-        lines.append("  ".join(cells))
+        first = firsts.get(row[0])
+        if first is None:
+            on, off = (marks or {}).get(row[0], ("", ""))
+            first = firsts[row[0]] = f"{on}{row[0]}{off}{' ' * (widths[0] - len(row[0]))}"
+        lines.append("  ".join([first, *map(str.ljust, row[1:-1], middle), row[-1]]))
     return lines
 
 

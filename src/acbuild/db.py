@@ -82,6 +82,8 @@ class JobRow(NamedTuple):
 
 @dataclass(frozen=True)
 class RunRow:
+    """One run of a script: when, how it ended, and its counts."""
+
     run: int
     script: str
     started: float

@@ -113,8 +113,8 @@ class Graph:
 
     def add(self, spec: JobSpec) -> JobSpec:
         """Add ``spec``; asking for the same job twice gives the first spec back."""
-        for input_hash in spec.input_hashes:
-            if input_hash not in self.specs:
+        for _, input_hash in spec.inputs:
+            if input_hash is not None and input_hash not in self.specs:
                 raise GraphError(f"{spec.id}: an input job is not part of this graph")
         if spec.label is not None:
             owner = self.labels.get(spec.label)

@@ -9,7 +9,6 @@ Standard library only: the job process imports this.
 from __future__ import annotations
 
 import os
-import pickle
 from pathlib import Path
 from typing import IO, Any
 
@@ -58,6 +57,8 @@ class Job:
 
     def load(self) -> Any:
         """The job's result: what synthesis (or prepare) returned."""
+        import pickle  # here: a command that reads no result does not load it
+
         result = self.path / RESULT_FILE
         if not result.exists():
             return None

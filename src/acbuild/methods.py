@@ -35,6 +35,8 @@ PHASE_PARAMETERS = {
 
 @dataclass(frozen=True)
 class Method:
+    """A loaded method: its declarations, its phases and its code hash."""
+
     name: str
     file: Path
     description: str

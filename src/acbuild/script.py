@@ -52,7 +52,7 @@ class JobHandle:
             try:
                 self._job = Job(self._urd._realize(self.spec), self.spec.id)
             except AcbuildError as e:
-                e.where = _caller(self._urd._script)  # where the script reads the result
+                e.where = _caller(self._urd._script_name)  # where the script reads the result
                 raise
         return self._job
 
@@ -80,6 +80,7 @@ class Urd:
         self._registry = registry
         self._slices = slices
         self._script = script
+        self._script_name = str(script)  # what _caller looks for, once
         self._root = project_root
         self._realize = realize
         self._file_digest = file_digest
@@ -89,7 +90,7 @@ class Urd:
     def build(self, method: str, options: Mapping[str, Any] | None = None,
               jobs: Mapping[str, Any] | None = None, name: str | None = None,
               force: bool = False, **params: Any) -> JobHandle:
-        where = _caller(self._script)
+        where = _caller(self._script_name)
         try:
             return self._build(method, options, jobs, name, force, params, where)
         except AcbuildError as e:
@@ -143,7 +144,7 @@ class Urd:
 
     def file(self, path: str | os.PathLike[str]) -> canonical.InputFile:
         """An input file (or directory): its content is part of every job that takes it."""
-        where = _caller(self._script)
+        where = _caller(self._script_name)
         full = (self._script.parent / path).resolve()
         try:
             digest = self._file_digest(full)
@@ -186,10 +187,9 @@ def _unknown_parameter_message(method: Method, key: str) -> str:
             f"inputs: {', '.join(method.inputs) or 'none'}){hint}")
 
 
-def _caller(script: Path) -> str:
-    """The innermost line of the build script on the stack: where the user asked."""
+def _caller(name: str) -> str:
+    """The innermost line of the build script (``name``) on the stack: where the user asked."""
     frame = sys._getframe(1)
-    name = str(script)
     while frame is not None:
         if frame.f_code.co_filename == name:
             return f"{name}:{frame.f_lineno}"

@@ -59,6 +59,8 @@ class Session:
 
 @dataclass
 class RunResult:
+    """What ``run_script`` did: each job's outcome, the summary and the warnings."""
+
     outcomes: list[engine.Outcome]
     finished: events.RunFinished
     warnings: list[str] = field(default_factory=list)
@@ -66,6 +68,8 @@ class RunResult:
 
 @dataclass
 class StatusResult:
+    """What ``status_script`` planned, and where the script stopped (if it did)."""
+
     decisions: list[plan.Decision]
     stopped_at: NeedsBuild | None
     warnings: list[str] = field(default_factory=list)
