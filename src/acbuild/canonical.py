@@ -97,7 +97,39 @@ def _enc_key(key: Any) -> bytes:
     return encoded
 
 
+# The order of the entries of small dicts with str keys, by their keys as they come: the
+# options (and the inputs) of every job of a method have the same keys in the same order,
+# and a dict lookup is cheaper than sorting again. Only str keys: no other type equals a
+# str, so a dict whose keys equal a cached tuple has those keys. Bounded.
+_LAYOUTS: dict[tuple[str, ...], tuple[bytes, list[tuple[bytes, str]]]] = {}
+_LAYOUTS_MAX = 1024
+_LAYOUT_KEYS_MAX = 64
+
+
 def _enc_dict(value: dict[Any, Any]) -> bytes:
+    keys = tuple(value)
+    layout = _LAYOUTS.get(keys)
+    if layout is None:
+        if (len(_LAYOUTS) >= _LAYOUTS_MAX or len(keys) > _LAYOUT_KEYS_MAX
+                or any(type(k) is not str for k in keys)):
+            return _enc_dict_sorting(value)
+        # Encoded keys are distinct and none is a prefix of another: sorting them sorts
+        # the entries, as _enc_dict_sorting does.
+        layout = (b"dict %d:" % len(keys), sorted([(_enc_key(k), k) for k in keys]))
+        _LAYOUTS[keys] = layout
+    head, entries = layout
+    parts = [head]
+    try:
+        for key, name in entries:
+            parts.append(key)
+            parts.append(_encode(value[name]))
+    except _Unencodable as bad:
+        bad.path.append(_bad_item(value, _encode))
+        raise
+    return b"".join(parts)
+
+
+def _enc_dict_sorting(value: dict[Any, Any]) -> bytes:
     try:
         # Only str keys are cached, and no other type equals a str: .get is safe for any key.
         entries = [(_KEYS.get(k) or _enc_key(k)) + _encode(v) for k, v in value.items()]

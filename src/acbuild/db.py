@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -235,9 +236,7 @@ class Database:
     def finish_run(self, run: int, status: str, jobs: list[tuple[str, str]]) -> None:
         """Close a run: its status and every job it built, reused or failed (id, state)."""
         listed = dict(jobs)  # a job met twice in a run is listed once, as last met
-        counts = {"built": 0, "reused": 0, "failed": 0}
-        for state in listed.values():
-            counts[state] = counts.get(state, 0) + 1
+        counts = Counter(listed.values())
         with self.transaction():
             self.conn.execute(
                 "INSERT OR REPLACE INTO run_lists VALUES (?, ?)",

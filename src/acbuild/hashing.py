@@ -22,7 +22,8 @@ _MMAP_THRESHOLD = 1 << 20
 
 
 def hash_bytes(data: bytes) -> str:
-    return blake3(data).hexdigest()
+    # digest().hex() is hexdigest(), in fewer instructions: each job's hash goes through here.
+    return blake3(data).digest().hex()
 
 
 def hash_file(path: str | os.PathLike[str]) -> str:

@@ -14,7 +14,6 @@ import importlib.util
 import inspect
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -178,6 +177,8 @@ def import_method(name: str, path: Path, search_roots: Sequence[Path]) -> Module
 
 
 def _innermost_frame_in(error: BaseException, roots: Sequence[Path]) -> str | None:
+    import traceback  # only on this error path: a command that meets no error never loads it
+
     if isinstance(error, SyntaxError) and error.filename:
         return f"{error.filename}:{error.lineno}"
     prefixes = tuple(str(r) for r in roots)

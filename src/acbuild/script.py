@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -236,6 +235,8 @@ def evaluate(path: Path, urd: Urd) -> graph.Graph:
 
 
 def _script_failure(error: BaseException, path: Path) -> ScriptError:
+    import traceback  # only on this error path: a script that runs never loads it
+
     frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == str(path)]
     where = f"{path}:{frames[-1].lineno}" if frames else str(path)
     if isinstance(error, SyntaxError) and error.filename:

@@ -73,7 +73,7 @@ class Workdir:
             names = os.listdir(self.path)
         except FileNotFoundError:
             return set()
-        return {n for n in names if not n.startswith(".") and not n.startswith("acbuild.db")}
+        return {n for n in names if not n.startswith((".", "acbuild.db"))}
 
     def stage(self, job_id: str, setup: Mapping[str, Any], sources: Mapping[str, bytes]) -> Path:
         """A fresh staging directory holding ``setup.json`` and ``source/``."""

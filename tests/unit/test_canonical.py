@@ -353,6 +353,15 @@ def test_cached_dict_keys_keep_types_apart() -> None:
         assert canonical.encode({"x\udcff": 0}) == b"dict 1:str 4:x\xed\xb3\xbfint 1:0"
 
 
+@given(st.dictionaries(st.text(max_size=8), values, max_size=6), st.randoms())
+def test_a_cached_dict_layout_encodes_as_sorting_does(d: dict[str, Any], rnd: Any) -> None:
+    items = list(d.items())
+    rnd.shuffle(items)
+    for _ in range(2):  # the second pass reads the layout cache
+        for dct in (d, dict(items)):
+            assert canonical._enc_dict(dct) == canonical._enc_dict_sorting(dct)
+
+
 @given(st.lists(st.text(max_size=8), min_size=1, max_size=6, unique=True), st.data())
 def test_a_record_encoder_encodes_as_encode_does(keys: list[str], data: Any) -> None:
     record = {k: data.draw(values) for k in keys}
