@@ -165,3 +165,23 @@ def test_many_trivial_jobs(tmp_path, capsys):
     with capsys.disabled():
         print(f"\n  launch overhead per trivial job: {sequential * 1000:.2f} ms one at a time,"
               f" {batch * 1000:.2f} ms when {count - count // 2} are queued at once")
+
+
+def test_a_job_that_exits_on_its_own_is_reported_from_its_exit(tmp_path):
+    """os._exit skips the job's "done": the launcher learns of the end from the process."""
+    job_dir = make_job(tmp_path, "quitter", "import os\ndef prepare():\n    os._exit(5)\n")
+    with Launcher(ENV) as launcher:
+        launcher.start(1, job_dir, 1)
+        (exited,) = wait_for(launcher, 1)
+    assert exited.status == 5
+    assert not (job_dir / "post.json").exists()
+
+
+def test_a_token_is_free_again_as_soon_as_its_job_is_reported(tmp_path):
+    source = "def prepare(job):\n    return job.id\n"
+    with Launcher(ENV) as launcher:
+        for i in range(20):  # each reported on its "done", often before its process is reaped
+            launcher.start(1, make_job(tmp_path, f"again{i}", source), 1)
+            (exited,) = wait_for(launcher, 1)
+            assert (exited.token, exited.status) == (1, 0)
+            assert exited.cpu > 0 and exited.maxrss_kib > 0

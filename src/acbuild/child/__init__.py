@@ -7,7 +7,9 @@ Protocol, JSON lines: requests on stdin ``{"op": "start", "token", "job_dir",
 "concurrency", "setup"?}`` (``setup``: the content of the job's setup.json, if the
 parent has it at hand) and ``{"op": "kill", "token"}``; events on stdout
 ``{"event": "started", "token", "pid"}`` and ``{"event": "exited", "token", "pid",
-"status", "wall", "cpu", "maxrss_kib"}`` (status: exit code, or -signal).
+"status", "wall", "cpu", "maxrss_kib"}`` (status: exit code, or -signal). A job says
+"done" on its pipe just before it exits; its end is reported then (its group killed), as
+its exit takes most of a millisecond more to free its memory; it is reaped after.
 
 ``run_job`` is what a forked job process does: read ``setup.json``, run prepare,
 the analysis slices (each a process forked from the job) and synthesis, and

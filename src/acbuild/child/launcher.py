@@ -7,6 +7,7 @@ import contextlib
 import importlib.util
 import json
 import os
+import resource
 import select
 import signal
 import sys
@@ -15,6 +16,7 @@ import traceback
 from types import ModuleType
 from typing import Any, NoReturn
 
+from acbuild.child import process
 from acbuild.child.phases import JobFailure, _method_phases
 from acbuild.child.process import _flush, _fork, _killpg, _marker, _open_logs, _pidfd, _since
 from acbuild.child.run import line_buffered, read_setup, run_job
@@ -42,8 +44,10 @@ def serve() -> None:
 
 
 class _Running:
-    def __init__(self, token: int, pid: int, fd: int):
+    def __init__(self, token: int, pid: int, fd: int, pipe: int):
         self.token, self.pid, self.fd, self.began = token, pid, fd, time.monotonic()
+        self.pipe = pipe  # where the job says it is done (-1: not watched)
+        self.reported = False
 
 
 class _Launcher:
@@ -51,6 +55,10 @@ class _Launcher:
         self.requests, self.events = requests, events
         self.by_token: dict[int, _Running] = {}
         self.by_fd: dict[int, _Running] = {}  # by the fd that turns readable when the job ends
+        self.by_pipe: dict[int, _Running] = {}  # by the pipe its "done" comes through
+        # fds closed since the last poll: a later event of the same batch for that number is
+        # stale (poll is level-triggered, so one for a new fd of that number comes again)
+        self.closed: set[int] = set()
         self.modules: dict[tuple[str, int, int], ModuleType] = {}
         self.method_dirs: set[str] = set()
         self.method_dir = ""  # that of the last job started
@@ -60,7 +68,13 @@ class _Launcher:
         self.poll.register(self.requests, select.POLLIN)
         pending = b""
         while True:
+            self.closed.clear()
             for fd, _ in self.poll.poll():
+                if fd in self.closed:
+                    continue  # closed while handling this batch (a job's two fds): stale
+                if fd in self.by_pipe:
+                    self.done(self.by_pipe[fd])
+                    continue
                 if fd != self.requests:
                     self.reap(self.by_fd.pop(fd))
                     continue
@@ -87,14 +101,18 @@ class _Launcher:
         if pid == 0:
             self.job_process(job_dir, concurrency, module, setup)
         exit_fd = _pidfd(pid)
+        pipe = -1
         if exit_fd is None:
             exit_fd = r  # EOF: only the job holds the pipe's write end
         else:
-            os.close(r)
+            pipe = r  # the job says "done" here before it exits
         with contextlib.suppress(OSError):  # the child did it first, or has ended already
             os.setpgid(pid, pid)  # the child does it too: so a kill right now finds the group
-        job = self.by_token[token] = self.by_fd[exit_fd] = _Running(token, pid, exit_fd)
+        job = self.by_token[token] = self.by_fd[exit_fd] = _Running(token, pid, exit_fd, pipe)
         self.poll.register(job.fd, select.POLLIN)
+        if pipe >= 0:
+            self.by_pipe[pipe] = job
+            self.poll.register(pipe, select.POLLIN)
         self.send({"event": "started", "token": token, "pid": pid})
 
     def _isolate(self, search_path: list[str], method_dir: str) -> None:
@@ -141,37 +159,81 @@ class _Launcher:
         try:
             os.setpgid(0, 0)  # one group with its slices: a kill takes them all
             signal.signal(signal.SIGINT, signal.default_int_handler)
-            for fd in (self.requests, self.events, *self.by_fd):
+            for fd in (self.requests, self.events, *self.by_fd, *self.by_pipe):
                 os.close(fd)  # the launcher's protocol and its other jobs are not this job's
             status = run_job(job_dir, concurrency, module, setup)
         except BaseException:
             traceback.print_exc()
         finally:
             _flush()
+            _say_done(status)
             os._exit(status)
+
+    def done(self, job: _Running) -> None:
+        """The job said it is done, and has nothing left to run but its exit, which takes its
+        memory down (most of a millisecond): the parent hears of its end now, not after."""
+        data = os.read(job.pipe, 256)
+        self._forget_pipe(job)
+        try:
+            status, cpu, maxrss = data.split()
+            event = {"status": int(status), "cpu": float(cpu), "maxrss_kib": int(maxrss)}
+        except ValueError:
+            return  # EOF, or not from our code: the exit says how it ended
+        # Whatever the job left running in its group goes with it (its pid is still its own:
+        # it has not been reaped).
+        _killpg(job.pid)
+        job.reported = True
+        del self.by_token[job.token]  # the parent may give the token to a new job now
+        self.send({"event": "exited", "token": job.token, "pid": job.pid,
+                   "wall": _since(job.began), **event})
 
     def reap(self, job: _Running) -> None:
         self.poll.unregister(job.fd)
         os.close(job.fd)
+        self.closed.add(job.fd)
+        self._forget_pipe(job)
         # The job is a zombie now, so its group id cannot have been reused: whatever it
         # left running in its group goes with it.
         _killpg(job.pid)
         _, status, usage = os.wait4(job.pid, 0)
+        if job.reported:
+            return
         del self.by_token[job.token]
         self.send({"event": "exited", "token": job.token, "pid": job.pid,
                    "status": os.waitstatus_to_exitcode(status), "wall": _since(job.began),
                    "cpu": round(usage.ru_utime + usage.ru_stime, 6),
                    "maxrss_kib": usage.ru_maxrss})
 
+    def _forget_pipe(self, job: _Running) -> None:
+        if job.pipe >= 0:
+            self.poll.unregister(job.pipe)
+            os.close(job.pipe)
+            self.closed.add(job.pipe)
+            del self.by_pipe[job.pipe]
+            job.pipe = -1
+
     def send(self, event: dict[str, Any]) -> None:
         os.write(self.events, (json.dumps(event) + "\n").encode())
 
     def kill_all(self) -> None:
-        for job in self.by_token.values():
+        unreaped = list(self.by_fd.values())  # those reported done too: not yet waited for
+        for job in unreaped:
             _killpg(job.pid)
-        for job in self.by_token.values():
+        for job in unreaped:
             os.waitpid(job.pid, 0)
         self.by_token.clear()
+        self.by_fd.clear()
+
+
+def _say_done(status: int) -> None:
+    """Tell the launcher the job is done (exit status, cpu seconds and peak memory, its
+    slices included), just before it exits."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    with contextlib.suppress(OSError):  # the launcher is gone: nobody is left to tell
+        os.write(process._WRITE_END, b"%d %.6f %d\n" % (
+            status, cpu, max(own.ru_maxrss, children.ru_maxrss)))
 
 
 def _import_method(method: str, path: str, job_dir: str) -> ModuleType:
