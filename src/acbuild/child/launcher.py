@@ -7,7 +7,6 @@ import contextlib
 import importlib.util
 import json
 import os
-import resource
 import select
 import signal
 import sys
@@ -18,7 +17,16 @@ from typing import Any, NoReturn
 
 from acbuild.child import process
 from acbuild.child.phases import JobFailure, _method_phases
-from acbuild.child.process import _flush, _fork, _killpg, _marker, _open_logs, _pidfd, _since
+from acbuild.child.process import (
+    _flush,
+    _fork,
+    _killpg,
+    _marker,
+    _open_logs,
+    _pidfd,
+    _since,
+    _usage_so_far,
+)
 from acbuild.child.run import line_buffered, read_setup, run_job
 from acbuild.errors import MethodError
 
@@ -228,12 +236,9 @@ class _Launcher:
 def _say_done(status: int) -> None:
     """Tell the launcher the job is done (exit status, cpu seconds and peak memory, its
     slices included), just before it exits."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    cpu, peak_rss_kib = _usage_so_far()
     with contextlib.suppress(OSError):  # the launcher is gone: nobody is left to tell
-        os.write(process._WRITE_END, b"%d %.6f %d\n" % (
-            status, cpu, max(own.ru_maxrss, children.ru_maxrss)))
+        os.write(process._WRITE_END, b"%d %.6f %d\n" % (status, cpu, peak_rss_kib))
 
 
 def _import_method(method: str, path: str, job_dir: str) -> ModuleType:

@@ -107,6 +107,14 @@ def _cpu(usage: Any = None) -> float:
     return float(usage.ru_utime + usage.ru_stime)
 
 
+def _usage_so_far() -> tuple[float, int]:
+    """CPU seconds and peak memory (KiB) of this process and the children it has reaped
+    (its slices)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return round(_cpu(own) + _cpu(children), 6), max(own.ru_maxrss, children.ru_maxrss)
+
+
 def _since(began: float) -> float:
     return round(time.monotonic() - began, 6)
 

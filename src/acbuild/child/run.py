@@ -7,7 +7,6 @@ import io
 import json
 import os
 import pickle
-import resource
 import sys
 import time
 from pathlib import Path
@@ -16,7 +15,15 @@ from typing import Any
 
 from acbuild.canonical import InputFile, from_json
 from acbuild.child.phases import JobFailure, Phase, Phases, _method_phases
-from acbuild.child.process import LOGS, _cpu, _marker, _method_frames, _open_logs, _since
+from acbuild.child.process import (
+    LOGS,
+    _cpu,
+    _marker,
+    _method_frames,
+    _open_logs,
+    _since,
+    _usage_so_far,
+)
 from acbuild.child.slices import _run_analysis
 from acbuild.errors import StorageError
 from acbuild.hashing import hash_file
@@ -143,13 +150,11 @@ def _call(phase: str, function: Phase, args: dict[str, Any], phases: dict[str, A
 def _write_post(start: float, began: float, phases: dict[str, Any],
                 error: dict[str, Any] | None) -> None:
     files = dict(sorted(_list_files(".", "").items()))
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu, peak_rss_kib = _usage_so_far()
     post: dict[str, Any] = {
         "format": POST_FORMAT, "status": "ok" if error is None else "failed",
         "start": start, "end": time.time(), "wall": _since(began),
-        "cpu": round(_cpu(own) + _cpu(children), 6),
-        "peak_rss_kib": max(own.ru_maxrss, children.ru_maxrss), "phases": phases,
+        "cpu": cpu, "peak_rss_kib": peak_rss_kib, "phases": phases,
         "files": files, **({} if error is None else {"error": error})}
     # Written in place (the engine takes a post.json it cannot parse for a failed job, and
     # nobody else reads one before the job directory is published), with plain os calls:
