@@ -9,6 +9,7 @@ was not finished. The schema is versioned with ``PRAGMA user_version``.
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import time
 from collections import Counter
@@ -17,15 +18,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from acbuild.errors import StorageError
+from acbuild.errors import DiskFull, StorageError
 
 DB_NAME = "acbuild.db"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 OLDEST_READABLE = 1  # a read-only database of version 1 is read as it is
 _CHUNK = 500  # stay well under SQLite's bound-parameter limit
 # A lookup of N hashes reads the whole table instead when N * this >= its rows: a scan
 # costs about a quarter of a lookup per row.
 _SCAN_RATIO = 4
+# An I/O error with less room than this left on the disk is the disk's fault: SQLite could
+# not grow its -wal or -shm file (it needs 32 KiB for the one, a page a write for the other).
+_LOW_ROOM = 256 << 10
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -45,7 +49,9 @@ CREATE TABLE IF NOT EXISTS runs (
     status TEXT NOT NULL,
     built INTEGER NOT NULL DEFAULT 0,
     reused INTEGER NOT NULL DEFAULT 0,
-    failed INTEGER NOT NULL DEFAULT 0
+    failed INTEGER NOT NULL DEFAULT 0,
+    pid INTEGER,  -- version 3: the process of the run, and the byte of the runs' lock
+    lock INTEGER  -- file it holds while it lives (workdir.RUNS_LOCK)
 );
 -- One row per run, its jobs as "<state> <id>" lines in the order the run met them: one
 -- insert per run, where a row per job made a no-op run of 10,000 jobs write 10,000 rows.
@@ -68,6 +74,12 @@ INSERT INTO run_lists (run, jobs)
     SELECT run, group_concat(state || ' ' || id, char(10))
     FROM (SELECT run, id, state FROM run_jobs ORDER BY run, rowid) GROUP BY run;
 DROP TABLE run_jobs;
+"""
+# -- schema step 2 -> 3 (runs-disk): a run records its pid and the lock byte it holds while
+# it lives, so that one whose process died is told from one still running.
+_FROM_VERSION_2 = """
+ALTER TABLE runs ADD COLUMN pid INTEGER;
+ALTER TABLE runs ADD COLUMN lock INTEGER;
 """
 
 
@@ -93,6 +105,8 @@ class RunRow:
     built: int
     reused: int
     failed: int
+    pid: int | None = None  # None: a run an acbuild before schema version 3 began
+    lock: int | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +143,8 @@ class Database:
             db = cls(conn, path, readonly)
             db._check_schema()
         except sqlite3.DatabaseError as e:
+            if _disk_full(e, path):
+                raise DiskFull(str(path.parent), f"opening the database: {e}") from None
             raise StorageError(
                 f"cannot use the database: {e}", where=str(path),
                 hint="`acbuild doctor --rebuild` rebuilds it from the job directories",
@@ -225,11 +241,14 @@ class Database:
         return [JobRow(*r) for r in rows]
 
     # -- runs -------------------------------------------------------------------------------
-    def begin_run(self, script: str) -> int:
+    def begin_run(self, script: str, pid: int | None = None, lock: int | None = None) -> int:
+        """A new run, 'running' until ``finish_run``; ``lock``: the byte of the runs' lock
+        file its process holds (held before this row exists, so a live run never looks dead)."""
         with self.transaction():
             cur = self.conn.execute(
-                "INSERT INTO runs (script, started, status) VALUES (?, ?, 'running')",
-                (script, time.time()),
+                "INSERT INTO runs (script, started, status, pid, lock) "
+                "VALUES (?, ?, 'running', ?, ?)",
+                (script, time.time(), pid, lock),
             )
         return int(cur.lastrowid or 0)
 
@@ -306,6 +325,8 @@ class Database:
         try:
             return iter(self.conn.execute(sql, tuple(params)).fetchall())
         except sqlite3.DatabaseError as e:
+            if _disk_full(e, self.path):
+                raise DiskFull(str(self.path.parent), f"reading the database: {e}") from None
             raise StorageError(f"database query failed: {e}", where=str(self.path)) from None
 
 
@@ -351,7 +372,10 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
 
 def _upgrade(version: int) -> str:
     """The SQL that brings a database of ``version`` (0: new) to ``SCHEMA_VERSION``."""
-    return _SCHEMA + (_FROM_VERSION_1 if version == 1 else "")
+    steps = _SCHEMA + (_FROM_VERSION_1 if version == 1 else "")
+    if 1 <= version <= 2:  # a new database has the columns from _SCHEMA
+        steps += _FROM_VERSION_2
+    return steps
 
 
 def _unpack(jobs: str) -> list[tuple[str, str]]:
@@ -395,8 +419,31 @@ class _Transaction:
 
 
 def _write_error(path: Path, error: sqlite3.Error) -> StorageError:
-    full = "full" in str(error)
-    return StorageError(
-        f"cannot write the database: {error}", where=str(path),
-        hint=("free space on the disk of the work directory; finished jobs are kept" if full
-              else "`acbuild doctor` checks the work directory"))
+    if _disk_full(error, path):
+        return DiskFull(str(path.parent), f"cannot write the database: {error}")
+    return StorageError(f"cannot write the database: {error}", where=str(path),
+                        hint="`acbuild doctor` checks the work directory")
+
+
+def _disk_full(error: sqlite3.Error, path: Path) -> bool:
+    """Whether SQLite failed for want of room on the disk, not because the file is bad: so
+    that a full disk is never taken for a damaged database (which doctor moves aside).
+
+    SQLITE_FULL says so itself. An I/O error, or a file SQLite could not open (a -wal or
+    -shm it could not create or grow), does when the disk has (almost) no room left.
+    """
+    name = getattr(error, "sqlite_errorname", "")  # Python 3.11+
+    text = str(error)
+    if name == "SQLITE_FULL" or "disk is full" in text:
+        return True
+    io = (name.startswith(("SQLITE_IOERR", "SQLITE_CANTOPEN")) or "disk I/O error" in text
+          or "unable to open" in text)
+    return io and _no_room(path.parent)
+
+
+def _no_room(directory: Path) -> bool:
+    try:
+        st = os.statvfs(directory)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < _LOW_ROOM or (st.f_files > 0 and st.f_favail == 0)

@@ -7,6 +7,8 @@ name another job than their directory holds, a database SQLite cannot read,
 and staging leftovers of runs that died. ``repair`` makes the index agree with
 the directories again; ``rebuild`` writes it anew from them. A directory
 without a finished post.json is never indexed: it is moved to ``.failed/``.
+A full disk is not a damaged database: it is an error (``DiskFull``), never a
+finding, and never a reason to move the database aside.
 
 Each finding is *serious* (something is wrong) or not: a finished directory a
 run died before recording, or a dead run's staging leftover, is what a crash
@@ -24,9 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from acbuild.db import DB_NAME, Database, JobRow, newer_schema
-from acbuild.errors import StorageError, WorkdirInUse
+from acbuild.errors import DiskFull, StorageError, WorkdirInUse
 from acbuild.store import row_from_directory
 from acbuild.workdir import JobLock, Workdir, read_setup
+
+_ROOM_TO_REBUILD = 256 << 10  # below this, a database is not moved aside to write a new one
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,8 @@ def examine(workdir: Workdir) -> DoctorReport:
     with _held(workdir, exclusive=False):
         try:
             db = Database.open(workdir.path)
+        except DiskFull:
+            raise
         except StorageError as e:
             return DoctorReport(workdir.path, [_unreadable(workdir, e)], 0)
         with db:
@@ -189,6 +195,8 @@ def _open_sound(workdir: Workdir, done: list[str]) -> Database:
     path = workdir.path / DB_NAME
     try:
         db = Database.open(workdir.path)
+    except DiskFull:
+        raise
     except StorageError:
         if newer_schema(path):
             raise
@@ -196,9 +204,17 @@ def _open_sound(workdir: Workdir, done: list[str]) -> Database:
         try:
             if not db.integrity_problems():
                 return db
+        except DiskFull:
+            db.close()
+            raise
         except StorageError:
             pass
         db.close()
+    free = shutil.disk_usage(workdir.path).free
+    if free < _ROOM_TO_REBUILD:
+        # Damaged or not, a database moved aside now could not be replaced: keep it.
+        raise DiskFull(str(workdir.path), f"{free} bytes free: too little to rebuild the "
+                       "database, which is left as it is")
     stamp = time.strftime("%Y%m%d-%H%M%S")
     for suffix in ("", "-wal", "-shm"):
         old = workdir.path / f"{DB_NAME}{suffix}"

@@ -14,9 +14,10 @@ import functools
 import os
 import signal
 import sys
+import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -35,6 +36,58 @@ if TYPE_CHECKING:
 
 LOCK_RETRY_SECONDS = 0.1
 OUTPUT_POLL_SECONDS = 0.1  # with run -v: how often running jobs' logs are read
+# What stops a run: Ctrl-C, a `kill` (SIGTERM) and a closed terminal (SIGHUP), alike.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Stop(KeyboardInterrupt):
+    """SIGTERM or SIGHUP arrived while a run lasted. A KeyboardInterrupt, so that every
+    place that handles Ctrl-C handles it the same way."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def signal_of(interrupt: KeyboardInterrupt) -> int:
+    """The signal behind an interrupt: SIGINT for Ctrl-C, else the one ``Stop`` carries."""
+    return getattr(interrupt, "signum", signal.SIGINT)
+
+
+@contextlib.contextmanager
+def stopped_by_signals() -> Iterator[None]:
+    """While a run lasts, SIGTERM and SIGHUP stop it as Ctrl-C does (they raise ``Stop``):
+    the running jobs are stopped and kept, the run is recorded as interrupted. A signal
+    the caller ignores (``nohup``) stays ignored; outside the main thread nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise Stop(signum)
+
+    previous = {s: signal.signal(s, stop) for s in STOP_SIGNALS[1:]
+                if signal.getsignal(s) == signal.SIG_DFL}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+@contextlib.contextmanager
+def signals_ignored() -> Iterator[None]:
+    """A second Ctrl-C (or SIGTERM, SIGHUP) must not cut the clean-up short: it is what
+    keeps the state sound and records the run."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, signal.SIG_IGN) for s in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 class Outcome(NamedTuple):
@@ -212,14 +265,10 @@ class _Run:
                     self._finished(exited, seen)
                 self._stream_output()
                 self._retry_locked()
-        except KeyboardInterrupt:
-            # A second Ctrl-C must not cut the clean-up short: it is what keeps the state sound.
-            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-            try:
+        except KeyboardInterrupt as interrupt:  # Ctrl-C, or a Stop: SIGTERM, SIGHUP
+            with signals_ignored():
                 self._interrupt()
-            finally:
-                signal.signal(signal.SIGINT, previous)
-            raise Interrupted("interrupted") from None
+            raise Interrupted(signal_of(interrupt)) from None
         for h in self.decisions:
             if h not in self.b.outcomes:
                 self._skip(h, "the run stopped after a failure")

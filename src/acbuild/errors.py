@@ -7,6 +7,8 @@ exception: it is an outcome value the engine reports.
 
 from __future__ import annotations
 
+import signal
+
 
 class AcbuildError(Exception):
     """Base of every error acbuild reports to a user. ``exit_status`` is what cli exits with."""
@@ -60,6 +62,18 @@ class StorageError(AcbuildError):
     """A work directory, job directory or the database is unusable or of a newer format."""
 
 
+class DiskFull(StorageError):
+    """The disk of a work directory has no room left: nothing is damaged, nothing can be
+    written. Never a reason to move a database aside or to rebuild anything."""
+
+    def __init__(self, workdir: str, detail: str = ""):
+        super().__init__(
+            f"the disk of the work directory is full{f' ({detail})' if detail else ''}",
+            where=workdir,
+            hint="free space on that disk (failed jobs in .failed/ may go), then run the "
+                 "command again; the jobs and the database are intact")
+
+
 class WorkdirInUse(AcbuildError):
     """`gc` or `doctor --fix` found another acbuild process using the work directory."""
 
@@ -75,9 +89,14 @@ class NeedsBuild(AcbuildError):
 
 
 class Interrupted(AcbuildError):
-    """The user pressed Ctrl-C."""
+    """Ctrl-C (SIGINT), SIGTERM or SIGHUP stopped the command. The exit status is the
+    shell's for a death by that signal: 128 + its number (130, 143, 129)."""
 
-    exit_status = 130
+    def __init__(self, signum: int = signal.SIGINT):
+        name = "" if signum == signal.SIGINT else f" by {signal.Signals(signum).name}"
+        super().__init__(f"interrupted{name}")
+        self.signum = signum
+        self.exit_status = 128 + signum
 
 
 class LauncherDied(RuntimeError):

@@ -2,9 +2,10 @@
 
 When each ``acbuild run`` started, which script, how long it took, how it
 ended (ok, failed, error, interrupted), and what it built, reused or failed;
-and for one run, its jobs. Only reads; never prints. A run still marked
-``running`` either is running now or died without closing its row (killed):
-its ``ended`` is None.
+and for one run, its jobs. Only reads; never prints. A run whose row is still
+``running`` is running now while its process holds its byte of the runs' lock
+file; once that byte is free, its process is gone without closing the row
+(SIGKILL, a power cut): it ``died``. Its ``ended`` is None either way.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from acbuild.db import Database, RunRow
 from acbuild.errors import AcbuildError
 from acbuild.session import Session
+from acbuild.workdir import Workdir
 
 
 class RunSpecError(AcbuildError):
@@ -24,8 +26,8 @@ class RunSpecError(AcbuildError):
 
 def runs(session: Session, limit: int | None = 20) -> list[dict[str, Any]]:
     """The newest runs first."""
-    root = session.project.root
-    return [_run(row, root) for row in session.store.target_db().runs(limit)]
+    root, target = session.project.root, session.store.target
+    return [_run(row, root, target) for row in session.store.target_db().runs(limit)]
 
 
 def run_jobs(session: Session, text: str) -> dict[str, Any]:
@@ -40,7 +42,7 @@ def run_jobs(session: Session, text: str) -> dict[str, Any]:
         path = failed.get(job_id) if state == "failed" else finished.get(job_id)
         jobs.append({"id": job_id, "method": job_id.rsplit("-", 1)[0], "state": state,
                      "path": str(path) if path is not None else None})
-    return {**_run(row, session.project.root), "jobs": jobs}
+    return {**_run(row, session.project.root, session.store.target), "jobs": jobs}
 
 
 def _find(db: Database, text: str, workdir: Path) -> RunRow:
@@ -58,16 +60,26 @@ def _find(db: Database, text: str, workdir: Path) -> RunRow:
     return row
 
 
-def _run(row: RunRow, root: Path) -> dict[str, Any]:
+def _run(row: RunRow, root: Path, workdir: Workdir) -> dict[str, Any]:
     return {
         "run": row.run,
         "script": _relative(row.script, root),
         "started": _when(row.started),
         "ended": _when(row.ended) if row.ended else None,
         "seconds": round(row.ended - row.started, 3) if row.ended else None,
-        "status": row.status,
+        "status": _status(row, workdir),
         "built": row.built, "reused": row.reused, "failed": row.failed,
+        "pid": row.pid,
     }
+
+
+def _status(row: RunRow, workdir: Workdir) -> str:
+    """How the run ended; ``died`` for one still marked running whose process is gone. A row
+    of an acbuild before schema 3 holds no lock: it is taken as died (it began before this
+    acbuild opened the database, and a run lasting across an upgrade is rare)."""
+    if row.status != "running":
+        return row.status
+    return "running" if row.lock is not None and workdir.run_alive(row.lock) else "died"
 
 
 def _relative(script: str, root: Path) -> str:

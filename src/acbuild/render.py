@@ -16,7 +16,7 @@ from acbuild.console import STATE_STYLE
 
 DOT_FILL = {"cached": "#c8e6c9", "stale": "#fff3c4"}
 LOG_STYLE = {"ok": "green", "failed": "bold red", "error": "red", "interrupted": "yellow",
-             "running": "cyan"}
+             "running": "cyan", "died": "bold red"}
 
 
 def _styled(text: str, state: str) -> str:

@@ -8,6 +8,7 @@ Returns records; never prints. ``cli`` renders what these return.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from acbuild import engine, events, plan
 from acbuild.config import Project
 from acbuild.decision import decide
 from acbuild.errors import AcbuildError, Interrupted, JobSpecError, NeedsBuild
-from acbuild.graph import JobSpec
+from acbuild.graph import Graph, JobSpec
 from acbuild.methods import MethodRegistry
 from acbuild.script import Urd, evaluate
 from acbuild.store import JobStore
@@ -104,33 +105,51 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
         return path
 
     urd = session.urd(script, realize, force_methods)
-    run_id = store.target_db().begin_run(str(script))
-    store.target.remove_leftovers()  # of runs that died: their locks are free
-    try:
-        graph = evaluate(script, urd)
-        decisions = decide(list(graph), store, builder.built_hashes(),
-                                  session.sources_of)
-        for warning in [*urd.warnings, *store.warnings]:  # deciding may add some
-            reporter.report(events.Warning(warning))
-        stale = sum(d.build for d in decisions)
-        reporter.report(events.PlanReady(len(decisions), stale, len(decisions) - stale))
-        builder.execute(decisions)
-    except AcbuildError as error:
-        builder.close()
-        with contextlib.suppress(AcbuildError):  # the error that stopped the run is the news
-            builder.finish(str(script), run_id, interrupted=error.exit_status == 130,
-                           error=error.exit_status != 130)
-        raise
-    except KeyboardInterrupt:  # outside the scheduler (evaluating the script, say)
-        builder.close()
-        with contextlib.suppress(AcbuildError):
-            builder.finish(str(script), run_id, interrupted=True)
-        raise Interrupted("interrupted") from None
-    builder.close()
-    finished = builder.finish(str(script), run_id)
+    db = store.target_db()
+    # SIGTERM and SIGHUP stop a run as Ctrl-C does, from before its row exists until after
+    # it is closed; the byte held from before the row says, while it is held, that the run
+    # lives (a row still "running" whose byte is free is a run that died).
+    with engine.stopped_by_signals():
+        alive, lock = store.target.hold_run()
+        try:
+            run_id = db.begin_run(str(script), os.getpid(), lock)
+            graph, finished = _build(session, script, urd, builder, run_id)
+        finally:
+            alive.release()
     order = {h: i for i, h in enumerate(graph.specs)}
     outcomes = sorted(builder.outcomes.values(), key=lambda o: order.get(o.spec.hash, 0))
     return RunResult(outcomes, finished, [*urd.warnings, *store.warnings])
+
+
+def _build(session: Session, script: Path, urd: Urd, builder: engine.Builder,
+           run_id: int) -> tuple[Graph, events.RunFinished]:
+    """Evaluate the script and build its graph; record how the run ended, whatever ends it."""
+    store = session.store
+    store.target.remove_leftovers()  # of runs that died: their locks are free
+    try:
+        graph = evaluate(script, urd)
+        decisions = decide(list(graph), store, builder.built_hashes(), session.sources_of)
+        for warning in [*urd.warnings, *store.warnings]:  # deciding may add some
+            builder.reporter.report(events.Warning(warning))
+        stale = sum(d.build for d in decisions)
+        builder.reporter.report(events.PlanReady(len(decisions), stale,
+                                                 len(decisions) - stale))
+        builder.execute(decisions)
+    except AcbuildError as error:
+        stopped = isinstance(error, Interrupted)
+        with engine.signals_ignored(), contextlib.suppress(AcbuildError):
+            # the error that stopped the run is the news
+            builder.close()
+            builder.finish(str(script), run_id, interrupted=stopped, error=not stopped)
+        raise
+    except KeyboardInterrupt as interrupt:  # outside the scheduler (evaluating the script, say)
+        with engine.signals_ignored(), contextlib.suppress(AcbuildError):
+            builder.close()
+            builder.finish(str(script), run_id, interrupted=True)
+        raise Interrupted(engine.signal_of(interrupt)) from None
+    with engine.signals_ignored():  # the run is done: it is recorded as such
+        builder.close()
+        return graph, builder.finish(str(script), run_id)
 
 
 def status_script(session: Session, script: Path, force_methods: Iterable[str] = ()

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from acbuild.errors import StorageError
+from acbuild.errors import DiskFull, StorageError
 from acbuild.hashing import hash_bytes
 
 SETUP_FILE = "setup.json"
@@ -44,6 +44,11 @@ USE_LOCK = "in-use.lock"
 # (not Linux), each job has its own lock file, ``<job id>.lock``.
 JOBS_LOCK = "jobs.lock"
 _OFD_SETLK: int | None = getattr(fcntl, "F_OFD_SETLK", None)
+# Whether a run lives: each `acbuild run` holds one byte of this file, at a random offset
+# its row in the database records, for as long as its process lives. A row that says
+# "running" whose byte is free is a run that died (SIGKILL, a power cut): the kernel frees
+# a dead process's locks, and a random byte is never a later run's by chance, as a pid is.
+RUNS_LOCK = "runs.lock"
 
 
 class Workdir:
@@ -61,6 +66,8 @@ class Workdir:
             (self.path / STAGING_DIR).mkdir(parents=True, exist_ok=True)
             (self.path / FAILED_DIR).mkdir(exist_ok=True)
         except OSError as e:
+            if e.errno == errno.ENOSPC:
+                raise DiskFull(str(self.path), e.strerror or "") from None
             raise StorageError(f"cannot create the work directory: {e.strerror}",
                                where=str(self.path)) from None
 
@@ -180,6 +187,38 @@ class Workdir:
         fcntl.flock(fd, fcntl.LOCK_SH)
         return JobLock(fd)
 
+    def hold_run(self) -> tuple[JobLock, int]:
+        """A byte of the runs' lock file, held until released or this process ends, and its
+        offset: recorded in the run's row, it tells a live run from one that died."""
+        try:
+            fd = os.open(self.path / STAGING_DIR / RUNS_LOCK, os.O_CREAT | os.O_RDWR, 0o644)
+        except OSError as e:
+            if e.errno == errno.ENOSPC:
+                raise DiskFull(str(self.path), e.strerror or "") from None
+            raise StorageError(f"cannot open the runs' lock file: {e.strerror}",
+                               where=str(self.path)) from None
+        for _ in range(8):  # two runs drawing the same of 2**62 bytes: about never
+            offset = int.from_bytes(os.urandom(8), "big") >> 2
+            if _try_lock(fd, offset):
+                return JobLock(fd), offset
+        os.close(fd)
+        raise StorageError("cannot lock a byte of the runs' lock file", where=str(self.path))
+
+    def run_alive(self, offset: int) -> bool:
+        """Whether the run holding ``offset`` of the runs' lock file lives. True when that
+        cannot be told: a run is called dead only when its byte is seen free. (Not to be asked
+        by the process that holds the byte where locks are per process, not Linux.)"""
+        try:
+            fd = os.open(self.path / STAGING_DIR / RUNS_LOCK, os.O_RDWR)
+        except FileNotFoundError:
+            return False
+        except OSError:
+            return True
+        try:
+            return not _try_lock(fd, offset)
+        finally:
+            os.close(fd)  # and with it the byte, if we took it
+
     def remove_job(self, job_id: str) -> None:
         """Make a job's directory vanish at once (one rename into ``.tmp/``), then delete it.
 
@@ -198,7 +237,7 @@ class Workdir:
         `use` hold: then no acbuild process can be about to lock one of them."""
         removed = 0
         for entry in _entries(self.path / STAGING_DIR):
-            if (not entry.name.endswith(".lock") or entry.name in (USE_LOCK, JOBS_LOCK)
+            if (not entry.name.endswith(".lock") or entry.name in (USE_LOCK, JOBS_LOCK, RUNS_LOCK)
                     or entry.is_dir()):
                 continue
             lock = self.lock(entry.name[: -len(".lock")])
@@ -261,6 +300,20 @@ def _lock_offset(job_id: str) -> int:
     """Where in the jobs' lock file this job's byte is: 62 bits of a hash of its id, so that
     two jobs locked at once share a byte about never (and if they did, one would wait)."""
     return int(hash_bytes(job_id.encode())[:16], 16) >> 2
+
+
+def _try_lock(fd: int, offset: int) -> bool:
+    """Lock one byte of ``fd`` without waiting; False when another holder has it."""
+    try:
+        if _OFD_SETLK is None:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, offset)
+        else:
+            fcntl.fcntl(fd, _OFD_SETLK, _write_lock(offset))
+    except OSError as e:
+        if e.errno in (errno.EAGAIN, errno.EACCES):
+            return False
+        raise
+    return True
 
 
 def _write_lock(offset: int) -> bytes:

@@ -5,7 +5,8 @@ The commands live in this package's modules by theme (``build``: run and status;
 this module holds the group, the shared helpers and ``main``.
 
 Exit statuses: 0 success; 1 a job failed; 2 usage, configuration, method, option or
-build-script error (nothing built); 130 interrupted.
+build-script error (nothing built), or a full disk; 130 interrupted (Ctrl-C), 143 stopped
+by SIGTERM, 129 by SIGHUP (a run; the shell's 128 + the signal's number).
 """
 
 from __future__ import annotations
@@ -66,8 +67,8 @@ def main() -> None:
         sys.exit(e.exit_status)
     except click.exceptions.Abort:
         sys.exit(130)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    except KeyboardInterrupt as e:  # a run's SIGTERM or SIGHUP too: it carries the number
+        sys.exit(128 + getattr(e, "signum", 2))
     except click.ClickException as e:
         e.show()
         sys.exit(2 if e.exit_code == 2 else e.exit_code)
