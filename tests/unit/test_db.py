@@ -72,3 +72,25 @@ def test_version_1_is_upgraded_in_place(tmp_path: Path) -> None:
         assert db.last_used() == {"b-2": 20.0, "a-1": 10.0}
         tables = {r[0] for r in db.conn.execute("SELECT name FROM sqlite_master")}
         assert "run_jobs" not in tables and "jobs" in tables
+
+
+def test_version_2_is_upgraded_to_runs_with_their_process(tmp_path: Path) -> None:
+    """Schema step 2 -> 3: runs gain pid and lock; the runs before it have neither."""
+    conn = sqlite3.connect(tmp_path / dbmod.DB_NAME)
+    conn.executescript(V1_RUN_JOBS)
+    conn.close()
+    with Database.open(tmp_path):  # to version 2 and on, in one step
+        pass
+    conn = sqlite3.connect(tmp_path / dbmod.DB_NAME)
+    conn.execute("ALTER TABLE runs DROP COLUMN pid")
+    conn.execute("ALTER TABLE runs DROP COLUMN lock")
+    conn.execute("PRAGMA user_version = 2")
+    conn.close()
+    with Database.open(tmp_path, readonly=True) as old:  # read-only: read as it is
+        assert [(r.run, r.pid, r.lock) for r in old.runs()] == [(2, None, None), (1, None, None)]
+    with Database.open(tmp_path) as db:
+        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == dbmod.SCHEMA_VERSION
+        assert [(r.run, r.status, r.pid) for r in db.runs()] == [(2, "ok", None), (1, "ok", None)]
+        new = db.begin_run("build.py", pid=4321, lock=2**61 + 7)
+        row = db.run(new)
+        assert row is not None and (row.status, row.pid, row.lock) == ("running", 4321, 2**61 + 7)
