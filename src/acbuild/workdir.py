@@ -216,6 +216,8 @@ class Workdir:
             return True
         try:
             return not _try_lock(fd, offset)
+        except OSError:
+            return True
         finally:
             os.close(fd)  # and with it the byte, if we took it
 
@@ -237,8 +239,8 @@ class Workdir:
         `use` hold: then no acbuild process can be about to lock one of them."""
         removed = 0
         for entry in _entries(self.path / STAGING_DIR):
-            if (not entry.name.endswith(".lock") or entry.name in (USE_LOCK, JOBS_LOCK, RUNS_LOCK)
-                    or entry.is_dir()):
+            if (not entry.name.endswith(".lock")
+                    or entry.name in (USE_LOCK, JOBS_LOCK, RUNS_LOCK) or entry.is_dir()):
                 continue
             lock = self.lock(entry.name[: -len(".lock")])
             if lock is None:
