@@ -46,6 +46,11 @@ class Job:
     def __repr__(self) -> str:
         return f"Job({self.id!r})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A handle in a result (or a slice's return) is read later, elsewhere: read-only,
+        # without the descriptor of the process that made it.
+        return (Job, (str(self.path), self.id))
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Job) and other.id == self.id
 
