@@ -113,15 +113,16 @@ def _segments(job_dir: str | os.PathLike[str], stream: str) -> list[tuple[Path, 
 
 
 def _end_of_analysis_mark(log: Path) -> int | None:
-    """Where the first ``analysis`` marker line of a main log ends, read in chunks."""
-    offset, carry = 0, b"\n"  # the marker starts a line: the file's start is one
+    """Where the first ``analysis`` marker of a main log ends, read in chunks. (Not only at
+    a line's start: a phase may have left its last line unfinished.)"""
+    offset, carry = 0, b""
     try:
         with open(log, "rb") as f:
             while chunk := f.read(1 << 20):
                 data = carry + chunk
-                at = data.find(b"\n" + _ANALYSIS_MARK)
+                at = data.find(_ANALYSIS_MARK)
                 if at >= 0:
-                    return offset - len(carry) + at + 1 + len(_ANALYSIS_MARK)
+                    return offset - len(carry) + at + len(_ANALYSIS_MARK)
                 offset += len(chunk)
                 carry = data[-len(_ANALYSIS_MARK):]
     except OSError:

@@ -270,6 +270,30 @@ def test_a_job_that_removes_its_own_directory_fails_alone(project: Project, how:
     assert_sound(project.workdir)
 
 
+def test_a_process_the_method_forks_is_not_the_job(project: Project) -> None:
+    """A careless ``os.fork()`` whose child returns from the phase function: the child ends
+    there; the job's result and records are its own process's."""
+    project.method("forker", """
+        import os
+
+        def forked(value):
+            pid = os.fork()
+            if pid == 0:
+                return "the forked child"
+            os.waitpid(pid, 0)
+            return value
+
+        def analysis(sliceno):
+            return forked(sliceno)
+
+        def synthesis(analysis_res):
+            return forked(list(analysis_res))
+    """)
+    project.script('def main(urd):\n    urd.build("forker")\n')
+    job = by_method(project.run_json("-j", "2"))["forker"]
+    assert result(project.workdir / job["id"]) == [0, 1]
+
+
 def test_a_slice_that_closes_stdout_harms_no_sibling_slice(project: Project) -> None:
     """Slice 1 closes its stdout and returns, while slice 0 is still running: the job is
     built, with both slices' results."""

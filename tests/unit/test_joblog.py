@@ -70,3 +70,11 @@ def test_a_job_killed_before_its_analysis_marker_keeps_its_slices_logs(tmp_path:
     (tmp_path / "slice-logs" / "0.stdout.log").write_text("slice 0\n")
     assert joblog.read_log(tmp_path) == b"--- acbuild: prepare ---\nready\nslice 0\n"
     assert joblog.read_output(tmp_path / "missing") == ""
+
+
+def test_the_slices_find_their_place_after_an_unfinished_line(tmp_path: Path) -> None:
+    (tmp_path / "stdout.log").write_text("--- acbuild: prepare ---\nno newline"
+                                         "--- acbuild: analysis ---\n--- acbuild: synthesis ---\n")
+    (tmp_path / "slice-logs").mkdir()
+    (tmp_path / "slice-logs" / "0.stdout.log").write_text("slice 0\n")
+    assert joblog.read_log(tmp_path).endswith(b"slice 0\n--- acbuild: synthesis ---\n")

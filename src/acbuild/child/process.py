@@ -24,6 +24,7 @@ _os_exit = os._exit
 _WRITE_END = -1  # in a forked child: the write end of the pipe its parent reads
 _WRITE_END_KEY: tuple[int, int] | None = None  # its device and inode: still ours?
 _JOB_DIR: JobDir | None = None  # in a job process: its directory, held open
+_JOB_PID = -1  # in a job process: its pid
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _libc: Any = None  # prctl(2), once looked up; False where there is none
 
@@ -67,6 +68,14 @@ def _job_dir_fd() -> int:
     if _JOB_DIR is None:
         raise RuntimeError("not in a job process")
     return _JOB_DIR.fd()
+
+
+def _leave_unless(pid: int) -> None:
+    """A process the method forked (``os.fork``) that returns from the method's function is
+    not the job, nor the slice, ``pid``: it ends here, before it writes any of their
+    records or says it is done."""
+    if os.getpid() != pid:
+        _end(0)
 
 
 def _load_libc() -> None:

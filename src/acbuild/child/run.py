@@ -19,6 +19,7 @@ from acbuild.child import process
 from acbuild.child.phases import JobFailure, Phase, Phases, _method_phases
 from acbuild.child.process import (
     _cpu,
+    _leave_unless,
     _marker,
     _method_frames,
     _open_logs,
@@ -62,7 +63,7 @@ def run_job(job_dir: str, concurrency: int, module: ModuleType | BaseException,
     job_dir = os.path.abspath(job_dir)
     # The job's records are written through this fd, never by a name a method could have
     # moved (os.chdir, a renamed directory): they land in this directory or nowhere.
-    process._JOB_DIR = JobDir(job_dir)
+    process._JOB_DIR, process._JOB_PID = JobDir(job_dir), os.getpid()
     dir_fd = process._job_dir_fd()
     os.fchdir(dir_fd)  # job.path is the staging directory: relative names work
     _open_logs(dir_fd)
@@ -159,6 +160,7 @@ def _call(phase: str, function: Phase, args: dict[str, Any], phases: dict[str, A
     except BaseException as exc:  # SystemExit too: it fails the phase, not the bookkeeping
         raise JobFailure.of(phase, None, exc, _method_frames(exc)) from None
     finally:
+        _leave_unless(process._JOB_PID)
         phases[phase] = {"wall": _since(began), "cpu": round(_cpu() - cpu, 6)}
 
 

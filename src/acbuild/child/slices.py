@@ -19,6 +19,7 @@ from acbuild.child.process import (
     _cpu,
     _end,
     _fork,
+    _leave_unless,
     _marker,
     _method_frames,
     _open_logs,
@@ -165,7 +166,7 @@ def _slice_main(function: Phase, args: dict[str, Any], sliceno: int, logs: int,
     """A slice process: run analysis into its own logs, send back what it returned or
     raised, and end, through os._exit whatever the method did: never back into the job's
     code, which would stop its siblings."""
-    status = 1
+    status, me = 1, os.getpid()
     try:
         for fd in siblings:
             os.close(fd)  # the siblings' pipes are not this slice's
@@ -179,6 +180,7 @@ def _slice_main(function: Phase, args: dict[str, Any], sliceno: int, logs: int,
             record = JobFailure.of("analysis", sliceno, exc, _method_frames(exc)).record
             payload, ok = pickle.dumps(("error", record["type"], record["message"],
                                         record["traceback"])), False
+        _leave_unless(me)
         pipe = process._parent_pipe()
         if pipe is not None:  # else the method closed it: the job sees this slice die
             with open(pipe, "wb") as f:
