@@ -361,6 +361,11 @@ class _Run:
             failure = dataclasses.replace(failure, message=(
                 f"{failure.message}; the disk of the work directory {target.path} is full "
                 "(the job's partial output was removed; its logs are kept)"))
+        if not os.access(job.staging, os.R_OK | os.W_OK | os.X_OK):
+            # Its method took its own permissions away: given back, so that it can be kept
+            # (moving a directory writes its "..") and shown.
+            with contextlib.suppress(OSError):
+                os.chmod(job.staging, 0o755)
         try:
             kept: Path | None = target.keep_failed(job.staging, spec.id)
         except OSError as e:  # its directory went, or is no longer ours to move
@@ -471,7 +476,7 @@ def _failure(exited: Exited, post: dict[str, Any], staging: Path) -> events.JobF
     else:
         message = f"the job process exited with status {exited.status} without finishing"
     if not os.access(staging, os.R_OK | os.W_OK | os.X_OK):
-        message += f"; its directory {staging} was made unreadable (by its method?)"
+        message += "; its directory was made unreadable (by its method?)"
     return events.JobFailure(phase=phase, slice=None, message=message, traceback="")
 
 

@@ -5,8 +5,12 @@ its current directory, its links, its stdout or its own directory; each part's o
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import re
+import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -268,6 +272,45 @@ def test_a_job_that_removes_its_own_directory_fails_alone(project: Project, how:
     sibling = next(p for p in project.workdir.iterdir() if p.name.startswith("sibling-"))
     assert result(sibling) == "sibling one"
     assert_sound(project.workdir)
+
+
+def test_a_job_that_makes_its_own_directory_unreadable_fails_alone(tmp_path: Path) -> None:
+    """As an unprivileged user (root reads everything, whatever the mode)."""
+    from test_workdirs import NOBODY, _as_nobody, _python_for_nobody
+
+    python = _python_for_nobody()
+    base = Path(tempfile.mkdtemp(prefix="acbuild-nobody-"))
+    try:
+        os.chmod(base, 0o755)
+        project = Project(base / "proj")
+        pidfile = project.root / "bad.pid"
+        project.method("sibling", SIBLING)
+        project.method("bad", f'''
+            import os
+
+            def synthesis(job):
+                with open({str(pidfile)!r} + ".new", "w") as f:
+                    f.write(str(os.getpid()))
+                os.replace({str(pidfile)!r} + ".new", {str(pidfile)!r})
+                os.chmod(job.path, 0)
+        ''')
+        project.script(f'''
+            def main(urd):
+                urd.build("sibling", pidfile={str(pidfile)!r}, tag="one")
+                urd.build("bad")
+        ''')
+        subprocess.run(["chown", "-R", f"{NOBODY}:{NOBODY}", str(project.root)], check=True)
+        proc = _as_nobody(python, project.root, "run", "-j", "2")
+        assert proc.returncode == 1, proc.stderr
+        assert "Traceback" not in proc.stdout + proc.stderr
+        bad = next(line for line in proc.stderr.splitlines() if "bad-" in line)
+        assert "its directory was made unreadable" in bad
+        sibling = next(p for p in project.workdir.iterdir() if p.name.startswith("sibling-"))
+        assert result(sibling) == "sibling one"
+        kept = list((project.workdir / ".failed").iterdir())
+        assert len(kept) == 1 and (kept[0] / "setup.json").is_file()
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_a_process_the_method_forks_is_not_the_job(project: Project) -> None:
