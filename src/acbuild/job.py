@@ -63,6 +63,8 @@ class Job:
         name is checked as it is opened, not before)."""
         if self._dir is None:
             return contained_path(self.path, name)
+        if name and os.path.normpath(name) == os.curdir:
+            return self.path
         parts = _parts(name)
         self._dir.check_no_links(parts, name)
         return self.path.joinpath(*parts)

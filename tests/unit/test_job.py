@@ -123,3 +123,10 @@ def test_a_pickled_handle_is_read_only(job_dir: Path) -> None:
     assert copy == Job(job_dir, "job-1") and copy.path == job_dir and not copy.writable
     with pytest.raises(PermissionError, match="not the job being built"):
         copy.open("new.txt", "w")
+
+
+def test_the_job_being_built_names_itself_but_never_writes_itself(job_dir: Path) -> None:
+    building = Job(job_dir, writable=True)
+    assert building.filename(".") == building.filename("sub/..") == job_dir
+    with pytest.raises(ValueError, match="the job directory itself"):
+        building.open(".", "w")
