@@ -13,6 +13,7 @@ import dataclasses
 import functools
 import os
 import signal
+import stat
 import sys
 import threading
 import time
@@ -319,7 +320,8 @@ class _Run:
         self.free -= slots
         self._token += 1
         follower = LogFollower(staging) if self.b.stream_output else None
-        self.running[self._token] = _Running(decision, staging, lock, slots, started, follower)
+        self.running[self._token] = _Running(decision, staging, lock, slots, started, follower,
+                                             _identity(staging))
         self.b.reporter.report(events.JobStarted(_ref(spec, decision.reason), started))
         try:
             self.b.launcher().start(self._token, str(staging), slots, setup)
@@ -331,11 +333,17 @@ class _Run:
         self.free += job.slots
         spec = job.decision.spec
         self._report_output(job, final=True)  # before publish renames the staging directory
+        seconds = seen - job.started
+        lost = _lost_directory(job)
+        if lost is not None:
+            self._failed(spec, job.decision.reason, None, lost, seconds)
+            job.lock.release()
+            self._done(spec.hash)
+            return
         try:
             post = read_json(job.staging / "post.json")
         except Exception:
             post = {}
-        seconds = seen - job.started
         if exited.status == 0 and post.get("status") == "ok":
             self._publish(job, seconds)
         else:
@@ -402,7 +410,18 @@ class _Run:
             failure = dataclasses.replace(failure, message=(
                 f"{failure.message}; the disk of the work directory {target.path} is full "
                 "(the job's partial output was removed; its logs are kept)"))
-        kept = target.keep_failed(job.staging, spec.id)
+        if not os.access(job.staging, os.R_OK | os.W_OK | os.X_OK):
+            # Its method took its own permissions away: given back, so that it can be kept
+            # (moving a directory writes its "..") and shown.
+            with contextlib.suppress(OSError):
+                os.chmod(job.staging, 0o755)
+        try:
+            kept: Path | None = target.keep_failed(job.staging, spec.id)
+        except OSError as e:  # its directory went, or is no longer ours to move
+            kept = None
+            failure = dataclasses.replace(failure, message=(
+                f"{failure.message}; its directory {job.staging} could not be kept "
+                f"({e.strerror or e})"))
         self._failed(spec, job.decision.reason, kept, failure, seconds)
 
     def _failed(self, spec: JobSpec, reason: str, kept: Path | None,
@@ -456,6 +475,35 @@ class _Running:
     slots: int
     started: float
     follower: LogFollower | None = None
+    identity: tuple[int, int] | None = None  # device and inode of its staging directory
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _lost_directory(job: _Running) -> events.JobFailure | None:
+    """Why the job's directory is not the one it was given, or None: a method may remove,
+    move or replace it (its process writes only into the directory it was given, wherever
+    that is now). Nothing of such a job is published or kept."""
+    try:
+        st = os.lstat(job.staging)
+    except FileNotFoundError:
+        how = "was removed or moved away"
+    except OSError as e:
+        how = f"cannot be read ({e.strerror or e})"
+    else:
+        if stat.S_ISDIR(st.st_mode) and (st.st_dev, st.st_ino) == job.identity:
+            return None
+        how = "was replaced by something else"
+    return events.JobFailure(
+        phase=None, slice=None, traceback="",
+        message=f"its directory {job.staging} {how} while it ran (by its method?); "
+                "nothing of the job was published or kept")
 
 
 def _ref(spec: JobSpec, reason: str = "") -> events.JobRef:
@@ -476,6 +524,8 @@ def _failure(exited: Exited, post: dict[str, Any], staging: Path) -> events.JobF
         message = f"the job process was killed by {_signal_name(-exited.status)}"
     else:
         message = f"the job process exited with status {exited.status} without finishing"
+    if not os.access(staging, os.R_OK | os.W_OK | os.X_OK):
+        message += "; its directory was made unreadable (by its method?)"
     return events.JobFailure(phase=phase, slice=None, message=message, traceback="")
 
 

@@ -1,22 +1,33 @@
 """The handles that build scripts and methods hold.
 
 ``Job`` is a finished (or, inside its own process, running) job directory:
-``path``, ``id``, ``open``, ``filename`` and ``load``.
+``path``, ``id``, ``open``, ``filename`` and ``load``. ``JobDir`` is a job directory
+held open, which the job being built writes through: names are opened relative to it,
+one component at a time and never through a link, so neither the process's current
+directory nor a link the method made (or swapped in) can lead a write elsewhere.
 ``Namespace`` gives attribute access to options and input jobs.
 Standard library only: the job process imports this.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import stat
 from pathlib import Path
 from typing import IO, Any
 
+from acbuild.joblog import LOGS, SLICE_LOGS
+
 RESULT_FILE = "result.pickle"
 # acbuild's own records in a job directory: a method reads them, never writes them.
-OWN_FILES = frozenset({"setup.json", "post.json", "stdout.log", "stderr.log", "source",
-                       RESULT_FILE})
+OWN_FILES = frozenset({"setup.json", "post.json", *LOGS, SLICE_LOGS, "source", RESULT_FILE})
 _WRITE_MODES = frozenset("wax+")
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+# A file is opened without blocking (a FIFO the method made must not hang it) and never
+# through a link; O_TRUNC waits until it is known to be the job's own file.
+_FILE_FLAGS = os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
 
 
 class Job:
@@ -28,9 +39,17 @@ class Job:
         self.path = Path(path)
         self.id = job_id or self.path.name
         self.writable = writable
+        # Held open from the start: what the method does later to its current directory or
+        # to the path cannot move the job's writes.
+        self._dir = JobDir(self.path) if writable else None
 
     def __repr__(self) -> str:
         return f"Job({self.id!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A handle in a result (or a slice's return) is read later, elsewhere: read-only,
+        # without the descriptor of the process that made it.
+        return (Job, (str(self.path), self.id))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Job) and other.id == self.id
@@ -39,21 +58,36 @@ class Job:
         return hash(self.id)
 
     def filename(self, name: str) -> Path:
-        """The path of ``name`` inside the job directory; a name that leaves it is refused."""
-        return contained_path(self.path, name)
+        """The path of ``name`` inside the job directory; a name that leaves it is refused,
+        and, for the job being built, one through a link (``open`` is safer still: the
+        name is checked as it is opened, not before)."""
+        if self._dir is None:
+            return contained_path(self.path, name)
+        if name and os.path.normpath(name) == os.curdir:
+            return self.path
+        parts = _parts(name)
+        self._dir.check_no_links(parts, name)
+        return self.path.joinpath(*parts)
 
     def open(self, name: str, mode: str = "r", **kwargs: Any) -> IO[Any]:
-        """Open a file of the job; writing is for the job being built, and not its records."""
-        path = self.filename(name)
-        if _WRITE_MODES & set(mode):
-            if not self.writable:
-                raise PermissionError(f"{self.id} is not the job being built: its files are "
-                                      f"only read (open {name!r} with mode 'r' or 'rb')")
-            first = os.path.normpath(name).split(os.sep)[0]
-            if first in OWN_FILES:
-                raise PermissionError(f"{name!r} is acbuild's record of the job; write your "
-                                      "files under other names")
-        return open(path, mode, **kwargs)
+        """Open a file of the job; writing is for the job being built, and not its records.
+        A write creates the directories the name needs."""
+        if not _WRITE_MODES & set(mode):
+            return open(self.filename(name), mode, **kwargs)
+        if self._dir is None:
+            raise PermissionError(f"{self.id} is not the job being built: its files are "
+                                  f"only read (open {name!r} with mode 'r' or 'rb')")
+        parts = _parts(name)
+        if parts[0] in OWN_FILES:
+            raise PermissionError(f"{name!r} is acbuild's record of the job; write your "
+                                  "files under other names")
+        parent, owned = self._dir.open_parent(parts, name)
+        try:
+            return open(self.path.joinpath(*parts), mode, **kwargs,
+                        opener=lambda _, flags: _open_own_file(parts[-1], flags, parent, name))
+        finally:
+            if owned:
+                os.close(parent)
 
     def load(self) -> Any:
         """The job's result: what synthesis (or prepare) returned."""
@@ -82,6 +116,141 @@ def contained_path(root: Path, name: str | os.PathLike[str]) -> Path:
     if real != real_root and not real.startswith(real_root + os.sep):
         raise ValueError(f"{name!r} leaves the job directory {root}")
     return candidate
+
+
+def _parts(name: str | os.PathLike[str]) -> list[str]:
+    """The components of a file name inside a job directory; absolute names and ``..``
+    that leaves it are refused. (Lexical: the name is never followed through a link.)"""
+    name = os.fspath(name)
+    if not name or os.path.isabs(name):
+        raise ValueError(f"{name!r}: a job file name must be relative to the job directory")
+    norm = os.path.normpath(name)
+    if norm == os.curdir:
+        raise ValueError(f"{name!r} is the job directory itself, not a file in it")
+    if norm == os.pardir or norm.startswith(os.pardir + os.sep):
+        raise ValueError(f"{name!r} leaves the job directory")
+    return norm.split(os.sep)
+
+
+def _through_link(name: str, part: str) -> ValueError:
+    return ValueError(f"{name!r} goes through the link {part!r}: the job being built writes "
+                      "its files by their own names, never through a link")
+
+
+class JobDir:
+    """A job directory held open by a file descriptor, and known by its device and inode:
+    ``fd()`` is always that directory, or an error, wherever it was moved and whatever
+    the process did to its current directory or its file descriptors."""
+
+    def __init__(self, path: str | os.PathLike[str]):
+        self.path = os.fspath(path)
+        self._fd = os.open(self.path, _DIR_FLAGS)
+        st = os.fstat(self._fd)
+        self._key = (st.st_dev, st.st_ino)
+
+    def fd(self) -> int:
+        """The directory's fd. If the method closed it (and perhaps reused its number), the
+        path is opened again, and must still name the same directory."""
+        if self._is_ours(self._fd):
+            return self._fd
+        fd = os.open(self.path, _DIR_FLAGS)  # FileNotFoundError: it was moved or removed
+        if not self._is_ours(fd):
+            os.close(fd)
+            raise FileNotFoundError(errno.ENOENT, "the job directory was replaced", self.path)
+        self._fd = fd
+        return fd
+
+    def _is_ours(self, fd: int) -> bool:
+        try:
+            st = os.fstat(fd)
+        except OSError:
+            return False
+        return (st.st_dev, st.st_ino) == self._key and stat.S_ISDIR(st.st_mode)
+
+    def open_parent(self, parts: list[str], name: str) -> tuple[int, bool]:
+        """An fd of the directory holding ``parts[-1]`` (the directories on the way made
+        where missing), and whether it is a new one for the caller to close."""
+        current = top = self.fd()
+        for part in parts[:-1]:
+            try:
+                child = _open_dir(part, current, name)
+            except FileNotFoundError:
+                # made at this moment by someone else: opened as any other
+                with contextlib.suppress(FileExistsError):
+                    os.mkdir(part, 0o777, dir_fd=current)
+                child = _open_dir(part, current, name)
+            finally:
+                if current != top:
+                    os.close(current)
+            current = child
+        return current, current != top
+
+    def check_no_links(self, parts: list[str], name: str) -> None:
+        """Refuse a name that goes through a link, as far as it exists now."""
+        current = top = self.fd()
+        try:
+            for i, part in enumerate(parts):
+                try:
+                    st = os.stat(part, dir_fd=current, follow_symlinks=False)
+                except FileNotFoundError:
+                    return
+                if stat.S_ISLNK(st.st_mode):
+                    raise _through_link(name, part)
+                if i + 1 < len(parts):
+                    if not stat.S_ISDIR(st.st_mode):
+                        return  # the name leads nowhere: opening it will say so
+                    child = _open_dir(part, current, name)
+                    if current != top:
+                        os.close(current)
+                    current = child
+        finally:
+            if current != top:
+                os.close(current)
+
+    def __del__(self) -> None:
+        if self._is_ours(self._fd):  # never an fd the method got with our old number
+            os.close(self._fd)
+
+
+def _open_dir(part: str, dir_fd: int, name: str) -> int:
+    try:
+        return os.open(part, _DIR_FLAGS, dir_fd=dir_fd)
+    except OSError as e:
+        if e.errno in (errno.ELOOP, errno.ENOTDIR) and _is_link(part, dir_fd):
+            raise _through_link(name, part) from None
+        raise
+
+
+def _is_link(part: str, dir_fd: int) -> bool:
+    try:
+        return stat.S_ISLNK(os.stat(part, dir_fd=dir_fd, follow_symlinks=False).st_mode)
+    except OSError:
+        return False
+
+
+def _open_own_file(leaf: str, flags: int, dir_fd: int, name: str) -> int:
+    """Open the job's own file ``leaf`` in ``dir_fd``, with the flags ``open`` asks for:
+    never through a link, never a FIFO or device, never a file with another name elsewhere
+    (a hard link into another job), and truncated only once that is known."""
+    try:
+        fd = os.open(leaf, (flags & ~os.O_TRUNC) | _FILE_FLAGS, 0o666, dir_fd=dir_fd)
+    except OSError as e:
+        if e.errno == errno.ELOOP and _is_link(leaf, dir_fd):
+            raise _through_link(name, leaf) from None
+        raise
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError(f"{name!r} is not a regular file")
+        if st.st_nlink > 1:
+            raise ValueError(f"{name!r} is a hard link ({st.st_nlink} names): the job being "
+                             "built writes only files of its own")
+        if flags & os.O_TRUNC:
+            os.ftruncate(fd, 0)
+        return fd
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 class Namespace(dict[str, Any]):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from acbuild import engine, events, plan
+from acbuild import engine, events, joblog, plan
 from acbuild.config import Project
 from acbuild.decision import decide
 from acbuild.errors import AcbuildError, Interrupted, JobSpecError, NeedsBuild
@@ -279,16 +279,18 @@ def describe_job(path: Path, with_result: bool = True) -> dict[str, Any]:
                 info["result"] = reprlib.Repr().repr(pickle.load(f))
         except Exception as e:  # a result needs its classes importable; say so, don't fail
             info["result"] = f"(cannot load: {type(e).__name__}: {e})"
-    info["log_tail"] = _tail(path / "stdout.log") + _tail(path / "stderr.log")
+    info["log_tail"] = joblog.tail(path, "stdout") + joblog.tail(path, "stderr")
     return info
 
 
 def read_log(path: Path) -> str:
+    """The job's whole logs, each part in order (the slices', which ran at once, one after
+    the other, each after its marker)."""
     parts = []
-    for name in ("stdout.log", "stderr.log"):
-        log = path / name
-        if log.exists():
-            parts.append(f"==> {name} <==\n{log.read_text(errors='replace')}")
+    for stream, name in zip(joblog.STREAMS, joblog.LOGS):
+        if (path / name).exists():
+            text = joblog.read_log(path, stream).decode(errors="replace")
+            parts.append(f"==> {name} <==\n{text}")
     return "\n".join(parts)
 
 
@@ -329,14 +331,3 @@ def _profile_rows(post: dict[str, Any]) -> list[tuple[str, str]]:
             rows.append((f"  slice {s.get('sliceno')}",
                          f"{s.get('wall', 0):.3f}s wall, {s.get('cpu', 0):.3f}s cpu"))
     return rows
-
-
-def _tail(log: Path, lines: int = 20) -> list[str]:
-    try:
-        with open(log, "rb") as f:
-            f.seek(0, 2)
-            size = f.tell()
-            f.seek(max(0, size - 8192))
-            return f.read().decode(errors="replace").splitlines()[-lines:]
-    except OSError:
-        return []

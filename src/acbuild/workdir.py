@@ -26,6 +26,7 @@ from typing import Any
 
 from acbuild.errors import DiskFull, StorageError
 from acbuild.hashing import hash_bytes
+from acbuild.joblog import LOGS, SLICE_LOGS
 
 SETUP_FILE = "setup.json"
 POST_FILE = "post.json"
@@ -34,7 +35,7 @@ STAGING_DIR = ".tmp"
 FAILED_DIR = ".failed"
 SETUP_FORMAT = 1
 # What acbuild writes in every job directory, beside what the method writes.
-JOB_RECORDS = frozenset({SETUP_FILE, POST_FILE, SOURCE_DIR, "stdout.log", "stderr.log"})
+JOB_RECORDS = frozenset({SETUP_FILE, POST_FILE, SOURCE_DIR, *LOGS, SLICE_LOGS})
 # Held shared by every acbuild process that uses a work directory's jobs; `gc` takes it
 # exclusively, so it never removes a job a run is reading, reusing or building.
 USE_LOCK = "in-use.lock"

@@ -31,11 +31,17 @@ ATTEMPTS = {
     "own source": lambda job, jobs: job.open("source/methods/probe.py", "w"),
     "own log": lambda job, jobs: job.open("stdout.log", "a"),
     "own result": lambda job, jobs: job.open("result.pickle", "wb"),
+    "own slice logs": lambda job, jobs: job.open("slice-logs/0.stdout.log", "a"),
+    "link to itself": lambda job, jobs: job.open("self/post.json", "w"),
+    "link to itself, filename": lambda job, jobs: open(job.filename("self/post.json"), "w"),
+    "own link inside": lambda job, jobs: job.open("inside/x.txt", "w"),
+    "link as the file": lambda job, jobs: job.open("alias.txt", "w"),
+    "hard link to the input's file": lambda job, jobs: job.open("hard.txt", "a"),
 }
 ALLOWED = {
     "own file": lambda job, jobs: job.open("mine/setup.json", "w"),
     "input job, read": lambda job, jobs: jobs.other.open("out.txt"),
-    "own link inside": lambda job, jobs: job.open("inside/x.txt", "w"),
+    "new directories": lambda job, jobs: job.open("plots/deep/roc.json", "w"),
 }
 
 def synthesis(job, jobs):
@@ -44,6 +50,9 @@ def synthesis(job, jobs):
     os.makedirs("mine")
     os.makedirs("real")
     os.symlink("real", "inside")
+    os.symlink(".", "self")
+    os.symlink(jobs.other.filename("out.txt"), "alias.txt")
+    os.link(jobs.other.filename("out.txt"), "hard.txt")
     refused, allowed = {}, []
     for name, attempt in ATTEMPTS.items():
         try:
@@ -74,7 +83,11 @@ def test_the_api_keeps_a_method_inside_its_own_job(project: Project) -> None:
     assert "must be relative" in refused["absolute"]
     assert "is not the job being built" in refused["input job, write"]
     assert "acbuild's record of the job" in refused["own setup.json"]
+    assert "through the link 'self'" in refused["link to itself"]
+    assert "hard link" in refused["hard link to the input's file"]
     assert len(allowed) == 3
+    assert (project.workdir / probe["id"] / "plots" / "deep" / "roc.json").is_file()
+    assert json.loads((project.workdir / probe["id"] / "post.json").read_text())["status"] == "ok"
     other = next(j for j in report["jobs"] if j["method"] == "other")
     assert (project.workdir / other["id"] / "out.txt").read_text() == "mine"
     assert not (project.workdir / "escaped.txt").exists()

@@ -88,7 +88,7 @@ def test_a_dying_slice_fails_its_job_and_its_siblings_are_stopped(project: Proje
     assert message.split(" without")[0].replace("exited", "") in proc.stderr
     sibling = int((project.root / "slice0.pid").read_text())
     assert wait_gone({sibling}) == set()
-    assert "analysis slice 1" in (failed_dir(project) / "stdout.log").read_text()
+    assert "analysis slice 1" in project.acbuild("show", "--log", str(failed_dir(project))).stdout
 
 
 def test_keep_going_builds_all_that_does_not_depend_on_the_failure(project: Project) -> None:

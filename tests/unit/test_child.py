@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import acbuild
+from acbuild import joblog
 from acbuild.hashing import hash_file
 from acbuild.job import RESULT_FILE
 from acbuild.runner import Exited, Launcher
@@ -66,7 +67,8 @@ def result(job_dir: Path):
 
 
 def log(job_dir: Path, name: str = "stdout") -> str:
-    return (job_dir / f"{name}.log").read_text()
+    """The job's whole log: the main one with the slices' own in their place."""
+    return joblog.read_log(job_dir, name).decode()
 
 
 FULL = """
@@ -111,6 +113,10 @@ def test_a_full_job_writes_result_logs_and_post(launcher, tmp_path):
         assert f"--- acbuild: {marker} ---" in log(job_dir, "stderr")
     assert "preparing" in out and "slice 2" in out
     assert out.index("--- acbuild: synthesis ---") > out.index("slice 1")
+    # Each part's output is its own, slices included (they ran at once).
+    assert [joblog.read_output(job_dir, part) for part in ("prepare", 0, 1, 2, "synthesis")] \
+        == ["preparing\n", "slice 0\n", "slice 1\n", "slice 2\n", ""]
+    assert joblog.read_output(job_dir, "synthesis", "stderr") == "oops\n"
     assert "oops" in log(job_dir, "stderr")
 
 

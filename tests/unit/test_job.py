@@ -57,3 +57,76 @@ def test_a_record_name_deeper_down_is_just_a_name(job_dir: Path) -> None:
     (job_dir / "sub").mkdir()
     with Job(job_dir, writable=True).open("sub/setup.json", "w") as f:
         f.write("{}")
+
+
+def test_the_job_being_built_writes_through_its_directory_wherever_the_process_is(
+        job_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    building = Job(job_dir, writable=True)
+    monkeypatch.chdir(tmp_path / "other")
+    with building.open("plots/deep/roc.json", "w") as f:  # directories made on the way
+        f.write("{}")
+    assert (job_dir / "plots" / "deep" / "roc.json").read_text() == "{}"
+    assert list((tmp_path / "other").iterdir()) == []
+    with building.open("data.txt", "a") as f:
+        f.write("+")
+    assert building.open("data.txt").read() == "d+"
+
+
+@pytest.mark.parametrize("make, name", [
+    (lambda d: os.symlink(".", d / "self"), "self/post.json"),
+    (lambda d: os.symlink(d.parent / "other", d / "out"), "out/x.txt"),
+    (lambda d: (os.mkdir(d / "real"), os.symlink("real", d / "inside")), "inside/x.txt"),
+    (lambda d: os.symlink(d.parent / "other" / "x.txt", d / "alias.txt"), "alias.txt"),
+])
+def test_the_job_being_built_never_writes_through_a_link(job_dir: Path, make, name) -> None:
+    make(job_dir)
+    with pytest.raises(ValueError, match="through the link"):
+        Job(job_dir, writable=True).open(name, "w")
+    with pytest.raises(ValueError, match="through the link"):
+        Job(job_dir, writable=True).filename(name)
+    assert list((job_dir.parent / "other").iterdir()) == []
+    assert not (job_dir / "post.json").exists()
+
+
+def test_a_hard_link_or_a_fifo_is_not_the_jobs_to_write(job_dir: Path) -> None:
+    (job_dir.parent / "other" / "theirs.txt").write_text("theirs")
+    os.link(job_dir.parent / "other" / "theirs.txt", job_dir / "hard.txt")
+    os.mkfifo(job_dir / "fifo")
+    building = Job(job_dir, writable=True)
+    with pytest.raises(ValueError, match="hard link"):
+        building.open("hard.txt", "w")
+    with pytest.raises((ValueError, OSError)):  # ENXIO: no reader, and no wait for one
+        building.open("fifo", "w")
+    with pytest.raises(ValueError, match="not a regular file"):
+        building.open("fifo", "r+")
+    assert (job_dir.parent / "other" / "theirs.txt").read_text() == "theirs"
+
+
+def test_its_directory_is_the_one_it_was_given_or_none(job_dir: Path, tmp_path: Path) -> None:
+    building = Job(job_dir, writable=True)
+    os.close(building._dir._fd)  # a method that closes every descriptor
+    with building.open("new.txt", "w") as f:  # reopened by its path: the same directory
+        f.write("n")
+    assert (job_dir / "new.txt").read_text() == "n"
+    os.rename(job_dir, tmp_path / "moved")
+    os.mkdir(job_dir)  # another directory where it was
+    os.close(building._dir._fd)
+    with pytest.raises(FileNotFoundError, match="replaced"):
+        building.open("new.txt", "w")
+    assert list(job_dir.iterdir()) == []
+
+
+def test_a_pickled_handle_is_read_only(job_dir: Path) -> None:
+    import pickle
+
+    copy = pickle.loads(pickle.dumps(Job(job_dir, "job-1", writable=True)))
+    assert copy == Job(job_dir, "job-1") and copy.path == job_dir and not copy.writable
+    with pytest.raises(PermissionError, match="not the job being built"):
+        copy.open("new.txt", "w")
+
+
+def test_the_job_being_built_names_itself_but_never_writes_itself(job_dir: Path) -> None:
+    building = Job(job_dir, writable=True)
+    assert building.filename(".") == building.filename("sub/..") == job_dir
+    with pytest.raises(ValueError, match="the job directory itself"):
+        building.open(".", "w")

@@ -28,3 +28,17 @@ def test_a_large_burst_is_read_in_pieces_and_whole_at_the_end(tmp_path: Path) ->
     first = follower.poll()
     assert 0 < len(first) < len(lines)
     assert [text for _, text in first + follower.poll(final=True)] == lines
+
+
+def test_each_slices_own_log_is_followed_too(tmp_path: Path) -> None:
+    follower = LogFollower(tmp_path)
+    (tmp_path / "stdout.log").write_text("--- acbuild: analysis ---\n")
+    assert follower.poll() == []
+    (tmp_path / "slice-logs").mkdir()
+    (tmp_path / "slice-logs" / "1.stdout.log").write_text(
+        "--- acbuild: analysis slice 1 ---\none\n")
+    (tmp_path / "slice-logs" / "0.stderr.log").write_text("zero\npart")
+    assert follower.poll() == [("stdout", "one"), ("stderr", "zero")]
+    with open(tmp_path / "slice-logs" / "1.stdout.log", "a") as f:
+        f.write("two\n")
+    assert follower.poll(final=True) == [("stdout", "two"), ("stderr", "part")]

@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 from acbuild.child import process
 from acbuild.child.phases import JobFailure, _method_phases
 from acbuild.child.process import (
+    _end,
     _flush,
     _fork,
     _killpg,
@@ -163,6 +164,9 @@ class _Launcher:
 
     def job_process(self, job_dir: str, concurrency: int, module: ModuleType | BaseException,
                     setup: dict[str, Any] | None) -> NoReturn:
+        """The forked job's whole life. Whatever its method does (closes stdout, breaks a
+        stream, raises from a finally), it ends here through os._exit: it never returns into
+        the launcher's code, which holds every other job."""
         status = 1
         try:
             os.setpgid(0, 0)  # one group with its slices: a kill takes them all
@@ -171,11 +175,14 @@ class _Launcher:
                 os.close(fd)  # the launcher's protocol and its other jobs are not this job's
             status = run_job(job_dir, concurrency, module, setup)
         except BaseException:
-            traceback.print_exc()
+            with contextlib.suppress(BaseException):
+                traceback.print_exc()
         finally:
-            _flush()
-            _say_done(status)
-            os._exit(status)
+            try:
+                _flush()
+                _say_done(status)
+            finally:
+                _end(status)
 
     def done(self, job: _Running) -> None:
         """The job said it is done, and has nothing left to run but its exit, which takes its
@@ -236,9 +243,12 @@ class _Launcher:
 def _say_done(status: int) -> None:
     """Tell the launcher the job is done (exit status, cpu seconds and peak memory, its
     slices included), just before it exits."""
+    pipe = process._parent_pipe()
+    if pipe is None:
+        return  # the method closed it: the launcher learns of the end from the exit
     cpu, peak_rss_kib = _usage_so_far()
     with contextlib.suppress(OSError):  # the launcher is gone: nobody is left to tell
-        os.write(process._WRITE_END, b"%d %.6f %d\n" % (status, cpu, peak_rss_kib))
+        os.write(pipe, b"%d %.6f %d\n" % (status, cpu, peak_rss_kib))
 
 
 def _import_method(method: str, path: str, job_dir: str) -> ModuleType:

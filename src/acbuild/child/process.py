@@ -1,5 +1,5 @@
 """Process plumbing for the job processes: fork with a pipe, pidfds, death signals, logs,
-phase markers, times."""
+phase markers, times, and the end of a process whatever its method did."""
 
 from __future__ import annotations
 
@@ -12,12 +12,19 @@ import signal
 import sys
 import time
 from types import TracebackType
-from typing import Any
+from typing import Any, NoReturn
 
-LOGS = ("stdout.log", "stderr.log")
+from acbuild.job import JobDir
+from acbuild.joblog import LOGS, marker
+
+# Taken now: a method that replaces os._exit must not keep its process from ending.
+_os_exit = os._exit
 # ---- process plumbing -------------------------------------------------------
 
 _WRITE_END = -1  # in a forked child: the write end of the pipe its parent reads
+_WRITE_END_KEY: tuple[int, int] | None = None  # its device and inode: still ours?
+_JOB_DIR: JobDir | None = None  # in a job process: its directory, held open
+_JOB_PID = -1  # in a job process: its pid
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _libc: Any = None  # prctl(2), once looked up; False where there is none
 
@@ -25,7 +32,7 @@ _libc: Any = None  # prctl(2), once looked up; False where there is none
 def _fork() -> tuple[int, int]:
     """Fork with a pipe from child to parent: (pid, read end) in the parent, (0, -1) in
     the child, which finds the write end in ``_WRITE_END``."""
-    global _WRITE_END
+    global _WRITE_END, _WRITE_END_KEY
     r, w = os.pipe()
     _flush()
     parent = os.getpid()
@@ -38,10 +45,37 @@ def _fork() -> tuple[int, int]:
         if _WRITE_END >= 0:
             os.close(_WRITE_END)  # a slice is not the job: the job's own pipe is not its to hold
         _WRITE_END = w
+        st = os.fstat(w)
+        _WRITE_END_KEY = (st.st_dev, st.st_ino)
         return 0, -1
     gc.unfreeze()
     os.close(w)
     return pid, r
+
+
+def _parent_pipe() -> int | None:
+    """The write end of the pipe to the parent, unless the method closed it (and perhaps
+    got its number again for a file of its own: never written to)."""
+    try:
+        st = os.fstat(_WRITE_END)
+    except OSError:
+        return None
+    return _WRITE_END if (st.st_dev, st.st_ino) == _WRITE_END_KEY else None
+
+
+def _job_dir_fd() -> int:
+    """In a job process: its directory's fd, checked to be still that directory."""
+    if _JOB_DIR is None:
+        raise RuntimeError("not in a job process")
+    return _JOB_DIR.fd()
+
+
+def _leave_unless(pid: int) -> None:
+    """A process the method forked (``os.fork``) that returns from the method's function is
+    not the job, nor the slice, ``pid``: it ends here, before it writes any of their
+    records or says it is done."""
+    if os.getpid() != pid:
+        _end(0)
 
 
 def _load_libc() -> None:
@@ -77,29 +111,48 @@ def _method_frames(exc: BaseException) -> TracebackType | None:
     return exc.__traceback__.tb_next if exc.__traceback__ else None
 
 
-def _open_logs(directory: str) -> None:
-    """Point fds 1 and 2 at the job's logs, appending (slices and subprocesses share them)."""
+def _open_logs(directory: str | int, names: tuple[str, str] = LOGS, fresh: bool = False
+               ) -> None:
+    """Point fds 1 and 2 at the logs ``names`` in ``directory`` (a path, or an open
+    directory's fd), appending (subprocesses share them); never through a link, and with
+    ``fresh`` only new files."""
     _flush()
-    for fd, name in zip((1, 2), LOGS):
-        log = os.open(os.path.join(directory, name), os.O_WRONLY | os.O_CREAT | os.O_APPEND,
-                      0o666)
+    dir_fd = directory if isinstance(directory, int) else None
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | (os.O_EXCL if fresh else 0)
+    for fd, name in zip((1, 2), names):
+        path = name if dir_fd is not None else os.path.join(directory, name)  # type: ignore[arg-type]
+        log = os.open(path, flags, 0o666, dir_fd=dir_fd)
         os.dup2(log, fd)
         os.close(log)
 
 
 def _marker(phase: str) -> None:
     # Straight to the fds, after what the streams hold: print's machinery is one more
-    # thing a job process would touch (and copy) for each phase.
+    # thing a job process would touch (and copy) for each phase. A method that closed or
+    # broke them loses its output, not the job's bookkeeping.
     _flush()
-    line = f"--- acbuild: {phase} ---\n".encode()
-    os.write(1, line)
-    os.write(2, line)
+    line = marker(phase)
+    for fd in (1, 2):
+        with contextlib.suppress(OSError):
+            os.write(fd, line)
 
 
 def _flush() -> None:
+    """Flush Python's stdout and stderr; one a method closed, replaced or broke (a full
+    disk, a closed pipe) is left as it is: what it held is lost, nothing else."""
     for stream in (sys.stdout, sys.stderr):
         if stream is not None:
-            stream.flush()
+            with contextlib.suppress(Exception):
+                stream.flush()
+
+
+def _end(status: int) -> NoReturn:
+    """End this forked process now, whatever state its method left it in: never back into
+    the code of the process it was forked from."""
+    try:
+        _flush()
+    finally:
+        _os_exit(status)
 
 
 def _cpu(usage: Any = None) -> float:

@@ -3,6 +3,7 @@ synthesis, and write ``result.pickle``, the logs and ``post.json``."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -14,10 +15,11 @@ from types import ModuleType
 from typing import Any
 
 from acbuild.canonical import InputFile, from_json
+from acbuild.child import process
 from acbuild.child.phases import JobFailure, Phase, Phases, _method_phases
 from acbuild.child.process import (
-    LOGS,
     _cpu,
+    _leave_unless,
     _marker,
     _method_frames,
     _open_logs,
@@ -27,14 +29,15 @@ from acbuild.child.process import (
 from acbuild.child.slices import _run_analysis
 from acbuild.errors import StorageError
 from acbuild.hashing import hash_file
-from acbuild.job import RESULT_FILE, Job, Namespace
+from acbuild.job import RESULT_FILE, Job, JobDir, Namespace
+from acbuild.joblog import LOGS, SLICE_LOGS
 
 SETUP_FORMAT = 1
 POST_FORMAT = 1
 SETUP_FILE = "setup.json"
 POST_FILE = "post.json"
 # acbuild's own bookkeeping at the top of a job directory, which post.json's "files" omits.
-UNLISTED = frozenset({SETUP_FILE, POST_FILE, *LOGS, "source"})
+UNLISTED = frozenset({SETUP_FILE, POST_FILE, *LOGS, SLICE_LOGS, "source"})
 
 
 def read_setup(job_dir: str | os.PathLike[str]) -> dict[str, Any]:
@@ -58,8 +61,12 @@ def run_job(job_dir: str, concurrency: int, module: ModuleType | BaseException,
     fails in phase "load"); ``setup`` is read from the job directory when not given.
     """
     job_dir = os.path.abspath(job_dir)
-    os.chdir(job_dir)  # job.path is the staging directory: relative names work
-    _open_logs(job_dir)
+    # The job's records are written through this fd, never by a name a method could have
+    # moved (os.chdir, a renamed directory): they land in this directory or nowhere.
+    process._JOB_DIR, process._JOB_PID = JobDir(job_dir), os.getpid()
+    dir_fd = process._job_dir_fd()
+    os.fchdir(dir_fd)  # job.path is the staging directory: relative names work
+    _open_logs(dir_fd)
     line_buffered()
     start, began = time.time(), time.monotonic()
     phases: dict[str, Any] = {}
@@ -72,9 +79,19 @@ def run_job(job_dir: str, concurrency: int, module: ModuleType | BaseException,
         _run_phases(functions, _arguments(job_dir, setup, wanted), concurrency, phases)
     except JobFailure as failure:
         error = failure.record
-        print(error["traceback"], file=sys.stderr, end="", flush=True)
-    _write_post(start, began, phases, error)
+        _say(str(error["traceback"]))
+    try:
+        _write_post(start, began, phases, error)
+    except OSError as exc:  # its directory removed, say: the engine sees it is gone
+        _say(f"acbuild: the job's post.json cannot be written: {exc}\n")
+        return 1
     return 0 if error is None else 1
+
+
+def _say(text: str) -> None:
+    """To the job's stderr.log, if the method left it open."""
+    with contextlib.suppress(Exception):
+        print(text, file=sys.stderr, end="", flush=True)
 
 
 def line_buffered() -> None:
@@ -132,8 +149,7 @@ def _run_phases(functions: Phases, args: dict[str, Any], concurrency: int,
             data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:
             raise JobFailure.of(producer, None, exc) from None
-        with open(RESULT_FILE, "wb") as f:
-            f.write(data)
+        _write_record(RESULT_FILE, data)
 
 
 def _call(phase: str, function: Phase, args: dict[str, Any], phases: dict[str, Any]) -> Any:
@@ -144,11 +160,15 @@ def _call(phase: str, function: Phase, args: dict[str, Any], phases: dict[str, A
     except BaseException as exc:  # SystemExit too: it fails the phase, not the bookkeeping
         raise JobFailure.of(phase, None, exc, _method_frames(exc)) from None
     finally:
+        _leave_unless(process._JOB_PID)
         phases[phase] = {"wall": _since(began), "cpu": round(_cpu() - cpu, 6)}
 
 
 def _write_post(start: float, began: float, phases: dict[str, Any],
                 error: dict[str, Any] | None) -> None:
+    # The method's code has all run: the job's directory is the current one again, wherever
+    # the method went, so that the listing is of this job.
+    os.fchdir(process._job_dir_fd())
     files = dict(sorted(_list_files(".", "").items()))
     cpu, peak_rss_kib = _usage_so_far()
     post: dict[str, Any] = {
@@ -159,8 +179,20 @@ def _write_post(start: float, began: float, phases: dict[str, Any],
     # Written in place (the engine takes a post.json it cannot parse for a failed job, and
     # nobody else reads one before the job directory is published), with plain os calls:
     # a file object is more for the job process to touch. No indent: json's C encoder.
-    data = (json.dumps(post) + "\n").encode()
-    fd = os.open(POST_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    _write_record(POST_FILE, (json.dumps(post) + "\n").encode())
+
+
+def _write_record(name: str, data: bytes) -> None:
+    """Write one of acbuild's records into the job directory, through its fd, as a new
+    file: what the method left under that name (its own file, a link to another job's, a
+    hard link) is replaced, never written through."""
+    dir_fd = process._job_dir_fd()
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        fd = os.open(name, flags, 0o666, dir_fd=dir_fd)
+    except FileExistsError:
+        os.unlink(name, dir_fd=dir_fd)
+        fd = os.open(name, flags, 0o666, dir_fd=dir_fd)
     try:
         while data:
             data = data[os.write(fd, data):]

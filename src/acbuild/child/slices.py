@@ -1,8 +1,10 @@
 """The analysis phase: slices, each a process forked from the job, a given number at a
-time; a slice that fails or dies fails the job and its siblings are stopped."""
+time, each writing its own logs; a slice that fails or dies fails the job and its
+siblings are stopped."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import select
@@ -15,14 +17,17 @@ from acbuild.child import process
 from acbuild.child.phases import JobFailure, Phase
 from acbuild.child.process import (
     _cpu,
-    _flush,
+    _end,
     _fork,
+    _leave_unless,
     _marker,
     _method_frames,
+    _open_logs,
     _pidfd,
     _signal_name,
     _since,
 )
+from acbuild.joblog import SLICE_LOGS, slice_log
 
 # ---- analysis slices --------------------------------------------------------
 
@@ -32,11 +37,28 @@ def _run_analysis(function: Phase, args: dict[str, Any], concurrency: int,
     profile: list[dict[str, Any]] = []
     phases["analysis"] = {"wall": 0.0, "slices": profile}
     began = time.monotonic()
+    _marker("analysis")  # the slices' own logs come here, when the whole log is read
+    logs = _slice_logs()
     try:
-        return _Slices(function, args, profile).run(args["slices"], max(1, concurrency))
+        return _Slices(function, args, profile, logs).run(args["slices"], max(1, concurrency))
     finally:
+        os.close(logs)
         phases["analysis"]["wall"] = _since(began)
         profile.sort(key=lambda entry: entry["sliceno"])
+
+
+def _slice_logs() -> int:
+    """The directory the slices write their logs in, made new in the job directory."""
+    try:
+        job_dir = process._job_dir_fd()
+        os.mkdir(SLICE_LOGS, dir_fd=job_dir)
+        return os.open(SLICE_LOGS, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC,
+                       dir_fd=job_dir)
+    except OSError as exc:
+        if isinstance(exc, FileExistsError):
+            exc = FileExistsError(f"{SLICE_LOGS!r} in the job directory is acbuild's, for the "
+                                  "slices' logs; the method made one before analysis")
+        raise JobFailure.of("analysis", None, exc) from None
 
 
 class _Slice:
@@ -50,8 +72,9 @@ class _Slices:
     ``concurrency`` at a time. Each pipes back ``("ok", value)`` or ``("error", type,
     message, traceback)``; one that ends without either has died. A failure kills the rest."""
 
-    def __init__(self, function: Phase, args: dict[str, Any], profile: list[dict[str, Any]]):
-        self.function, self.args, self.profile = function, args, profile
+    def __init__(self, function: Phase, args: dict[str, Any], profile: list[dict[str, Any]],
+                 logs: int):
+        self.function, self.args, self.profile, self.logs = function, args, profile, logs
         self.live: dict[int, _Slice] = {}  # by data pipe, and by pidfd where there are pidfds
         self.results: list[Any] = []
         self.poll = select.poll()
@@ -73,9 +96,8 @@ class _Slices:
     def fork(self, sliceno: int) -> None:
         pid, r = _fork()
         if pid == 0:
-            for fd in self.live:
-                os.close(fd)  # the siblings' pipes are not this slice's
-            _slice_main(self.function, {**self.args, "sliceno": sliceno}, sliceno)
+            _slice_main(self.function, {**self.args, "sliceno": sliceno}, sliceno, self.logs,
+                        list(self.live))
         exit_fd = _pidfd(pid)
         piece = _Slice(sliceno, pid, r, r if exit_fd is None else exit_fd)
         for fd in {piece.data, piece.exit}:
@@ -139,22 +161,33 @@ class _Slices:
                 self.drop(fd)
 
 
-def _slice_main(function: Phase, args: dict[str, Any], sliceno: int) -> NoReturn:
-    """A slice process: run analysis, send back what it returned or raised, and end."""
-    status = 1
+def _slice_main(function: Phase, args: dict[str, Any], sliceno: int, logs: int,
+                siblings: list[int]) -> NoReturn:
+    """A slice process: run analysis into its own logs, send back what it returned or
+    raised, and end, through os._exit whatever the method did: never back into the job's
+    code, which would stop its siblings."""
+    status, me = 1, os.getpid()
     try:
+        for fd in siblings:
+            os.close(fd)  # the siblings' pipes are not this slice's
+        _open_logs(logs, (slice_log(sliceno, "stdout"), slice_log(sliceno, "stderr")),
+                   fresh=True)
         _marker(f"analysis slice {sliceno}")
         try:
             value = function[0](**{name: args[name] for name in function[1]})
-            payload, status = pickle.dumps(("ok", value), pickle.HIGHEST_PROTOCOL), 0
+            payload, ok = pickle.dumps(("ok", value), pickle.HIGHEST_PROTOCOL), True
         except BaseException as exc:
             record = JobFailure.of("analysis", sliceno, exc, _method_frames(exc)).record
-            payload = pickle.dumps(("error", record["type"], record["message"],
-                                    record["traceback"]))
-        with open(process._WRITE_END, "wb") as pipe:
-            pipe.write(payload)
+            payload, ok = pickle.dumps(("error", record["type"], record["message"],
+                                        record["traceback"])), False
+        _leave_unless(me)
+        pipe = process._parent_pipe()
+        if pipe is not None:  # else the method closed it: the job sees this slice die
+            with open(pipe, "wb") as f:
+                f.write(payload)
+            status = 0 if ok else 1
     except BaseException:
-        traceback.print_exc()
+        with contextlib.suppress(BaseException):
+            traceback.print_exc()
     finally:
-        _flush()
-        os._exit(status)
+        _end(status)
