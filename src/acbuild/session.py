@@ -8,10 +8,10 @@ Returns records; never prints. ``cli`` renders what these return.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from acbuild import engine, events, plan
 from acbuild.config import Project
@@ -22,6 +22,22 @@ from acbuild.methods import MethodRegistry
 from acbuild.script import Urd, evaluate
 from acbuild.store import JobStore
 from acbuild.workdir import FAILED_DIR, SETUP_FILE
+
+
+class RemoteJobs(Protocol):
+    """The remote cache as a command uses it: ``acbuild.remote.cache.RemoteCache``, wired in
+    by cli (this layer does not import it). ``warnings`` grows as things go wrong."""
+
+    warnings: list[str]
+
+    def available(self, hashes: Collection[str]) -> set[str]: ...
+
+    def fetch(self, wanted: Sequence[JobSpec], store: JobStore,
+              on_fetched: Callable[[Any], None] | None = None) -> dict[str, Path]: ...
+
+    def push_later(self, job_dir: Path) -> None: ...
+
+    def wait(self) -> list[Any]: ...
 
 
 class BuildFailed(AcbuildError):
@@ -73,6 +89,14 @@ class StatusResult:
     decisions: list[plan.Decision]
     stopped_at: NeedsBuild | None
     warnings: list[str] = field(default_factory=list)
+    remote: frozenset[str] = frozenset()  # stale jobs the remote cache has (hashes)
+    fetched: dict[str, Path] = field(default_factory=dict)  # by ``pull``: hash -> directory
+
+    def state(self, decision: plan.Decision) -> str:
+        """cached, stale, or "cached (remote)" for a stale job the remote cache has."""
+        if decision.build and decision.spec.hash in self.remote:
+            return "cached (remote)"
+        return decision.state
 
     @property
     def stopped_text(self) -> str | None:
@@ -86,17 +110,37 @@ class StatusResult:
 
 def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: int,
                keep_going: bool = False, force_methods: Iterable[str] = (),
-               stream_output: bool = False) -> RunResult:
+               stream_output: bool = False, remote: RemoteJobs | None = None) -> RunResult:
     """Evaluate ``script`` and build what it declares; what it reads mid-way is built first.
-    ``stream_output``: report what running jobs print as they print it."""
+    ``stream_output``: report what running jobs print as they print it. ``remote``: fetch a
+    missing job from it before building it (``fetch = true``), push each job built
+    (``push = "auto"``)."""
     store = session.store
     store.open_sources()
+    config = session.project.remote
+    fetching = remote is not None and config is not None and config.fetch
+    pushing = remote is not None and config is not None and config.push == "auto"
     builder = engine.Builder(store, session.registry.get, session.project.root, reporter,
-                             jobs, keep_going, stream_output)
+                             jobs, keep_going, stream_output,
+                             on_built=remote.push_later if remote and pushing else None)
+    said = [0]  # how many of the remote's warnings were reported
+
+    def fetch_stale(decisions: list[plan.Decision]) -> list[plan.Decision]:
+        if remote is None or not fetching:
+            return decisions
+        wanted = [d.spec for d in decisions
+                  if d.build and not d.spec.force and d.spec.hash not in builder.outcomes]
+        by_hash = {s.hash: s for s in wanted}
+        remote.fetch(wanted, store, lambda f: builder.fetched(
+            by_hash[f.hash], f.path, f.seconds, _origin(f.pusher)))
+        for warning in remote.warnings[said[0]:]:
+            reporter.report(events.Warning(warning))
+        said[0] = len(remote.warnings)
+        return decisions
 
     def realize(spec: JobSpec) -> Path:
-        builder.execute(decide(urd.graph.ancestors(spec), store, builder.built_hashes(),
-                                      session.sources_of))
+        builder.execute(fetch_stale(decide(urd.graph.ancestors(spec), store,
+                                           builder.built_hashes(), session.sources_of)))
         path = builder.path_of(spec.hash)
         if path is None:
             raise BuildFailed(f"the script needs the result of {spec.id}, which was not built",
@@ -112,11 +156,13 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
                                   session.sources_of)
         for warning in [*urd.warnings, *store.warnings]:  # deciding may add some
             reporter.report(events.Warning(warning))
-        stale = sum(d.build for d in decisions)
+        decisions = fetch_stale(decisions)
+        stale = sum(d.build and d.spec.hash not in builder.outcomes for d in decisions)
         reporter.report(events.PlanReady(len(decisions), stale, len(decisions) - stale))
         builder.execute(decisions)
     except AcbuildError as error:
         builder.close()
+        _wait_pushes(remote, reporter, said)
         with contextlib.suppress(AcbuildError):  # the error that stopped the run is the news
             builder.finish(str(script), run_id, interrupted=error.exit_status == 130,
                            error=error.exit_status != 130)
@@ -127,20 +173,44 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
             builder.finish(str(script), run_id, interrupted=True)
         raise Interrupted("interrupted") from None
     builder.close()
+    _wait_pushes(remote, reporter, said)
     finished = builder.finish(str(script), run_id)
     order = {h: i for i, h in enumerate(graph.specs)}
     outcomes = sorted(builder.outcomes.values(), key=lambda o: order.get(o.spec.hash, 0))
-    return RunResult(outcomes, finished, [*urd.warnings, *store.warnings])
+    return RunResult(outcomes, finished, [*urd.warnings, *store.warnings,
+                                          *(remote.warnings if remote else [])])
 
 
-def status_script(session: Session, script: Path, force_methods: Iterable[str] = ()
-                  ) -> StatusResult:
-    """Plan ``script`` without building anything; stop where it needs an unbuilt result."""
+def _wait_pushes(remote: RemoteJobs | None, reporter: events.Reporter, said: list[int]
+                 ) -> None:
+    """The jobs a run pushed as it built them are on the remote before the run ends."""
+    if remote is None:
+        return
+    remote.wait()
+    for warning in remote.warnings[said[0]:]:
+        reporter.report(events.Warning(warning))
+    said[0] = len(remote.warnings)
+
+
+def _origin(pusher: dict[str, str]) -> str:
+    return f"{pusher.get('user', '?')}@{pusher.get('host', '?')}"
+
+
+def status_script(session: Session, script: Path, force_methods: Iterable[str] = (),
+                  remote: RemoteJobs | None = None, pull: bool = False,
+                  on_fetched: Callable[[Any], None] | None = None) -> StatusResult:
+    """Plan ``script`` without building anything; stop where it needs an unbuilt result.
+    ``remote``: say which stale jobs it has; with ``pull``, fetch them (and the script goes
+    on past a result it fetched)."""
     store = session.store
     store.open_sources()
+    fetched: dict[str, Path] = {}
 
     def realize(spec: JobSpec) -> Path:
         decision = decide(urd.graph.ancestors(spec), store)[-1]
+        if decision.build and pull and remote is not None and not spec.force:
+            fetched.update(remote.fetch([spec], store, on_fetched))
+            decision = decide([spec], store)[-1]
         if decision.build:
             raise NeedsBuild(spec.id, where=spec.where)
         return Path(decision.found.path)
@@ -152,7 +222,17 @@ def status_script(session: Session, script: Path, force_methods: Iterable[str] =
     except NeedsBuild as e:
         stopped = e
     decisions = decide(list(urd.graph), store, sources_of=session.sources_of)
-    return StatusResult(decisions, stopped, [*urd.warnings, *store.warnings])
+    on_remote: set[str] = set()
+    if remote is not None:
+        stale = [d.spec for d in decisions if d.build and not d.spec.force]
+        if pull:
+            fetched.update(remote.fetch(stale, store, on_fetched))
+            decisions = decide(list(urd.graph), store, sources_of=session.sources_of)
+        else:
+            on_remote = remote.available([s.hash for s in stale])
+    return StatusResult(decisions, stopped, [*urd.warnings, *store.warnings,
+                                             *(remote.warnings if remote else [])],
+                        frozenset(on_remote), fetched)
 
 
 def graph_view(result: StatusResult) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from acbuild.cli import DEFAULT_SCRIPT, _jobs_default, _script_path, _session, cli
+from acbuild.cli import DEFAULT_SCRIPT, _jobs_default, _remote, _script_path, _session, cli
 from acbuild.cli.complete import complete_method, complete_script
 
 
@@ -48,7 +48,8 @@ def run(script: str, jobs: int | None, keep_going: bool, dry_run: bool, force: t
     with _session(workdir) as session, script_out:
         try:
             result = run_script(session, _script_path(script), reporter, jobs or _jobs_default(),
-                                keep_going, force, stream_output=verbose and not as_json)
+                                keep_going, force, stream_output=verbose and not as_json,
+                                remote=_remote(session))
         finally:
             if hasattr(reporter, "close"):
                 reporter.close()
@@ -57,9 +58,9 @@ def run(script: str, jobs: int | None, keep_going: bool, dry_run: bool, force: t
                  "reason": o.reason, "path": str(o.location) if o.location else None}
                 for o in result.outcomes]
         f = result.finished
-        console.print_json(console.jobs_json(rows, {
-            "built": f.built, "reused": f.reused, "failed": f.failed, "skipped": f.skipped},
-            warnings=result.warnings))
+        counts = {"built": f.built, "reused": f.reused, "failed": f.failed,
+                  "skipped": f.skipped, **({"fetched": f.fetched} if f.fetched else {})}
+        console.print_json(console.jobs_json(rows, counts, warnings=result.warnings))
     if result.finished.failed:
         sys.exit(1)
 
@@ -81,16 +82,23 @@ def _status(script: str, force: tuple[str, ...], workdir: str | None, as_json: b
 
     script_out = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
     with _session(workdir) as session, script_out:
-        result = status_script(session, _script_path(script), force)
-    rows = [{"id": d.spec.id, "method": d.spec.method, "state": d.state, "reason": d.reason,
+        remote = _remote(session)
+        fetching = session.project.remote is not None and session.project.remote.fetch
+        result = status_script(session, _script_path(script), force,
+                               remote=remote if fetching else None)
+    rows = [{"id": d.spec.id, "method": d.spec.method, "state": result.state(d),
+             "reason": d.reason if result.state(d) != "cached (remote)" else
+             f"the remote cache has it ({d.reason} here)",
              "cause": d.cause or None, "path": str(d.found.location) if d.found else None,
              "workdir": os.path.dirname(d.found.location) if d.found else None}
             for d in result.decisions]
     stopped = result.stopped_text
     if as_json:
         stale = sum(r["state"] == "stale" for r in rows)
+        remote_n = sum(r["state"] == "cached (remote)" for r in rows)
         console.print_json(console.jobs_json(
-            rows, {"cached": len(rows) - stale, "stale": stale},
+            rows, {"cached": len(rows) - stale - remote_n, "stale": stale,
+                   **({"remote": remote_n} if remote_n else {})},
             causes=console.cause_counts(rows), stopped_at=stopped, warnings=result.warnings))
         return
     console.render_status(rows, stopped, result.warnings, target=str(session.store.target.path))

@@ -63,6 +63,7 @@ class RemoteCache:
         self.sign_key_path = sign_key
         self.threads = threads
         self.warnings: list[str] = []
+        self.refused: list[str] = []  # ids of jobs the remote has but could not be fetched
         self.down: str | None = None  # why the remote is not used any more in this command
         self._probed = False
         self._lock = threading.Lock()
@@ -205,6 +206,7 @@ class RemoteCache:
         try:
             result = future.result()
         except (keys.UntrustedManifest, BadManifest, FetchProblem) as e:
+            self.refused.append(item.id)
             self.warnings.append(f"{item.id} is not fetched: {e.message}; it is built here")
             return None
         except RemoteError as e:
@@ -221,6 +223,7 @@ class RemoteCache:
         row = row_from_directory(path)
         if row is None or row.hash != item.hash:  # a signer's bug: never index it
             store.target.remove_job(item.id)
+            self.refused.append(item.id)
             self.warnings.append(f"{item.id} is not fetched: its files are not a finished "
                                  "job; it is built here")
             return None
