@@ -35,10 +35,13 @@ def push(jobs: tuple[str, ...], script: str | None, as_json: bool) -> None:
     Blobs go first and each job's manifest last, so a push cut off at any moment leaves
     nothing half visible; a job the remote has already is left as it is.
     """
+    import contextlib
+
     from acbuild import console
     from acbuild.session import resolve_job, status_script
 
-    with _session() as session:
+    script_out = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
+    with _session() as session, script_out:
         cache = _remote(session, required=True)
         cache.signing_key()  # a machine that cannot sign finds out before anything is sent
         not_built: list[str] = []
