@@ -304,3 +304,31 @@ def test_a_push_killed_at_any_moment_never_leaves_a_job_without_its_files(
     second = checkout(tmp_path / "second", s3, keys, prefix, sign=None, script=script)
     assert set(job_states(run_json(second)).values()) == {"fetched"}
     assert json.loads(acbuild(second, "verify", "--json").stdout)["changed"] == 0
+
+
+def test_a_file_remote_and_its_gc(tmp_path: Path, keys: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    first = checkout(tmp_path / "first", "unused", keys, "unused")
+    config = (first.root / "acbuild.toml").read_text()
+    config = config.replace('url = "s3://acbuild-test/unused"', f'url = "file://{shared}"')
+    config = "\n".join(line for line in config.splitlines() if "endpoint" not in line)
+    (first.root / "acbuild.toml").write_text(config)
+    run_json(first)
+    assert json.loads(acbuild(first, "push", "--json").stdout)["counts"]["pushed"] == 3
+    kept = json.loads(acbuild(first, "remote", "gc", "--keep-newer", "1d", "--json").stdout)
+    assert kept["removed"] == [] and len(kept["kept"]) == 3
+    time.sleep(1.1)  # every job and blob is now older than 1s
+    dry = json.loads(acbuild(first, "remote", "gc", "--keep-newer", "1s", "--grace", "1s",
+                             "--dry-run", "--json").stdout)
+    assert len(dry["removed"]) == 3 and (shared / "jobs").is_dir()
+    assert len(list((shared / "jobs").iterdir())) == 3
+    gone = json.loads(acbuild(first, "remote", "gc", "--keep-newer", "1s", "--grace", "1s",
+                              "--json").stdout)
+    assert len(gone["removed"]) == 3 and gone["blobs_removed"] > 0
+    assert not any(p.is_file() for p in shared.rglob("*"))
+
+
+def test_remote_commands_without_a_remote_say_how_to_add_one(project: Project) -> None:
+    proc = project.acbuild("push", check=2)
+    assert "no remote cache is configured" in proc.stderr and "[remote]" in proc.stderr
