@@ -33,6 +33,9 @@ from acbuild.workdir import JobLock, last_marked_phase, read_json
 if TYPE_CHECKING:
     from acbuild.runner import Exited, Launcher
 
+# Fetches what it can of the given stale jobs from elsewhere (the remote cache), publishing
+# them into the target, and tells the builder of each: (hash, directory, seconds, who made it).
+FetchJobs = Callable[[Sequence[JobSpec], Callable[[str, Path, float, str], None]], None]
 LOCK_RETRY_SECONDS = 0.1
 _USABLE = frozenset({"built", "reused", "fetched"})  # outcomes a dependent can use
 OUTPUT_POLL_SECONDS = 0.1  # with run -v: how often running jobs' logs are read
@@ -56,7 +59,8 @@ class Builder:
 
     def __init__(self, store: JobStore, method_of: Callable[[str], Method], project_root: Path,
                  reporter: events.Reporter, jobs: int, keep_going: bool = False,
-                 stream_output: bool = False, on_built: Callable[[Path], None] | None = None):
+                 stream_output: bool = False, on_built: Callable[[Path], None] | None = None,
+                 fetch: FetchJobs | None = None):
         self.store = store
         self.method_of = method_of
         self.project_root = project_root
@@ -65,6 +69,7 @@ class Builder:
         self.keep_going = keep_going
         self.stream_output = stream_output  # report running jobs' output (run -v)
         self.on_built = on_built  # hears of each job this run built, once it is published
+        self.fetch = fetch  # asked for the stale jobs before any of them is built
         self.outcomes: dict[str, Outcome] = {}
         self.failed = False
         self._launcher: Launcher | None = None
@@ -84,6 +89,11 @@ class Builder:
             if not decision.build and decision.spec.hash not in self.outcomes:
                 self._reuse(decision.spec, decision.found.location, "cached")
         todo = [d for d in decisions if d.build and d.spec.hash not in self.outcomes]
+        if todo and self.fetch is not None:
+            wanted = {d.spec.hash: d.spec for d in todo if not d.spec.force}
+            self.fetch(list(wanted.values()), lambda job_hash, path, seconds, origin:
+                       self.fetched(wanted[job_hash], path, seconds, origin))
+            todo = [d for d in todo if d.spec.hash not in self.outcomes]
         if todo:
             self.store.target.remove_leftovers()
             _Run(self, todo).run()

@@ -30,6 +30,8 @@ class RemoteJobs(Protocol):
 
     warnings: list[str]
 
+    def news(self) -> list[str]: ...  # the warnings not yet said
+
     def available(self, hashes: Collection[str]) -> set[str]: ...
 
     def fetch(self, wanted: Sequence[JobSpec], store: JobStore,
@@ -114,7 +116,7 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
     """Evaluate ``script`` and build what it declares; what it reads mid-way is built first.
     ``stream_output``: report what running jobs print as they print it. ``remote``: fetch a
     missing job from it before building it (``fetch = true``), push each job built
-    (``push = "auto"``)."""
+    (``push = "auto"``; the caller waits for those pushes: ``remote.wait()``)."""
     store = session.store
     store.open_sources()
     config = session.project.remote
@@ -122,25 +124,13 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
     pushing = remote is not None and config is not None and config.push == "auto"
     builder = engine.Builder(store, session.registry.get, session.project.root, reporter,
                              jobs, keep_going, stream_output,
+                             fetch=_fetcher(remote, store, reporter) if remote and fetching
+                             else None,
                              on_built=remote.push_later if remote and pushing else None)
-    said = [0]  # how many of the remote's warnings were reported
-
-    def fetch_stale(decisions: list[plan.Decision]) -> list[plan.Decision]:
-        if remote is None or not fetching:
-            return decisions
-        wanted = [d.spec for d in decisions
-                  if d.build and not d.spec.force and d.spec.hash not in builder.outcomes]
-        by_hash = {s.hash: s for s in wanted}
-        remote.fetch(wanted, store, lambda f: builder.fetched(
-            by_hash[f.hash], f.path, f.seconds, _origin(f.pusher)))
-        for warning in remote.warnings[said[0]:]:
-            reporter.report(events.Warning(warning))
-        said[0] = len(remote.warnings)
-        return decisions
 
     def realize(spec: JobSpec) -> Path:
-        builder.execute(fetch_stale(decide(urd.graph.ancestors(spec), store,
-                                           builder.built_hashes(), session.sources_of)))
+        builder.execute(decide(urd.graph.ancestors(spec), store, builder.built_hashes(),
+                                      session.sources_of))
         path = builder.path_of(spec.hash)
         if path is None:
             raise BuildFailed(f"the script needs the result of {spec.id}, which was not built",
@@ -156,13 +146,11 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
                                   session.sources_of)
         for warning in [*urd.warnings, *store.warnings]:  # deciding may add some
             reporter.report(events.Warning(warning))
-        decisions = fetch_stale(decisions)
-        stale = sum(d.build and d.spec.hash not in builder.outcomes for d in decisions)
+        stale = sum(d.build for d in decisions)
         reporter.report(events.PlanReady(len(decisions), stale, len(decisions) - stale))
         builder.execute(decisions)
     except AcbuildError as error:
         builder.close()
-        _wait_pushes(remote, reporter, said)
         with contextlib.suppress(AcbuildError):  # the error that stopped the run is the news
             builder.finish(str(script), run_id, interrupted=error.exit_status == 130,
                            error=error.exit_status != 130)
@@ -173,7 +161,6 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
             builder.finish(str(script), run_id, interrupted=True)
         raise Interrupted("interrupted") from None
     builder.close()
-    _wait_pushes(remote, reporter, said)
     finished = builder.finish(str(script), run_id)
     order = {h: i for i, h in enumerate(graph.specs)}
     outcomes = sorted(builder.outcomes.values(), key=lambda o: order.get(o.spec.hash, 0))
@@ -181,19 +168,23 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
                                           *(remote.warnings if remote else [])])
 
 
-def _wait_pushes(remote: RemoteJobs | None, reporter: events.Reporter, said: list[int]
-                 ) -> None:
-    """The jobs a run pushed as it built them are on the remote before the run ends."""
-    if remote is None:
-        return
-    remote.wait()
-    for warning in remote.warnings[said[0]:]:
-        reporter.report(events.Warning(warning))
-    said[0] = len(remote.warnings)
+def _fetcher(remote: RemoteJobs, store: JobStore, reporter: events.Reporter
+             ) -> engine.FetchJobs:
+    """The engine's way to the remote cache: fetch what it has of the jobs about to be built;
+    what went wrong is a run warning, said once."""
+
+    def fetch(specs: Sequence[JobSpec], fetched: Callable[[str, Path, float, str], None]
+              ) -> None:
+        remote.fetch(specs, store, lambda f: fetched(f.hash, f.path, f.seconds, _origin(f)))
+        for warning in remote.news():
+            reporter.report(events.Warning(warning))
+
+    return fetch
 
 
-def _origin(pusher: dict[str, str]) -> str:
-    return f"{pusher.get('user', '?')}@{pusher.get('host', '?')}"
+def _origin(fetched: Any) -> str:
+    """Who pushed a fetched job: user@host."""
+    return f"{fetched.pusher.get('user', '?')}@{fetched.pusher.get('host', '?')}"
 
 
 def status_script(session: Session, script: Path, force_methods: Iterable[str] = (),

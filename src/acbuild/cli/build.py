@@ -46,13 +46,17 @@ def run(script: str, jobs: int | None, keep_going: bool, dry_run: bool, force: t
     # With --json, stdout carries one JSON object: what the script prints goes to stderr.
     script_out = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
     with _session(workdir) as session, script_out:
+        remote = _remote(session)
         try:
             result = run_script(session, _script_path(script), reporter, jobs or _jobs_default(),
                                 keep_going, force, stream_output=verbose and not as_json,
-                                remote=_remote(session))
+                                remote=remote)
         finally:
             if hasattr(reporter, "close"):
                 reporter.close()
+            # push = "auto": what the run built is on the remote before the command ends.
+            late = _wait_pushes(remote, as_json)
+        result.warnings.extend(w for w in late if w not in result.warnings)
     if as_json:
         rows = [{"id": o.spec.id, "method": o.spec.method, "state": o.state,
                  "reason": o.reason, "path": str(o.location) if o.location else None}
@@ -63,6 +67,18 @@ def run(script: str, jobs: int | None, keep_going: bool, dry_run: bool, force: t
         console.print_json(console.jobs_json(rows, counts, warnings=result.warnings))
     if result.finished.failed:
         sys.exit(1)
+
+
+def _wait_pushes(remote: Any, quiet: bool) -> list[str]:
+    """Wait for a run's background pushes; the warnings they left (said here unless
+    ``quiet``)."""
+    if remote is None:
+        return []
+    remote.wait()
+    late: list[str] = remote.news()
+    for warning in [] if quiet else late:
+        click.echo(f"warning: {warning}", err=True)
+    return late
 
 
 @cli.command()

@@ -52,6 +52,9 @@ class LazyRemote:
     def warnings(self) -> list[str]:
         return self._cache.warnings if self._cache is not None else []
 
+    def news(self) -> list[str]:
+        return self._cache.news() if self._cache is not None else []
+
     def available(self, hashes: Collection[str]) -> set[str]:
         return self._open().available(hashes) if hashes else set()
 

@@ -71,12 +71,18 @@ class RemoteCache:
         self._known_blobs: set[str] = set()
         self._pool: ThreadPoolExecutor | None = None
         self._pushes: list[Future[Pushed | None]] = []
+        self._said = 0
 
     @classmethod
     def open(cls, config: RemoteConfig, root: Path) -> RemoteCache:
         """Opens nothing on the network: the first question asked of the remote does."""
         trust = keys.load_trust(config.trusted_keys, root, config.trust_unsigned)
         return cls(Bucket.open(config), trust, config.sign_key)
+
+    def news(self) -> list[str]:
+        """The warnings not returned by an earlier call: for a command to say each once."""
+        said, self._said = self._said, len(self.warnings)
+        return self.warnings[said:self._said]
 
     # -- reachability ----------------------------------------------------------------------
     def check(self) -> None:
@@ -147,6 +153,11 @@ class RemoteCache:
         left to it."""
         if not wanted or not self._usable():
             return {}
+        if len(wanted) > 1:
+            # Most of a run's new jobs are new everywhere: one listing says so, where a
+            # manifest request per job would each answer "absent".
+            have = self.available([w.hash for w in wanted])
+            wanted = [w for w in wanted if w.hash in have]
         store.target_db()  # the target exists (and is held) before a job of it is locked
         locks = self._locked(wanted, store)
         fetched: dict[str, Path] = {}
