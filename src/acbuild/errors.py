@@ -60,17 +60,17 @@ class StorageError(AcbuildError):
     """A work directory, job directory or the database is unusable or of a newer format."""
 
 
+class WorkdirInUse(AcbuildError):
+    """`gc` or `doctor --fix` found another acbuild process using the work directory."""
+
+    exit_status = 1
+
+
 class RemoteError(AcbuildError):
     """The remote cache cannot be reached, refuses a request, or holds something unusable.
 
     A run meets it as a warning and goes on locally; ``push``, ``pull`` and ``remote``
     commands, which exist to talk to it, fail with it (exit status 1)."""
-
-    exit_status = 1
-
-
-class WorkdirInUse(AcbuildError):
-    """`gc` or `doctor --fix` found another acbuild process using the work directory."""
 
     exit_status = 1
 

@@ -42,6 +42,25 @@ class RemoteJobs(Protocol):
     def wait(self) -> list[Any]: ...
 
 
+def _fetcher(remote: RemoteJobs, store: JobStore, reporter: events.Reporter
+             ) -> engine.FetchJobs:
+    """The engine's way to the remote cache: fetch what it has of the jobs about to be built;
+    what went wrong is a run warning, said once."""
+
+    def fetch(specs: Sequence[JobSpec], fetched: Callable[[str, Path, float, str], None]
+              ) -> None:
+        remote.fetch(specs, store, lambda f: fetched(f.hash, f.path, f.seconds, _origin(f)))
+        for warning in remote.news():
+            reporter.report(events.Warning(warning))
+
+    return fetch
+
+
+def _origin(fetched: Any) -> str:
+    """Who pushed a fetched job: user@host."""
+    return f"{fetched.pusher.get('user', '?')}@{fetched.pusher.get('host', '?')}"
+
+
 class BuildFailed(AcbuildError):
     """The script needs a result of a job that failed in this run."""
 
@@ -166,25 +185,6 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
     outcomes = sorted(builder.outcomes.values(), key=lambda o: order.get(o.spec.hash, 0))
     return RunResult(outcomes, finished, [*urd.warnings, *store.warnings,
                                           *(remote.warnings if remote else [])])
-
-
-def _fetcher(remote: RemoteJobs, store: JobStore, reporter: events.Reporter
-             ) -> engine.FetchJobs:
-    """The engine's way to the remote cache: fetch what it has of the jobs about to be built;
-    what went wrong is a run warning, said once."""
-
-    def fetch(specs: Sequence[JobSpec], fetched: Callable[[str, Path, float, str], None]
-              ) -> None:
-        remote.fetch(specs, store, lambda f: fetched(f.hash, f.path, f.seconds, _origin(f)))
-        for warning in remote.news():
-            reporter.report(events.Warning(warning))
-
-    return fetch
-
-
-def _origin(fetched: Any) -> str:
-    """Who pushed a fetched job: user@host."""
-    return f"{fetched.pusher.get('user', '?')}@{fetched.pusher.get('host', '?')}"
 
 
 def status_script(session: Session, script: Path, force_methods: Iterable[str] = (),
