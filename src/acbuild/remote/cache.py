@@ -30,7 +30,7 @@ from acbuild.remote.fetch import FetchProblem, download, read_manifest
 from acbuild.remote.manifest import BadManifest, Manifest
 from acbuild.remote.push import Pushed, push_job
 from acbuild.store import JobStore, row_from_directory
-from acbuild.workdir import JobLock, Workdir
+from acbuild.workdir import JobLock, Workdir, read_setup
 
 THREADS = 8  # requests in flight: a remote's latency, not our CPU, is what they wait on
 
@@ -161,19 +161,22 @@ class RemoteCache:
         store.target_db()  # the target exists (and is held) before a job of it is locked
         locks = self._locked(wanted, store)
         fetched: dict[str, Path] = {}
+        pool = ThreadPoolExecutor(self.threads)
         try:
-            with ThreadPoolExecutor(self.threads) as pool:
-                futures = {pool.submit(self._download, item, store.target): item
-                           for item, _ in locks.values()}
-                for future in as_completed(futures):
-                    item = futures[future]
-                    done = self._fetched(item, future, store)
-                    locks.pop(item.hash)[1].release()
-                    if done is not None:
-                        fetched[item.hash] = done.path
-                        if on_fetched is not None:
-                            on_fetched(done)
+            futures = {pool.submit(self._download, item, store.target): item
+                       for item, _ in locks.values()}
+            for future in as_completed(futures):
+                item = futures[future]
+                done = self._fetched(item, future, store)
+                locks.pop(item.hash)[1].release()
+                if done is not None:
+                    fetched[item.hash] = done.path
+                    if on_fetched is not None:
+                        on_fetched(done)
         finally:
+            # Ctrl-C: what has not begun never does (a download under way ends by itself, in
+            # a staging directory the next run removes).
+            pool.shutdown(wait=False, cancel_futures=True)
             for _, lock in locks.values():
                 lock.release()
         return fetched
@@ -257,9 +260,17 @@ class RemoteCache:
         """Push finished jobs, in parallel; raises on the first that fails."""
         key = self.signing_key()
         results = []
+        hashes = {d: str(read_setup(d).get("hash")) for d in job_dirs}
+        # A push of jobs the remote mostly has (CI pushing after every run) asks once.
+        present = self.available(hashes.values()) if len(hashes) > 1 else set()
+        for job_dir in job_dirs:
+            if hashes[job_dir] in present:
+                results.append(Pushed(job_dir.name, hashes[job_dir], "present", 0, 0))
+                if on_pushed is not None:
+                    on_pushed(results[-1])
         with ThreadPoolExecutor(self.threads) as pool:
             futures = [pool.submit(push_job, self.bucket, d, key, self._known_blobs)
-                       for d in job_dirs]
+                       for d in job_dirs if hashes[d] not in present]
             for future in as_completed(futures):
                 pushed = future.result()
                 results.append(pushed)
