@@ -7,6 +7,7 @@ Unknown keys and wrong types are errors naming the file and the key.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from dataclasses import dataclass
@@ -22,6 +23,26 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 CONFIG_NAME = "acbuild.toml"
 DEFAULT_WORKDIR = "workdirs/dev"
+# Object stores a [remote] url may name (the schemes obstore opens).
+REMOTE_SCHEMES = ("s3", "gs", "az", "file")
+PUSH_MODES = ("manual", "auto")
+
+
+@dataclass(frozen=True)
+class RemoteConfig:
+    """``[remote]``: the object store finished jobs are shared through (DESIGN section 9)."""
+
+    url: str  # s3://bucket/prefix, gs://…, az://…, file:///path
+    endpoint: str | None  # an S3-compatible server's address (credentials: the AWS variables)
+    fetch: bool  # a run fetches a missing job before building it
+    push: str  # manual: `acbuild push`; auto: every job a run builds
+    sign_key: Path | None  # this machine's private key; None on a read-only machine
+    trusted_keys: tuple[tuple[str, str], ...]  # key name -> public key, or a file holding it
+    trust_unsigned: bool  # unsafe: load results (pickles) nobody trusted signed
+
+    @property
+    def scheme(self) -> str:
+        return self.url.split("://", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -35,6 +56,7 @@ class Project:
     target_workdir: Path
     source_workdirs: tuple[Path, ...]
     keep_runs: int
+    remote: RemoteConfig | None = None
 
     @property
     def workdirs(self) -> tuple[Path, ...]:
@@ -42,10 +64,8 @@ class Project:
         return (self.target_workdir, *self.source_workdirs)
 
     def with_target(self, target: Path) -> Project:
-        return Project(
-            self.root, self.config_file, self.methods_dirs, self.slices,
-            target, tuple(w for w in self.workdirs if w != target), self.keep_runs,
-        )
+        return dataclasses.replace(self, target_workdir=target, source_workdirs=tuple(
+            w for w in self.workdirs if w != target))
 
 
 def find_config(start: Path) -> tuple[Path, Path | None, dict[str, Any]]:
@@ -77,6 +97,7 @@ def parse_config(root: Path, config_file: Path | None, table: dict[str, Any]) ->
     target = workdirs.take("target", str, DEFAULT_WORKDIR)
     sources = workdirs.take("sources", list, [], item_type=str)
     workdirs.refuse_unknown()
+    remote_table = reader.take("remote", dict, None)
     reader.refuse_unknown()
     if slices < 1:
         raise ConfigError(f"'slices' must be at least 1, not {slices}", where=where)
@@ -90,7 +111,38 @@ def parse_config(root: Path, config_file: Path | None, table: dict[str, Any]) ->
         target_workdir=_resolve(root, target),
         source_workdirs=tuple(_resolve(root, s) for s in sources),
         keep_runs=keep_runs,
+        remote=None if remote_table is None else _parse_remote(root, remote_table, where),
     )
+
+
+def _parse_remote(root: Path, table: dict[str, Any], where: str | None) -> RemoteConfig:
+    reader = _TableReader(table, where, prefix="remote.")
+    url = reader.take("url", str, None)
+    endpoint = reader.take("endpoint", str, None)
+    fetch = reader.take("fetch", bool, True)
+    push = reader.take("push", str, "manual")
+    sign_key = reader.take("sign_key", str, None)
+    trusted = _TableReader(reader.take("trusted_keys", dict, {}), where, "remote.trusted_keys.")
+    keys = tuple((name, trusted.take(name, str, "")) for name in sorted(trusted.left))
+    trust_unsigned = reader.take("trust_unsigned", bool, False)
+    reader.refuse_unknown(hint="known keys: url, endpoint, fetch, push, sign_key, "
+                               "trusted_keys, trust_unsigned")
+    if url is None:
+        raise ConfigError("'remote.url' is missing", where=where,
+                          hint="s3://bucket/prefix (with 'endpoint' for an S3-compatible "
+                               "server) or file:///path")
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme not in REMOTE_SCHEMES or not rest.strip("/"):
+        raise ConfigError(f"'remote.url' must be {', '.join(s + '://…' for s in REMOTE_SCHEMES)}"
+                          f", not {url!r}", where=where)
+    if endpoint is not None and scheme != "s3":
+        raise ConfigError("'remote.endpoint' is for an s3:// url", where=where)
+    if push not in PUSH_MODES:
+        raise ConfigError(f"'remote.push' must be \"manual\" or \"auto\", not {push!r}",
+                          where=where)
+    return RemoteConfig(url, endpoint, fetch, push,
+                        None if sign_key is None else _resolve(root, sign_key),
+                        keys, trust_unsigned)
 
 
 class _TableReader:
@@ -118,18 +170,16 @@ class _TableReader:
             )
         return value
 
-    def refuse_unknown(self) -> None:
+    def refuse_unknown(self, hint: str = "known keys: methods, slices, keep_runs, "
+                       "workdirs.target, workdirs.sources, remote") -> None:
         if self.left:
             names = ", ".join(f"'{self.prefix}{k}'" for k in sorted(self.left))
-            raise ConfigError(
-                f"unknown key {names}",
-                where=self.where,
-                hint="known keys: methods, slices, keep_runs, workdirs.target, workdirs.sources",
-            )
+            raise ConfigError(f"unknown key {names}", where=self.where, hint=hint)
 
 
 def _kind_name(kind: type, item_type: type | None) -> str:
-    names = {int: "an integer", str: "a string", list: "a list", dict: "a table"}
+    names = {int: "an integer", str: "a string", list: "a list", dict: "a table",
+             bool: "true or false"}
     if item_type is not None:
         return f"a list of {item_type.__name__}"
     return names.get(kind, kind.__name__)

@@ -22,6 +22,8 @@ PRINT_EVERY = 0.1  # live display: past PRINT_BURST lines in this many seconds, 
 PRINT_BURST = 10
 RUNNING_SHOWN = 20  # the live display lists at most this many running jobs
 STATE_STYLE = {"built": "green", "reused": "dim", "cached": "green", "stale": "yellow",
+               "fetched": "green", "cached (remote)": "cyan", "remote": "cyan",
+               "local": "green", "missing": "yellow", "pushed": "green", "present": "dim",
                "failed": "bold red", "skipped": "yellow"}
 
 
@@ -36,11 +38,12 @@ def _summary(f: events.RunFinished) -> str:
         head = "FAILED"
     elif f.error:
         head = "stopped by an error"
-    elif f.built == 0:
+    elif f.built == 0 and f.fetched == 0:
         return f"nothing to build: {f.reused} job(s) reused ({f.seconds:.2f}s)"
     else:
         head = "done"
-    parts = [f"{f.built} built", f"{f.reused} reused"]
+    parts = [f"{f.built} built", *([f"{f.fetched} fetched"] if f.fetched else []),
+             f"{f.reused} reused"]
     if f.failed:
         parts.append(f"{f.failed} failed")
     if f.skipped:
@@ -85,6 +88,8 @@ class PlainReporter:
             self._line(f"start   {event.job.id}  ({event.job.reason})")
         elif isinstance(event, events.JobBuilt):
             self._line(f"built   {event.job.id}  {event.seconds:.2f}s")
+        elif isinstance(event, events.JobFetched):
+            self._line(f"fetched {event.job.id}  {event.seconds:.2f}s")
         elif isinstance(event, events.JobFailed):
             print(failure_text(event), file=self.err, flush=True)
         elif isinstance(event, events.JobSkipped):
@@ -109,7 +114,7 @@ class LiveReporter:
         self.verbose = verbose
         self.quiet = quiet
         self.running: dict[str, float] = {}
-        self.counts = {"built": 0, "reused": 0, "failed": 0, "skipped": 0}
+        self.counts = {"built": 0, "fetched": 0, "reused": 0, "failed": 0, "skipped": 0}
         self.total = 0
         # Past a burst of lines, the rest of a tenth of a second is printed as one batch (a
         # rich print per job cost the engine over a millisecond a job); the live area shows
@@ -136,7 +141,8 @@ class LiveReporter:
         # The total is known once the whole script is evaluated; jobs it needed first come
         # before that.
         progress = f"{done}/{self.total}" if self.total >= done else f"{done}"
-        head = (f"[bold]{progress}[/]  [green]{counts['built']} built[/]  "
+        fetched = f"[green]{counts['fetched']} fetched[/]  " if counts["fetched"] else ""
+        head = (f"[bold]{progress}[/]  [green]{counts['built']} built[/]  {fetched}"
                 f"[dim]{counts['reused']} reused[/]  "
                 f"[cyan]{len(running)} running[/]  "
                 f"[{'bold red' if counts['failed'] else 'dim'}]"
@@ -205,6 +211,9 @@ class LiveReporter:
             self.counts["built"] += 1
             self._print("[green]built[/]   ", f"{event.job.id}  {event.seconds:.2f}s  "
                                               f"({event.job.reason})")
+        elif isinstance(event, events.JobFetched):
+            self.counts["fetched"] += 1
+            self._print("[green]fetched[/] ", f"{event.job.id}  {event.seconds:.2f}s")
         elif isinstance(event, events.JobFailed):
             self.running.pop(event.job.id, None)
             self.counts["failed"] += 1
@@ -285,8 +294,9 @@ def cause_counts(rows: Sequence[dict[str, Any]]) -> dict[str, int]:
 def status_summary(rows: Sequence[dict[str, Any]]) -> str:
     """"6 jobs: 1 cached, 5 stale (4 with a rebuilt input, 1 with changed options)"."""
     stale = sum(r["state"] == "stale" for r in rows)
-    text = f"{len(rows)} job{'s' if len(rows) != 1 else ''}: {len(rows) - stale} cached, " \
-           f"{stale} stale"
+    remote = sum(r["state"] == "cached (remote)" for r in rows)
+    text = f"{len(rows)} job{'s' if len(rows) != 1 else ''}: {len(rows) - stale - remote} " \
+           f"cached, {f'{remote} cached (remote), ' if remote else ''}{stale} stale"
     causes = ", ".join(f"{n} {CAUSE_WORDS.get(c, c)}" for c, n in cause_counts(rows).items())
     return f"{text} ({causes})" if causes else text
 
@@ -612,3 +622,64 @@ def render_doctor(report: dict[str, Any]) -> None:
         tail = f"; {notes} note(s), which the next run takes care of" if notes else ""
         print(f"{where}: no problems: the database and the directories of {report['jobs']} "
               f"finished job(s) agree{tail}")
+
+
+# -- the remote cache --------------------------------------------------------------------------
+class TransferProgress:
+    """``push`` and ``pull``: a progress bar on a terminal, one line per job without one."""
+
+    def __init__(self, what: str, total: int | None, plain: bool = False):
+        self.bar: Any = None
+        if not plain and sys.stdout.isatty():
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            self.bar = Progress(TextColumn(f"[bold]{what}[/]"), BarColumn(),
+                                MofNCompleteColumn(), transient=True)
+            self.task = self.bar.add_task(what, total=total)
+            self.bar.start()
+
+    def job(self, state: str, job_id: str, detail: str = "") -> None:
+        line = f"{state:<8}{job_id}" + (f"  {detail}" if detail else "")
+        if self.bar is None:
+            print(line, flush=True)
+            return
+        from rich.markup import escape
+
+        style = STATE_STYLE.get(state, "")
+        self.bar.console.print(f"[{style}]{state:<8}[/]{escape(line[8:])}" if style
+                               else escape(line), highlight=False)
+        self.bar.advance(self.task)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def size_text(n: int) -> str:
+    return _size(n)
+
+
+def render_remote_status(rows: Sequence[dict[str, Any]], where: str,
+                         warnings: Sequence[str], stopped: str | None) -> None:
+    """``acbuild remote status``: each job of the script local, on the remote, or missing."""
+    cells = [[r["state"], r["id"]] for r in rows]
+    if cells:
+        sys.stdout.write("\n".join(column_lines(("where", "job"), cells)) + "\n")
+    for warning in warnings:
+        print(f"warning: {warning}")
+    counts = {s: sum(r["state"] == s for r in rows) for s in ("local", "remote", "missing")}
+    print(f"{len(rows)} job(s): {counts['local']} local, {counts['remote']} on {where} "
+          f"(acbuild pull fetches them), {counts['missing']} on neither")
+    if stopped:
+        print(stopped)
+
+
+def render_remote_gc(report: dict[str, Any]) -> None:
+    verb = "would remove" if report["dry_run"] else "removed"
+    for job_id in report["removed"]:
+        print(f"{verb} {job_id}")
+    freed = "would free" if report["dry_run"] else "freed"
+    print(f"{verb} {len(report['removed'])} job(s) and {report['blobs_removed']} blob(s): "
+          f"{freed} {_size(report['bytes_freed'])}; kept {len(report['kept'])} job(s)"
+          + (f" and {report['blobs_young']} unreferenced blob(s) younger than the grace period"
+             if report["blobs_young"] else ""))

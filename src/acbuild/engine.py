@@ -35,7 +35,11 @@ from acbuild.workdir import JobLock, last_marked_phase, read_json
 if TYPE_CHECKING:
     from acbuild.runner import Exited, Launcher
 
+# Fetches what it can of the given stale jobs from elsewhere (the remote cache), publishing
+# them into the target, and tells the builder of each: (hash, directory, seconds, who made it).
+FetchJobs = Callable[[Sequence[JobSpec], Callable[[str, Path, float, str], None]], None]
 LOCK_RETRY_SECONDS = 0.1
+_USABLE = frozenset({"built", "reused", "fetched"})  # outcomes a dependent can use
 OUTPUT_POLL_SECONDS = 0.1  # with run -v: how often running jobs' logs are read
 # What stops a run: Ctrl-C, a `kill` (SIGTERM) and a closed terminal (SIGHUP), alike.
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -95,7 +99,7 @@ class Outcome(NamedTuple):
     """What became of one job in a run (a named tuple: a no-op run has one per job)."""
 
     spec: JobSpec
-    state: str  # built, reused, failed, skipped
+    state: str  # built, reused, fetched (from the remote cache), failed, skipped
     reason: str
     location: str | Path | None  # the job's directory; a Path only when asked for (``path``)
 
@@ -109,7 +113,8 @@ class Builder:
 
     def __init__(self, store: JobStore, method_of: Callable[[str], Method], project_root: Path,
                  reporter: events.Reporter, jobs: int, keep_going: bool = False,
-                 stream_output: bool = False):
+                 stream_output: bool = False, on_built: Callable[[Path], None] | None = None,
+                 fetch: FetchJobs | None = None):
         self.store = store
         self.method_of = method_of
         self.project_root = project_root
@@ -117,6 +122,8 @@ class Builder:
         self.jobs = max(1, jobs)
         self.keep_going = keep_going
         self.stream_output = stream_output  # report running jobs' output (run -v)
+        self.on_built = on_built  # hears of each job this run built, once it is published
+        self.fetch = fetch  # asked for the stale jobs before any of them is built
         self.outcomes: dict[str, Outcome] = {}
         self.failed = False
         self._launcher: Launcher | None = None
@@ -126,7 +133,7 @@ class Builder:
     # -- public -----------------------------------------------------------------------------
     def path_of(self, job_hash: str) -> Path | None:
         outcome = self.outcomes.get(job_hash)
-        return outcome.path if outcome and outcome.state in ("built", "reused") else None
+        return outcome.path if outcome and outcome.state in _USABLE else None
 
     def built_hashes(self) -> frozenset[str]:
         return frozenset(h for h, o in self.outcomes.items() if o.state == "built")
@@ -136,6 +143,11 @@ class Builder:
             if not decision.build and decision.spec.hash not in self.outcomes:
                 self._reuse(decision.spec, decision.found.location, "cached")
         todo = [d for d in decisions if d.build and d.spec.hash not in self.outcomes]
+        if todo and self.fetch is not None:
+            wanted = {d.spec.hash: d.spec for d in todo if not d.spec.force}
+            self.fetch(list(wanted.values()), lambda job_hash, path, seconds, origin:
+                       self.fetched(wanted[job_hash], path, seconds, origin))
+            todo = [d for d in todo if d.spec.hash not in self.outcomes]
         if todo:
             self.store.target.remove_leftovers()
             _Run(self, todo).run()
@@ -148,7 +160,7 @@ class Builder:
     def finish(self, script: str, run_id: int, interrupted: bool = False,
                error: bool = False) -> events.RunFinished:
         """Close the run; ``error``: an acbuild error (in the script, say) stopped it."""
-        counts = {"built": 0, "reused": 0, "failed": 0, "skipped": 0}
+        counts = {"built": 0, "reused": 0, "fetched": 0, "failed": 0, "skipped": 0}
         for outcome in self.outcomes.values():
             counts[outcome.state] += 1
         status = ("interrupted" if interrupted else "failed" if self.failed
@@ -162,7 +174,7 @@ class Builder:
         finished = events.RunFinished(
             built=counts["built"], reused=counts["reused"], failed=counts["failed"],
             skipped=counts["skipped"], seconds=time.monotonic() - self._started,
-            interrupted=interrupted, error=error)
+            interrupted=interrupted, error=error, fetched=counts["fetched"])
         self.reporter.report(finished)
         return finished
 
@@ -174,6 +186,12 @@ class Builder:
 
             self._launcher = Launcher()
         return self._launcher
+
+    def fetched(self, spec: JobSpec, path: Path, seconds: float, origin: str) -> None:
+        """A job the remote cache published into the target for this run."""
+        reason = f"fetched from the remote cache (pushed by {origin})"
+        self.outcomes[spec.hash] = Outcome(spec, "fetched", reason, path)
+        self.reporter.report(events.JobFetched(_ref(spec, reason), str(path), seconds))
 
     def _reuse(self, spec: JobSpec, path: str | Path, reason: str) -> None:
         self.outcomes[spec.hash] = Outcome(spec, "reused", reason, path)
@@ -399,6 +417,8 @@ class _Run:
         self.b.outcomes[spec.hash] = Outcome(spec, "built", job.decision.reason, path)
         self.b.reporter.report(events.JobBuilt(_ref(spec, job.decision.reason), str(path),
                                                seconds))
+        if self.b.on_built is not None:
+            self.b.on_built(path)
 
     def _fail(self, job: _Running, failure: events.JobFailure, seconds: float) -> None:
         spec = job.decision.spec
@@ -439,7 +459,7 @@ class _Run:
         self._skip_dependents(spec.hash, f"input {spec.id} failed")
 
     def _done(self, h: str) -> None:
-        if self.b.outcomes[h].state not in ("built", "reused"):
+        if self.b.outcomes[h].state not in _USABLE:
             return
         for dependent in self.dependents[h]:
             deps = self.waiting_on[dependent]

@@ -80,6 +80,15 @@ class WorkdirInUse(AcbuildError):
     exit_status = 1
 
 
+class RemoteError(AcbuildError):
+    """The remote cache cannot be reached, refuses a request, or holds something unusable.
+
+    A run meets it as a warning and goes on locally; ``push``, ``pull`` and ``remote``
+    commands, which exist to talk to it, fail with it (exit status 1)."""
+
+    exit_status = 1
+
+
 class NeedsBuild(AcbuildError):
     """The script needs the result of a job that is not built, and this command builds nothing."""
 

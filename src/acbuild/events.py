@@ -52,6 +52,14 @@ class JobBuilt(NamedTuple):
     seconds: float
 
 
+class JobFetched(NamedTuple):
+    """A job the remote cache had: fetched, checked and published instead of built."""
+
+    job: JobRef
+    path: str
+    seconds: float
+
+
 @dataclass(frozen=True)
 class JobFailure:
     """Where a job failed (phase and slice, when known) and with what error."""
@@ -97,10 +105,11 @@ class RunFinished(NamedTuple):
     interrupted: bool = False
     failures: tuple[JobFailed, ...] = ()
     error: bool = False  # an error (in the build script, say) stopped the run
+    fetched: int = 0  # jobs fetched from the remote cache
 
 
-Event = (PlanReady | JobReused | JobWaiting | JobStarted | JobBuilt | JobFailed | JobSkipped
-         | JobOutput | Warning | RunFinished)
+Event = (PlanReady | JobReused | JobWaiting | JobStarted | JobBuilt | JobFetched | JobFailed
+         | JobSkipped | JobOutput | Warning | RunFinished)
 
 
 class Reporter(Protocol):

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from acbuild import engine, events, joblog, plan
 from acbuild.config import Project
@@ -23,6 +23,43 @@ from acbuild.methods import MethodRegistry
 from acbuild.script import Urd, evaluate
 from acbuild.store import JobStore
 from acbuild.workdir import FAILED_DIR, SETUP_FILE
+
+
+class RemoteJobs(Protocol):
+    """The remote cache as a command uses it: ``acbuild.remote.cache.RemoteCache``, wired in
+    by cli (this layer does not import it). ``warnings`` grows as things go wrong."""
+
+    warnings: list[str]
+
+    def news(self) -> list[str]: ...  # the warnings not yet said
+
+    def available(self, hashes: Collection[str]) -> set[str]: ...
+
+    def fetch(self, wanted: Sequence[JobSpec], store: JobStore,
+              on_fetched: Callable[[Any], None] | None = None) -> dict[str, Path]: ...
+
+    def push_later(self, job_dir: Path) -> None: ...
+
+    def wait(self) -> list[Any]: ...
+
+
+def _fetcher(remote: RemoteJobs, store: JobStore, reporter: events.Reporter
+             ) -> engine.FetchJobs:
+    """The engine's way to the remote cache: fetch what it has of the jobs about to be built;
+    what went wrong is a run warning, said once."""
+
+    def fetch(specs: Sequence[JobSpec], fetched: Callable[[str, Path, float, str], None]
+              ) -> None:
+        remote.fetch(specs, store, lambda f: fetched(f.hash, f.path, f.seconds, _origin(f)))
+        for warning in remote.news():
+            reporter.report(events.Warning(warning))
+
+    return fetch
+
+
+def _origin(fetched: Any) -> str:
+    """Who pushed a fetched job: user@host."""
+    return f"{fetched.pusher.get('user', '?')}@{fetched.pusher.get('host', '?')}"
 
 
 class BuildFailed(AcbuildError):
@@ -74,6 +111,14 @@ class StatusResult:
     decisions: list[plan.Decision]
     stopped_at: NeedsBuild | None
     warnings: list[str] = field(default_factory=list)
+    remote: frozenset[str] = frozenset()  # stale jobs the remote cache has (hashes)
+    fetched: dict[str, Path] = field(default_factory=dict)  # by ``pull``: hash -> directory
+
+    def state(self, decision: plan.Decision) -> str:
+        """cached, stale, or "cached (remote)" for a stale job the remote cache has."""
+        if decision.build and decision.spec.hash in self.remote:
+            return "cached (remote)"
+        return decision.state
 
     @property
     def stopped_text(self) -> str | None:
@@ -87,13 +132,21 @@ class StatusResult:
 
 def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: int,
                keep_going: bool = False, force_methods: Iterable[str] = (),
-               stream_output: bool = False) -> RunResult:
+               stream_output: bool = False, remote: RemoteJobs | None = None) -> RunResult:
     """Evaluate ``script`` and build what it declares; what it reads mid-way is built first.
-    ``stream_output``: report what running jobs print as they print it."""
+    ``stream_output``: report what running jobs print as they print it. ``remote``: fetch a
+    missing job from it before building it (``fetch = true``), push each job built
+    (``push = "auto"``; the caller waits for those pushes: ``remote.wait()``)."""
     store = session.store
     store.open_sources()
+    config = session.project.remote
+    fetching = remote is not None and config is not None and config.fetch
+    pushing = remote is not None and config is not None and config.push == "auto"
     builder = engine.Builder(store, session.registry.get, session.project.root, reporter,
-                             jobs, keep_going, stream_output)
+                             jobs, keep_going, stream_output,
+                             fetch=_fetcher(remote, store, reporter) if remote and fetching
+                             else None,
+                             on_built=remote.push_later if remote and pushing else None)
 
     def realize(spec: JobSpec) -> Path:
         builder.execute(decide(urd.graph.ancestors(spec), store, builder.built_hashes(),
@@ -118,7 +171,8 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
             alive.release()
     order = {h: i for i, h in enumerate(graph.specs)}
     outcomes = sorted(builder.outcomes.values(), key=lambda o: order.get(o.spec.hash, 0))
-    return RunResult(outcomes, finished, [*urd.warnings, *store.warnings])
+    return RunResult(outcomes, finished, [*urd.warnings, *store.warnings,
+                                          *(remote.warnings if remote else [])])
 
 
 def _build(session: Session, script: Path, urd: Urd, builder: engine.Builder,
@@ -152,14 +206,21 @@ def _build(session: Session, script: Path, urd: Urd, builder: engine.Builder,
         return graph, builder.finish(str(script), run_id)
 
 
-def status_script(session: Session, script: Path, force_methods: Iterable[str] = ()
-                  ) -> StatusResult:
-    """Plan ``script`` without building anything; stop where it needs an unbuilt result."""
+def status_script(session: Session, script: Path, force_methods: Iterable[str] = (),
+                  remote: RemoteJobs | None = None, pull: bool = False,
+                  on_fetched: Callable[[Any], None] | None = None) -> StatusResult:
+    """Plan ``script`` without building anything; stop where it needs an unbuilt result.
+    ``remote``: say which stale jobs it has; with ``pull``, fetch them (and the script goes
+    on past a result it fetched)."""
     store = session.store
     store.open_sources()
+    fetched: dict[str, Path] = {}
 
     def realize(spec: JobSpec) -> Path:
         decision = decide(urd.graph.ancestors(spec), store)[-1]
+        if decision.build and pull and remote is not None and not spec.force:
+            fetched.update(remote.fetch([spec], store, on_fetched))
+            decision = decide([spec], store)[-1]
         if decision.build:
             raise NeedsBuild(spec.id, where=spec.where)
         return Path(decision.found.path)
@@ -171,7 +232,17 @@ def status_script(session: Session, script: Path, force_methods: Iterable[str] =
     except NeedsBuild as e:
         stopped = e
     decisions = decide(list(urd.graph), store, sources_of=session.sources_of)
-    return StatusResult(decisions, stopped, [*urd.warnings, *store.warnings])
+    on_remote: set[str] = set()
+    if remote is not None:
+        stale = [d.spec for d in decisions if d.build and not d.spec.force]
+        if pull:
+            fetched.update(remote.fetch(stale, store, on_fetched))
+            decisions = decide(list(urd.graph), store, sources_of=session.sources_of)
+        else:
+            on_remote = remote.available([s.hash for s in stale])
+    return StatusResult(decisions, stopped, [*urd.warnings, *store.warnings,
+                                             *(remote.warnings if remote else [])],
+                        frozenset(on_remote), fetched)
 
 
 def graph_view(result: StatusResult) -> dict[str, Any]:

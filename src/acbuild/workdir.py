@@ -106,6 +106,13 @@ class Workdir:
             raise
         return staging
 
+    def stage_empty(self, job_id: str) -> Path:
+        """A fresh, empty staging directory: for a job whose files come from elsewhere (the
+        remote cache). Named as ``stage`` names them, so a dead run's is found and removed."""
+        staging = self.path / STAGING_DIR / f"{job_id}.{os.getpid()}.{time.monotonic_ns()}"
+        os.mkdir(staging)
+        return staging
+
     def publish(self, staging: Path, job_id: str) -> Path:
         """Make a finished staging directory the job. A forced rebuild replaces the old one."""
         final = self.job_dir(job_id)

@@ -49,3 +49,40 @@ def test_bad_config(tmp_path: Path, text: str, needle: str) -> None:
         load_project(tmp_path)
     assert needle in str(info.value)
     assert "acbuild.toml" in str(info.value)
+
+
+def test_remote_table(tmp_path: Path) -> None:
+    (tmp_path / "acbuild.toml").write_text(
+        '[remote]\nurl = "s3://bucket/team"\nendpoint = "http://127.0.0.1:9000"\n'
+        'push = "auto"\nsign_key = "keys/ci.key"\n'
+        '[remote.trusted_keys]\nci = "keys/ci.pub"\n')
+    remote = load_project(tmp_path).remote
+    assert remote is not None
+    assert (remote.url, remote.endpoint, remote.fetch, remote.push) == (
+        "s3://bucket/team", "http://127.0.0.1:9000", True, "auto")
+    assert remote.sign_key == tmp_path.resolve() / "keys" / "ci.key"
+    assert remote.trusted_keys == (("ci", "keys/ci.pub"),)
+    assert remote.trust_unsigned is False
+    assert load_project(tmp_path).with_target(tmp_path / "other").remote == remote
+
+
+def test_no_remote_by_default(tmp_path: Path) -> None:
+    assert load_project(tmp_path).remote is None
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ("[remote]\nfetch = true\n", "'remote.url' is missing"),
+    ('[remote]\nurl = "http://x/y"\n', "'remote.url' must be"),
+    ('[remote]\nurl = "s3://"\n', "'remote.url' must be"),
+    ('[remote]\nurl = "s3://b"\npush = "always"\n', "'remote.push' must be"),
+    ('[remote]\nurl = "s3://b"\nfetch = "yes"\n', "'remote.fetch' must be true or false"),
+    ('[remote]\nurl = "file:///x"\nendpoint = "http://h"\n', "'remote.endpoint' is for"),
+    ('[remote]\nurl = "s3://b"\nsign = "k"\n', "unknown key 'remote.sign'"),
+    ('[remote]\nurl = "s3://b"\n[remote.trusted_keys]\nci = 3\n',
+     "'remote.trusted_keys.ci' must be a string"),
+])
+def test_bad_remote_config(tmp_path: Path, text: str, needle: str) -> None:
+    (tmp_path / "acbuild.toml").write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_project(tmp_path)
+    assert needle in str(info.value)

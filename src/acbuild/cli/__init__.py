@@ -35,6 +35,17 @@ def _session(workdir: str | None = None) -> Any:
     return Session(project)
 
 
+def _remote(session: Any, required: bool = False) -> Any:
+    """The project's remote cache (``acbuild.remote``, imported only when one is configured);
+    None without one, unless ``required`` (then: a ConfigError saying how to add one).
+    Not ``required`` (run, status): opened only when first needed."""
+    if session.project.remote is None and not required:
+        return None
+    from acbuild.remote import LazyRemote, open_remote
+
+    return open_remote(session.project) if required else LazyRemote(session.project)
+
+
 def _script_path(script: str) -> Path:
     return Path(script).resolve()
 
@@ -49,7 +60,7 @@ def cli() -> None:
     """acbuild: build reproducible computations; reuse every job built before."""
 
 
-from acbuild.cli import build, explore, maintain, methods, query  # noqa: E402,F401  (registers the commands)
+from acbuild.cli import build, explore, maintain, methods, query, remote  # noqa: E402,F401  (registers the commands)
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from acbuild.cli import DEFAULT_SCRIPT, _jobs_default, _script_path, _session, cli
+from acbuild.cli import DEFAULT_SCRIPT, _jobs_default, _remote, _script_path, _session, cli
 from acbuild.cli.complete import complete_method, complete_script
 
 
@@ -46,22 +46,39 @@ def run(script: str, jobs: int | None, keep_going: bool, dry_run: bool, force: t
     # With --json, stdout carries one JSON object: what the script prints goes to stderr.
     script_out = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
     with _session(workdir) as session, script_out:
+        remote = _remote(session)
         try:
             result = run_script(session, _script_path(script), reporter, jobs or _jobs_default(),
-                                keep_going, force, stream_output=verbose and not as_json)
+                                keep_going, force, stream_output=verbose and not as_json,
+                                remote=remote)
         finally:
             if hasattr(reporter, "close"):
                 reporter.close()
+            # push = "auto": what the run built is on the remote before the command ends.
+            late = _wait_pushes(remote, as_json)
+        result.warnings.extend(w for w in late if w not in result.warnings)
     if as_json:
         rows = [{"id": o.spec.id, "method": o.spec.method, "state": o.state,
                  "reason": o.reason, "path": str(o.location) if o.location else None}
                 for o in result.outcomes]
         f = result.finished
-        console.print_json(console.jobs_json(rows, {
-            "built": f.built, "reused": f.reused, "failed": f.failed, "skipped": f.skipped},
-            warnings=result.warnings))
+        counts = {"built": f.built, "reused": f.reused, "failed": f.failed,
+                  "skipped": f.skipped, **({"fetched": f.fetched} if f.fetched else {})}
+        console.print_json(console.jobs_json(rows, counts, warnings=result.warnings))
     if result.finished.failed:
         sys.exit(1)
+
+
+def _wait_pushes(remote: Any, quiet: bool) -> list[str]:
+    """Wait for a run's background pushes; the warnings they left (said here unless
+    ``quiet``)."""
+    if remote is None:
+        return []
+    remote.wait()
+    late: list[str] = remote.news()
+    for warning in [] if quiet else late:
+        click.echo(f"warning: {warning}", err=True)
+    return late
 
 
 @cli.command()
@@ -81,16 +98,23 @@ def _status(script: str, force: tuple[str, ...], workdir: str | None, as_json: b
 
     script_out = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
     with _session(workdir) as session, script_out:
-        result = status_script(session, _script_path(script), force)
-    rows = [{"id": d.spec.id, "method": d.spec.method, "state": d.state, "reason": d.reason,
+        remote = _remote(session)
+        fetching = session.project.remote is not None and session.project.remote.fetch
+        result = status_script(session, _script_path(script), force,
+                               remote=remote if fetching else None)
+    rows = [{"id": d.spec.id, "method": d.spec.method, "state": result.state(d),
+             "reason": d.reason if result.state(d) != "cached (remote)" else
+             f"the remote cache has it ({d.reason} here)",
              "cause": d.cause or None, "path": str(d.found.location) if d.found else None,
              "workdir": os.path.dirname(d.found.location) if d.found else None}
             for d in result.decisions]
     stopped = result.stopped_text
     if as_json:
         stale = sum(r["state"] == "stale" for r in rows)
+        remote_n = sum(r["state"] == "cached (remote)" for r in rows)
         console.print_json(console.jobs_json(
-            rows, {"cached": len(rows) - stale, "stale": stale},
+            rows, {"cached": len(rows) - stale - remote_n, "stale": stale,
+                   **({"remote": remote_n} if remote_n else {})},
             causes=console.cause_counts(rows), stopped_at=stopped, warnings=result.warnings))
         return
     console.render_status(rows, stopped, result.warnings, target=str(session.store.target.path))
