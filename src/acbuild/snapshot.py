@@ -236,6 +236,8 @@ def import_producer(job_dir: str, module_name: str) -> bool:
     try:
         with contextlib.redirect_stdout(sys.stderr):
             code = import_method(Layout.of(setup), job_dir)
+    except SystemExit as exc:  # the method's top level: it ends the import, not this process
+        raise ImportError(f"{module_name} exited while imported ({exc})") from None
     finally:
         _FINDER.take_out()  # the producer's helpers must not stand in for the job's own
         if before is not None:

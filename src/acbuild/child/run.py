@@ -6,13 +6,13 @@ from __future__ import annotations
 import io
 import json
 import os
-import pickle
 import sys
 import time
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from acbuild import results
 from acbuild.canonical import InputFile, from_json
 from acbuild.child.phases import JobFailure, Phase, Phases, _method_phases
 from acbuild.child.process import (
@@ -27,7 +27,7 @@ from acbuild.child.process import (
 from acbuild.child.slices import _run_analysis
 from acbuild.errors import StorageError
 from acbuild.hashing import hash_file
-from acbuild.job import RESULT_FILE, Job, Namespace
+from acbuild.job import RESULT_FILE, Job, Namespace, namespaces
 
 SETUP_FORMAT = 1
 POST_FORMAT = 1
@@ -69,7 +69,7 @@ def run_job(job_dir: str, concurrency: int, module: ModuleType | BaseException,
             raise JobFailure.of("load", None, module)
         functions = _method_phases(module)
         wanted = {name for _, names in functions.values() for name in names}
-        _run_phases(functions, _arguments(job_dir, setup, wanted), concurrency, phases)
+        _run_phases(functions, _arguments(job_dir, setup, wanted, module), concurrency, phases)
     except JobFailure as failure:
         error = failure.record
         print(error["traceback"], file=sys.stderr, end="", flush=True)
@@ -85,21 +85,24 @@ def line_buffered() -> None:
             stream.reconfigure(line_buffering=True)
 
 
-def _arguments(job_dir: str, setup: dict[str, Any] | None, wanted: set[str]) -> dict[str, Any]:
+def _arguments(job_dir: str, setup: dict[str, Any] | None, wanted: set[str],
+               module: ModuleType) -> dict[str, Any]:
     """The arguments the phase functions name (``wanted``), and the slice count. Only those
-    are made: every object a job process touches costs it copied memory pages."""
+    are made, and ``options`` and ``jobs``, which also become the method module's globals
+    of those names, as in the Accelerator (the slices, forked later, have them too): every
+    object a job process touches costs it copied memory pages."""
     try:
         setup = setup if setup is not None else read_setup(job_dir)
         args: dict[str, Any] = {"slices": setup["slices"], "prepare_res": None,
                                 "analysis_res": None}
         if "job" in wanted:
             args["job"] = Job(job_dir, setup["id"], writable=True)
-        if "options" in wanted:
-            args["options"] = Namespace(_resolve_files(from_json(setup["options"]),
-                                                       setup["project_root"]))
-        if "jobs" in wanted:
-            args["jobs"] = Namespace({name: Job(info["path"], info["id"]) if info else None
-                                      for name, info in setup["inputs"].items()})
+        # In setup.json's (sorted) order, the one the job's identity was computed from.
+        args["options"] = namespaces(_resolve_files(from_json(setup["options"]),
+                                                    setup["project_root"]))
+        args["jobs"] = Namespace({name: Job(info["path"], info["id"]) if info else None
+                                  for name, info in setup["inputs"].items()})
+        vars(module).update(options=args["options"], jobs=args["jobs"])
         return args
     except Exception as exc:
         raise JobFailure.of("load", None, exc) from None
@@ -111,8 +114,8 @@ def _resolve_files(value: Any, root: str) -> Any:
         return Path(root, value.relpath)
     if isinstance(value, (list, tuple)):
         return type(value)(_resolve_files(item, root) for item in value)
-    if isinstance(value, dict):
-        return {key: _resolve_files(item, root) for key, item in value.items()}
+    if isinstance(value, dict):  # an OrderedDict stays one
+        return type(value)((key, _resolve_files(item, root)) for key, item in value.items())
     return value
 
 
@@ -129,7 +132,7 @@ def _run_phases(functions: Phases, args: dict[str, Any], concurrency: int,
         producer = "synthesis"
     if result is not None:
         try:
-            data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+            data = results.dumps(result)  # defaultdicts as dicts
         except Exception as exc:
             raise JobFailure.of(producer, None, exc) from None
         with open(RESULT_FILE, "wb") as f:

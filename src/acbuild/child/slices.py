@@ -11,6 +11,7 @@ import time
 import traceback
 from typing import Any, NoReturn
 
+from acbuild import results
 from acbuild.child import process
 from acbuild.child.phases import JobFailure, Phase
 from acbuild.child.process import (
@@ -146,7 +147,7 @@ def _slice_main(function: Phase, args: dict[str, Any], sliceno: int) -> NoReturn
         _marker(f"analysis slice {sliceno}")
         try:
             value = function[0](**{name: args[name] for name in function[1]})
-            payload, status = pickle.dumps(("ok", value), pickle.HIGHEST_PROTOCOL), 0
+            payload, status = results.dumps(("ok", value)), 0  # defaultdicts as dicts
         except BaseException as exc:
             record = JobFailure.of("analysis", sliceno, exc, _method_frames(exc)).record
             payload = pickle.dumps(("error", record["type"], record["message"],
