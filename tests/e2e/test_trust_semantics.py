@@ -128,3 +128,169 @@ def test_an_edit_during_the_run_runs_nowhere_under_the_old_id(project: Project,
     report = project.run_json()
     assert built(report) == []
     assert sorted(results(project, report).values()) == [(1, 1, 1), (1, 1, 2)]
+
+
+# -- 9: the method sees what the identity says -----------------------------------------------
+def report_results(report: dict[str, Any]) -> list[Any]:
+    """Every job's result in the report, in its order."""
+    return [pickle.loads((Path(job["path"]) / "result.pickle").read_bytes())
+            for job in report["jobs"]]
+
+
+def test_a_dict_option_reaches_the_method_in_the_order_setup_json_records(
+        project: Project) -> None:
+    project.method("order", '''
+        options = {"cfg": {}}
+
+        def synthesis(options):
+            return list(options.cfg), list(options.cfg["z"])
+    ''')
+    project.script('def main(urd):\n    urd.build("order", cfg={"z": {"y": 1, "x": 2}, "a": 0})\n')
+    first = project.run_json()
+    [job] = first["jobs"]
+    setup = json.loads((Path(job["path"]) / "setup.json").read_text())
+    assert list(setup["options"]["cfg"]) == ["a", "z"]
+    assert report_results(first) == [(["a", "z"], ["x", "y"])]
+    # The same dict in another order is the same job: reused, and its result is right for it.
+    project.script('def main(urd):\n    urd.build("order", cfg={"a": 0, "z": {"x": 2, "y": 1}})\n')
+    again = project.run_json()
+    assert built(again) == [] and again["jobs"][0]["id"] == job["id"]
+
+
+def test_an_ordered_dicts_order_is_identity(project: Project) -> None:
+    project.method("ordered", '''
+        from collections import OrderedDict
+
+        options = {"od": OrderedDict([("b", 1), ("a", 2)]), "cfg": {}}
+
+        def synthesis(options):
+            return list(options.od), list(options.cfg), type(options.od).__mro__[1].__name__
+    ''')
+    project.script('''
+        from collections import OrderedDict
+
+        def main(urd):
+            urd.build("ordered", name="default")
+            urd.build("ordered", name="ab", od=OrderedDict([("a", 2), ("b", 1)]))
+            urd.build("ordered", name="plain", od={"a": 2, "b": 1})
+            urd.build("ordered", name="cfg yx", cfg=OrderedDict([("y", 1), ("x", 2)]))
+            urd.build("ordered", name="cfg xy", cfg=OrderedDict([("x", 2), ("y", 1)]))
+    ''')
+    report = project.run_json()
+    # Each order is a job of its own; a dict given for an OrderedDict option is one in the
+    # script's order ("ab" and "plain" are one job).
+    assert sorted(map(tuple, report_results(report))) == sorted([
+        (["b", "a"], [], "OrderedDict"),  # the declared default, in its order
+        (["a", "b"], [], "OrderedDict"),
+        (["b", "a"], ["y", "x"], "OrderedDict"),
+        (["b", "a"], ["x", "y"], "OrderedDict"),
+    ])
+    assert report["counts"]["built"] == 4
+    assert built(project.run_json()) == []
+
+
+# -- 10: the module globals options and jobs are the job's -----------------------------------
+def test_module_level_options_and_jobs_are_the_jobs_values(project: Project) -> None:
+    project.method("source", "def synthesis():\n    return 'from the input'\n")
+    project.method("globals", '''
+        options = {"x": 1, "cfg": {"inner": {"deep": 0}}, "rows": [{"n": 0}]}
+        jobs = ("src",)
+
+        def read():
+            return (options["x"], options.x, options.cfg.inner.deep,
+                    options["cfg"]["inner"]["deep"], options.rows[0].n, jobs.src.load())
+
+        def prepare():
+            return read()
+
+        def analysis(sliceno):
+            return read(), sliceno
+
+        def synthesis(prepare_res, analysis_res):
+            return prepare_res, list(analysis_res), read()
+    ''')
+    project.script('''
+        def main(urd):
+            src = urd.build("source")
+            urd.build("globals", x=5, cfg={"inner": {"deep": 7}}, rows=[{"n": 3}], src=src)
+    ''')
+    report = project.run_json()
+    values = (5, 5, 7, 7, 3, "from the input")
+    assert report_results(report)[1] == (values, [(values, 0), (values, 1)], values)
+
+
+# -- 11: common results just work -------------------------------------------------------------
+def test_defaultdict_results_are_dicts(project: Project) -> None:
+    project.method("counts", '''
+        from collections import defaultdict
+
+        def analysis(sliceno):
+            counts = defaultdict(lambda: defaultdict(int))
+            counts["slice"][sliceno] += 1
+            return counts
+
+        def synthesis(analysis_res):
+            merged = defaultdict(lambda: defaultdict(int))
+            for part in analysis_res:
+                assert type(part) is dict and type(part["slice"]) is dict, type(part)
+                for key, inner in part.items():
+                    for k, v in inner.items():
+                        merged[key][k] += v
+            return {"merged": merged, "inside": [(defaultdict(list, a=[1]),)]}
+    ''')
+    project.method("reader", '''
+        jobs = ("counts",)
+
+        def synthesis(jobs):
+            return jobs.counts.load()["merged"]["slice"][1]
+    ''')
+    project.script('def main(urd):\n    urd.build("reader", counts=urd.build("counts"))\n')
+    report = project.run_json()
+    result, read = report_results(report)
+    assert result == {"merged": {"slice": {0: 1, 1: 1}}, "inside": [({"a": [1]},)]}
+    assert type(result["merged"]) is dict and type(result["merged"]["slice"]) is dict
+    assert type(result["inside"][0][0]) is dict
+    assert read == 1
+
+
+POINT = '''
+class Point:
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+    def total(self):
+        return self.x + self.y
+
+    def __repr__(self):
+        return f"Point({self.x}, {self.y})"
+
+def synthesis():
+    return [Point(1, 2), Point(3, 4)]
+'''
+
+
+def test_a_result_of_a_class_the_method_defined_loads_in_a_later_run(project: Project) -> None:
+    project.method("point", POINT)
+    project.method("use", '''
+        import _shared
+        jobs = ("points",)
+
+        def synthesis(jobs):
+            return _shared.NAME, [p.total() for p in jobs.points.load()]
+    ''')
+    project.write("methods/_shared.py", "NAME = 'use'\n")
+    project.script('def main(urd):\n    urd.build("point")\n')
+    assert built(project.run_json()) == ["point"]
+    # A later run: its processes have never imported the method that defined the class.
+    project.script('def main(urd):\n    urd.build("use", points=urd.build("point"))\n')
+    report = project.run_json()
+    assert built(report) == ["use"]
+    point, use = (Path(job["path"]) for job in report["jobs"])
+    assert pickle.loads((use / "result.pickle").read_bytes()) == ("use", [3, 7])
+    shown = json.loads(project.acbuild("show", "point", "--json").stdout)
+    assert shown["result"] == "[Point(1, 2), Point(3, 4)]"
+    # And in any Python process, through the job handle.
+    code = "import sys; from acbuild.job import Job; print([p.total() for p in Job(sys.argv[1]).load()])"
+    out = subprocess.run([sys.executable, "-c", code, str(point)], capture_output=True,
+                         text=True, env={**os.environ, "PYTHONPATH": str(SRC)}, check=True)
+    assert out.stdout.strip() == "[3, 7]"
