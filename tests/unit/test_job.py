@@ -57,3 +57,18 @@ def test_a_record_name_deeper_down_is_just_a_name(job_dir: Path) -> None:
     (job_dir / "sub").mkdir()
     with Job(job_dir, writable=True).open("sub/setup.json", "w") as f:
         f.write("{}")
+
+
+def test_namespaces_give_attribute_access_at_every_depth() -> None:
+    from collections import OrderedDict
+
+    from acbuild.job import OrderedNamespace, namespaces
+
+    value = namespaces({"cfg": {"inner": {"deep": 1}}, "rows": [{"n": 2}], "pair": ({"a": 3},),
+                        "od": OrderedDict([("z", {"q": 4}), ("y", 5)])})
+    assert value.cfg.inner.deep == 1 and value["cfg"]["inner"]["deep"] == 1
+    assert value.rows[0].n == 2 and value.pair[0].a == 3 and type(value.pair) is tuple
+    assert type(value.od) is OrderedNamespace and list(value.od) == ["z", "y"]
+    assert value.od.z.q == 4 and value.od == OrderedDict([("z", {"q": 4}), ("y", 5)])
+    with pytest.raises(AttributeError, match="no 'nope' here; known: inner"):
+        _ = value.cfg.nope
