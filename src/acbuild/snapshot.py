@@ -38,7 +38,9 @@ from acbuild.errors import MethodError
 
 SOURCE_DIR = "source"
 METHOD_PREFIX = "acbuild_method_"  # a method's module is acbuild_method_<name>
-_STANDARD = frozenset(sys.stdlib_module_names) | frozenset(sys.builtin_module_names)
+# Built into the interpreter: found before any file, whatever file shares the name (a
+# module of the standard library in a file is found as sys.path orders it, as it always was).
+_BUILTIN = frozenset(sys.builtin_module_names)
 
 
 @dataclass(frozen=True)
@@ -67,10 +69,9 @@ class Layout:
 
     def find(self, name: str) -> tuple[str, str, bool] | None:
         """Where module ``name`` is in the snapshot: (path in source/, live path, is a
-        package), or None when the snapshot does not hold it. The standard library comes
-        from the environment, whatever file of the project shares a name with it."""
+        package), or None when the snapshot does not hold it (nor a builtin module)."""
         parts = name.split(".")
-        if parts[0] in _STANDARD:
+        if parts[0] in _BUILTIN:
             return None
         for prefix, live in self.roots:
             if prefix.startswith("external/") and len(parts) > 1:
@@ -210,8 +211,8 @@ def activate(code: Code, job_dir: str) -> None:
     other snapshot's), its lines in linecache, later imports from this job's source/. For
     the code activated last, only the directory changes: a few attribute stores a job."""
     _FINDER.layout, _FINDER.source = code.layout, os.path.join(job_dir, SOURCE_DIR)
-    if _FINDER.active is code:
-        return
+    if _FINDER.active is code and sys.modules.get(code.module.__name__) is code.module:
+        return  # and still in sys.modules (a switch of methods directory takes modules out)
     _FINDER.take_out()
     sys.modules.update(code.modules)
     linecache.cache.update(code.lines)
