@@ -10,16 +10,22 @@ byte length of ``body``; for ``list`` and ``dict``, ``n`` is the number of
 items and ``body`` their encodings, one after another. Every encoding thus
 says where it ends, and the tag says how to read its body, so no two
 different values share an encoding. Tags: none bool int float str bytes list
-dict date datetime time timedelta path file. Tuples encode as ``list`` (option
+dict odict date datetime time timedelta path file. Tuples encode as ``list`` (option
 normalisation turns them into lists anyway); dict entries are sorted by their
-encoded key, so key order does not matter. Changing anything here changes
-every job id: bump ``hashing.JOB_FORMAT`` with it, and the pinned tests.
+encoded key, so key order does not matter; an ``OrderedDict`` (``odict``) keeps
+its order, which is part of its value. Changing anything here changes every job
+id: bump ``hashing.JOB_FORMAT`` with it, and the pinned tests.
+
+The JSON form of a dict lists its entries sorted (by key; keys that do not compare,
+by their encoding), so that what ``from_json`` gives back, and a method receives, is
+the same for every order a script wrote; an ``OrderedDict`` is ``{"$odict": pairs}``.
 """
 
 from __future__ import annotations
 
 import base64
 import math
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -141,6 +147,15 @@ def _enc_dict_sorting(value: dict[Any, Any]) -> bytes:
     return b"dict %d:%s" % (len(entries), b"".join(entries))
 
 
+def _enc_odict(value: OrderedDict[Any, Any]) -> bytes:
+    try:
+        entries = [_enc_key(k) + _encode(v) for k, v in value.items()]
+    except _Unencodable as bad:
+        bad.path.append(_bad_item(value, _encode))
+        raise
+    return b"odict %d:%s" % (len(entries), b"".join(entries))
+
+
 def _bad_item(container: Any, convert: Callable[[Any], Any]) -> str:
     """Where in a list or dict the element ``convert`` refuses is; only on the error path."""
     if isinstance(container, dict):
@@ -183,6 +198,7 @@ _ENCODERS: dict[type, _Encoder] = {
     list: _enc_list,
     tuple: _enc_list,
     dict: _enc_dict,
+    OrderedDict: _enc_odict,
     # isoformat is exact; an aware datetime or time carries its utcoffset.
     date: lambda v: _scalar(b"date", date.isoformat(v).encode()),
     datetime: lambda v: _scalar(b"datetime", datetime.isoformat(v).encode()),
@@ -266,6 +282,7 @@ _TAG_DECODERS: dict[str, Callable[[Any], Any]] = {
     "$path": Path,
     "$bytes": base64.b64decode,
     "$dict": lambda v: {_hashable(from_json(k)): from_json(item) for k, item in v},
+    "$odict": lambda v: OrderedDict((_hashable(from_json(k)), from_json(item)) for k, item in v),
 }
 
 
@@ -291,12 +308,32 @@ def _json_list(value: list[Any] | tuple[Any, ...]) -> list[Any]:
 def _json_dict(value: dict[Any, Any]) -> dict[str, Any]:
     try:
         if all(type(k) is str and not k.startswith("$") for k in value):
-            return {k: _to_json(item) for k, item in value.items()}
+            return {k: _to_json(value[k]) for k in sorted(value)}
         # Other keys, or a "$" key that would read as a tag: a list of pairs.
-        return {"$dict": [[_to_json(k), _to_json(item)] for k, item in value.items()]}
+        return {"$dict": _json_pairs(_sorted_items(value))}
     except _Unencodable as bad:
         bad.path.append(_bad_item(value, _to_json))
         raise
+
+
+def _json_odict(value: OrderedDict[Any, Any]) -> dict[str, Any]:
+    try:
+        return {"$odict": _json_pairs(value.items())}
+    except _Unencodable as bad:
+        bad.path.append(_bad_item(value, _to_json))
+        raise
+
+
+def _json_pairs(items: Iterable[tuple[Any, Any]]) -> list[list[Any]]:
+    return [[_to_json(k), _to_json(item)] for k, item in items]
+
+
+def _sorted_items(value: dict[Any, Any]) -> list[tuple[Any, Any]]:
+    """The entries by key; by the keys' encodings where keys do not compare (1 and "a")."""
+    try:
+        return sorted(value.items(), key=lambda item: item[0])
+    except TypeError:
+        return sorted(value.items(), key=lambda item: _enc_key(item[0]))
 
 
 _TO_JSON: dict[type, Callable[[Any], Any]] = {
@@ -309,6 +346,7 @@ _TO_JSON: dict[type, Callable[[Any], Any]] = {
     list: _json_list,
     tuple: _json_list,
     dict: _json_dict,
+    OrderedDict: _json_odict,
     date: lambda v: {"$date": date.isoformat(v)},
     datetime: lambda v: {"$datetime": datetime.isoformat(v)},
     time: lambda v: {"$time": time.isoformat(v)},
@@ -348,7 +386,8 @@ def _from_tagged(obj: dict[str, Any]) -> Any:
 
 
 def from_json(obj: Any) -> Any:
-    """The value ``to_json`` made ``obj`` from (tuples come back as lists)."""
+    """The value ``to_json`` made ``obj`` from (tuples come back as lists, and a dict's
+    entries in sorted order)."""
     kind = type(obj)
     if kind is dict:
         if any(k.startswith("$") for k in obj):

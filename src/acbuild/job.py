@@ -5,7 +5,7 @@
 held open, which the job being built writes through: names are opened relative to it,
 one component at a time and never through a link, so neither the process's current
 directory nor a link the method made (or swapped in) can lead a write elsewhere.
-``Namespace`` gives attribute access to options and input jobs.
+``Namespace`` gives attribute access to options (at every depth) and input jobs.
 Standard library only: the job process imports this.
 """
 
@@ -15,6 +15,7 @@ import contextlib
 import errno
 import os
 import stat
+from collections import OrderedDict
 from pathlib import Path
 from typing import IO, Any
 
@@ -91,13 +92,11 @@ class Job:
 
     def load(self) -> Any:
         """The job's result: what synthesis (or prepare) returned."""
-        import pickle  # here: a command that reads no result does not load it
+        from acbuild import results  # here: a command that reads no result does not load it
 
-        result = self.path / RESULT_FILE
-        if not result.exists():
+        if not (self.path / RESULT_FILE).exists():
             return None
-        with open(result, "rb") as f:
-            return pickle.load(f)
+        return results.load(self.path, RESULT_FILE)
 
     def files(self) -> list[str]:
         return sorted(
@@ -261,5 +260,22 @@ class Namespace(dict[str, Any]):
             return self[name]
         except KeyError:
             raise AttributeError(
-                f"no {name!r} here; known: {', '.join(sorted(self)) or 'none'}"
+                f"no {name!r} here; known: {', '.join(sorted(map(str, self))) or 'none'}"
             ) from None
+
+
+class OrderedNamespace(OrderedDict[str, Any]):
+    """An OrderedDict option value, with its keys also attributes, as ``Namespace``."""
+
+    __getattr__ = Namespace.__getattr__
+
+
+def namespaces(value: Any) -> Any:
+    """``value`` with every dict in it, at any depth (in lists too), a ``Namespace`` (an
+    OrderedDict an ``OrderedNamespace``): ``options.cfg.inner`` reads as ``options["cfg"]["inner"]``."""
+    if isinstance(value, dict):
+        kind = OrderedNamespace if isinstance(value, OrderedDict) else Namespace
+        return kind((key, namespaces(item)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return type(value)(namespaces(item) for item in value)
+    return value

@@ -318,9 +318,9 @@ def job_location(session: Session, path: Path) -> dict[str, Any]:
 # -- describing a job directory ----------------------------------------------------------------
 def describe_job(path: Path, with_result: bool = True) -> dict[str, Any]:
     """Everything ``acbuild show`` presents about a job directory, as plain data."""
-    import pickle
     import reprlib
 
+    from acbuild import results
     from acbuild.workdir import is_finished, read_json, read_setup
 
     setup = read_setup(path)
@@ -346,8 +346,7 @@ def describe_job(path: Path, with_result: bool = True) -> dict[str, Any]:
     result_file = path / "result.pickle"
     if with_result and result_file.exists():
         try:
-            with open(result_file, "rb") as f:
-                info["result"] = reprlib.Repr().repr(pickle.load(f))
+            info["result"] = reprlib.Repr().repr(results.load(path, result_file.name))
         except Exception as e:  # a result needs its classes importable; say so, don't fail
             info["result"] = f"(cannot load: {type(e).__name__}: {e})"
     info["log_tail"] = joblog.tail(path, "stdout") + joblog.tail(path, "stderr")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -31,6 +31,7 @@ PINNED = [
     ([1, "a"], b"list 2:int 1:1str 1:a"),
     ((1, "a"), b"list 2:int 1:1str 1:a"),
     ({"b": 1, "a": None}, b"dict 2:str 1:anone 0:str 1:bint 1:1"),
+    (OrderedDict([("b", 1), ("a", None)]), b"odict 2:str 1:bint 1:1str 1:anone 0:"),
     (date(2020, 1, 2), b"date 10:2020-01-02"),
     (datetime(2020, 1, 2, 3, 4, 5), b"datetime 19:2020-01-02T03:04:05"),
     (
@@ -84,7 +85,23 @@ def test_input_file_identity_is_its_content_not_its_path() -> None:
 
 def test_subclasses_encode_as_their_base() -> None:
     assert encode(Path("a/b")) == encode(PurePosixPath("a/b"))
-    assert encode(OrderedDict([("b", 1), ("a", 2)])) == encode({"a": 2, "b": 1})
+    assert encode(defaultdict(int, [("b", 1), ("a", 2)])) == encode({"a": 2, "b": 1})
+
+
+def test_an_ordered_dicts_order_is_its_value() -> None:
+    ba, ab = OrderedDict([("b", 1), ("a", 2)]), OrderedDict([("a", 2), ("b", 1)])
+    assert encode(ba) != encode(ab)
+    assert encode(ab) != encode({"a": 2, "b": 1}), "an OrderedDict is not a dict"
+    assert from_json(to_json(ba)) == ba and type(from_json(to_json(ba))) is OrderedDict
+    assert list(from_json(to_json({"x": ba}))["x"]) == ["b", "a"]
+
+
+def test_a_dicts_json_form_is_sorted() -> None:
+    # What a method receives is setup.json's form, the same for every order a script wrote.
+    assert list(to_json({"b": 1, "a": {"d": 1, "c": 2}})) == ["a", "b"]
+    assert list(to_json({"b": 1, "a": {"d": 1, "c": 2}})["a"]) == ["c", "d"]
+    assert to_json({2: "x", 1: "y"}) == {"$dict": [[1, "y"], [2, "x"]]}
+    assert to_json({2: "x", "a": "y", 1: "z"}) == to_json({"a": "y", 1: "z", 2: "x"})
 
 
 def test_huge_ints_encode() -> None:
@@ -196,6 +213,7 @@ values = st.recursive(
         st.lists(inner, max_size=3)
         | st.lists(inner, max_size=3).map(tuple)
         | st.dictionaries(_keys | st.tuples(_keys, _keys), inner, max_size=3)
+        | st.dictionaries(_keys, inner, max_size=3).map(lambda d: OrderedDict(d.items()))
     ),
     max_leaves=12,
 )
@@ -209,6 +227,8 @@ def typed(v: Any) -> Any:
         return ("float", v.hex())
     if isinstance(v, (list, tuple)):
         return ("list", tuple(typed(x) for x in v))
+    if isinstance(v, OrderedDict):
+        return ("odict", tuple((typed(k), typed(x)) for k, x in v.items()))
     if isinstance(v, dict):
         return ("dict", frozenset((typed(k), typed(x)) for k, x in v.items()))
     if isinstance(v, (datetime, time)):
@@ -247,13 +267,15 @@ def _decode_at(data: bytes, pos: int) -> tuple[Any, int]:
     space = data.index(b" ", pos)
     colon = data.index(b":", space)
     tag, n, pos = data[pos:space].decode(), int(data[space + 1 : colon]), colon + 1
-    if tag in ("list", "dict"):
+    if tag in ("list", "dict", "odict"):
         items = []
-        for _ in range(n * (2 if tag == "dict" else 1)):
+        for _ in range(n * (1 if tag == "list" else 2)):
             item, pos = _decode_at(data, pos)
             items.append(item)
         if tag == "list":
             return ("list", tuple(items)), pos
+        if tag == "odict":
+            return ("odict", tuple(zip(items[::2], items[1::2], strict=True))), pos
         return ("dict", frozenset(zip(items[::2], items[1::2], strict=True))), pos
     return _LEAVES[tag](data[pos : pos + n]), pos + n
 
@@ -336,7 +358,7 @@ def _lists(v: Any) -> Any:
     if isinstance(v, (list, tuple)):
         return [_lists(x) for x in v]
     if isinstance(v, dict):
-        return {k: _lists(x) for k, x in v.items()}
+        return type(v)((k, _lists(x)) for k, x in v.items())
     return v
 
 

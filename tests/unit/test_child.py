@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pickle
@@ -44,12 +45,21 @@ class Project:
         self.count += 1
         job_dir = self.root / "workdir" / f"{self.method}-{self.count:012x}"
         job_dir.mkdir(parents=True)
+        # The job runs its source/ snapshot: the methods directory's files, as staging copies
+        # the files a code hash covers.
+        sources = {f"methods/{p.name}": p.read_bytes()
+                   for p in sorted((self.root / "methods").glob("*.py"))}
+        for relpath, data in sources.items():
+            (job_dir / "source" / relpath).parent.mkdir(parents=True, exist_ok=True)
+            (job_dir / "source" / relpath).write_bytes(data)
+        code = {"hash": hashlib.sha256(repr(sorted(sources.items())).encode()).hexdigest(),
+                "sources": sorted(sources)}
         setup = {
             "format": 1, "id": job_dir.name, "hash": "0" * 64, "method": self.method,
             "method_file": str(self.method_file), "project_root": str(self.root),
             "sys_path": [str(self.root / "methods"), str(self.root)],
             "options": options or {}, "inputs": inputs or {}, "slices": slices,
-            "created": time.time(), **extra,
+            "code": code, "created": time.time(), **extra,
         }
         (job_dir / "setup.json").write_text(json.dumps(setup))
         return job_dir

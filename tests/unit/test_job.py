@@ -130,3 +130,18 @@ def test_the_job_being_built_names_itself_but_never_writes_itself(job_dir: Path)
     assert building.filename(".") == building.filename("sub/..") == job_dir
     with pytest.raises(ValueError, match="the job directory itself"):
         building.open(".", "w")
+
+
+def test_namespaces_give_attribute_access_at_every_depth() -> None:
+    from collections import OrderedDict
+
+    from acbuild.job import OrderedNamespace, namespaces
+
+    value = namespaces({"cfg": {"inner": {"deep": 1}}, "rows": [{"n": 2}], "pair": ({"a": 3},),
+                        "od": OrderedDict([("z", {"q": 4}), ("y", 5)])})
+    assert value.cfg.inner.deep == 1 and value["cfg"]["inner"]["deep"] == 1
+    assert value.rows[0].n == 2 and value.pair[0].a == 3 and type(value.pair) is tuple
+    assert type(value.od) is OrderedNamespace and list(value.od) == ["z", "y"]
+    assert value.od.z.q == 4 and value.od == OrderedDict([("z", {"q": 4}), ("y", 5)])
+    with pytest.raises(AttributeError, match="no 'nope' here; known: inner"):
+        _ = value.cfg.nope

@@ -383,3 +383,30 @@ def test_normalize_is_idempotent(given_: dict[str, Any]) -> None:
     assert set(once) == set(DECLARED)
     # What setup.json stores reads back as the same options.
     assert from_json(json.loads(json.dumps(to_json(once)))) == once
+
+
+# --- OrderedDict: its order is its value ------------------------------------------------
+
+
+def test_an_ordered_dict_default_declares_an_ordered_option() -> None:
+    from collections import OrderedDict
+
+    default = OrderedDict([("b", 1), ("a", 2)])
+    got = norm(default)
+    assert type(got) is OrderedDict and list(got) == ["b", "a"]
+    assert got is not norm(default), "each job gets its own copy"
+    given = norm(default, {"z": 1, "y": 2})  # a dict given: the script's order is kept
+    assert type(given) is OrderedDict and list(given) == ["z", "y"]
+    assert describe(parse_declarations("m", {"x": default})["x"]).startswith("OrderedDict")
+    assert "expects OrderedDict" in refused(default, [1])
+
+
+def test_an_ordered_dict_value_keeps_its_order_into_the_identity() -> None:
+    from collections import OrderedDict
+
+    ab, ba = OrderedDict([("a", 1), ("b", 2)]), OrderedDict([("b", 2), ("a", 1)])
+    for decl in ({}, {str: int}, None):
+        got_ab, got_ba = norm(decl, ab), norm(decl, ba)
+        assert type(got_ab) is OrderedDict and list(got_ba) == ["b", "a"]
+        assert encode(got_ab) != encode(got_ba)
+    assert encode(norm({}, {"a": 1, "b": 2})) == encode(norm({}, {"b": 2, "a": 1}))

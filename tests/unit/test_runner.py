@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -24,10 +25,14 @@ def make_job(root: Path, name: str, source: str, slices: int = 1) -> Path:
     if not method_file.exists():
         method_file.write_text(source)
     job_dir = root / "jobs" / name
-    job_dir.mkdir(parents=True)
+    (job_dir / "source" / "methods").mkdir(parents=True)
+    # The job runs its source/ snapshot of the method, as staging writes it.
+    source = method_file.read_bytes()
+    (job_dir / "source" / "methods" / "m.py").write_bytes(source)
     setup = {"format": 1, "id": name, "method": "m", "method_file": str(method_file),
              "project_root": str(root), "sys_path": [], "options": {}, "inputs": {},
-             "slices": slices}
+             "slices": slices, "code": {"hash": hashlib.sha256(source).hexdigest(),
+                                        "sources": ["methods/m.py"]}}
     (job_dir / "setup.json").write_text(json.dumps(setup))
     return job_dir
 

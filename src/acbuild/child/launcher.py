@@ -1,10 +1,10 @@
-"""The warm launcher (``python -m acbuild.child``): imports each method once and forks
-one process per job, as the parent's requests say; reports each job's end."""
+"""The warm launcher (``python -m acbuild.child``): imports each method once per code hash,
+from the job's source/ snapshot (``acbuild.snapshot``), and forks one process per job, as
+the parent's requests say; reports each job's end."""
 
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import json
 import os
 import select
@@ -15,6 +15,7 @@ import traceback
 from types import ModuleType
 from typing import Any, NoReturn
 
+from acbuild import snapshot
 from acbuild.child import process
 from acbuild.child.phases import JobFailure, _method_phases
 from acbuild.child.process import (
@@ -29,7 +30,6 @@ from acbuild.child.process import (
     _usage_so_far,
 )
 from acbuild.child.run import line_buffered, read_setup, run_job
-from acbuild.errors import MethodError
 
 # ---- the launcher -----------------------------------------------------------
 
@@ -68,7 +68,7 @@ class _Launcher:
         # fds closed since the last poll: a later event of the same batch for that number is
         # stale (poll is level-triggered, so one for a new fd of that number comes again)
         self.closed: set[int] = set()
-        self.modules: dict[tuple[str, int, int], ModuleType] = {}
+        self.codes: dict[tuple[str, str], snapshot.Code] = {}  # by code hash and method file
         self.method_dirs: set[str] = set()
         self.method_dir = ""  # that of the last job started
         self.poll = select.poll()
@@ -125,8 +125,9 @@ class _Launcher:
         self.send({"event": "started", "token": token, "pid": pid})
 
     def _isolate(self, search_path: list[str], method_dir: str) -> None:
-        """Import as the code hash resolved: the method's own directory first, and no helper
-        of another methods directory (its own `_util`) standing in for this one's. Costs
+        """The live directories on sys.path, for what the snapshot does not hold (a module
+        imported by a computed name): the method's own directory first, and no helper of
+        another methods directory (its own `_util`) standing in for this one's. Costs
         nothing for the next job of the same methods directory."""
         if method_dir == self.method_dir and sys.path[:len(search_path)] == search_path:
             return
@@ -146,19 +147,20 @@ class _Launcher:
     def load(self, job_dir: str, setup: dict[str, Any] | None = None
              ) -> tuple[dict[str, Any] | None, ModuleType | BaseException]:
         """setup.json (read unless given) and the method module, or what stopped them: the
-        job reports that."""
+        job reports that. The method is imported from the job's source/ snapshot, once per
+        code hash: a later job of that code gets the module imported for the first."""
         try:
             if setup is None:
                 setup = read_setup(job_dir)
-            path = setup["method_file"]
-            stat = os.stat(path)
-            key = (path, stat.st_mtime_ns, stat.st_size)  # an edited method is imported anew
-            self._isolate(setup.get("sys_path", []), os.path.dirname(path))
-            if key not in self.modules:
-                self.modules[key] = _import_method(setup["method"], path, job_dir)
+            key = snapshot.code_key(setup)
+            self._isolate(setup.get("sys_path", []), os.path.dirname(key[1]))
+            code = self.codes.get(key)
+            if code is None:
+                code = self.codes[key] = _import_method(snapshot.Layout.of(setup), job_dir)
                 with contextlib.suppress(JobFailure):  # each job of the method reports it
-                    _method_phases(self.modules[key])  # inspect once here, not in every job
-            return setup, self.modules[key]
+                    _method_phases(code.module)  # inspect once here, not in every job
+            snapshot.activate(code, job_dir)
+            return setup, code.module
         except BaseException as exc:  # SystemExit too: a method's top level must not end us
             return setup, exc
 
@@ -251,25 +253,16 @@ def _say_done(status: int) -> None:
         os.write(pipe, b"%d %.6f %d\n" % (status, cpu, peak_rss_kib))
 
 
-def _import_method(method: str, path: str, job_dir: str) -> ModuleType:
-    """Import a method file as ``acbuild_method_<method>``; what it prints goes to the job's logs."""
-    name = f"acbuild_method_{method}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise MethodError("cannot be imported as a Python module", where=path)
-    module = importlib.util.module_from_spec(spec)
+def _import_method(layout: snapshot.Layout, job_dir: str) -> snapshot.Code:
+    """Import a method from the job's source/ as ``acbuild_method_<method>``; what it prints
+    goes to the job's logs."""
     saved = os.dup(1), os.dup(2)
     try:
         _open_logs(job_dir)
         _marker("load")
-        sys.modules[name] = module  # so that the method's classes pickle within the job
-        spec.loader.exec_module(module)
-    except BaseException:
-        sys.modules.pop(name, None)
-        raise
+        return snapshot.import_method(layout, job_dir)
     finally:
         _flush()
         for fd, old in zip((1, 2), saved):
             os.dup2(old, fd)
             os.close(old)
-    return module

@@ -7,13 +7,13 @@ import contextlib
 import io
 import json
 import os
-import pickle
 import sys
 import time
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from acbuild import results
 from acbuild.canonical import InputFile, from_json
 from acbuild.child import process
 from acbuild.child.phases import JobFailure, Phase, Phases, _method_phases
@@ -29,7 +29,7 @@ from acbuild.child.process import (
 from acbuild.child.slices import _run_analysis
 from acbuild.errors import StorageError
 from acbuild.hashing import hash_file
-from acbuild.job import RESULT_FILE, Job, JobDir, Namespace
+from acbuild.job import RESULT_FILE, Job, JobDir, Namespace, namespaces
 from acbuild.joblog import LOGS, SLICE_LOGS
 
 SETUP_FORMAT = 1
@@ -76,7 +76,7 @@ def run_job(job_dir: str, concurrency: int, module: ModuleType | BaseException,
             raise JobFailure.of("load", None, module)
         functions = _method_phases(module)
         wanted = {name for _, names in functions.values() for name in names}
-        _run_phases(functions, _arguments(job_dir, setup, wanted), concurrency, phases)
+        _run_phases(functions, _arguments(job_dir, setup, wanted, module), concurrency, phases)
     except JobFailure as failure:
         error = failure.record
         _say(str(error["traceback"]))
@@ -102,21 +102,24 @@ def line_buffered() -> None:
             stream.reconfigure(line_buffering=True)
 
 
-def _arguments(job_dir: str, setup: dict[str, Any] | None, wanted: set[str]) -> dict[str, Any]:
+def _arguments(job_dir: str, setup: dict[str, Any] | None, wanted: set[str],
+               module: ModuleType) -> dict[str, Any]:
     """The arguments the phase functions name (``wanted``), and the slice count. Only those
-    are made: every object a job process touches costs it copied memory pages."""
+    are made, and ``options`` and ``jobs``, which also become the method module's globals
+    of those names, as in the Accelerator (the slices, forked later, have them too): every
+    object a job process touches costs it copied memory pages."""
     try:
         setup = setup if setup is not None else read_setup(job_dir)
         args: dict[str, Any] = {"slices": setup["slices"], "prepare_res": None,
                                 "analysis_res": None}
         if "job" in wanted:
             args["job"] = Job(job_dir, setup["id"], writable=True)
-        if "options" in wanted:
-            args["options"] = Namespace(_resolve_files(from_json(setup["options"]),
-                                                       setup["project_root"]))
-        if "jobs" in wanted:
-            args["jobs"] = Namespace({name: Job(info["path"], info["id"]) if info else None
-                                      for name, info in setup["inputs"].items()})
+        # In setup.json's (sorted) order, the one the job's identity was computed from.
+        args["options"] = namespaces(_resolve_files(from_json(setup["options"]),
+                                                    setup["project_root"]))
+        args["jobs"] = Namespace({name: Job(info["path"], info["id"]) if info else None
+                                  for name, info in setup["inputs"].items()})
+        vars(module).update(options=args["options"], jobs=args["jobs"])
         return args
     except Exception as exc:
         raise JobFailure.of("load", None, exc) from None
@@ -128,8 +131,8 @@ def _resolve_files(value: Any, root: str) -> Any:
         return Path(root, value.relpath)
     if isinstance(value, (list, tuple)):
         return type(value)(_resolve_files(item, root) for item in value)
-    if isinstance(value, dict):
-        return {key: _resolve_files(item, root) for key, item in value.items()}
+    if isinstance(value, dict):  # an OrderedDict stays one
+        return type(value)((key, _resolve_files(item, root)) for key, item in value.items())
     return value
 
 
@@ -146,7 +149,7 @@ def _run_phases(functions: Phases, args: dict[str, Any], concurrency: int,
         producer = "synthesis"
     if result is not None:
         try:
-            data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+            data = results.dumps(result)  # defaultdicts as dicts
         except Exception as exc:
             raise JobFailure.of(producer, None, exc) from None
         _write_record(RESULT_FILE, data)

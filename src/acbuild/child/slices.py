@@ -13,6 +13,7 @@ import time
 import traceback
 from typing import Any, NoReturn
 
+from acbuild import results
 from acbuild.child import process
 from acbuild.child.phases import JobFailure, Phase
 from acbuild.child.process import (
@@ -175,7 +176,7 @@ def _slice_main(function: Phase, args: dict[str, Any], sliceno: int, logs: int,
         _marker(f"analysis slice {sliceno}")
         try:
             value = function[0](**{name: args[name] for name in function[1]})
-            payload, ok = pickle.dumps(("ok", value), pickle.HIGHEST_PROTOCOL), True
+            payload, ok = results.dumps(("ok", value)), True
         except BaseException as exc:
             record = JobFailure.of("analysis", sliceno, exc, _method_frames(exc)).record
             payload, ok = pickle.dumps(("error", record["type"], record["message"],

@@ -11,6 +11,7 @@ are the only coercions. Must not know about jobs, files or hashing.
 from __future__ import annotations
 
 import types
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any, TypeGuard
@@ -167,7 +168,8 @@ def _default_value(name: str, decl: object) -> OptionSpec:
         raise _BadDeclaration(
             f"the default is not a valid {text}: {bad.describe().strip()}"
         ) from None
-    return OptionSpec(name, text, default, False, True, convert, kind in (list, dict))
+    return OptionSpec(name, text, default, False, True, convert,
+                      kind in (list, dict, OrderedDict))
 
 
 def _parse_one(name: str, decl: object) -> OptionSpec:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path, PurePath
@@ -156,9 +157,10 @@ def each(v: Any, convert: Converter, text: str) -> list[Any]:
 
 
 def each_item(v: Any, key: Converter, value: Converter, text: str) -> dict[Any, Any]:
+    """A dict of the converted entries; an OrderedDict stays one: its order is its value."""
     if not isinstance(v, dict):
         raise Refused(text, v)
-    out = {}
+    out: dict[Any, Any] = OrderedDict() if isinstance(v, OrderedDict) else {}
     for k, item in v.items():
         try:
             new_key = key(k)
@@ -182,6 +184,9 @@ TYPES: dict[type, tuple[str, Converter]] = {
     str: ("str", _to_str),
     list: ("list", lambda v: each(v, to_json_value, "list")),
     dict: ("dict", lambda v: each_item(v, _to_str_key, to_json_value, "dict")),
+    # A dict whose order is part of its value: the script's order, kept.
+    OrderedDict: ("OrderedDict", lambda v: OrderedDict(
+        each_item(v, _to_str_key, to_json_value, "OrderedDict"))),
     date: ("date", _iso(date, date.fromisoformat)),
     datetime: ("datetime", _iso(datetime, datetime.fromisoformat)),
     time: ("time", _iso(time, time.fromisoformat)),
