@@ -3,7 +3,9 @@
 The only module that imports ``sqlite3``. The job directories are the truth;
 this is an index of them that ``acbuild doctor`` can rebuild. A row is written
 only after its directory was published, so a row never points at a job that
-was not finished. The schema is versioned with ``PRAGMA user_version``.
+was not finished; it keeps the size and mtime of the job's post.json, so that a
+rewritten post.json is noticed without reading it. The schema is versioned with
+``PRAGMA user_version``.
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ from typing import Any, NamedTuple
 from acbuild.errors import StorageError
 
 DB_NAME = "acbuild.db"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 OLDEST_READABLE = 1  # a read-only database of version 1 is read as it is
 _CHUNK = 500  # stay well under SQLite's bound-parameter limit
 # A lookup of N hashes reads the whole table instead when N * this >= its rows: a scan
 # costs about a quarter of a lookup per row.
 _SCAN_RATIO = 4
+_JOB_MARKS = "?, ?, ?, ?, ?, ?, ?"  # one per column of jobs
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -33,7 +36,9 @@ CREATE TABLE IF NOT EXISTS jobs (
     id TEXT NOT NULL,
     method TEXT NOT NULL,
     code_hash TEXT NOT NULL,
-    created REAL NOT NULL
+    created REAL NOT NULL,
+    post_size INTEGER,
+    post_mtime_ns INTEGER
 );
 CREATE INDEX IF NOT EXISTS jobs_by_method ON jobs (method, created);
 CREATE INDEX IF NOT EXISTS jobs_by_id ON jobs (id);
@@ -69,6 +74,12 @@ INSERT INTO run_lists (run, jobs)
     FROM (SELECT run, id, state FROM run_jobs ORDER BY run, rowid) GROUP BY run;
 DROP TABLE run_jobs;
 """
+# Version 3 keeps post.json's size and mtime in each job's row (NULL in older rows: such a
+# job is checked once by reading its post.json, and its row completed).
+_FROM_VERSION_2 = """
+ALTER TABLE jobs ADD COLUMN post_size INTEGER;
+ALTER TABLE jobs ADD COLUMN post_mtime_ns INTEGER;
+"""
 
 
 class JobRow(NamedTuple):
@@ -79,6 +90,10 @@ class JobRow(NamedTuple):
     method: str
     code_hash: str
     created: float
+    # post.json's size and mtime when the row was written (None in rows of schema < 3):
+    # a post.json with another is not the one recorded.
+    post_size: int | None = None
+    post_mtime_ns: int | None = None
 
 
 @dataclass(frozen=True)
@@ -179,7 +194,7 @@ class Database:
         if len(keep) > _CHUNK and len(keep) * _SCAN_RATIO >= self._rows():
             for row in self._query("SELECT * FROM jobs"):
                 if row[0] in keep:
-                    found[row[0]] = JobRow._make(row)
+                    found[row[0]] = JobRow(*row)  # not _make: rows of schema < 3 are shorter
             return found
         wanted = sorted(keep)  # in index order: each page of the index is read once
         for start in range(0, len(wanted), _CHUNK):
@@ -194,11 +209,13 @@ class Database:
         return int(next(self._query("SELECT max(rowid) FROM jobs"))[0] or 0)
 
     def record_job(self, row: JobRow) -> None:
+        self.record_jobs([row])
+
+    def record_jobs(self, rows: Iterable[JobRow]) -> None:
+        """Write (or overwrite) rows, in one transaction."""
         with self.transaction():
-            self.conn.execute(
-                "INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, ?, ?)",
-                (row.hash, row.id, row.method, row.code_hash, row.created),
-            )
+            self.conn.executemany(f"INSERT OR REPLACE INTO jobs VALUES ({_JOB_MARKS})",
+                                  [tuple(r) for r in rows])
 
     def forget_jobs(self, hashes: Iterable[str]) -> None:
         with self.transaction():
@@ -208,9 +225,8 @@ class Database:
         """The whole index at once, in one transaction (``acbuild doctor --rebuild``)."""
         with self.transaction():
             self.conn.execute("DELETE FROM jobs")
-            self.conn.executemany(
-                "INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, ?, ?)",
-                [(r.hash, r.id, r.method, r.code_hash, r.created) for r in rows])
+            self.conn.executemany(f"INSERT OR REPLACE INTO jobs VALUES ({_JOB_MARKS})",
+                                  [tuple(r) for r in rows])
 
     def integrity_problems(self) -> list[str]:
         """What SQLite's own check finds wrong in the file; [] when it is sound."""
@@ -351,7 +367,8 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
 
 def _upgrade(version: int) -> str:
     """The SQL that brings a database of ``version`` (0: new) to ``SCHEMA_VERSION``."""
-    return _SCHEMA + (_FROM_VERSION_1 if version == 1 else "")
+    return (_SCHEMA + (_FROM_VERSION_1 if version == 1 else "")
+            + (_FROM_VERSION_2 if version in (1, 2) else ""))
 
 
 def _unpack(jobs: str) -> list[tuple[str, str]]:
