@@ -164,10 +164,11 @@ class Database:
                                f"reads ({OLDEST_READABLE})", where=str(self.path),
                                hint="run acbuild once with it as the target work directory")
         if version < SCHEMA_VERSION and not self.readonly:
+            columns = {r[1] for r in self.conn.execute("PRAGMA table_info(jobs)")}
             # executescript commits first, so the transaction is part of the script itself.
             self.conn.executescript(
-                f"BEGIN IMMEDIATE; {_upgrade(version)} PRAGMA user_version = {SCHEMA_VERSION}; "
-                "COMMIT;"
+                f"BEGIN IMMEDIATE; {_upgrade(version, columns)} "
+                f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
             )
         self.version = version if self.readonly else SCHEMA_VERSION
 
@@ -365,10 +366,11 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _upgrade(version: int) -> str:
-    """The SQL that brings a database of ``version`` (0: new) to ``SCHEMA_VERSION``."""
+def _upgrade(version: int, job_columns: set[str]) -> str:
+    """The SQL that brings a database of ``version`` (0: new) to ``SCHEMA_VERSION``, given
+    the columns its jobs table has (none: the schema creates it)."""
     return (_SCHEMA + (_FROM_VERSION_1 if version == 1 else "")
-            + (_FROM_VERSION_2 if version in (1, 2) else ""))
+            + (_FROM_VERSION_2 if job_columns and "post_size" not in job_columns else ""))
 
 
 def _unpack(jobs: str) -> list[tuple[str, str]]:

@@ -1,12 +1,14 @@
 """Deciding a graph against the work directories: each job cached (and where) or stale,
-and why — said against the closest earlier job of its method, a removed directory or a
-failed attempt. Reads what it needs once per plan; the decisions themselves are ``plan``'s.
+and why — said against the closest earlier job of its method, a removed or damaged
+directory, files changed since the job was built, or a failed attempt. Reads what it needs
+once per plan; the decisions themselves are ``plan``'s, and whether a job is built and
+intact is the store's.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from acbuild import plan
 from acbuild.graph import JobSpec
@@ -20,15 +22,26 @@ PEERS = 1000
 
 def decide(specs: Sequence[JobSpec], store: JobStore,
            built_this_run: frozenset[str] = frozenset(),
-           sources_of: Callable[[str], Mapping[str, bytes]] | None = None
-           ) -> list[plan.Decision]:
+           sources_of: Callable[[str], Mapping[str, bytes]] | None = None,
+           files_of: Iterable[str] = ()) -> list[plan.Decision]:
     """Plan ``specs`` against the store; each stale job gets a reason from its closest peer.
-    ``sources_of`` (method -> its source files now) lets a code change name its files."""
-    first = plan.plan_jobs(specs, store.find(s.hash for s in specs), None, built_this_run)
+    ``sources_of`` (method -> its source files now) lets a code change name its files.
+
+    A cached job that a job to build reads, and each one in ``files_of`` (what `status`
+    shows, what the script loads), is checked for files changed since it was built: one that
+    changed is built again (what it reads is then checked too). The other cached jobs cost
+    no more than the store's look at their records: a no-op run stats no output file.
+    """
+    found = store.find(s.hash for s in specs)
+    first = plan.plan_jobs(specs, found, None, built_this_run)
+    modified = _modified(first, found, store, files_of)
+    if modified:
+        found = {h: f for h, f in found.items() if h not in modified}
+        first = plan.plan_jobs(specs, found, None, built_this_run)
     stale = [d.spec for d in first if d.build]
     if not stale:
         return first
-    reasons = _Reasons(store, stale, sources_of)
+    reasons = _Reasons(store, stale, sources_of, modified)
     for decision in first:  # inputs come first: a job's reason may cite theirs
         if decision.build:
             reasons.add(decision.spec, forced=decision.reason == "forced")
@@ -36,16 +49,41 @@ def decide(specs: Sequence[JobSpec], store: JobStore,
                           reasons.whys, built_this_run)
 
 
+def _modified(decisions: Sequence[plan.Decision], found: Mapping[str, Found], store: JobStore,
+              also: Iterable[str]) -> dict[str, str]:
+    """The cached jobs to look at (inputs of jobs to build, and ``also``) whose files changed
+    since they were built: hash -> the change in words."""
+    specs = {d.spec.hash: d.spec for d in decisions}
+    todo = [h for d in decisions if d.build for h in d.spec.input_hashes]
+    todo.extend(also)
+    checked: set[str] = set()
+    modified: dict[str, str] = {}
+    while todo:
+        h = todo.pop()
+        if h in checked or h not in found:
+            continue
+        checked.add(h)
+        change = store.changed_files(found[h].path)
+        if change:
+            modified[h] = change
+            if h in specs:  # built again now: what it reads is read again
+                todo.extend(specs[h].input_hashes)
+    return modified
+
+
 class _Reasons:
     """Why each stale job of one plan is built: what the store knows of its method's earlier
-    jobs, of removed directories and of failed attempts, read once for the plan."""
+    jobs, of removed or damaged directories, of changed files and of failed attempts, read
+    once for the plan."""
 
     def __init__(self, store: JobStore, stale: Sequence[JobSpec],
-                 sources_of: Callable[[str], Mapping[str, bytes]] | None):
+                 sources_of: Callable[[str], Mapping[str, bytes]] | None,
+                 modified: Mapping[str, str]):
         self.store = store
         self.sources_of = sources_of
         self.whys: dict[str, plan.Why] = {}
-        self.removed = store.removed(s.hash for s in stale)
+        self.modified = modified
+        self.unusable = store.unusable(s.hash for s in stale if s.hash not in modified)
         self.failed = store.failed()
         self._peers: dict[str, plan.Peers] = {}
         self._changed: dict[tuple[str, str], list[str]] = {}  # stale jobs share peers
@@ -53,9 +91,12 @@ class _Reasons:
     def add(self, spec: JobSpec, forced: bool) -> None:
         if forced:
             why = plan.Why("forced", "forced", (f"{spec.method}: forced",))
-        elif spec.hash in self.removed:
-            why = plan.Why(f"its directory was removed ({self.removed[spec.hash]})", "removed",
-                           (f"{spec.method}: directory removed",))
+        elif spec.hash in self.modified:
+            why = plan.Why(self.modified[spec.hash], "modified",
+                           (f"{spec.method}: files changed since it was built",))
+        elif spec.hash in self.unusable:
+            cause, text = self.unusable[spec.hash]
+            why = plan.Why(text, cause, (f"{spec.method}: directory {cause}",))
         else:
             stale_inputs = {name: self.whys[h] for name, h in spec.inputs if h in self.whys}
             code_files = None if self.sources_of is None else (

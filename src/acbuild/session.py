@@ -96,7 +96,7 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
 
     def realize(spec: JobSpec) -> Path:
         builder.execute(decide(urd.graph.ancestors(spec), store, builder.built_hashes(),
-                                      session.sources_of))
+                               session.sources_of, files_of=[spec.hash]))
         path = builder.path_of(spec.hash)
         if path is None:
             raise BuildFailed(f"the script needs the result of {spec.id}, which was not built",
@@ -140,7 +140,7 @@ def status_script(session: Session, script: Path, force_methods: Iterable[str] =
     store.open_sources()
 
     def realize(spec: JobSpec) -> Path:
-        decision = decide(urd.graph.ancestors(spec), store)[-1]
+        decision = decide(urd.graph.ancestors(spec), store, files_of=[spec.hash])[-1]
         if decision.build:
             raise NeedsBuild(spec.id, where=spec.where)
         return Path(decision.found.path)
@@ -151,7 +151,10 @@ def status_script(session: Session, script: Path, force_methods: Iterable[str] =
         evaluate(script, urd)
     except NeedsBuild as e:
         stopped = e
-    decisions = decide(list(urd.graph), store, sources_of=session.sources_of)
+    # Every cached job's files are looked at (a stat each): status says which changed.
+    specs = list(urd.graph)
+    decisions = decide(specs, store, sources_of=session.sources_of,
+                       files_of=[s.hash for s in specs])
     return StatusResult(decisions, stopped, [*urd.warnings, *store.warnings])
 
 
