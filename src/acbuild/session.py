@@ -21,7 +21,7 @@ from acbuild.graph import JobSpec
 from acbuild.methods import MethodRegistry
 from acbuild.script import Urd, evaluate
 from acbuild.store import JobStore
-from acbuild.workdir import FAILED_DIR, SETUP_FILE
+from acbuild.workdir import FAILED_DIR, SETUP_FILE, failed_job_id
 
 
 class BuildFailed(AcbuildError):
@@ -187,7 +187,8 @@ def resolve_job(session: Session, text: str) -> Path:
     if method in session.registry.files() or any(j.method == method for j in jobs):
         of_method = [j for j in jobs if j.method == method]
         steps = _steps(back, text)
-        failed = [p for p in _failed(session) if p.name.split(".")[0].rsplit("-", 1)[0] == method]
+        failed = [p for p in _failed(session)
+                  if (failed_job_id(p.name) or "").rsplit("-", 1)[0] == method]
         if not of_method and steps == 0 and failed:
             return failed[-1]  # nothing finished yet: its latest attempt, to see why
         if steps >= len(of_method):
@@ -195,7 +196,7 @@ def resolve_job(session: Session, text: str) -> Path:
                                f"job(s)")
         return of_method[-1 - steps].path
     matches = {j.id: j.path for j in jobs if j.id.startswith(text)}
-    matches.update({p.name.split(".")[0] + " (failed)": p for p in _failed(session)
+    matches.update({f"{failed_job_id(p.name) or p.name} (failed)": p for p in _failed(session)
                     if p.name.startswith(text) and not matches})
     if len(matches) == 1:
         return next(iter(matches.values()))

@@ -250,6 +250,13 @@ class JobStore:
                           ("damaged", f"its directory is damaged: {damage}"))
         return why
 
+    def problem(self, job_dir: Path) -> str:
+        """What keeps a published job directory from being reused now, in the words `status`
+        uses ("its directory is damaged: post.json missing"); "" when it is intact and its
+        files are what the job wrote. Reads its records: for one job, not for a plan."""
+        damage = job_damage(job_dir)
+        return f"its directory is damaged: {damage}" if damage else self.changed_files(job_dir)
+
     def changed_files(self, job_dir: Path) -> str:
         """Which files of a finished job changed since it finished, in words ("its files
         changed since it was built: out.txt"); "" when none did. post.json lists each one's

@@ -250,3 +250,18 @@ def test_an_old_row_is_checked_once_and_completed(built: Project) -> None:
                                            if not p.name.startswith(".")
                                            and p.name != "acbuild.db"
                                            and not p.name.startswith("acbuild.db")}
+
+
+def test_explain_gives_the_reason_of_a_damaged_or_changed_job(built: Project) -> None:
+    make5, make6 = job_dir(built, "make", 5), job_dir(built, "make", 6)
+    lose_post(make5)
+    (make6 / "out.txt").write_text("66")
+    five = json.loads(built.acbuild("explain", make5.name, "--json").stdout)
+    assert (five["state"], five["reason"]) == (
+        "stale", "its directory is damaged: post.json missing")
+    six = json.loads(built.acbuild("explain", make6.name, "--json").stdout)
+    assert (six["state"], six["reason"]) == (
+        "stale", "its files changed since it was built: out.txt")
+    built.script("def main(urd):\n    pass\n")  # not a job of the script any more
+    proc = built.acbuild("explain", make6.name, check=2)
+    assert "its files changed since it was built: out.txt" in proc.stdout + proc.stderr
