@@ -18,6 +18,9 @@ from acbuild.workdir import read_sources
 # A stale job's reason is said against the closest of this many newest jobs of its method:
 # enough that each job a script makes in a loop finds its own earlier version.
 PEERS = 1000
+# How a dependent's reason names a job rebuilt for what became of its directory.
+_ROOTS = {"removed": "directory removed", "damaged": "directory damaged",
+          "modified": "files changed since it was built"}
 
 
 def decide(specs: Sequence[JobSpec], store: JobStore,
@@ -50,20 +53,20 @@ def decide(specs: Sequence[JobSpec], store: JobStore,
 
 
 def _modified(decisions: Sequence[plan.Decision], found: Mapping[str, Found], store: JobStore,
-              also: Iterable[str]) -> dict[str, str]:
-    """The cached jobs to look at (inputs of jobs to build, and ``also``) whose files changed
-    since they were built: hash -> the change in words."""
+              also: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """The cached jobs to look at (inputs of jobs to build, and ``also``) whose records are
+    damaged or whose files changed since they were built: hash -> (cause, words)."""
     specs = {d.spec.hash: d.spec for d in decisions}
     todo = [h for d in decisions if d.build for h in d.spec.input_hashes]
     todo.extend(also)
     checked: set[str] = set()
-    modified: dict[str, str] = {}
+    modified: dict[str, tuple[str, str]] = {}
     while todo:
         h = todo.pop()
         if h in checked or h not in found:
             continue
         checked.add(h)
-        change = store.changed_files(found[h].path)
+        change = store.problem(found[h].path)
         if change:
             modified[h] = change
             if h in specs:  # built again now: what it reads is read again
@@ -78,7 +81,7 @@ class _Reasons:
 
     def __init__(self, store: JobStore, stale: Sequence[JobSpec],
                  sources_of: Callable[[str], Mapping[str, bytes]] | None,
-                 modified: Mapping[str, str]):
+                 modified: Mapping[str, tuple[str, str]]):
         self.store = store
         self.sources_of = sources_of
         self.whys: dict[str, plan.Why] = {}
@@ -92,11 +95,11 @@ class _Reasons:
         if forced:
             why = plan.Why("forced", "forced", (f"{spec.method}: forced",))
         elif spec.hash in self.modified:
-            why = plan.Why(self.modified[spec.hash], "modified",
-                           (f"{spec.method}: files changed since it was built",))
+            cause, text = self.modified[spec.hash]
+            why = plan.Why(text, cause, (f"{spec.method}: {_ROOTS[cause]}",))
         elif spec.hash in self.unusable:
             cause, text = self.unusable[spec.hash]
-            why = plan.Why(text, cause, (f"{spec.method}: directory {cause}",))
+            why = plan.Why(text, cause, (f"{spec.method}: {_ROOTS[cause]}",))
         else:
             stale_inputs = {name: self.whys[h] for name, h in spec.inputs if h in self.whys}
             code_files = None if self.sources_of is None else (

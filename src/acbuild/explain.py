@@ -53,8 +53,9 @@ def explain(session: Session, text: str, script: Path) -> dict[str, Any]:
     except JobSpecError as not_found:
         decision = _script_job(session, text, script, not_found)
         return explain_planned(session, decision, _Earlier(session))
-    problem = "" if path.parent.name == FAILED_DIR else session.store.problem(path)
-    if problem:  # not reused as it is: explained as the script's job it now is, if it is one
+    found = None if path.parent.name == FAILED_DIR else session.store.problem(path)
+    if found is not None:
+        problem = found[1]  # not reused as it is: explained as the script's job it now is, if it is one
         try:
             decision = _script_job(session, path.name, script, JobSpecError(problem))
         except JobSpecError:

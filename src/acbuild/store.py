@@ -3,10 +3,11 @@
 Combines the work directories (the truth) with their databases (the index).
 This is the one place that answers "is this job built?": a job counts as
 finished only when its row exists in a work directory's database and its
-directory there is intact — a real directory whose post.json and setup.json
-are the ones recorded (``find``; ``recheck`` under the job's lock) — and a job
-whose result is read is also checked for files changed since it finished
-(``changed_files``). New jobs go to the target work directory; the others are
+directory there is intact — a real directory whose post.json is the one
+recorded (``find``: one lstat a job; ``recheck`` under the job's lock reads it
+all) — and a job that is read (an input of a job to build, a result the script
+loads, every job `status` shows) is also checked for its records and for files
+changed since it finished (``problem``). New jobs go to the target work directory; the others are
 only read. Input-file digests go through the stat cache in the target's database.
 """
 
@@ -28,11 +29,11 @@ from acbuild.workdir import (
     Workdir,
     changed_files,
     failed_job_id,
+    finished_files,
     job_damage,
+    post_stat,
     read_finished,
-    read_post,
     read_setup,
-    records_stat,
 )
 
 T = TypeVar("T")
@@ -188,8 +189,8 @@ class JobStore:
 
     def find(self, hashes: Iterable[str]) -> dict[str, Found]:
         """The finished, intact jobs among ``hashes``: one query and one listing per work
-        directory, and two lstats per job (its post.json of the size and mtime its row
-        recorded, its setup.json a file). A job whose records differ from its row is read to
+        directory, and one lstat per job (its post.json of the size and mtime its row
+        recorded). A job whose post.json differs from its row is read to
         tell a damaged directory (not found: ``unusable`` says why) from an intact one whose
         row is only out of date (a copied work directory, a row of an older acbuild)."""
         remaining = set(hashes)
@@ -203,7 +204,7 @@ class JobStore:
                 if row.id not in listing or not (writable or self._readable(workdir, row.id)):
                     continue
                 location = f"{root}/{row.id}"
-                if records_stat(location) != (row.post_size, row.post_mtime_ns):
+                if post_stat(location) != (row.post_size, row.post_mtime_ns):
                     actual = self._reread(row, Path(location))
                     if actual is None:
                         continue
@@ -250,20 +251,21 @@ class JobStore:
                           ("damaged", f"its directory is damaged: {damage}"))
         return why
 
-    def problem(self, job_dir: Path) -> str:
-        """What keeps a published job directory from being reused now, in the words `status`
-        uses ("its directory is damaged: post.json missing"); "" when it is intact and its
-        files are what the job wrote. Reads its records: for one job, not for a plan."""
-        damage = job_damage(job_dir)
-        return f"its directory is damaged: {damage}" if damage else self.changed_files(job_dir)
-
-    def changed_files(self, job_dir: Path) -> str:
-        """Which files of a finished job changed since it finished, in words ("its files
-        changed since it was built: out.txt"); "" when none did. post.json lists each one's
-        size, mtime and blake3: a stat each, a read only of a file whose mtime moved."""
-        changed = changed_files(job_dir, _files_of(job_dir), self._cached_file_digest)
+    def problem(self, job_dir: Path) -> tuple[str, str] | None:
+        """What keeps a finished job's directory from being read as it is: (cause, words),
+        ``damaged`` ("its directory is damaged: setup.json missing") or ``modified`` ("its
+        files changed since it was built: out.txt"); None when its records are whole and
+        its files are what the job wrote. post.json is read; it lists each file's size,
+        mtime and blake3: a stat each, and a read only of a file whose mtime moved."""
+        try:
+            files = finished_files(job_dir)
+        except StorageError as e:
+            return "damaged", f"its directory is damaged: {e.message}"
+        changed = changed_files(job_dir, files, self._cached_file_digest)
         self._store_fresh_digests()
-        return f"its files changed since it was built: {_names(changed)}" if changed else ""
+        if changed:
+            return "modified", f"its files changed since it was built: {_names(changed)}"
+        return None
 
     def failed(self) -> dict[str, Path]:
         """Job id -> its newest kept directory under ``.failed/``, across the work dirs."""
@@ -318,7 +320,7 @@ class JobStore:
             problem = ("its directory is damaged: "
                        f"{job_damage(path) or f'it holds another job ({job_id})'}")
         else:
-            problem = self.changed_files(path)
+            _, problem = self.problem(path) or ("", "")
         if not problem:
             assert actual is not None
             fresh = actual if row is None else actual._replace(created=row.created)
@@ -340,7 +342,7 @@ class JobStore:
         """Index a job just published in the target (with its post.json's size and mtime)."""
         self._listing(self.target).add(row.id)
         if row.post_size is None:
-            stat = records_stat(str(self.target.job_dir(row.id)))
+            stat = post_stat(str(self.target.job_dir(row.id)))
             if stat is not None:
                 row = row._replace(post_size=stat[0], post_mtime_ns=stat[1])
         self.target_db().record_job(row)
@@ -452,19 +454,10 @@ def row_from_directory(job_dir: Path) -> JobRow | None:
             or job_id != job_dir.name or job_id != hashing.job_id(method, job_hash)):
         return None
     created = post.get("end", setup.get("created"))
-    stat = records_stat(str(job_dir))
+    stat = post_stat(str(job_dir))
     return JobRow(job_hash, job_id, method, code_hash,
                   float(created) if isinstance(created, (int, float)) else 0.0,
                   *(stat or (None, None)))
-
-
-def _files_of(job_dir: Path) -> dict[str, Any]:
-    """post.json's "files" of a job directory ({} when it cannot say)."""
-    try:
-        files = read_post(job_dir).get("files")
-    except StorageError:
-        return {}
-    return files if isinstance(files, dict) else {}
 
 
 SHOWN_FILES = 3  # a reason names at most this many changed files

@@ -388,8 +388,8 @@ def _makedirs(directory: str, made: set[str]) -> None:
 
 def read_json(path: Path) -> dict[str, Any]:
     try:
-        with open(path) as f:
-            value = json.load(f)
+        with open(path, "rb") as f:  # bytes: json decodes them faster than a text file
+            value = json.loads(f.read())
     except FileNotFoundError:
         raise StorageError("missing", where=str(path)) from None
     except (OSError, ValueError) as e:
@@ -452,18 +452,40 @@ def is_finished(job_dir: Path) -> bool:
 
 
 # -- is a job directory intact? ------------------------------------------------------------------
-def records_stat(job_dir: str) -> tuple[int, int] | None:
-    """(size, mtime_ns) of the job's post.json when it and setup.json are regular files,
-    else None. Two lstats, no read: what a no-op run pays per job to see that the directory
-    still holds what was recorded (``job_dir`` is a real directory: the listing said so)."""
+def post_stat(job_dir: str) -> tuple[int, int] | None:
+    """(size, mtime_ns) of the job's post.json when it is a regular file, else None. One
+    lstat, no read: what a no-op run pays per job to see that the directory still holds
+    the post.json that was recorded (``job_dir`` is a real directory: the listing said so).
+    An emptied directory, a post.json lost or rewritten, a file in the job's place: each
+    changes it."""
     try:
-        post = os.lstat(f"{job_dir}/{POST_FILE}")
-        setup = os.lstat(f"{job_dir}/{SETUP_FILE}")
+        st = os.lstat(f"{job_dir}/{POST_FILE}")
     except OSError:
         return None
-    if not (stat.S_ISREG(post.st_mode) and stat.S_ISREG(setup.st_mode)):
-        return None
-    return post.st_size, post.st_mtime_ns
+    return (st.st_size, st.st_mtime_ns) if stat.S_ISREG(st.st_mode) else None
+
+
+def finished_files(job_dir: Path) -> dict[str, Any]:
+    """post.json's "files" of a job directory whose records say the job finished (setup.json
+    a file, post.json a file that says so); a StorageError saying what is wrong otherwise.
+    Lighter than ``read_finished`` (setup.json is not read): for every job `status` shows."""
+    for name in (SETUP_FILE, POST_FILE):
+        try:
+            if not stat.S_ISREG(os.lstat(job_dir / name).st_mode):
+                raise StorageError(f"{name} is not a regular file", where=str(job_dir))
+        except FileNotFoundError:
+            raise StorageError(f"{name} missing", where=str(job_dir)) from None
+        except NotADirectoryError:
+            raise StorageError("it is a file, not a directory", where=str(job_dir)) from None
+    try:
+        post = read_post(job_dir)
+    except StorageError as e:
+        raise StorageError(f"{POST_FILE}: {e.message}", where=str(job_dir)) from None
+    if post.get("status") != "ok":
+        raise StorageError("post.json says the job failed" if post.get("status") == "failed"
+                           else "post.json does not say the job finished", where=str(job_dir))
+    files = post.get("files")
+    return files if isinstance(files, dict) else {}
 
 
 def job_damage(job_dir: Path) -> str | None:

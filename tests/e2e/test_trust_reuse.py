@@ -112,6 +112,8 @@ def job_dir_of_sibling(path: Path) -> Path:
 DAMAGES: dict[str, tuple[Callable[[Path], None], str]] = {
     "emptied": (empty, "its directory is damaged: it is empty"),
     "post.json missing": (lose_post, "its directory is damaged: post.json missing"),
+    "setup.json missing": (lambda path: (path / "setup.json").unlink(),
+                           "its directory is damaged: setup.json missing"),
     "post.json says failed": (say_failed,
                               "its directory is damaged: post.json says the job failed"),
     "replaced by a file": (replace_by_file,
