@@ -30,10 +30,11 @@ def decide(specs: Sequence[JobSpec], store: JobStore,
     """Plan ``specs`` against the store; each stale job gets a reason from its closest peer.
     ``sources_of`` (method -> its source files now) lets a code change name its files.
 
-    A cached job that a job to build reads, and each one in ``files_of`` (what `status`
-    shows, what the script loads), is checked for files changed since it was built: one that
-    changed is built again (what it reads is then checked too). The other cached jobs cost
-    no more than the store's look at their records: a no-op run stats no output file.
+    A cached job that a job to build reads, and each one in ``files_of`` (a result the
+    script loads), is checked for damaged records and for files changed since it was built:
+    one that is either is built again (what it reads is then checked too). The other cached
+    jobs cost no more than the store's look at their post.json: a no-op run stats no output
+    file (`status` looks at them all: ``look_at_cached``).
     """
     found = store.find(s.hash for s in specs)
     first = plan.plan_jobs(specs, found, None, built_this_run)
@@ -66,12 +67,33 @@ def _modified(decisions: Sequence[plan.Decision], found: Mapping[str, Found], st
         if h in checked or h not in found:
             continue
         checked.add(h)
-        change = store.problem(found[h].path)
+        change = store.problem(found[h].location)
         if change:
             modified[h] = change
             if h in specs:  # built again now: what it reads is read again
                 todo.extend(specs[h].input_hashes)
     return modified
+
+
+def look_at_cached(decisions: Sequence[plan.Decision], store: JobStore
+                   ) -> tuple[list[plan.Decision], list[str]]:
+    """`status`'s look at every cached job's records and files (post.json read, a stat per
+    file). One that changed stays cached — a run reuses it as it is, as no job reads it;
+    it is rebuilt before one does — but says so: in its reason, and in a warning."""
+    looked: list[plan.Decision] = []
+    warnings = []
+    for decision in decisions:
+        problem = None if decision.build else store.problem(decision.found.location)
+        if problem is None:
+            looked.append(decision)
+            continue
+        cause, text = problem
+        job_id = decision.spec.id
+        looked.append(decision._replace(reason=f"cached, but {text}"))
+        shows = f"acbuild verify {job_id}" if cause == "modified" else "acbuild doctor"
+        warnings.append(f"{job_id}: {text}; a run builds it again before a job reads it "
+                        f"(`{shows}` says more)")
+    return looked, warnings
 
 
 class _Reasons:

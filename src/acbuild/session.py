@@ -15,7 +15,7 @@ from typing import Any
 
 from acbuild import engine, events, plan
 from acbuild.config import Project
-from acbuild.decision import decide
+from acbuild.decision import decide, look_at_cached
 from acbuild.errors import AcbuildError, Interrupted, JobSpecError, NeedsBuild
 from acbuild.graph import JobSpec
 from acbuild.methods import MethodRegistry
@@ -151,11 +151,9 @@ def status_script(session: Session, script: Path, force_methods: Iterable[str] =
         evaluate(script, urd)
     except NeedsBuild as e:
         stopped = e
-    # Every cached job's files are looked at (a stat each): status says which changed.
-    specs = list(urd.graph)
-    decisions = decide(specs, store, sources_of=session.sources_of,
-                       files_of=[s.hash for s in specs])
-    return StatusResult(decisions, stopped, [*urd.warnings, *store.warnings])
+    decisions = decide(list(urd.graph), store, sources_of=session.sources_of)
+    decisions, changed = look_at_cached(decisions, store)  # every job's files: a stat each
+    return StatusResult(decisions, stopped, [*urd.warnings, *store.warnings, *changed])
 
 
 def graph_view(result: StatusResult) -> dict[str, Any]:

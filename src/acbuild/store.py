@@ -251,17 +251,17 @@ class JobStore:
                           ("damaged", f"its directory is damaged: {damage}"))
         return why
 
-    def problem(self, job_dir: Path) -> tuple[str, str] | None:
+    def problem(self, job_dir: str | Path) -> tuple[str, str] | None:
         """What keeps a finished job's directory from being read as it is: (cause, words),
         ``damaged`` ("its directory is damaged: setup.json missing") or ``modified`` ("its
         files changed since it was built: out.txt"); None when its records are whole and
         its files are what the job wrote. post.json is read; it lists each file's size,
         mtime and blake3: a stat each, and a read only of a file whose mtime moved."""
         try:
-            files = finished_files(job_dir)
+            files = finished_files(str(job_dir))
         except StorageError as e:
             return "damaged", f"its directory is damaged: {e.message}"
-        changed = changed_files(job_dir, files, self._cached_file_digest)
+        changed = changed_files(str(job_dir), files, self._cached_file_digest)
         self._store_fresh_digests()
         if changed:
             return "modified", f"its files changed since it was built: {_names(changed)}"

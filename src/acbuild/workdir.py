@@ -465,26 +465,42 @@ def post_stat(job_dir: str) -> tuple[int, int] | None:
     return (st.st_size, st.st_mtime_ns) if stat.S_ISREG(st.st_mode) else None
 
 
-def finished_files(job_dir: Path) -> dict[str, Any]:
+def finished_files(job_dir: str) -> dict[str, Any]:
     """post.json's "files" of a job directory whose records say the job finished (setup.json
     a file, post.json a file that says so); a StorageError saying what is wrong otherwise.
-    Lighter than ``read_finished`` (setup.json is not read): for every job `status` shows."""
-    for name in (SETUP_FILE, POST_FILE):
-        try:
-            if not stat.S_ISREG(os.lstat(job_dir / name).st_mode):
-                raise StorageError(f"{name} is not a regular file", where=str(job_dir))
-        except FileNotFoundError:
-            raise StorageError(f"{name} missing", where=str(job_dir)) from None
-        except NotADirectoryError:
-            raise StorageError("it is a file, not a directory", where=str(job_dir)) from None
+    Lighter than ``read_finished`` (setup.json is not read, no Path is made): `status`
+    asks it of every job."""
+    setup, post = f"{job_dir}/{SETUP_FILE}", f"{job_dir}/{POST_FILE}"
     try:
-        post = read_post(job_dir)
-    except StorageError as e:
-        raise StorageError(f"{POST_FILE}: {e.message}", where=str(job_dir)) from None
-    if post.get("status") != "ok":
-        raise StorageError("post.json says the job failed" if post.get("status") == "failed"
-                           else "post.json does not say the job finished", where=str(job_dir))
-    files = post.get("files")
+        if not stat.S_ISREG(os.lstat(setup).st_mode):
+            raise StorageError(f"{SETUP_FILE} is not a regular file", where=job_dir)
+        # Not following a link, not waiting on a FIFO: only a regular file is read.
+        fd = os.open(post, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    except FileNotFoundError as e:
+        raise StorageError(f"{os.path.basename(e.filename)} missing", where=job_dir) from None
+    except NotADirectoryError:
+        raise StorageError("it is a file, not a directory", where=job_dir) from None
+    except OSError as e:
+        raise StorageError(f"{POST_FILE} is not a regular file" if e.errno == errno.ELOOP
+                           else f"{POST_FILE} cannot be read ({e.strerror})",
+                           where=job_dir) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise StorageError(f"{POST_FILE} is not a regular file", where=job_dir)
+        chunks = [os.read(fd, st.st_size + 1)]  # all of it, in one call
+        while chunks[-1] and sum(map(len, chunks)) > st.st_size:  # it grew since: the rest
+            chunks.append(os.read(fd, 1 << 16))
+        record = json.loads(b"".join(chunks))
+    except (OSError, ValueError) as e:
+        raise StorageError(f"{POST_FILE}: unreadable or corrupt: {e}", where=job_dir) from None
+    finally:
+        os.close(fd)
+    if not isinstance(record, dict) or record.get("status") != "ok":
+        failed = isinstance(record, dict) and record.get("status") == "failed"
+        raise StorageError("post.json says the job failed" if failed
+                           else "post.json does not say the job finished", where=job_dir)
+    files = record.get("files")
     return files if isinstance(files, dict) else {}
 
 
@@ -535,7 +551,7 @@ def read_finished(job_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     return setup, post
 
 
-def changed_files(job_dir: Path, files: Mapping[str, Any],
+def changed_files(job_dir: str, files: Mapping[str, Any],
                   digest: Callable[[Path], str]) -> list[str]:
     """The files of post.json's ``files`` that are no longer what the job wrote: gone, of
     another size, or — when their mtime differs from the recorded one — of another content
@@ -544,7 +560,7 @@ def changed_files(job_dir: Path, files: Mapping[str, Any],
     changed = []
     for name, recorded in files.items():
         try:
-            st = os.stat(job_dir / name)
+            st = os.stat(f"{job_dir}/{name}")
         except OSError:
             changed.append(f"{name} (missing)")
             continue
@@ -554,7 +570,7 @@ def changed_files(job_dir: Path, files: Mapping[str, Any],
             changed.append(name)
         elif recorded.get("mtime_ns", st.st_mtime_ns) != st.st_mtime_ns:
             try:
-                if digest(job_dir / name) != recorded.get("blake3"):
+                if digest(Path(job_dir, name)) != recorded.get("blake3"):
                     changed.append(name)
             except OSError:
                 changed.append(f"{name} (unreadable)")

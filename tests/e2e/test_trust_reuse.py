@@ -2,7 +2,7 @@
 
 A job directory that was emptied, lost its post.json, says it failed, was replaced by a
 file or by a link to another job's directory, or whose output files were edited after it
-finished, is never reused as it is: `status` says so, and `run` builds it again (the
+finished, is never read as it is: `status` says so, and `run` builds it again (the
 damaged directory kept in `.failed/`) before any job that reads it is built. The promise
 checked is the result: the dependent's result is computed from the job's true output.
 """
@@ -131,12 +131,11 @@ def test_a_damaged_job_is_rebuilt_before_its_dependent_is_built_on_it(
     hurt, reason = DAMAGES[damage]
     hurt(make5)
 
+    built.script(SCRIPT.format(k=2))  # the dependent must be built now
     status = by_id(built.status_json())
     assert status[make5.name]["state"] == "stale"
     assert status[make5.name]["reason"].startswith(reason)
     assert status[make6.name]["state"] == "cached"
-
-    built.script(SCRIPT.format(k=2))  # the dependent must be built now
     report = built.run_json()
     jobs = by_id(report)
     assert jobs[make5.name]["state"] == "built"
@@ -177,11 +176,19 @@ def test_a_damaged_job_is_rebuilt_even_when_nothing_reads_it(built: Project) -> 
 def test_an_edited_output_is_rebuilt_before_a_dependent_reads_it(built: Project) -> None:
     make5 = job_dir(built, "make", 5)
     (make5 / "out.txt").write_text("9")  # same size, other content
+    # Nothing reads it now: status says so; a run would reuse it as it is.
+    status = built.status_json()
+    assert by_id(status)[make5.name]["state"] == "cached"
+    assert by_id(status)[make5.name]["reason"] == (
+        "cached, but its files changed since it was built: out.txt")
+    assert any(w.startswith(f"{make5.name}: its files changed since it was built: out.txt")
+               for w in status["warnings"])
+    assert by_id(built.run_json())[make5.name]["state"] == "reused"  # as status said
+
+    built.script(SCRIPT.format(k=2))  # now a job to build reads it
     status = by_id(built.status_json())
     assert status[make5.name]["state"] == "stale"
     assert status[make5.name]["reason"] == "its files changed since it was built: out.txt"
-
-    built.script(SCRIPT.format(k=2))
     report = built.run_json()
     jobs = by_id(report)
     assert jobs[make5.name]["state"] == "built"
@@ -263,7 +270,7 @@ def test_explain_gives_the_reason_of_a_damaged_or_changed_job(built: Project) ->
         "stale", "its directory is damaged: post.json missing")
     six = json.loads(built.acbuild("explain", make6.name, "--json").stdout)
     assert (six["state"], six["reason"]) == (
-        "stale", "its files changed since it was built: out.txt")
+        "cached", "cached, but its files changed since it was built: out.txt")
     built.script("def main(urd):\n    pass\n")  # not a job of the script any more
     proc = built.acbuild("explain", make6.name, check=2)
     assert "its files changed since it was built: out.txt" in proc.stdout + proc.stderr
