@@ -72,3 +72,27 @@ def test_version_1_is_upgraded_in_place(tmp_path: Path) -> None:
         assert db.last_used() == {"b-2": 20.0, "a-1": 10.0}
         tables = {r[0] for r in db.conn.execute("SELECT name FROM sqlite_master")}
         assert "run_jobs" not in tables and "jobs" in tables
+
+
+V2_JOBS = """
+CREATE TABLE jobs (hash TEXT PRIMARY KEY, id TEXT NOT NULL, method TEXT NOT NULL,
+    code_hash TEXT NOT NULL, created REAL NOT NULL);
+INSERT INTO jobs VALUES ('aa', 'm-aa', 'm', 'c', 1.0);
+PRAGMA user_version = 2;
+"""
+
+
+def test_version_2_rows_gain_post_stat_columns_left_empty(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / dbmod.DB_NAME)
+    conn.executescript(V2_JOBS)
+    conn.close()
+    with Database.open(tmp_path, readonly=True) as old:  # read-only: read as it is
+        assert old.lookup(["aa"]) == {"aa": JobRow("aa", "m-aa", "m", "c", 1.0)}
+        assert old.jobs() == [JobRow("aa", "m-aa", "m", "c", 1.0)]
+    with Database.open(tmp_path) as db:
+        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == dbmod.SCHEMA_VERSION
+        assert db.lookup(["aa"])["aa"].post_size is None
+        db.record_job(JobRow("bb", "m-bb", "m", "c", 2.0, 120, 10**18))
+        assert db.lookup(["bb"])["bb"][5:] == (120, 10**18)
+        db.replace_jobs(db.jobs())
+        assert [r.id for r in db.jobs()] == ["m-aa", "m-bb"]
