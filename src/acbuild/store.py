@@ -204,13 +204,9 @@ class JobStore:
                 if row.id not in listing or not (writable or self._readable(workdir, row.id)):
                     continue
                 location = f"{root}/{row.id}"
-                if post_stat(location) != (row.post_size, row.post_mtime_ns):
-                    actual = self._reread(row, Path(location))
-                    if actual is None:
-                        continue
-                    if writable:
-                        refreshed.append(actual._replace(created=row.created))
-                    self._damaged.pop(h, None)
+                if post_stat(location) != row[5:] and not self._reread(row, location,
+                                                                       writable, refreshed):
+                    continue
                 found[h] = Found(h, row.id, row.method, location, row.created)
                 remaining.discard(h)
             if not remaining:
@@ -219,14 +215,22 @@ class JobStore:
             self.target_db().record_jobs(refreshed)
         return found
 
-    def _reread(self, row: JobRow, path: Path) -> JobRow | None:
-        """The row a job's directory stands for, read from it, when it is the job ``row``
-        says; else None, and what is wrong is kept for ``unusable``."""
+    def _reread(self, row: JobRow, location: str, writable: bool,
+                refreshed: list[JobRow]) -> bool:
+        """Whether a job whose post.json is not the one its row recorded is intact after all,
+        read from its directory; its row, completed, goes to ``refreshed`` (in the target).
+        What is wrong with one that is not is kept for ``unusable``. (A source's rows of an
+        older acbuild, without the stat, are read on every run: it is not ours to complete;
+        `acbuild doctor --rebuild` there does.)"""
+        path = Path(location)
         actual = row_from_directory(path)
         if actual is None or actual.hash != row.hash:
             self._damaged[row.hash] = job_damage(path) or f"it holds another job ({row.id})"
-            return None
-        return actual
+            return False
+        if writable:
+            refreshed.append(actual._replace(created=row.created))
+        self._damaged.pop(row.hash, None)
+        return True
 
     def unusable(self, hashes: Iterable[str]) -> dict[str, tuple[str, str]]:
         """Among ``hashes``, jobs a database knows that ``find`` did not find, and why:
