@@ -22,7 +22,8 @@ from typing import Any, NamedTuple
 from acbuild.errors import StorageError
 
 DB_NAME = "acbuild.db"
-SCHEMA_VERSION = 3
+# 3: runs.pid and runs.lock (branch runs-disk); 4: jobs.post_size and jobs.post_mtime_ns.
+SCHEMA_VERSION = 4
 OLDEST_READABLE = 1  # a read-only database of version 1 is read as it is
 _CHUNK = 500  # stay well under SQLite's bound-parameter limit
 # A lookup of N hashes reads the whole table instead when N * this >= its rows: a scan
@@ -74,9 +75,10 @@ INSERT INTO run_lists (run, jobs)
     FROM (SELECT run, id, state FROM run_jobs ORDER BY run, rowid) GROUP BY run;
 DROP TABLE run_jobs;
 """
-# Version 3 keeps post.json's size and mtime in each job's row (NULL in older rows: such a
-# job is checked once by reading its post.json, and its row completed).
-_FROM_VERSION_2 = """
+# -- schema step 3 -> 4 (reuse-integrity): each job's row keeps its post.json's size and mtime
+# (NULL in older rows: such a job is checked once by reading its post.json, and its row
+# completed). Added where the jobs table lacks them, whatever the version said.
+_FROM_VERSION_3 = """
 ALTER TABLE jobs ADD COLUMN post_size INTEGER;
 ALTER TABLE jobs ADD COLUMN post_mtime_ns INTEGER;
 """
@@ -370,7 +372,7 @@ def _upgrade(version: int, job_columns: set[str]) -> str:
     """The SQL that brings a database of ``version`` (0: new) to ``SCHEMA_VERSION``, given
     the columns its jobs table has (none: the schema creates it)."""
     return (_SCHEMA + (_FROM_VERSION_1 if version == 1 else "")
-            + (_FROM_VERSION_2 if job_columns and "post_size" not in job_columns else ""))
+            + (_FROM_VERSION_3 if job_columns and "post_size" not in job_columns else ""))
 
 
 def _unpack(jobs: str) -> list[tuple[str, str]]:

@@ -82,7 +82,7 @@ PRAGMA user_version = 2;
 """
 
 
-def test_version_2_rows_gain_post_stat_columns_left_empty(tmp_path: Path) -> None:
+def test_older_rows_gain_post_stat_columns_left_empty(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / dbmod.DB_NAME)
     conn.executescript(V2_JOBS)
     conn.close()
