@@ -155,7 +155,7 @@ def _repair_one(workdir: Workdir, db: Database, finding: Finding) -> str:
     if finding.kind == "not-finished" and finding.path is not None:
         if finding.hash:
             db.forget_jobs([finding.hash])  # the row goes first: never a row without its dir
-        kept = workdir.keep_failed(finding.path, finding.name)
+        kept = workdir.keep_failed(finding.path, finding.name, damaged=True)
         return f"moved {finding.name} aside to {kept}: it is not a finished job"
     if finding.kind == "leftover" and finding.path is not None:
         remove_entry(finding.path)

@@ -28,7 +28,7 @@ from acbuild.workdir import (
     JobLock,
     Workdir,
     changed_files,
-    failed_job_id,
+    failed_attempt,
     finished_files,
     job_damage,
     post_stat,
@@ -272,7 +272,7 @@ class JobStore:
         return None
 
     def failed(self) -> dict[str, Path]:
-        """Job id -> its newest kept directory under ``.failed/``, across the work dirs."""
+        """Job id -> its newest failed attempt under ``.failed/``, across the work dirs."""
         kept: dict[str, Path] = {}
         for workdir in self.workdirs:
             try:
@@ -280,7 +280,7 @@ class JobStore:
             except OSError:  # a source we may not read: its failures are not ours to see
                 continue
             for path in paths:
-                job_id = failed_job_id(path.name)
+                job_id = failed_attempt(path.name)
                 if job_id is not None:
                     kept[job_id] = path
         return kept
@@ -336,7 +336,7 @@ class JobStore:
             db.forget_jobs([job_hash])  # the row goes first: never a row without its job
         self._listing(self.target).discard(job_id)
         try:
-            kept = self.target.keep_failed(path, job_id)
+            kept = self.target.keep_failed(path, job_id, damaged=True)
         except OSError as e:
             raise StorageError(f"{problem}, and it cannot be moved to {FAILED_DIR}/: "
                                f"{e.strerror}", where=str(path)) from None

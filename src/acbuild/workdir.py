@@ -130,11 +130,13 @@ class Workdir:
             remove_entry(retired)
         return final
 
-    def keep_failed(self, staging: Path, job_id: str) -> Path:
-        """Move a failed (or damaged) job's directory, or whatever took its name, as it is
-        (a link stays a link) into ``.failed/``, under ``<job id>.<time>.<pid>[.<n>]``."""
+    def keep_failed(self, staging: Path, job_id: str, damaged: bool = False) -> Path:
+        """Move a failed job's directory — or, ``damaged``, a published one that is not
+        whole, or whatever took its name — as it is (a link stays a link) into ``.failed/``,
+        under ``<job id>.<time>.<pid>[.damaged][.<n>]``."""
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        base = self.path / FAILED_DIR / f"{job_id}.{stamp}.{os.getpid()}"
+        mark = ".damaged" if damaged else ""
+        base = self.path / FAILED_DIR / f"{job_id}.{stamp}.{os.getpid()}{mark}"
         kept, n = base, 0
         while os.path.lexists(kept):  # this process kept one of this job this second already
             n += 1
@@ -287,7 +289,7 @@ class JobLock:
 # keep_failed). A job id is "<method>-<12 hex digits>" and a method's name may hold dots
 # ("v1.2"): the id is what precedes the one suffix acbuild writes, never the name up to a dot.
 _STAGED = re.compile(r"(.+-[0-9a-f]{12})\.(?:\d+\.\d+|replaced\.\d+|removed\.\d+\.\d+)")
-_KEPT = re.compile(r"(.+-[0-9a-f]{12})\.\d{8}-\d{6}\.\d+(?:\.\d+)?")
+_KEPT = re.compile(r"(.+-[0-9a-f]{12})\.\d{8}-\d{6}\.\d+(\.damaged)?(?:\.\d+)?")
 
 
 def staged_job_id(name: str) -> str | None:
@@ -301,6 +303,13 @@ def failed_job_id(name: str) -> str | None:
     """The job a ``.failed/`` entry of this name holds; None when acbuild did not name it."""
     match = _KEPT.fullmatch(name)
     return match.group(1) if match else None
+
+
+def failed_attempt(name: str) -> str | None:
+    """The job a ``.failed/`` entry of this name is a failed attempt of (not a damaged
+    directory moved aside); None when it is not one."""
+    match = _KEPT.fullmatch(name)
+    return match.group(1) if match and not match.group(2) else None
 
 
 def remove_entry(path: Path) -> None:

@@ -165,11 +165,12 @@ def test_a_damaged_job_is_rebuilt_before_its_dependent_is_built_on_it(
 
 def test_a_damaged_job_is_rebuilt_even_when_nothing_reads_it(built: Project) -> None:
     make5 = job_dir(built, "make", 5)
-    lose_post(make5)
-    report = by_id(built.run_json())
-    assert report[make5.name]["state"] == "built"
-    assert report[make5.name]["reason"] == "its directory is damaged: post.json missing"
-    assert result(make5) == 5 and (make5 / "post.json").is_file()
+    for _ in range(2):  # a damaged directory kept in .failed/ is no failed attempt
+        lose_post(make5)
+        report = by_id(built.run_json())
+        assert report[make5.name]["state"] == "built"
+        assert report[make5.name]["reason"] == "its directory is damaged: post.json missing"
+        assert result(make5) == 5 and (make5 / "post.json").is_file()
     assert json.loads(built.acbuild("doctor", "--json").stdout)["findings"] == []
 
 

@@ -15,6 +15,7 @@ from acbuild.hashing import hash_file
 from acbuild.workdir import (
     Workdir,
     changed_files,
+    failed_attempt,
     failed_job_id,
     finished_files,
     job_damage,
@@ -45,6 +46,9 @@ def test_staging_names_are_parsed_exactly(name: str, job_id: str | None) -> None
 def test_failed_names_are_parsed_exactly() -> None:
     assert failed_job_id(f"{DOTTED}.20260101-120000.4242") == DOTTED
     assert failed_job_id(f"{DOTTED}.20260101-120000.4242.3") == DOTTED
+    assert failed_job_id(f"{DOTTED}.20260101-120000.4242.damaged.3") == DOTTED
+    assert failed_attempt(f"{DOTTED}.20260101-120000.4242.3") == DOTTED
+    assert failed_attempt(f"{DOTTED}.20260101-120000.4242.damaged") is None
     assert failed_job_id(f"{DOTTED}.4242.1") is None
     assert failed_job_id("stray.20260101-120000.4242") is None
 
