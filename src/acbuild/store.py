@@ -4,11 +4,12 @@ Combines the work directories (the truth) with their databases (the index).
 This is the one place that answers "is this job built?": a job counts as
 finished only when its row exists in a work directory's database and its
 directory there is intact — a real directory whose post.json is the one
-recorded (``find``: one lstat a job; ``recheck`` under the job's lock reads it
-all) — and a job that is read (an input of a job to build, a result the script
-loads, every job `status` shows) is also checked for its records and for files
-changed since it finished (``problem``). New jobs go to the target work directory; the others are
-only read. Input-file digests go through the stat cache in the target's database.
+recorded (``find``: one lstat a job; ``recheck``, under the job's lock, reads
+it all) — and a job that is read (an input of a job to build, a result the
+script loads, every job `status` shows) is also checked for its records and for
+files changed since it finished (``problem``). New jobs go to the target work
+directory; the others are only read. Input-file digests go through the stat
+cache in the target's database.
 """
 
 from __future__ import annotations
@@ -190,9 +191,9 @@ class JobStore:
     def find(self, hashes: Iterable[str]) -> dict[str, Found]:
         """The finished, intact jobs among ``hashes``: one query and one listing per work
         directory, and one lstat per job (its post.json of the size and mtime its row
-        recorded). A job whose post.json differs from its row is read to
-        tell a damaged directory (not found: ``unusable`` says why) from an intact one whose
-        row is only out of date (a copied work directory, a row of an older acbuild)."""
+        recorded). A job whose post.json differs from its row is read to tell a damaged
+        directory (not found: ``unusable`` says why) from an intact one whose row is only
+        out of date (a copied work directory, a row of an older acbuild)."""
         remaining = set(hashes)
         found: dict[str, Found] = {}
         refreshed: list[JobRow] = []
