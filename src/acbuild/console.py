@@ -280,7 +280,9 @@ CAUSE_WORDS = {"never built": "never built", "code": "with changed code",
                "option": "with changed options", "input file": "with changed input files",
                "input": "with other inputs", "input rebuilt": "with a rebuilt input",
                "slices": "with other slices", "forced": "forced",
-               "removed": "whose directory was removed"}
+               "removed": "whose directory was removed",
+               "damaged": "whose directory is damaged",
+               "modified": "whose files changed since they were built"}
 
 
 def cause_counts(rows: Sequence[dict[str, Any]]) -> dict[str, int]:

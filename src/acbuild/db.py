@@ -3,7 +3,9 @@
 The only module that imports ``sqlite3``. The job directories are the truth;
 this is an index of them that ``acbuild doctor`` can rebuild. A row is written
 only after its directory was published, so a row never points at a job that
-was not finished. The schema is versioned with ``PRAGMA user_version``.
+was not finished; it keeps the size and mtime of the job's post.json, so that a
+rewritten post.json is noticed without reading it. The schema is versioned with
+``PRAGMA user_version``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from typing import Any, NamedTuple
 from acbuild.errors import DiskFull, StorageError
 
 DB_NAME = "acbuild.db"
-SCHEMA_VERSION = 3
+# 3: runs.pid and runs.lock (branch runs-disk); 4: jobs.post_size and jobs.post_mtime_ns.
+SCHEMA_VERSION = 4
 OLDEST_READABLE = 1  # a read-only database of version 1 is read as it is
 _CHUNK = 500  # stay well under SQLite's bound-parameter limit
 # A lookup of N hashes reads the whole table instead when N * this >= its rows: a scan
@@ -30,6 +33,7 @@ _SCAN_RATIO = 4
 # An I/O error with less room than this left on the disk is the disk's fault: SQLite could
 # not grow its -wal or -shm file (it needs 32 KiB for the one, a page a write for the other).
 _LOW_ROOM = 256 << 10
+_JOB_MARKS = "?, ?, ?, ?, ?, ?, ?"  # one per column of jobs
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -37,7 +41,9 @@ CREATE TABLE IF NOT EXISTS jobs (
     id TEXT NOT NULL,
     method TEXT NOT NULL,
     code_hash TEXT NOT NULL,
-    created REAL NOT NULL
+    created REAL NOT NULL,
+    post_size INTEGER,
+    post_mtime_ns INTEGER
 );
 CREATE INDEX IF NOT EXISTS jobs_by_method ON jobs (method, created);
 CREATE INDEX IF NOT EXISTS jobs_by_id ON jobs (id);
@@ -81,6 +87,13 @@ _FROM_VERSION_2 = """
 ALTER TABLE runs ADD COLUMN pid INTEGER;
 ALTER TABLE runs ADD COLUMN lock INTEGER;
 """
+# -- schema step 3 -> 4 (reuse-integrity): each job's row keeps its post.json's size and mtime
+# (NULL in older rows: such a job is checked once by reading its post.json, and its row
+# completed). Added where the jobs table lacks them, whatever the version said.
+_FROM_VERSION_3 = """
+ALTER TABLE jobs ADD COLUMN post_size INTEGER;
+ALTER TABLE jobs ADD COLUMN post_mtime_ns INTEGER;
+"""
 
 
 class JobRow(NamedTuple):
@@ -91,6 +104,10 @@ class JobRow(NamedTuple):
     method: str
     code_hash: str
     created: float
+    # post.json's size and mtime when the row was written (None in rows of schema < 3):
+    # a post.json with another is not the one recorded.
+    post_size: int | None = None
+    post_mtime_ns: int | None = None
 
 
 @dataclass(frozen=True)
@@ -165,10 +182,12 @@ class Database:
                                f"reads ({OLDEST_READABLE})", where=str(self.path),
                                hint="run acbuild once with it as the target work directory")
         if version < SCHEMA_VERSION and not self.readonly:
+            columns = {r[1] for r in self.conn.execute("PRAGMA table_info(jobs)")}
+            run_columns = {r[1] for r in self.conn.execute("PRAGMA table_info(runs)")}
             # executescript commits first, so the transaction is part of the script itself.
             self.conn.executescript(
-                f"BEGIN IMMEDIATE; {_upgrade(version)} PRAGMA user_version = {SCHEMA_VERSION}; "
-                "COMMIT;"
+                f"BEGIN IMMEDIATE; {_upgrade(version, columns, run_columns)} "
+                f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
             )
         self.version = version if self.readonly else SCHEMA_VERSION
 
@@ -195,7 +214,7 @@ class Database:
         if len(keep) > _CHUNK and len(keep) * _SCAN_RATIO >= self._rows():
             for row in self._query("SELECT * FROM jobs"):
                 if row[0] in keep:
-                    found[row[0]] = JobRow._make(row)
+                    found[row[0]] = JobRow(*row)  # not _make: rows of schema < 3 are shorter
             return found
         wanted = sorted(keep)  # in index order: each page of the index is read once
         for start in range(0, len(wanted), _CHUNK):
@@ -210,11 +229,13 @@ class Database:
         return int(next(self._query("SELECT max(rowid) FROM jobs"))[0] or 0)
 
     def record_job(self, row: JobRow) -> None:
+        self.record_jobs([row])
+
+    def record_jobs(self, rows: Iterable[JobRow]) -> None:
+        """Write (or overwrite) rows, in one transaction."""
         with self.transaction():
-            self.conn.execute(
-                "INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, ?, ?)",
-                (row.hash, row.id, row.method, row.code_hash, row.created),
-            )
+            self.conn.executemany(f"INSERT OR REPLACE INTO jobs VALUES ({_JOB_MARKS})",
+                                  [tuple(r) for r in rows])
 
     def forget_jobs(self, hashes: Iterable[str]) -> None:
         with self.transaction():
@@ -224,9 +245,8 @@ class Database:
         """The whole index at once, in one transaction (``acbuild doctor --rebuild``)."""
         with self.transaction():
             self.conn.execute("DELETE FROM jobs")
-            self.conn.executemany(
-                "INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, ?, ?)",
-                [(r.hash, r.id, r.method, r.code_hash, r.created) for r in rows])
+            self.conn.executemany(f"INSERT OR REPLACE INTO jobs VALUES ({_JOB_MARKS})",
+                                  [tuple(r) for r in rows])
 
     def integrity_problems(self) -> list[str]:
         """What SQLite's own check finds wrong in the file; [] when it is sound."""
@@ -370,11 +390,14 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _upgrade(version: int) -> str:
-    """The SQL that brings a database of ``version`` (0: new) to ``SCHEMA_VERSION``."""
+def _upgrade(version: int, job_columns: set[str], run_columns: set[str]) -> str:
+    """The SQL that brings a database of ``version`` (0: new) to ``SCHEMA_VERSION``, given
+    the columns its jobs and runs tables have (none: the schema creates the table)."""
     steps = _SCHEMA + (_FROM_VERSION_1 if version == 1 else "")
-    if 1 <= version <= 2:  # a new database has the columns from _SCHEMA
+    if run_columns and "pid" not in run_columns:
         steps += _FROM_VERSION_2
+    if job_columns and "post_size" not in job_columns:
+        steps += _FROM_VERSION_3
     return steps
 
 

@@ -1,12 +1,14 @@
 """Deciding a graph against the work directories: each job cached (and where) or stale,
-and why — said against the closest earlier job of its method, a removed directory or a
-failed attempt. Reads what it needs once per plan; the decisions themselves are ``plan``'s.
+and why — said against the closest earlier job of its method, a removed or damaged
+directory, files changed since the job was built, or a failed attempt. Reads what it needs
+once per plan; the decisions themselves are ``plan``'s, and whether a job is built and
+intact is the store's.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from acbuild import plan
 from acbuild.graph import JobSpec
@@ -16,19 +18,34 @@ from acbuild.workdir import read_sources
 # A stale job's reason is said against the closest of this many newest jobs of its method:
 # enough that each job a script makes in a loop finds its own earlier version.
 PEERS = 1000
+# How a dependent's reason names a job rebuilt for what became of its directory.
+_ROOTS = {"removed": "directory removed", "damaged": "directory damaged",
+          "modified": "files changed since it was built"}
 
 
 def decide(specs: Sequence[JobSpec], store: JobStore,
            built_this_run: frozenset[str] = frozenset(),
-           sources_of: Callable[[str], Mapping[str, bytes]] | None = None
-           ) -> list[plan.Decision]:
+           sources_of: Callable[[str], Mapping[str, bytes]] | None = None,
+           files_of: Iterable[str] = ()) -> list[plan.Decision]:
     """Plan ``specs`` against the store; each stale job gets a reason from its closest peer.
-    ``sources_of`` (method -> its source files now) lets a code change name its files."""
-    first = plan.plan_jobs(specs, store.find(s.hash for s in specs), None, built_this_run)
+    ``sources_of`` (method -> its source files now) lets a code change name its files.
+
+    A cached job that a job to build reads, and each one in ``files_of`` (a result the
+    script loads), is checked for damaged records and for files changed since it was built:
+    one that is either is built again (what it reads is then checked too). The other cached
+    jobs cost no more than the store's look at their post.json: a no-op run stats no output
+    file (`status` looks at them all: ``look_at_cached``).
+    """
+    found = store.find(s.hash for s in specs)
+    first = plan.plan_jobs(specs, found, None, built_this_run)
+    modified = _modified(first, found, store, files_of)
+    if modified:
+        found = {h: f for h, f in found.items() if h not in modified}
+        first = plan.plan_jobs(specs, found, None, built_this_run)
     stale = [d.spec for d in first if d.build]
     if not stale:
         return first
-    reasons = _Reasons(store, stale, sources_of)
+    reasons = _Reasons(store, stale, sources_of, modified)
     for decision in first:  # inputs come first: a job's reason may cite theirs
         if decision.build:
             reasons.add(decision.spec, forced=decision.reason == "forced")
@@ -36,16 +53,62 @@ def decide(specs: Sequence[JobSpec], store: JobStore,
                           reasons.whys, built_this_run)
 
 
+def _modified(decisions: Sequence[plan.Decision], found: Mapping[str, Found], store: JobStore,
+              also: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """The cached jobs to look at (inputs of jobs to build, and ``also``) whose records are
+    damaged or whose files changed since they were built: hash -> (cause, words)."""
+    specs = {d.spec.hash: d.spec for d in decisions}
+    todo = [h for d in decisions if d.build for h in d.spec.input_hashes]
+    todo.extend(also)
+    checked: set[str] = set()
+    modified: dict[str, tuple[str, str]] = {}
+    while todo:
+        h = todo.pop()
+        if h in checked or h not in found:
+            continue
+        checked.add(h)
+        change = store.problem(found[h].location)
+        if change:
+            modified[h] = change
+            if h in specs:  # built again now: what it reads is read again
+                todo.extend(specs[h].input_hashes)
+    return modified
+
+
+def look_at_cached(decisions: Sequence[plan.Decision], store: JobStore
+                   ) -> tuple[list[plan.Decision], list[str]]:
+    """`status`'s look at every cached job's records and files (post.json read, a stat per
+    file). One that changed stays cached — a run reuses it as it is, as no job reads it;
+    it is rebuilt before one does — but says so: in its reason, and in a warning."""
+    looked: list[plan.Decision] = []
+    warnings = []
+    for decision in decisions:
+        problem = None if decision.build else store.problem(decision.found.location)
+        if problem is None:
+            looked.append(decision)
+            continue
+        cause, text = problem
+        job_id = decision.spec.id
+        looked.append(decision._replace(reason=f"cached, but {text}"))
+        shows = f"acbuild verify {job_id}" if cause == "modified" else "acbuild doctor"
+        warnings.append(f"{job_id}: {text}; a run builds it again before a job reads it "
+                        f"(`{shows}` says more)")
+    return looked, warnings
+
+
 class _Reasons:
     """Why each stale job of one plan is built: what the store knows of its method's earlier
-    jobs, of removed directories and of failed attempts, read once for the plan."""
+    jobs, of removed or damaged directories, of changed files and of failed attempts, read
+    once for the plan."""
 
     def __init__(self, store: JobStore, stale: Sequence[JobSpec],
-                 sources_of: Callable[[str], Mapping[str, bytes]] | None):
+                 sources_of: Callable[[str], Mapping[str, bytes]] | None,
+                 modified: Mapping[str, tuple[str, str]]):
         self.store = store
         self.sources_of = sources_of
         self.whys: dict[str, plan.Why] = {}
-        self.removed = store.removed(s.hash for s in stale)
+        self.modified = modified
+        self.unusable = store.unusable(s.hash for s in stale if s.hash not in modified)
         self.failed = store.failed()
         self._peers: dict[str, plan.Peers] = {}
         self._changed: dict[tuple[str, str], list[str]] = {}  # stale jobs share peers
@@ -53,9 +116,12 @@ class _Reasons:
     def add(self, spec: JobSpec, forced: bool) -> None:
         if forced:
             why = plan.Why("forced", "forced", (f"{spec.method}: forced",))
-        elif spec.hash in self.removed:
-            why = plan.Why(f"its directory was removed ({self.removed[spec.hash]})", "removed",
-                           (f"{spec.method}: directory removed",))
+        elif spec.hash in self.modified:
+            cause, text = self.modified[spec.hash]
+            why = plan.Why(text, cause, (f"{spec.method}: {_ROOTS[cause]}",))
+        elif spec.hash in self.unusable:
+            cause, text = self.unusable[spec.hash]
+            why = plan.Why(text, cause, (f"{spec.method}: {_ROOTS[cause]}",))
         else:
             stale_inputs = {name: self.whys[h] for name, h in spec.inputs if h in self.whys}
             code_files = None if self.sources_of is None else (

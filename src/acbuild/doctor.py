@@ -6,7 +6,8 @@ a finished job (no finished post.json, an unreadable setup.json), rows that
 name another job than their directory holds, a database SQLite cannot read,
 and staging leftovers of runs that died. ``repair`` makes the index agree with
 the directories again; ``rebuild`` writes it anew from them. A directory
-without a finished post.json is never indexed: it is moved to ``.failed/``.
+without a finished post.json is never indexed: it is moved to ``.failed/``, as
+is a file or a link that took a job's name (moved as it is, never followed).
 A full disk is not a damaged database: it is an error (``DiskFull``), never a
 finding, and never a reason to move the database aside.
 
@@ -18,6 +19,7 @@ may leave, and the next run repairs it by itself. Returns records; never prints.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -28,9 +30,10 @@ from pathlib import Path
 from acbuild.db import DB_NAME, Database, JobRow, newer_schema
 from acbuild.errors import DiskFull, StorageError, WorkdirInUse
 from acbuild.store import row_from_directory
-from acbuild.workdir import JobLock, Workdir, read_setup
+from acbuild.workdir import JobLock, Workdir, job_damage, remove_entry
 
-_ROOM_TO_REBUILD = 256 << 10  # below this, a database is not moved aside to write a new one
+_ROOM_TO_REBUILD = 256 << 10
+_JOB_NAME = re.compile(r"[^/]+-[0-9a-f]{12}")  # the shape of a job id  # below this, a database is not moved aside to write a new one
 
 
 @dataclass(frozen=True)
@@ -113,8 +116,8 @@ def _indexed(workdir: Workdir, row: JobRow) -> list[Finding]:
     path = workdir.job_dir(row.id)
     actual = row_from_directory(path)
     if actual is None:
-        return [Finding("not-finished", row.id, f"indexed, but {_why_not_a_job(path)}", True,
-                        path, row.hash)]
+        return [Finding("not-finished", row.id, f"indexed, but {_why_not_a_job(path)}",
+                        True, path, row.hash)]
     if actual.hash != row.hash:
         return [Finding("mismatch", row.id, f"the row says hash {row.hash[:12]}…, the "
                         f"directory holds {actual.hash[:12]}…", True, path, row.hash)]
@@ -143,13 +146,8 @@ def _unindexed(workdir: Workdir, db: Database, name: str) -> list[Finding]:
 
 
 def _why_not_a_job(path: Path) -> str:
-    try:
-        setup = read_setup(path)
-    except StorageError as e:
-        return f"setup.json is unusable ({e.message})"
-    if setup.get("id") != path.name:
-        return f"its setup.json names another job ({setup.get('id')!r})"
-    return "it has no finished post.json: it is not a finished job"
+    damage = job_damage(path) or "it holds another job"
+    return f"it is not a finished job: {damage}"
 
 
 def _repair_one(workdir: Workdir, db: Database, finding: Finding) -> str:
@@ -166,10 +164,10 @@ def _repair_one(workdir: Workdir, db: Database, finding: Finding) -> str:
     if finding.kind == "not-finished" and finding.path is not None:
         if finding.hash:
             db.forget_jobs([finding.hash])  # the row goes first: never a row without its dir
-        kept = workdir.keep_failed(finding.path, finding.name)
+        kept = workdir.keep_failed(finding.path, finding.name, damaged=True)
         return f"moved {finding.name} aside to {kept}: it is not a finished job"
     if finding.kind == "leftover" and finding.path is not None:
-        shutil.rmtree(finding.path, ignore_errors=True)
+        remove_entry(finding.path)
         return f"removed the staging leftover {finding.name}"
     return f"left {finding.name} as it is ({finding.kind})"
 
@@ -180,7 +178,9 @@ def _index_rows(workdir: Workdir) -> list[JobRow]:
 
 
 def _job_dirs(workdir: Workdir) -> set[str]:
-    return {name for name in workdir.job_ids() if workdir.job_dir(name).is_dir()}
+    """Every directory in the job namespace, and every file or link that holds a job's name
+    (a finding); a file of another name (a note the user keeps there) is not acbuild's."""
+    return workdir.job_ids() | {name for name in workdir.names() if _JOB_NAME.fullmatch(name)}
 
 
 def _unreadable(workdir: Workdir, error: StorageError) -> Finding:

@@ -315,17 +315,21 @@ class _Run:
                 self.b.reporter.report(events.JobWaiting(_ref(spec, decision.reason)))
             self.locked_elsewhere[h] = time.monotonic()
             return
-        # Double-check under the lock: another process may have just finished it.
+        # Double-check under the lock: another process may have just finished it (or what
+        # holds its name is damaged, and is moved aside now).
         try:
-            found = None if spec.force else self.b.store.recheck(h, spec.id)
+            checked = None if spec.force else self.b.store.recheck(h, spec.id)
         except BaseException:
             lock.release()
             raise
-        if found is not None:
+        if checked is not None and checked.found is not None:
             lock.release()
-            self.b._reuse(spec, found.location, "built by another run")
+            self.b._reuse(spec, checked.found.location, "built by another run")
             self._done(h)
             return
+        if checked is not None and checked.kept is not None:
+            self.b.reporter.report(events.Warning(
+                f"{spec.id}: {checked.problem}; moved it to {checked.kept}"))
         method = self.b.method_of(spec.method)
         setup = self.b.setup_for(spec, method)
         try:
@@ -408,7 +412,7 @@ class _Run:
     def _publish(self, job: _Running, seconds: float) -> None:
         spec = job.decision.spec
         target = self.b.store.target
-        if target.job_dir(spec.id).exists():
+        if os.path.lexists(target.job_dir(spec.id)):
             # It replaces a directory (a forced rebuild): the old row goes first, so that at
             # no moment — and after no crash — a row names a directory that is not there.
             self.b.store.target_db().forget_jobs([spec.hash])

@@ -20,7 +20,7 @@ from acbuild.decision import PEERS
 from acbuild.errors import JobSpecError, ScriptError
 from acbuild.session import Session, describe_job, resolve_job, status_script
 from acbuild.store import Found
-from acbuild.workdir import read_setup, read_sources
+from acbuild.workdir import FAILED_DIR, read_setup, read_sources
 
 EXPLAINED = 10  # without JOB: how many stale jobs are explained in full
 
@@ -52,6 +52,16 @@ def explain(session: Session, text: str, script: Path) -> dict[str, Any]:
         path = resolve_job(session, text)
     except JobSpecError as not_found:
         decision = _script_job(session, text, script, not_found)
+        return explain_planned(session, decision, _Earlier(session))
+    found = None if path.parent.name == FAILED_DIR else session.store.problem(path)
+    if found is not None:
+        problem = found[1]  # not reused as it is: explained as the script's job it now is, if it is one
+        try:
+            decision = _script_job(session, path.name, script, JobSpecError(problem))
+        except JobSpecError:
+            raise JobSpecError(f"{path.name} is not reused as it is: {problem}",
+                               where=str(path), hint="a run that needs it builds it again"
+                               ) from None
         return explain_planned(session, decision, _Earlier(session))
     return explain_built(session, path, _Earlier(session))
 

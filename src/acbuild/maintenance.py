@@ -11,7 +11,6 @@ touched. Returns records; never prints.
 from __future__ import annotations
 
 import re
-import shutil
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -21,7 +20,14 @@ from pathlib import Path
 from acbuild.db import DB_NAME, RunRow
 from acbuild.errors import StorageError, WorkdirInUse
 from acbuild.store import Found, JobStore
-from acbuild.workdir import FAILED_DIR, STAGING_DIR, Workdir, disk_usage, read_setup
+from acbuild.workdir import (
+    FAILED_DIR,
+    STAGING_DIR,
+    Workdir,
+    disk_usage,
+    read_setup,
+    remove_entry,
+)
 
 
 @dataclass(frozen=True)
@@ -214,7 +220,7 @@ def _keep_reasons(jobs: Sequence[JobUsage], runs: Sequence[RunRow],
 
 def _mtime(path: Path) -> float:
     try:
-        return path.stat().st_mtime
+        return path.lstat().st_mtime
     except OSError:
         return 0.0
 
@@ -263,7 +269,7 @@ def _collect(store: JobStore, plan: GcReport) -> GcReport:
             finally:
                 lock.release()
         elif removal.kind == "failed":
-            shutil.rmtree(removal.path, ignore_errors=True)
+            remove_entry(removal.path)  # a link kept there goes, never what it leads to
         report.removed.append(removal)
     # Leftovers are found again now: the lock decides, not the plan.
     left = {p.name for p in target.remove_leftovers()}

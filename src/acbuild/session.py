@@ -16,13 +16,13 @@ from typing import Any, Protocol
 
 from acbuild import engine, events, joblog, plan
 from acbuild.config import Project
-from acbuild.decision import decide
+from acbuild.decision import decide, look_at_cached
 from acbuild.errors import AcbuildError, Interrupted, JobSpecError, NeedsBuild
 from acbuild.graph import Graph, JobSpec
 from acbuild.methods import MethodRegistry
 from acbuild.script import Urd, evaluate
 from acbuild.store import JobStore
-from acbuild.workdir import FAILED_DIR, SETUP_FILE
+from acbuild.workdir import FAILED_DIR, SETUP_FILE, failed_job_id
 
 
 class RemoteJobs(Protocol):
@@ -150,7 +150,7 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
 
     def realize(spec: JobSpec) -> Path:
         builder.execute(decide(urd.graph.ancestors(spec), store, builder.built_hashes(),
-                                      session.sources_of))
+                               session.sources_of, files_of=[spec.hash]))
         path = builder.path_of(spec.hash)
         if path is None:
             raise BuildFailed(f"the script needs the result of {spec.id}, which was not built",
@@ -217,10 +217,10 @@ def status_script(session: Session, script: Path, force_methods: Iterable[str] =
     fetched: dict[str, Path] = {}
 
     def realize(spec: JobSpec) -> Path:
-        decision = decide(urd.graph.ancestors(spec), store)[-1]
+        decision = decide(urd.graph.ancestors(spec), store, files_of=[spec.hash])[-1]
         if decision.build and pull and remote is not None and not spec.force:
             fetched.update(remote.fetch([spec], store, on_fetched))
-            decision = decide([spec], store)[-1]
+            decision = decide([spec], store, files_of=[spec.hash])[-1]
         if decision.build:
             raise NeedsBuild(spec.id, where=spec.where)
         return Path(decision.found.path)
@@ -240,7 +240,8 @@ def status_script(session: Session, script: Path, force_methods: Iterable[str] =
             decisions = decide(list(urd.graph), store, sources_of=session.sources_of)
         else:
             on_remote = remote.available([s.hash for s in stale])
-    return StatusResult(decisions, stopped, [*urd.warnings, *store.warnings,
+    decisions, changed = look_at_cached(decisions, store)  # every job's files: a stat each
+    return StatusResult(decisions, stopped, [*urd.warnings, *store.warnings, *changed,
                                              *(remote.warnings if remote else [])],
                         frozenset(on_remote), fetched)
 
@@ -274,7 +275,8 @@ def resolve_job(session: Session, text: str) -> Path:
     if method in session.registry.files() or any(j.method == method for j in jobs):
         of_method = [j for j in jobs if j.method == method]
         steps = _steps(back, text)
-        failed = [p for p in _failed(session) if p.name.split(".")[0].rsplit("-", 1)[0] == method]
+        failed = [p for p in _failed(session)
+                  if (failed_job_id(p.name) or "").rsplit("-", 1)[0] == method]
         if not of_method and steps == 0 and failed:
             return failed[-1]  # nothing finished yet: its latest attempt, to see why
         if steps >= len(of_method):
@@ -282,7 +284,7 @@ def resolve_job(session: Session, text: str) -> Path:
                                f"job(s)")
         return of_method[-1 - steps].path
     matches = {j.id: j.path for j in jobs if j.id.startswith(text)}
-    matches.update({p.name.split(".")[0] + " (failed)": p for p in _failed(session)
+    matches.update({f"{failed_job_id(p.name) or p.name} (failed)": p for p in _failed(session)
                     if p.name.startswith(text) and not matches})
     if len(matches) == 1:
         return next(iter(matches.values()))

@@ -1,10 +1,15 @@
 """The finished jobs a project can see, and the digests of its input files.
 
-Combines the work directories (the truth) with their databases (the index):
-a job counts as finished only when its row exists in a work directory's
-database and its directory is published there. New jobs go to the target
-work directory; the others are only read. Input-file digests go through the
-stat cache in the target's database.
+Combines the work directories (the truth) with their databases (the index).
+This is the one place that answers "is this job built?": a job counts as
+finished only when its row exists in a work directory's database and its
+directory there is intact — a real directory whose post.json is the one
+recorded (``find``: one lstat a job; ``recheck``, under the job's lock, reads
+it all) — and a job that is read (an input of a job to build, a result the
+script loads, every job `status` shows) is also checked for its records and for
+files changed since it finished (``problem``). New jobs go to the target work
+directory; the others are only read. Input-file digests go through the stat
+cache in the target's database.
 """
 
 from __future__ import annotations
@@ -19,7 +24,18 @@ from typing import Any, NamedTuple, TypeVar
 from acbuild import hashing
 from acbuild.db import DB_NAME, Database, FileStat, JobRow
 from acbuild.errors import StorageError
-from acbuild.workdir import FAILED_DIR, JobLock, Workdir, read_post, read_setup
+from acbuild.workdir import (
+    FAILED_DIR,
+    JobLock,
+    Workdir,
+    changed_files,
+    failed_attempt,
+    finished_files,
+    job_damage,
+    post_stat,
+    read_finished,
+    read_setup,
+)
 
 T = TypeVar("T")
 
@@ -37,6 +53,14 @@ class Found(NamedTuple):
     def path(self) -> Path:
         # Made on demand: a no-op run finds 10,000 jobs and makes a Path of none of them.
         return Path(self.location)
+
+
+class Recheck(NamedTuple):
+    """What ``recheck`` found at a job's place in the target, under the job's lock."""
+
+    found: Found | None  # the job, finished and intact
+    problem: str = ""  # else what was wrong with what held its name, if anything did
+    kept: Path | None = None  # and where that was moved
 
 
 @dataclass(frozen=True)
@@ -67,6 +91,7 @@ class JobStore:
         self._holds: dict[Path, JobLock] = {}
         self._digests: dict[str, tuple[FileStat, str]] = {}  # stat cache, in this process
         self._fresh: list[tuple[str, FileStat, str]] = []  # new digests, not yet stored
+        self._damaged: dict[str, str] = {}  # hash -> what is wrong with its directory
 
     @property
     def workdirs(self) -> list[Workdir]:
@@ -164,37 +189,91 @@ class JobStore:
             yield workdir, result
 
     def find(self, hashes: Iterable[str]) -> dict[str, Found]:
-        """The finished jobs among ``hashes``: one query and one listing per work directory."""
+        """The finished, intact jobs among ``hashes``: one query and one listing per work
+        directory, and one lstat per job (its post.json of the size and mtime its row
+        recorded). A job whose post.json differs from its row is read to tell a damaged
+        directory (not found: ``unusable`` says why) from an intact one whose row is only
+        out of date (a copied work directory, a row of an older acbuild)."""
         remaining = set(hashes)
         found: dict[str, Found] = {}
+        refreshed: list[JobRow] = []
         for workdir, rows in self._each_db(lambda db: db.lookup(remaining)):
             listing = self._listing(workdir) if rows else set()
             root = str(workdir.path)
             writable = workdir.writable  # the target's jobs are readable: no check per job
             for h, row in rows.items():
-                if row.id in listing and (writable or self._readable(workdir, row.id)):
-                    found[h] = Found(h, row.id, row.method, f"{root}/{row.id}", row.created)
-                    remaining.discard(h)
+                if row.id not in listing or not (writable or self._readable(workdir, row.id)):
+                    continue
+                location = f"{root}/{row.id}"
+                if post_stat(location) != row[5:] and not self._reread(row, location,
+                                                                       writable, refreshed):
+                    continue
+                found[h] = Found(h, row.id, row.method, location, row.created)
+                remaining.discard(h)
             if not remaining:
                 break  # before the next work directory's database is even opened
+        if refreshed:
+            self.target_db().record_jobs(refreshed)
         return found
 
-    def removed(self, hashes: Iterable[str]) -> dict[str, Path]:
-        """Among ``hashes``, jobs the databases know whose directory is gone: hash -> path."""
-        gone: dict[str, Path] = {}
+    def _reread(self, row: JobRow, location: str, writable: bool,
+                refreshed: list[JobRow]) -> bool:
+        """Whether a job whose post.json is not the one its row recorded is intact after all,
+        read from its directory; its row, completed, goes to ``refreshed`` (in the target).
+        What is wrong with one that is not is kept for ``unusable``. (A source's rows of an
+        older acbuild, without the stat, are read on every run: it is not ours to complete;
+        `acbuild doctor --rebuild` there does.)"""
+        path = Path(location)
+        actual = row_from_directory(path)
+        if actual is None or actual.hash != row.hash:
+            self._damaged[row.hash] = job_damage(path) or f"it holds another job ({row.id})"
+            return False
+        if writable:
+            refreshed.append(actual._replace(created=row.created))
+        self._damaged.pop(row.hash, None)
+        return True
+
+    def unusable(self, hashes: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """Among ``hashes``, jobs a database knows that ``find`` did not find, and why:
+        hash -> (cause, words): ``removed`` (its directory is gone) or ``damaged``."""
         hashes = list(hashes)
+        why: dict[str, tuple[str, str]] = {
+            h: ("damaged", f"its directory is damaged: {self._damaged[h]}")
+            for h in hashes if h in self._damaged}
+        hashes = [h for h in hashes if h not in why]
         for workdir in self.workdirs:
             db = self._db(workdir)
             if db is None:
                 continue
             listing = self._listing(workdir)
             for h, row in db.lookup(hashes).items():
-                if row.id not in listing:
-                    gone.setdefault(h, workdir.job_dir(row.id))
-        return gone
+                if row.id in listing or h in why:
+                    continue
+                path = workdir.job_dir(row.id)
+                damage = job_damage(path)  # the name may be a link or a file now
+                why[h] = (("removed", f"its directory was removed ({path})")
+                          if damage == "it is gone" else
+                          ("damaged", f"its directory is damaged: {damage}"))
+        return why
+
+    def problem(self, job_dir: str | Path) -> tuple[str, str] | None:
+        """What keeps a finished job's directory from being read as it is: (cause, words),
+        ``damaged`` ("its directory is damaged: setup.json missing") or ``modified`` ("its
+        files changed since it was built: out.txt"); None when its records are whole and
+        its files are what the job wrote. post.json is read; it lists each file's size,
+        mtime and blake3: a stat each, and a read only of a file whose mtime moved."""
+        try:
+            files = finished_files(str(job_dir))
+        except StorageError as e:
+            return "damaged", f"its directory is damaged: {e.message}"
+        changed = changed_files(str(job_dir), files, self._cached_file_digest)
+        self._store_fresh_digests()
+        if changed:
+            return "modified", f"its files changed since it was built: {_names(changed)}"
+        return None
 
     def failed(self) -> dict[str, Path]:
-        """Job id -> its newest kept directory under ``.failed/``, across the work dirs."""
+        """Job id -> its newest failed attempt under ``.failed/``, across the work dirs."""
         kept: dict[str, Path] = {}
         for workdir in self.workdirs:
             try:
@@ -202,7 +281,9 @@ class JobStore:
             except OSError:  # a source we may not read: its failures are not ours to see
                 continue
             for path in paths:
-                kept[path.name.split(".")[0]] = path
+                job_id = failed_attempt(path.name)
+                if job_id is not None:
+                    kept[job_id] = path
         return kept
 
     def _readable(self, workdir: Workdir, job_id: str) -> bool:
@@ -223,27 +304,52 @@ class JobStore:
                 self._skip(workdir, StorageError(f"cannot list it: {e.strerror}"))
         return self._listings[workdir.path]
 
-    def recheck(self, job_hash: str, job_id: str) -> Found | None:
-        """Whether the target has this job finished *now*: call it holding the job's lock.
+    def recheck(self, job_hash: str, job_id: str) -> Recheck:
+        """Whether the target has this job finished, intact and unchanged *now*: call it
+        holding the job's lock, before building the job.
 
         Looks at the disk, not at this process's listing: another run may have published
         the job since. A finished directory without its row (a run died between publishing
-        and recording) is recorded here and counts: the directory is the truth.
+        and recording) is recorded here and counts: the directory is the truth. Anything
+        else under the job's name — a damaged directory, one whose files changed since it
+        was built, a file, a link — is moved as it is into ``.failed/``, its row forgotten
+        first: nothing is deleted, and the build that follows publishes in its place.
         """
         path = self.target.job_dir(job_id)
-        if not path.is_dir():
-            return None  # a row alone is no finished job (and the usual answer: no query)
-        row = self.target_db().lookup([job_hash]).get(job_hash)
-        if row is None:
-            row = row_from_directory(path)
-            if row is None or row.hash != job_hash:
-                return None
-            self.target_db().record_job(row)
-        self._listing(self.target).add(job_id)
-        return Found(row.hash, row.id, row.method, path, row.created)
+        if not os.path.lexists(path):
+            return Recheck(None)  # a row alone is no finished job (and the usual answer)
+        db = self.target_db()
+        row = db.lookup([job_hash]).get(job_hash)
+        actual = row_from_directory(path)
+        if actual is None or actual.hash != job_hash:
+            problem = ("its directory is damaged: "
+                       f"{job_damage(path) or f'it holds another job ({job_id})'}")
+        else:
+            _, problem = self.problem(path) or ("", "")
+        if not problem:
+            assert actual is not None
+            fresh = actual if row is None else actual._replace(created=row.created)
+            if fresh != row:
+                db.record_job(fresh)
+            self._listing(self.target).add(job_id)
+            return Recheck(Found(fresh.hash, fresh.id, fresh.method, path, fresh.created))
+        if row is not None:
+            db.forget_jobs([job_hash])  # the row goes first: never a row without its job
+        self._listing(self.target).discard(job_id)
+        try:
+            kept = self.target.keep_failed(path, job_id, damaged=True)
+        except OSError as e:
+            raise StorageError(f"{problem}, and it cannot be moved to {FAILED_DIR}/: "
+                               f"{e.strerror}", where=str(path)) from None
+        return Recheck(None, problem, kept)
 
     def record(self, row: JobRow) -> None:
+        """Index a job just published in the target (with its post.json's size and mtime)."""
         self._listing(self.target).add(row.id)
+        if row.post_size is None:
+            stat = post_stat(str(self.target.job_dir(row.id)))
+            if stat is not None:
+                row = row._replace(post_size=stat[0], post_mtime_ns=stat[1])
         self.target_db().record_job(row)
 
     def jobs(self, method: str | None = None) -> list[Found]:
@@ -310,10 +416,13 @@ class JobStore:
             digest = hashing.hash_tree(path, self._cached_file_digest)
         else:
             digest = self._cached_file_digest(path)
+        self._store_fresh_digests()
+        return digest
+
+    def _store_fresh_digests(self) -> None:
         if self._fresh:  # one write transaction for all of a directory's new digests
             self.target_db().store_digests(self._fresh)
             self._fresh.clear()
-        return digest
 
     def _cached_file_digest(self, path: Path) -> str:
         st = os.stat(path)
@@ -339,8 +448,7 @@ def row_from_directory(job_dir: Path) -> JobRow | None:
     None unless it is a finished job whose name is its id (such a directory is never indexed).
     """
     try:
-        setup = read_setup(job_dir)
-        post = read_post(job_dir)
+        setup, post = read_finished(job_dir)
     except StorageError:
         return None
     code = setup.get("code") or {}
@@ -351,8 +459,18 @@ def row_from_directory(job_dir: Path) -> JobRow | None:
             or job_id != job_dir.name or job_id != hashing.job_id(method, job_hash)):
         return None
     created = post.get("end", setup.get("created"))
+    stat = post_stat(str(job_dir))
     return JobRow(job_hash, job_id, method, code_hash,
-                  float(created) if isinstance(created, (int, float)) else 0.0)
+                  float(created) if isinstance(created, (int, float)) else 0.0,
+                  *(stat or (None, None)))
+
+
+SHOWN_FILES = 3  # a reason names at most this many changed files
+
+
+def _names(files: Sequence[str]) -> str:
+    more = len(files) - SHOWN_FILES
+    return ", ".join(files[:SHOWN_FILES]) + (f" and {more} more" if more > 0 else "")
 
 
 def _distinct(sources: Sequence[Path], target: Path) -> list[Path]:

@@ -6,7 +6,10 @@ WORKDIR/.tmp/       jobs being built, and the lock files
 WORKDIR/.failed/    failed jobs, kept for `acbuild show`
 ```
 A job becomes visible only by one ``os.replace`` of its finished staging
-directory. Knows nothing of scripts, plans or the terminal.
+directory. Nothing is ever deleted through a link: a work directory whose
+``.tmp`` or ``.failed`` is one is refused, and what is removed is removed as
+what it is (a real directory's tree, or the link or file itself). Knows nothing
+of scripts, plans or the terminal.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import shutil
 import stat
 import struct
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -63,9 +66,12 @@ class Workdir:
         return f"Workdir({str(self.path)!r})"
 
     def ensure(self) -> None:
+        """Make the layout. A ``.tmp`` or ``.failed`` that is a link (or not a directory) is
+        refused: acbuild deletes in them, and would delete in whatever the link leads to."""
         try:
-            (self.path / STAGING_DIR).mkdir(parents=True, exist_ok=True)
-            (self.path / FAILED_DIR).mkdir(exist_ok=True)
+            self.path.mkdir(parents=True, exist_ok=True)
+            for name in (STAGING_DIR, FAILED_DIR):
+                _own_directory(self.path / name)
         except OSError as e:
             if e.errno == errno.ENOSPC:
                 raise DiskFull(str(self.path), e.strerror or "") from None
@@ -76,7 +82,18 @@ class Workdir:
         return self.path / job_id
 
     def job_ids(self) -> set[str]:
-        """The names of the published job directories, in one directory listing."""
+        """The names of the published job directories, in one directory listing: real
+        directories only (the listing's file types: no stat each). A job's name that is a
+        link or a file is no job directory: ``job_damage`` says what it is."""
+        try:
+            with os.scandir(self.path) as scan:
+                return {e.name for e in scan if e.is_dir(follow_symlinks=False)
+                        and not e.name.startswith(".")}
+        except FileNotFoundError:
+            return set()
+
+    def names(self) -> set[str]:
+        """Every name in the job namespace, whatever it is (a job directory, or not)."""
         try:
             names = os.listdir(self.path)
         except FileNotFoundError:
@@ -119,17 +136,26 @@ class Workdir:
         try:
             os.rename(staging, final)  # fails when a (non-empty) job directory is there
         except OSError as e:
-            if e.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+            # ENOTDIR: a file or a link took the job's name; it is moved away as it is.
+            if e.errno not in (errno.EEXIST, errno.ENOTEMPTY, errno.ENOTDIR):
                 raise
             retired = self.path / STAGING_DIR / f"{job_id}.replaced.{time.monotonic_ns()}"
             os.replace(final, retired)
             os.replace(staging, final)
-            shutil.rmtree(retired, ignore_errors=True)
+            remove_entry(retired)
         return final
 
-    def keep_failed(self, staging: Path, job_id: str) -> Path:
+    def keep_failed(self, staging: Path, job_id: str, damaged: bool = False) -> Path:
+        """Move a failed job's directory — or, ``damaged``, a published one that is not
+        whole, or whatever took its name — as it is (a link stays a link) into ``.failed/``,
+        under ``<job id>.<time>.<pid>[.damaged][.<n>]``."""
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        kept = self.path / FAILED_DIR / f"{job_id}.{stamp}.{os.getpid()}"
+        mark = ".damaged" if damaged else ""
+        base = self.path / FAILED_DIR / f"{job_id}.{stamp}.{os.getpid()}{mark}"
+        kept, n = base, 0
+        while os.path.lexists(kept):  # this process kept one of this job this second already
+            n += 1
+            kept = base.with_name(f"{base.name}.{n}")
         os.replace(staging, kept)
         return kept
 
@@ -144,8 +170,9 @@ class Workdir:
                 entry.unlink(missing_ok=True)
 
     def failed_dirs(self) -> list[Path]:
+        """What ``.failed/`` holds, oldest first (a link in it is not followed)."""
         try:
-            return sorted((self.path / FAILED_DIR).iterdir(), key=lambda p: p.stat().st_mtime)
+            return sorted((self.path / FAILED_DIR).iterdir(), key=_lmtime)
         except FileNotFoundError:
             return []
 
@@ -240,7 +267,7 @@ class Workdir:
             os.replace(self.job_dir(job_id), retired)
         except FileNotFoundError:
             return
-        shutil.rmtree(retired, ignore_errors=True)
+        remove_entry(retired)
 
     def remove_stale_locks(self) -> int:
         """Delete the per-job lock files of jobs nobody is building. Only under an exclusive
@@ -261,24 +288,25 @@ class Workdir:
         return removed
 
     def remove_leftovers(self, dry_run: bool = False) -> list[Path]:
-        """Staging directories of runs that died: their job's lock is free. Returns them
-        (with ``dry_run``: only lists them)."""
+        """Staging directories of runs that died: named as acbuild names them, and their
+        job's lock is free. Returns them (with ``dry_run``: only lists them)."""
         removed = []
         staging_root = self.path / STAGING_DIR
         try:
             # scandir's file types: no stat for each of the (many) lock files; every run asks.
             with os.scandir(staging_root) as scan:
-                entries = [Path(e.path) for e in scan if e.is_dir(follow_symlinks=False)]
+                entries = [(Path(e.path), job_id) for e in scan
+                           if e.is_dir(follow_symlinks=False)
+                           and (job_id := staged_job_id(e.name)) is not None]
         except FileNotFoundError:
             return []
-        for entry in entries:
-            job_id = entry.name.split(".", 1)[0]
+        for entry, job_id in entries:
             lock = self.lock(job_id)
             if lock is None:
                 continue  # a live run is building it
             try:
                 if not dry_run:
-                    shutil.rmtree(entry, ignore_errors=True)
+                    remove_entry(entry)
                 removed.append(entry)
             finally:
                 lock.release()
@@ -304,6 +332,68 @@ class JobLock:
         except BlockingIOError:
             return False
         return True
+
+
+# The names acbuild gives in .tmp/ (see stage, publish, remove_job) and in .failed/ (see
+# keep_failed). A job id is "<method>-<12 hex digits>" and a method's name may hold dots
+# ("v1.2"): the id is what precedes the one suffix acbuild writes, never the name up to a dot.
+_STAGED = re.compile(r"(.+-[0-9a-f]{12})\.(?:\d+\.\d+|replaced\.\d+|removed\.\d+\.\d+)")
+_KEPT = re.compile(r"(.+-[0-9a-f]{12})\.\d{8}-\d{6}\.\d+(\.damaged)?(?:\.\d+)?")
+
+
+def staged_job_id(name: str) -> str | None:
+    """The job a ``.tmp/`` directory of this name is (or was) staging; None when acbuild
+    did not name it (then it is not acbuild's to remove)."""
+    match = _STAGED.fullmatch(name)
+    return match.group(1) if match else None
+
+
+def failed_job_id(name: str) -> str | None:
+    """The job a ``.failed/`` entry of this name holds; None when acbuild did not name it."""
+    match = _KEPT.fullmatch(name)
+    return match.group(1) if match else None
+
+
+def failed_attempt(name: str) -> str | None:
+    """The job a ``.failed/`` entry of this name is a failed attempt of (not a damaged
+    directory moved aside); None when it is not one."""
+    match = _KEPT.fullmatch(name)
+    return match.group(1) if match and not match.group(2) else None
+
+
+def remove_entry(path: Path) -> None:
+    """Delete what ``path`` is, never what it leads to: a real directory's tree (rmtree
+    follows no link inside it), else the link or file itself."""
+    try:
+        if stat.S_ISDIR(os.lstat(path).st_mode):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _own_directory(path: Path) -> None:
+    """Make ``path`` a directory, or check that it is one itself (not a link to one)."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        os.mkdir(path)
+        return
+    if stat.S_ISDIR(st.st_mode):
+        return
+    what = f"a link to {os.readlink(path)}" if stat.S_ISLNK(st.st_mode) else "not a directory"
+    raise StorageError(
+        f"{path.name} is {what}; acbuild deletes what it holds, and never through a link",
+        where=str(path), hint=f"replace it by a directory of its own: rm {path} && "
+                              f"mkdir {path}")
+
+
+def _lmtime(path: Path) -> float:
+    try:
+        return os.lstat(path).st_mtime
+    except OSError:
+        return 0.0
 
 
 def _lock_offset(job_id: str) -> int:
@@ -370,8 +460,8 @@ def _makedirs(directory: str, made: set[str]) -> None:
 
 def read_json(path: Path) -> dict[str, Any]:
     try:
-        with open(path) as f:
-            value = json.load(f)
+        with open(path, "rb") as f:  # bytes: json decodes them faster than a text file
+            value = json.loads(f.read())
     except FileNotFoundError:
         raise StorageError("missing", where=str(path)) from None
     except (OSError, ValueError) as e:
@@ -431,3 +521,129 @@ def is_finished(job_dir: Path) -> bool:
         return read_post(job_dir).get("status") == "ok"
     except StorageError:
         return False
+
+
+# -- is a job directory intact? ------------------------------------------------------------------
+def post_stat(job_dir: str) -> tuple[int, int] | None:
+    """(size, mtime_ns) of the job's post.json when it is a regular file, else None. One
+    lstat, no read: what a no-op run pays per job to see that the directory still holds
+    the post.json that was recorded (``job_dir`` is a real directory: the listing said so).
+    An emptied directory, a post.json lost or rewritten, a file in the job's place: each
+    changes it."""
+    try:
+        st = os.lstat(f"{job_dir}/{POST_FILE}")
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns) if stat.S_ISREG(st.st_mode) else None
+
+
+def finished_files(job_dir: str) -> dict[str, Any]:
+    """post.json's "files" of a job directory whose records say the job finished (setup.json
+    a file, post.json a file that says so); a StorageError saying what is wrong otherwise.
+    Lighter than ``read_finished`` (setup.json is not read, no Path is made): `status`
+    asks it of every job."""
+    setup, post = f"{job_dir}/{SETUP_FILE}", f"{job_dir}/{POST_FILE}"
+    try:
+        if not stat.S_ISREG(os.lstat(setup).st_mode):
+            raise StorageError(f"{SETUP_FILE} is not a regular file", where=job_dir)
+        # Not following a link, not waiting on a FIFO: only a regular file is read.
+        fd = os.open(post, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    except FileNotFoundError as e:
+        raise StorageError(f"{os.path.basename(e.filename)} missing", where=job_dir) from None
+    except NotADirectoryError:
+        raise StorageError("it is a file, not a directory", where=job_dir) from None
+    except OSError as e:
+        raise StorageError(f"{POST_FILE} is not a regular file" if e.errno == errno.ELOOP
+                           else f"{POST_FILE} cannot be read ({e.strerror})",
+                           where=job_dir) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise StorageError(f"{POST_FILE} is not a regular file", where=job_dir)
+        chunks = [os.read(fd, st.st_size + 1)]  # all of it, in one call
+        while chunks[-1] and sum(map(len, chunks)) > st.st_size:  # it grew since: the rest
+            chunks.append(os.read(fd, 1 << 16))
+        record = json.loads(b"".join(chunks))
+    except (OSError, ValueError) as e:
+        raise StorageError(f"{POST_FILE}: unreadable or corrupt: {e}", where=job_dir) from None
+    finally:
+        os.close(fd)
+    if not isinstance(record, dict) or record.get("status") != "ok":
+        failed = isinstance(record, dict) and record.get("status") == "failed"
+        raise StorageError("post.json says the job failed" if failed
+                           else "post.json does not say the job finished", where=job_dir)
+    files = record.get("files")
+    return files if isinstance(files, dict) else {}
+
+
+def job_damage(job_dir: Path) -> str | None:
+    """What keeps ``job_dir`` from being a finished job, in a few words ("post.json
+    missing"); None when it is one. Reads both records: for the rare, slow path."""
+    try:
+        read_finished(job_dir)
+    except StorageError as e:
+        return e.message
+    return None
+
+
+def read_finished(job_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(setup, post) of a finished job: a real directory whose setup.json names it and whose
+    post.json says the job finished. Anything else is a StorageError saying what it is."""
+    try:
+        st = os.lstat(job_dir)
+    except OSError as e:
+        raise StorageError("it is gone" if isinstance(e, FileNotFoundError)
+                           else f"it cannot be read ({e.strerror})", where=str(job_dir)) from None
+    if stat.S_ISLNK(st.st_mode):
+        raise StorageError(f"it is a link (to {os.readlink(job_dir)}), not a directory",
+                           where=str(job_dir))
+    if not stat.S_ISDIR(st.st_mode):
+        raise StorageError("it is a file, not a directory", where=str(job_dir))
+    try:
+        names = set(os.listdir(job_dir))
+    except OSError as e:
+        raise StorageError(f"it cannot be read ({e.strerror})", where=str(job_dir)) from None
+    if not names:
+        raise StorageError("it is empty", where=str(job_dir))
+    for name in (POST_FILE, SETUP_FILE):
+        if name not in names:
+            raise StorageError(f"{name} missing", where=str(job_dir))
+        if not stat.S_ISREG(os.lstat(job_dir / name).st_mode):
+            raise StorageError(f"{name} is not a regular file", where=str(job_dir))
+    try:
+        post, setup = read_post(job_dir), read_setup(job_dir)
+    except StorageError as e:
+        raise StorageError(f"{Path(e.where or '').name}: {e.message}",
+                           where=str(job_dir)) from None
+    if post.get("status") != "ok":
+        raise StorageError("post.json says the job failed" if post.get("status") == "failed"
+                           else "post.json does not say the job finished", where=str(job_dir))
+    if setup.get("id") != job_dir.name:
+        raise StorageError(f"it holds another job ({setup.get('id')})", where=str(job_dir))
+    return setup, post
+
+
+def changed_files(job_dir: str, files: Mapping[str, Any],
+                  digest: Callable[[Path], str]) -> list[str]:
+    """The files of post.json's ``files`` that are no longer what the job wrote: gone, of
+    another size, or — when their mtime differs from the recorded one — of another content
+    (``digest``, through a stat cache: a file only touched, or copied with its work
+    directory, is the same file). A stat each; a file is read only when its mtime moved."""
+    changed = []
+    for name, recorded in files.items():
+        try:
+            st = os.stat(f"{job_dir}/{name}")
+        except OSError:
+            changed.append(f"{name} (missing)")
+            continue
+        if not isinstance(recorded, dict):
+            continue
+        if st.st_size != recorded.get("size"):
+            changed.append(name)
+        elif recorded.get("mtime_ns", st.st_mtime_ns) != st.st_mtime_ns:
+            try:
+                if digest(Path(job_dir, name)) != recorded.get("blake3"):
+                    changed.append(name)
+            except OSError:
+                changed.append(f"{name} (unreadable)")
+    return changed

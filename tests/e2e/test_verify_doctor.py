@@ -74,7 +74,8 @@ def test_doctor_finds_and_fixes_each_disagreement(three: Project) -> None:
     with conn:
         conn.execute("DELETE FROM jobs WHERE id = ?", (a,))  # a directory without its row
         conn.execute("UPDATE jobs SET hash = ? WHERE id = ?", ("f" * 64, b))  # a mismatch
-        conn.execute("INSERT INTO jobs VALUES (?, ?, 'make', 'x', 0)",
+        conn.execute("INSERT INTO jobs (hash, id, method, code_hash, created) "
+                     "VALUES (?, ?, 'make', 'x', 0)",
                      ("e" * 64, "make-eeeeeeeeeeee"))  # a row without its directory
     conn.close()
     (three.workdir / c / "post.json").unlink()  # indexed, but not a finished job

@@ -152,7 +152,7 @@ def test_shared_workdir_being_written_is_read_through_its_log(tmp_path: Path) ->
         rows = writer.execute("SELECT * FROM jobs").fetchall()
         writer.execute("DELETE FROM jobs")
         writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the file itself has no jobs now,
-        writer.executemany("INSERT INTO jobs VALUES (?, ?, ?, ?, ?)", rows)  # only the log
+        writer.executemany("INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?)", rows)  # only the log
         assert (shared / "acbuild.db-wal").stat().st_size > 0
         assert second.run_json()["counts"]["reused"] == 3
     finally:

@@ -115,7 +115,8 @@ def test_a_full_job_writes_result_logs_and_post(launcher, tmp_path):
     assert set(post["phases"]["prepare"]) == {"wall", "cpu"}
     assert sorted(post["files"]) == ["out.txt", RESULT_FILE, "sub/deep.bin"]
     for name, entry in post["files"].items():
-        assert entry == {"size": (job_dir / name).stat().st_size,
+        st = (job_dir / name).stat()
+        assert entry == {"size": st.st_size, "mtime_ns": st.st_mtime_ns,
                          "blake3": hash_file(job_dir / name)}
     out = log(job_dir)
     for marker in ("prepare", "analysis slice 0", "analysis slice 2", "synthesis"):

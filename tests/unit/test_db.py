@@ -94,3 +94,27 @@ def test_version_2_is_upgraded_to_runs_with_their_process(tmp_path: Path) -> Non
         new = db.begin_run("build.py", pid=4321, lock=2**61 + 7)
         row = db.run(new)
         assert row is not None and (row.status, row.pid, row.lock) == ("running", 4321, 2**61 + 7)
+
+
+V2_JOBS = """
+CREATE TABLE jobs (hash TEXT PRIMARY KEY, id TEXT NOT NULL, method TEXT NOT NULL,
+    code_hash TEXT NOT NULL, created REAL NOT NULL);
+INSERT INTO jobs VALUES ('aa', 'm-aa', 'm', 'c', 1.0);
+PRAGMA user_version = 2;
+"""
+
+
+def test_older_rows_gain_post_stat_columns_left_empty(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / dbmod.DB_NAME)
+    conn.executescript(V2_JOBS)
+    conn.close()
+    with Database.open(tmp_path, readonly=True) as old:  # read-only: read as it is
+        assert old.lookup(["aa"]) == {"aa": JobRow("aa", "m-aa", "m", "c", 1.0)}
+        assert old.jobs() == [JobRow("aa", "m-aa", "m", "c", 1.0)]
+    with Database.open(tmp_path) as db:
+        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == dbmod.SCHEMA_VERSION
+        assert db.lookup(["aa"])["aa"].post_size is None
+        db.record_job(JobRow("bb", "m-bb", "m", "c", 2.0, 120, 10**18))
+        assert db.lookup(["bb"])["bb"][5:] == (120, 10**18)
+        db.replace_jobs(db.jobs())
+        assert [r.id for r in db.jobs()] == ["m-aa", "m-bb"]

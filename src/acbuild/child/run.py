@@ -204,7 +204,8 @@ def _write_record(name: str, data: bytes) -> None:
 
 
 def _list_files(directory: str, prefix: str) -> dict[str, dict[str, Any]]:
-    """Size and blake3 of every file under ``directory`` that the job wrote."""
+    """Size, mtime and blake3 of every file under ``directory`` that the job wrote (size and
+    mtime tell a later run, without reading it, that a file is no longer what it wrote)."""
     files = {}
     with os.scandir(directory) as entries:
         for entry in entries:
@@ -213,6 +214,7 @@ def _list_files(directory: str, prefix: str) -> dict[str, dict[str, Any]]:
             if entry.is_dir(follow_symlinks=False):
                 files.update(_list_files(entry.path, f"{prefix}{entry.name}/"))
             elif entry.is_file():
-                files[prefix + entry.name] = {"size": entry.stat().st_size,
+                st = entry.stat()
+                files[prefix + entry.name] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns,
                                               "blake3": hash_file(entry.path)}
     return files

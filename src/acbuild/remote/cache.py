@@ -191,7 +191,7 @@ class RemoteCache:
             lock = store.target.lock(item.id)
             if lock is None:
                 continue  # another run is building it: the engine waits for that
-            if store.recheck(item.hash, item.id) is not None:
+            if store.recheck(item.hash, item.id).found is not None:
                 lock.release()
                 continue
             locks[item.hash] = (item, lock)
