@@ -25,6 +25,7 @@ from acbuild.methods import Method, MethodRegistry
 Realize = Callable[[graph.JobSpec], Path]
 FileDigest = Callable[[Path], str]
 BUILD_PARAMETERS = ("options", "jobs", "name", "force")
+LABEL_MAX = 200  # characters of a job's label (urd.build's name=)
 
 
 class JobHandle:
@@ -105,6 +106,8 @@ class Urd:
         method = self._registry.get(method_name)
         if given_options is not None or given_jobs is not None or label is not None or force:
             _refuse_build_parameter_clash(method, given_options, given_jobs, label, force)
+            if label is not None:
+                _check_label(label)
         option_values = dict(given_options or {})
         job_values = dict(given_jobs or {})
         for key, value in params.items():
@@ -173,6 +176,21 @@ def _refuse_build_parameter_clash(method: Method, given_options: object, given_j
                 f"{method.name!r}",
                 hint=f"pass it inside {'options' if kind == 'option' else 'jobs'}="
                      f"{{{parameter!r}: ...}}")
+
+
+def _check_label(label: object) -> None:
+    """A label is shown on one line of every report: a short str of printable characters."""
+    if isinstance(label, str) and 0 < len(label) <= LABEL_MAX and label.isprintable():
+        return
+    if not isinstance(label, str):
+        got = f"{type(label).__name__} {canonical.brief(label)}"
+    elif not label or len(label) > LABEL_MAX:
+        got = f"a str of {len(label)} characters"
+    else:
+        bad = next(c for c in label if not c.isprintable())
+        got = f"a str holding the unprintable character {bad!r}"
+    raise ScriptError(f"urd.build(name=...) takes a label of 1 to {LABEL_MAX} printable "
+                      f"characters, got {got}")
 
 
 def _unknown_parameter_message(method: Method, key: str) -> str:

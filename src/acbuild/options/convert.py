@@ -14,10 +14,14 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path, PurePath
 from typing import Any
 
-from acbuild.canonical import InputFile
+from acbuild.canonical import JSON_INT_DIGITS, InputFile, brief, json_int_fits
 from acbuild.errors import OptionError
 
 Converter = Callable[[Any], Any]
+# How deep lists and dicts of a free-form option (a list, dict or None declaration) may nest:
+# far beyond any configuration, and far below what a job process's recursion can read back.
+MAX_DEPTH = 100
+_INT_TEXT = f"int (at most {JSON_INT_DIGITS} digits)"
 
 
 class Refused(Exception):
@@ -31,7 +35,10 @@ class Refused(Exception):
     def describe(self) -> str:
         got = "None" if self.value is None else f"{type(self.value).__name__} {show(self.value)}"
         note = f" ({self.note})" if self.note else ""
-        return f"{''.join(reversed(self.path))} expects {self.expected}, got {got}{note}"
+        where = "".join(reversed(self.path))
+        if len(where) > 60:  # deep in a nested value: its first steps say enough
+            where = where[:57] + "..."
+        return f"{where} expects {self.expected}, got {got}{note}"
 
     def error(self, method: str, option: str) -> OptionError:
         return OptionError(f"method {method!r}: option {option!r}{self.describe()}")
@@ -40,7 +47,7 @@ class Refused(Exception):
 def show(value: object) -> str:
     if isinstance(value, (date, time)):
         return value.isoformat()
-    text = repr(str(value)) if isinstance(value, PurePath) else repr(value)
+    text = brief(str(value)) if isinstance(value, PurePath) else brief(value)
     text = re.sub(r"<class '(?:[\w.]+\.)?(\w+)'>", r"\1", text)  # [<class 'int'>] -> [int]
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -49,10 +56,10 @@ def show(value: object) -> str:
 
 
 def _to_int(v: Any) -> int:
-    if type(v) is int:
-        return v
-    if isinstance(v, int) and not isinstance(v, bool):
-        return int(v)
+    if type(v) is int or (isinstance(v, int) and not isinstance(v, bool)):
+        if json_int_fits(v):
+            return int(v)
+        raise Refused(_INT_TEXT, v)
     raise Refused("int", v)
 
 
@@ -124,19 +131,22 @@ def _to_path(v: Any) -> Any:
     raise Refused("Path", v)
 
 
-def to_json_value(v: Any) -> Any:
+def to_json_value(v: Any, depth: int = 0) -> Any:
     """Anything JSON-representable, or an InputFile; tuples become lists."""
     kind = type(v)
-    if kind is str or kind is int or kind is bool or v is None or kind is InputFile:
+    if kind is str or kind is bool or v is None or kind is InputFile:
         return v
     if kind is float:
         return _to_float(v)
-    if isinstance(v, (list, tuple)):
-        return each(v, to_json_value, "a JSON value")
-    if isinstance(v, dict):
-        return each_item(v, _to_str_key, to_json_value, "a JSON value")
-    if isinstance(v, int) and not isinstance(v, bool):
-        return int(v)
+    if isinstance(v, (list, tuple, dict)):
+        if depth >= MAX_DEPTH:
+            raise Refused(f"lists and dicts nested at most {MAX_DEPTH} deep", v)
+        inner = lambda item: to_json_value(item, depth + 1)  # noqa: E731
+        if isinstance(v, dict):
+            return each_item(v, _to_str_key, inner, "a JSON value")
+        return each(v, inner, "a JSON value")
+    if isinstance(v, int):
+        return _to_int(v)
     if isinstance(v, str):
         return str.__str__(v)
     raise Refused("a JSON value", v)
