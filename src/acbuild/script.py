@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from acbuild import canonical, graph, options
-from acbuild.errors import AcbuildError, InputFileError, MethodError, ScriptError
+from acbuild.errors import (
+    AcbuildError,
+    InputFileError,
+    MethodError,
+    ScriptError,
+    UnhashableFile,
+)
 from acbuild.job import Job
 from acbuild.methods import Method, MethodRegistry
 
@@ -150,6 +156,10 @@ class Urd:
         full = (self._script.parent / path).resolve()
         try:
             digest = self._file_digest(full)
+        except UnhashableFile as e:
+            inner = "" if Path(e.path) == full else f": {self._shown(Path(e.path))}"
+            raise InputFileError(f"input file {os.fspath(path)!r}{inner} {e.reason}",
+                                 where=where) from None
         except OSError as e:
             if not full.exists():
                 raise InputFileError(f"input file {os.fspath(path)!r} does not exist ({full})",
@@ -157,11 +167,14 @@ class Urd:
             inner = f" ({e.filename})" if e.filename and Path(e.filename) != full else ""
             raise InputFileError(f"cannot read input file {os.fspath(path)!r}{inner}: "
                                  f"{e.strerror}", where=where) from None
+        return canonical.InputFile(self._shown(full), digest)
+
+    def _shown(self, full: Path) -> str:
+        """A file's project-relative name, '/'-separated; its full path outside the project."""
         try:
-            relpath = full.relative_to(self._root.resolve()).as_posix()
+            return full.relative_to(self._root.resolve()).as_posix()
         except ValueError:
-            relpath = str(full)  # outside the project: only its content is identity anyway
-        return canonical.InputFile(relpath, digest)
+            return str(full)  # outside the project: only its content is identity anyway
 
 
 def _refuse_build_parameter_clash(method: Method, given_options: object, given_jobs: object,
