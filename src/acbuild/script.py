@@ -109,6 +109,9 @@ class Urd:
     def _build(self, method_name: str, given_options: Mapping[str, Any] | None,
                given_jobs: Mapping[str, Any] | None, label: str | None, force: bool,
                params: dict[str, Any], where: str) -> JobHandle:
+        if not isinstance(method_name, str):
+            raise MethodError(f"urd.build takes a method name (a str) first, got "
+                              f"{type(method_name).__name__} {canonical.brief(method_name)}")
         method = self._registry.get(method_name)
         if given_options is not None or given_jobs is not None or label is not None or force:
             _refuse_build_parameter_clash(method, given_options, given_jobs, label, force)
@@ -153,20 +156,28 @@ class Urd:
     def file(self, path: str | os.PathLike[str]) -> canonical.InputFile:
         """An input file (or directory): its content is part of every job that takes it."""
         where = _caller(self._script_name)
-        full = (self._script.parent / path).resolve()
+        if not isinstance(path, (str, os.PathLike)):
+            raise InputFileError(f"urd.file takes a path (a str or Path), got "
+                                 f"{type(path).__name__} {canonical.brief(path)}", where=where)
+        given = canonical.brief(os.fspath(path))
+        full = self._script.parent / path
         try:
+            full = full.resolve()
             digest = self._file_digest(full)
+        except (ValueError, RuntimeError) as e:  # a NUL character; a symlink loop (< 3.13)
+            raise InputFileError(f"input file {given} is not a valid path: {e}",
+                                 where=where) from None
         except UnhashableFile as e:
             inner = "" if Path(e.path) == full else f": {self._shown(Path(e.path))}"
-            raise InputFileError(f"input file {os.fspath(path)!r}{inner} {e.reason}",
-                                 where=where) from None
+            raise InputFileError(f"input file {given}{inner} {e.reason}", where=where) from None
         except OSError as e:
-            if not full.exists():
-                raise InputFileError(f"input file {os.fspath(path)!r} does not exist ({full})",
+            if isinstance(e, FileNotFoundError) and not os.path.lexists(full):
+                raise InputFileError(f"input file {given} does not exist ({full})",
                                      where=where) from None
-            inner = f" ({e.filename})" if e.filename and Path(e.filename) != full else ""
-            raise InputFileError(f"cannot read input file {os.fspath(path)!r}{inner}: "
-                                 f"{e.strerror}", where=where) from None
+            inner = (f" ({canonical.brief(e.filename)})"
+                     if e.filename and Path(e.filename) != full else "")
+            raise InputFileError(f"cannot read input file {given}{inner}: {e.strerror}",
+                                 where=where) from None
         return canonical.InputFile(self._shown(full), digest)
 
     def _shown(self, full: Path) -> str:

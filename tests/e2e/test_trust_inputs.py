@@ -156,3 +156,22 @@ def test_an_input_cut_while_hashed_is_an_error_never_a_crash_nor_a_wrong_digest(
     report = project.run_json()
     [job] = report["jobs"]
     assert _recorded_digest(project, job["id"]) == blake3(bytes(size // 2)).hexdigest()
+
+
+@pytest.mark.parametrize(("path", "needle"), [
+    ('"nul\\0byte.csv"', "nul\\x00byte.csv"),
+    ('"x" * 5000', "File name too long"),
+    ('5', "int 5"),
+    ('"data/loop"', "data/loop"),
+])
+def test_a_path_that_cannot_name_a_file_is_a_clear_error(project: Project, path: str,
+                                                         needle: str) -> None:
+    project.method("reader", READER)
+    (project.root / "data").mkdir()
+    (project.root / "data" / "loop").symlink_to("loop")
+    project.script(f'def main(urd):\n    urd.build("reader", src=urd.file({path}))\n')
+    proc = project.acbuild("run", check=2, timeout=BOUNDED)
+    assert "Traceback" not in proc.stderr and "build script raised" not in proc.stderr
+    assert needle in proc.stderr and "build.py:2" in proc.stderr, proc.stderr
+    assert len(proc.stderr) < 500  # a 5,000-character name is not printed whole
+    assert project.job_dirs() == []
