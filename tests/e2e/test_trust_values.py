@@ -83,6 +83,16 @@ def test_a_huge_run_number_is_no_run(project: Project) -> None:
     assert len(runs) == 1
 
 
+def test_a_job_argument_that_names_nothing_is_a_clear_error(project: Project) -> None:
+    project.method("m", METHOD)
+    project.script('def main(urd):\n    urd.build("m")\n')
+    project.acbuild("run")
+    for text in ("m~" + "9" * 30, "m~²", "x" * 5000):
+        proc = project.acbuild("show", text, check=2)
+        assert "Traceback" not in proc.stderr, proc.stderr
+    assert project.acbuild("show", "m~0").returncode == 0
+
+
 def test_a_huge_string_option_is_built_in_linear_time(project: Project) -> None:
     """64 MiB through the script, the identity, setup.json, the launcher and the job: a few
     seconds. The launcher's old quadratic request parsing took minutes at this size."""
