@@ -53,12 +53,13 @@ class _Unencodable(Exception):
 # The longest int (in decimal digits) the JSON form holds: what Python's default
 # int_max_str_digits lets json write and read back; setup.json must load in any job process.
 JSON_INT_DIGITS = 4300
-_JSON_INT_BOUND = 10**JSON_INT_DIGITS
+JSON_INT_MAX = 10**JSON_INT_DIGITS - 1
+JSON_INT_MIN = -JSON_INT_MAX  # made once: negating a 4300-digit int on each check costs
 
 
 def json_int_fits(value: int) -> bool:
     """Whether an int is short enough for the JSON form (one comparison: ints are mostly small)."""
-    return -_JSON_INT_BOUND < value < _JSON_INT_BOUND
+    return JSON_INT_MIN <= value <= JSON_INT_MAX
 
 
 def _digits(value: int) -> int:
@@ -316,7 +317,7 @@ def _json_float(value: float) -> float:
 
 
 def _json_int(value: int) -> int:
-    if not json_int_fits(value):
+    if not JSON_INT_MIN <= value <= JSON_INT_MAX:
         raise _Unencodable(f"cannot store an int of about {_digits(value)} digits "
                            f"(at most {JSON_INT_DIGITS})")
     return int(value)

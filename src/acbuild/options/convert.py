@@ -14,7 +14,14 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path, PurePath
 from typing import Any
 
-from acbuild.canonical import JSON_INT_DIGITS, InputFile, brief, json_int_fits
+from acbuild.canonical import (
+    JSON_INT_DIGITS,
+    JSON_INT_MAX,
+    JSON_INT_MIN,
+    InputFile,
+    brief,
+    json_int_fits,
+)
 from acbuild.errors import OptionError
 
 Converter = Callable[[Any], Any]
@@ -56,7 +63,9 @@ def show(value: object) -> str:
 
 
 def _to_int(v: Any) -> int:
-    if type(v) is int or (isinstance(v, int) and not isinstance(v, bool)):
+    if type(v) is int and JSON_INT_MIN <= v <= JSON_INT_MAX:
+        return v
+    if isinstance(v, int) and not isinstance(v, bool):
         if json_int_fits(v):
             return int(v)
         raise Refused(_INT_TEXT, v)
@@ -132,19 +141,21 @@ def _to_path(v: Any) -> Any:
 
 
 def to_json_value(v: Any, depth: int = 0) -> Any:
-    """Anything JSON-representable, or an InputFile; tuples become lists."""
+    """Anything JSON-representable, or an InputFile; tuples become lists. ``depth``: how
+    many lists and dicts ``v`` is in."""
     kind = type(v)
     if kind is str or kind is bool or v is None or kind is InputFile:
         return v
+    if kind is int:
+        return _to_int(v)
     if kind is float:
         return _to_float(v)
     if isinstance(v, (list, tuple, dict)):
         if depth >= MAX_DEPTH:
             raise Refused(f"lists and dicts nested at most {MAX_DEPTH} deep", v)
-        inner = lambda item: to_json_value(item, depth + 1)  # noqa: E731
         if isinstance(v, dict):
-            return each_item(v, _to_str_key, inner, "a JSON value")
-        return each(v, inner, "a JSON value")
+            return each_item(v, _to_str_key, to_json_value, "a JSON value", depth + 1)
+        return each(v, to_json_value, "a JSON value", depth + 1)
     if isinstance(v, int):
         return _to_int(v)
     if isinstance(v, str):
@@ -152,20 +163,23 @@ def to_json_value(v: Any, depth: int = 0) -> Any:
     raise Refused("a JSON value", v)
 
 
-def each(v: Any, convert: Converter, text: str) -> list[Any]:
+def each(v: Any, convert: Callable[..., Any], text: str, depth: int = -1) -> list[Any]:
+    """The items converted; ``convert(item, depth)`` when a depth is given (a free-form value)."""
     if not isinstance(v, (list, tuple)):
         raise Refused(text, v)
     out = []
     for i, item in enumerate(v):
         try:
-            out.append(convert(item))
+            out.append(convert(item) if depth < 0 else convert(item, depth))
         except Refused as bad:
             bad.path.append(f"[{i}]")
             raise
     return out
 
 
-def each_item(v: Any, key: Converter, value: Converter, text: str) -> dict[Any, Any]:
+def each_item(v: Any, key: Converter, value: Callable[..., Any], text: str,
+              depth: int = -1) -> dict[Any, Any]:
+    """The keys and items converted; ``value(item, depth)`` when a depth is given."""
     if not isinstance(v, dict):
         raise Refused(text, v)
     out = {}
@@ -178,7 +192,7 @@ def each_item(v: Any, key: Converter, value: Converter, text: str) -> dict[Any, 
         if new_key in out:
             raise Refused("distinct keys", k, "the same key twice after conversion")
         try:
-            out[new_key] = value(item)
+            out[new_key] = value(item) if depth < 0 else value(item, depth)
         except Refused as bad:
             bad.path.append(f"[{show(k)}]")
             raise
