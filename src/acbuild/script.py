@@ -10,6 +10,7 @@ script line that caused them.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -241,6 +242,8 @@ def _caller(name: str) -> str:
 def load_script(path: Path) -> Callable[[Urd], Any]:
     """Compile a build script and return its ``main``."""
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # reading a FIFO would wait forever
+            raise ScriptError(f"build script {path} is not a regular file")
         source = path.read_text()
     except FileNotFoundError:
         raise ScriptError(f"build script {path} does not exist") from None

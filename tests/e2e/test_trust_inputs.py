@@ -175,3 +175,19 @@ def test_a_path_that_cannot_name_a_file_is_a_clear_error(project: Project, path:
     assert needle in proc.stderr and "build.py:2" in proc.stderr, proc.stderr
     assert len(proc.stderr) < 500  # a 5,000-character name is not printed whole
     assert project.job_dirs() == []
+
+
+def test_a_build_script_or_method_file_that_is_a_fifo_is_refused_at_once(
+        project: Project) -> None:
+    os.mkfifo(project.root / "pipe.py")
+    proc = project.acbuild("run", "pipe.py", check=2, timeout=BOUNDED)
+    assert "pipe.py" in proc.stderr and "not a regular file" in proc.stderr, proc.stderr
+    (project.root / "methods").mkdir()
+    os.mkfifo(project.root / "methods" / "m.py")
+    project.script('def main(urd):\n    urd.build("m")\n')
+    for command in ("run", "status"):
+        proc = project.acbuild(command, check=2, timeout=BOUNDED)
+        assert "methods/m.py" in proc.stderr and "build.py:2" in proc.stderr, proc.stderr
+    listing = project.acbuild("methods", timeout=BOUNDED)  # lists the others, says why not it
+    assert "methods/m.py" in listing.stdout + listing.stderr
+    assert project.job_dirs() == []
