@@ -175,7 +175,7 @@ class Urd:
             if isinstance(e, FileNotFoundError) and not os.path.lexists(full):
                 raise InputFileError(f"input file {given} does not exist ({full})",
                                      where=where) from None
-            inner = (f" ({canonical.brief(e.filename)})"
+            inner = (f" ({_clip(os.fsdecode(e.filename))})"
                      if e.filename and Path(e.filename) != full else "")
             raise InputFileError(f"cannot read input file {given}{inner}: {e.strerror}",
                                  where=where) from None
@@ -201,6 +201,11 @@ def _refuse_build_parameter_clash(method: Method, given_options: object, given_j
                 f"{method.name!r}",
                 hint=f"pass it inside {'options' if kind == 'option' else 'jobs'}="
                      f"{{{parameter!r}: ...}}")
+
+
+def _clip(text: str, most: int = 200) -> str:
+    """``text``, or its start and end when it is longer than ``most`` characters."""
+    return text if len(text) <= most else f"{text[:most // 2]}...{text[-most // 2:]}"
 
 
 def _check_label(label: object) -> None:
