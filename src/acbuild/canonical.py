@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import math
+import reprlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -55,8 +56,43 @@ class _Unencodable(Exception):
         return CanonicalError(f"{where}{''.join(reversed(self.path))}: {self.reason}")
 
 
+# The longest int (in decimal digits) the JSON form holds: what Python's default
+# int_max_str_digits lets json write and read back; setup.json must load in any job process.
+JSON_INT_DIGITS = 4300
+JSON_INT_MAX = 10**JSON_INT_DIGITS - 1
+JSON_INT_MIN = -JSON_INT_MAX  # made once: negating a 4300-digit int on each check costs
+
+
+def json_int_fits(value: int) -> bool:
+    """Whether an int is short enough for the JSON form (one comparison: ints are mostly small)."""
+    return JSON_INT_MIN <= value <= JSON_INT_MAX
+
+
+def _digits(value: int) -> int:
+    """About how many decimal digits an int has, without printing it (which may raise)."""
+    return int(value.bit_length() * 0.30103) + 1
+
+
+class _Brief(reprlib.Repr):
+    """repr for messages: bounded in depth and length whatever the value (a list nested
+    5,000 deep, a 50 MB string), and never raising on an int too long to print."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel = 4
+        self.maxlist = self.maxtuple = self.maxset = self.maxfrozenset = 12
+        self.maxdict = 8
+        self.maxstring = self.maxother = 80
+
+    def repr_int(self, x: int, level: int) -> str:
+        return int.__repr__(x) if json_int_fits(x) else f"<about {_digits(x)} digits>"
+
+
+brief = _Brief().repr
+
+
 def _short(value: object) -> str:
-    text = repr(value)
+    text = brief(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -297,6 +333,13 @@ def _json_float(value: float) -> float:
     return value
 
 
+def _json_int(value: int) -> int:
+    if not JSON_INT_MIN <= value <= JSON_INT_MAX:
+        raise _Unencodable(f"cannot store an int of about {_digits(value)} digits "
+                           f"(at most {JSON_INT_DIGITS})")
+    return int(value)
+
+
 def _json_list(value: list[Any] | tuple[Any, ...]) -> list[Any]:
     try:
         return [_to_json(item) for item in value]
@@ -339,7 +382,7 @@ def _sorted_items(value: dict[Any, Any]) -> list[tuple[Any, Any]]:
 _TO_JSON: dict[type, Callable[[Any], Any]] = {
     type(None): lambda v: v,
     bool: lambda v: v,
-    int: int,
+    int: _json_int,
     float: _json_float,
     str: str.__str__,
     bytes: lambda v: {"$bytes": base64.b64encode(v).decode("ascii")},

@@ -17,6 +17,7 @@ same in every checkout.
 from __future__ import annotations
 
 import ast
+import stat
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -269,6 +270,12 @@ def _parse(path: Path, source: bytes) -> ast.Module:
 
 def _read(path: Path, referrer: Path) -> bytes:
     try:
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(mode):  # reading a FIFO would wait for a writer forever
+            raise MethodError(f"depend_extra: {path} is not a regular file (a FIFO, socket "
+                              "or device)", where=str(referrer))
         return path.read_bytes()
     except IsADirectoryError:
         raise MethodError(f"depend_extra: {path} is a directory; list its files",

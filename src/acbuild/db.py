@@ -26,6 +26,7 @@ DB_NAME = "acbuild.db"
 # 3: runs.pid and runs.lock (branch runs-disk); 4: jobs.post_size and jobs.post_mtime_ns.
 SCHEMA_VERSION = 4
 OLDEST_READABLE = 1  # a read-only database of version 1 is read as it is
+_INT_MAX = 2**63 - 1  # SQLite's largest integer
 _CHUNK = 500  # stay well under SQLite's bound-parameter limit
 # A lookup of N hashes reads the whole table instead when N * this >= its rows: a scan
 # costs about a quarter of a lookup per row.
@@ -289,10 +290,13 @@ class Database:
 
     def runs(self, limit: int | None = None) -> list[RunRow]:
         sql = "SELECT * FROM runs ORDER BY run DESC"
-        rows = self._query(sql + (f" LIMIT {int(limit)}" if limit else ""))
+        # A limit past SQLite's integers is no limit (as a literal it would read as a float).
+        rows = self._query(sql + (f" LIMIT {min(int(limit), _INT_MAX)}" if limit else ""))
         return [RunRow(*r) for r in rows]
 
     def run(self, run: int) -> RunRow | None:
+        if not 0 < run <= _INT_MAX:  # no such run; and sqlite3 cannot bind a larger int
+            return None
         rows = list(self._query("SELECT * FROM runs WHERE run = ?", (run,)))
         return RunRow(*rows[0]) if rows else None
 

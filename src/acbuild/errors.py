@@ -54,6 +54,16 @@ class InputFileError(AcbuildError):
     """An input file given with ``urd.file`` is missing or unreadable."""
 
 
+class UnhashableFile(AcbuildError):
+    """A file to hash is not a regular file (a FIFO, a socket, a device), or it changed
+    while it was read: no digest would stand for its content. ``reason`` says which."""
+
+    def __init__(self, path: str, reason: str):
+        super().__init__(f"{path} {reason}")
+        self.path = path
+        self.reason = reason
+
+
 class JobSpecError(AcbuildError):
     """A JOB argument matches no job, or more than one."""
 

@@ -51,7 +51,7 @@ def _find(db: Database, text: str, workdir: Path) -> RunRow:
         if not newest:
             raise RunSpecError(f"no run yet in {workdir}")
         return newest[0]
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):  # "²" is a digit, and no run number
         raise RunSpecError(f"{text!r} is not a run: give a run number from `acbuild log`, "
                            "or last")
     row = db.run(int(text))

@@ -13,6 +13,7 @@ import ast
 import importlib.util
 import inspect
 import os
+import stat
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -141,6 +142,8 @@ def _unknown_method_message(name: str, files: dict[str, Path], dirs: Sequence[Pa
 
 def parse_python(path: Path) -> tuple[ast.Module, bytes]:
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # reading a FIFO would wait forever
+            raise MethodError("a method file must be a regular file", where=str(path))
         source = path.read_bytes()
     except OSError as e:
         raise MethodError(f"cannot read: {e.strerror}", where=str(path)) from None

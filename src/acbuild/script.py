@@ -10,13 +10,20 @@ script line that caused them.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
 from acbuild import canonical, graph, options
-from acbuild.errors import AcbuildError, InputFileError, MethodError, ScriptError
+from acbuild.errors import (
+    AcbuildError,
+    InputFileError,
+    MethodError,
+    ScriptError,
+    UnhashableFile,
+)
 from acbuild.job import Job
 from acbuild.methods import Method, MethodRegistry
 
@@ -25,6 +32,7 @@ from acbuild.methods import Method, MethodRegistry
 Realize = Callable[[graph.JobSpec], Path]
 FileDigest = Callable[[Path], str]
 BUILD_PARAMETERS = ("options", "jobs", "name", "force")
+LABEL_MAX = 200  # characters of a job's label (urd.build's name=)
 
 
 class JobHandle:
@@ -102,9 +110,14 @@ class Urd:
     def _build(self, method_name: str, given_options: Mapping[str, Any] | None,
                given_jobs: Mapping[str, Any] | None, label: str | None, force: bool,
                params: dict[str, Any], where: str) -> JobHandle:
+        if not isinstance(method_name, str):
+            raise MethodError(f"urd.build takes a method name (a str) first, got "
+                              f"{type(method_name).__name__} {canonical.brief(method_name)}")
         method = self._registry.get(method_name)
         if given_options is not None or given_jobs is not None or label is not None or force:
             _refuse_build_parameter_clash(method, given_options, given_jobs, label, force)
+            if label is not None:
+                _check_label(label)
         option_values = dict(given_options or {})
         job_values = dict(given_jobs or {})
         for key, value in params.items():
@@ -144,21 +157,36 @@ class Urd:
     def file(self, path: str | os.PathLike[str]) -> canonical.InputFile:
         """An input file (or directory): its content is part of every job that takes it."""
         where = _caller(self._script_name)
-        full = (self._script.parent / path).resolve()
+        if not isinstance(path, (str, os.PathLike)):
+            raise InputFileError(f"urd.file takes a path (a str or Path), got "
+                                 f"{type(path).__name__} {canonical.brief(path)}", where=where)
+        given = canonical.brief(os.fspath(path))
+        full = self._script.parent / path
         try:
+            full = full.resolve()
             digest = self._file_digest(full)
+        except (ValueError, RuntimeError) as e:  # a NUL character; a symlink loop (< 3.13)
+            raise InputFileError(f"input file {given} is not a valid path: {e}",
+                                 where=where) from None
+        except UnhashableFile as e:
+            inner = "" if Path(e.path) == full else f": {self._shown(Path(e.path))}"
+            raise InputFileError(f"input file {given}{inner} {e.reason}", where=where) from None
         except OSError as e:
-            if not full.exists():
-                raise InputFileError(f"input file {os.fspath(path)!r} does not exist ({full})",
+            if isinstance(e, FileNotFoundError) and not os.path.lexists(full):
+                raise InputFileError(f"input file {given} does not exist ({full})",
                                      where=where) from None
-            inner = f" ({e.filename})" if e.filename and Path(e.filename) != full else ""
-            raise InputFileError(f"cannot read input file {os.fspath(path)!r}{inner}: "
-                                 f"{e.strerror}", where=where) from None
+            inner = (f" ({_clip(os.fsdecode(e.filename))})"
+                     if e.filename and Path(e.filename) != full else "")
+            raise InputFileError(f"cannot read input file {given}{inner}: {e.strerror}",
+                                 where=where) from None
+        return canonical.InputFile(self._shown(full), digest)
+
+    def _shown(self, full: Path) -> str:
+        """A file's project-relative name, '/'-separated; its full path outside the project."""
         try:
-            relpath = full.relative_to(self._root.resolve()).as_posix()
+            return full.relative_to(self._root.resolve()).as_posix()
         except ValueError:
-            relpath = str(full)  # outside the project: only its content is identity anyway
-        return canonical.InputFile(relpath, digest)
+            return str(full)  # outside the project: only its content is identity anyway
 
 
 def _refuse_build_parameter_clash(method: Method, given_options: object, given_jobs: object,
@@ -173,6 +201,26 @@ def _refuse_build_parameter_clash(method: Method, given_options: object, given_j
                 f"{method.name!r}",
                 hint=f"pass it inside {'options' if kind == 'option' else 'jobs'}="
                      f"{{{parameter!r}: ...}}")
+
+
+def _clip(text: str, most: int = 200) -> str:
+    """``text``, or its start and end when it is longer than ``most`` characters."""
+    return text if len(text) <= most else f"{text[:most // 2]}...{text[-most // 2:]}"
+
+
+def _check_label(label: object) -> None:
+    """A label is shown on one line of every report: a short str of printable characters."""
+    if isinstance(label, str) and 0 < len(label) <= LABEL_MAX and label.isprintable():
+        return
+    if not isinstance(label, str):
+        got = f"{type(label).__name__} {canonical.brief(label)}"
+    elif not label or len(label) > LABEL_MAX:
+        got = f"a str of {len(label)} characters"
+    else:
+        bad = next(c for c in label if not c.isprintable())
+        got = f"a str holding the unprintable character {bad!r}"
+    raise ScriptError(f"urd.build(name=...) takes a label of 1 to {LABEL_MAX} printable "
+                      f"characters, got {got}")
 
 
 def _unknown_parameter_message(method: Method, key: str) -> str:
@@ -199,6 +247,8 @@ def _caller(name: str) -> str:
 def load_script(path: Path) -> Callable[[Urd], Any]:
     """Compile a build script and return its ``main``."""
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # reading a FIFO would wait forever
+            raise ScriptError(f"build script {path} is not a regular file")
         source = path.read_text()
     except FileNotFoundError:
         raise ScriptError(f"build script {path} does not exist") from None

@@ -268,8 +268,11 @@ def resolve_job(session: Session, text: str) -> Path:
     """A job directory from an id, a unique id prefix, a method (its latest job), ``method~N``,
     or a path."""
     path = Path(text)
-    if (path / SETUP_FILE).is_file():
-        return path.resolve()
+    try:
+        if (path / SETUP_FILE).is_file():
+            return path.resolve()
+    except (OSError, ValueError):
+        pass  # no path (too long, a NUL in it): an id, a prefix or a method, or nothing
     jobs = session.store.jobs()
     method, _, back = text.partition("~")
     if method in session.registry.files() or any(j.method == method for j in jobs):
@@ -299,7 +302,7 @@ def resolve_job(session: Session, text: str) -> Path:
 def _steps(back: str, text: str) -> int:
     if not back:
         return 0
-    if not back.isdigit():
+    if not (back.isascii() and back.isdigit()):  # "²" is a digit, and no number of jobs
         raise JobSpecError(f"{text!r}: after '~' comes a number of jobs back")
     return int(back)
 

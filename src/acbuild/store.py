@@ -433,7 +433,10 @@ class JobStore:
             return known[1]
         digest = self.target_db().cached_digest(key, stat)
         if digest is None:
-            digest = hashing.hash_file(path)
+            # Raises UnhashableFile, and so stores nothing, for a file that changed while
+            # it was read; the digest is stored under the stat it was read with.
+            digest, st = hashing.hash_file_stat(path)
+            stat = FileStat(st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
             # A file changed within the clock tick it was hashed in could keep its stat:
             # trust no stat this fresh.
             if time.time_ns() - st.st_mtime_ns < 2_000_000_000:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from acbuild.errors import StorageError
+from acbuild.errors import StorageError, UnhashableFile
 from acbuild.hashing import hash_file
 from acbuild.job import OWN_FILES, RESULT_FILE
 from acbuild.workdir import read_post, read_setup
@@ -76,6 +76,8 @@ def _check_file(job_dir: Path, name: str, meta: object) -> FileChange | None:
         digest = hash_file(full)
     except FileNotFoundError:
         return FileChange(name, "missing")
+    except UnhashableFile as e:  # replaced by a FIFO or a device, or being written to
+        return FileChange(name, "changed", e.reason)
     except OSError as e:
         return FileChange(name, "unreadable", e.strerror or str(e))
     if size != meta.get("size"):

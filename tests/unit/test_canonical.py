@@ -397,3 +397,17 @@ def test_a_record_encoder_refuses_as_encode_does() -> None:
     encoder = canonical.RecordEncoder(["a", "b"])
     with pytest.raises(CanonicalError, match=r"job\['b'\]\[1\]: cannot encode the float nan"):
         encoder.encode({"a": 1, "b": [0, float("nan")]}, where="job")
+
+
+def test_the_json_form_refuses_an_int_it_could_not_read_back() -> None:
+    with pytest.raises(CanonicalError, match=r"\['a'\]\[1\]: cannot store an int of about 5001"):
+        to_json({"a": [1, 10**5000]}, "options")
+    assert encode(10**5000).startswith(b"int 4153:")  # the identity itself has no limit
+
+
+def test_brief_names_any_value_in_bounded_length() -> None:
+    deep: Any = []
+    for _ in range(5000):
+        deep = [deep]
+    for value in (10**5000, [1, 10**5000], deep, "x" * (1 << 20), {"k": deep}):
+        assert len(canonical.brief(value)) < 200

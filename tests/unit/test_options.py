@@ -410,3 +410,40 @@ def test_an_ordered_dict_value_keeps_its_order_into_the_identity() -> None:
         assert type(got_ab) is OrderedDict and list(got_ba) == ["b", "a"]
         assert encode(got_ab) != encode(got_ba)
     assert encode(norm({}, {"a": 1, "b": 2})) == encode(norm({}, {"b": 2, "a": 1}))
+
+
+# --- values too large or too deep for a job's records -------------------------------
+
+HUGE = 10**5000  # more digits than JSON (Python's int_max_str_digits) writes or reads back
+
+
+@pytest.mark.parametrize("decl", [0, int, None, [int], {str: int}, list, dict])
+def test_an_int_too_long_for_json_is_refused_wherever_it_is(decl: object) -> None:
+    value = HUGE if decl in (0, int, None) else [HUGE] if decl in ([int], list) else {"k": HUGE}
+    message = refused(decl, value)
+    assert "at most 4300 digits" in message
+    assert "about 5001 digits" in message  # named without printing it (which would raise)
+
+
+def test_the_longest_int_json_holds_is_accepted() -> None:
+    longest = 10**4300 - 1
+    assert norm(0, longest) == longest
+    assert from_json(json.loads(json.dumps(to_json(longest)))) == longest
+
+
+def test_a_free_form_value_nested_too_deep_is_refused_with_a_short_message() -> None:
+    deep: Any = "leaf"
+    for _ in range(5000):
+        deep = [deep]
+    message = refused(None, {"a": deep})
+    assert "nested at most 100 deep" in message
+    assert len(message) < 300
+    ok: Any = 1
+    for _ in range(99):
+        ok = [ok]
+    assert norm(list, ok) == ok
+
+
+def test_a_huge_string_in_a_message_is_shortened_cheaply() -> None:
+    message = refused(0, "y" * (20 << 20))
+    assert "yyy" in message and len(message) < 300

@@ -75,7 +75,10 @@ class _Launcher:
 
     def serve_forever(self) -> None:
         self.poll.register(self.requests, select.POLLIN)
-        pending = b""
+        # The start of a request not yet ended by its newline, in the pieces it came in:
+        # joined once its newline comes, so a request of many megabytes (a long string
+        # option) costs time linear in its size, not quadratic.
+        pending: list[bytes] = []
         while True:
             self.closed.clear()
             for fd, _ in self.poll.poll():
@@ -90,7 +93,11 @@ class _Launcher:
                 data = os.read(fd, 1 << 16)
                 if not data:
                     return
-                *lines, pending = (pending + data).split(b"\n")
+                pending.append(data)
+                if b"\n" not in data:
+                    continue
+                *lines, rest = b"".join(pending).split(b"\n")
+                pending = [rest]
                 for line in filter(None, lines):
                     self.handle(json.loads(line))
 

@@ -15,10 +15,21 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path, PurePath
 from typing import Any
 
-from acbuild.canonical import InputFile
+from acbuild.canonical import (
+    JSON_INT_DIGITS,
+    JSON_INT_MAX,
+    JSON_INT_MIN,
+    InputFile,
+    brief,
+    json_int_fits,
+)
 from acbuild.errors import OptionError
 
 Converter = Callable[[Any], Any]
+# How deep lists and dicts of a free-form option (a list, dict or None declaration) may nest:
+# far beyond any configuration, and far below what a job process's recursion can read back.
+MAX_DEPTH = 100
+_INT_TEXT = f"int (at most {JSON_INT_DIGITS} digits)"
 
 
 class Refused(Exception):
@@ -32,7 +43,10 @@ class Refused(Exception):
     def describe(self) -> str:
         got = "None" if self.value is None else f"{type(self.value).__name__} {show(self.value)}"
         note = f" ({self.note})" if self.note else ""
-        return f"{''.join(reversed(self.path))} expects {self.expected}, got {got}{note}"
+        where = "".join(reversed(self.path))
+        if len(where) > 60:  # deep in a nested value: its first steps say enough
+            where = where[:57] + "..."
+        return f"{where} expects {self.expected}, got {got}{note}"
 
     def error(self, method: str, option: str) -> OptionError:
         return OptionError(f"method {method!r}: option {option!r}{self.describe()}")
@@ -41,7 +55,7 @@ class Refused(Exception):
 def show(value: object) -> str:
     if isinstance(value, (date, time)):
         return value.isoformat()
-    text = repr(str(value)) if isinstance(value, PurePath) else repr(value)
+    text = brief(str(value)) if isinstance(value, PurePath) else brief(value)
     text = re.sub(r"<class '(?:[\w.]+\.)?(\w+)'>", r"\1", text)  # [<class 'int'>] -> [int]
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -50,10 +64,12 @@ def show(value: object) -> str:
 
 
 def _to_int(v: Any) -> int:
-    if type(v) is int:
+    if type(v) is int and JSON_INT_MIN <= v <= JSON_INT_MAX:
         return v
     if isinstance(v, int) and not isinstance(v, bool):
-        return int(v)
+        if json_int_fits(v):
+            return int(v)
+        raise Refused(_INT_TEXT, v)
     raise Refused("int", v)
 
 
@@ -125,39 +141,47 @@ def _to_path(v: Any) -> Any:
     raise Refused("Path", v)
 
 
-def to_json_value(v: Any) -> Any:
-    """Anything JSON-representable, or an InputFile; tuples become lists."""
+def to_json_value(v: Any, depth: int = 0) -> Any:
+    """Anything JSON-representable, or an InputFile; tuples become lists. ``depth``: how
+    many lists and dicts ``v`` is in."""
     kind = type(v)
-    if kind is str or kind is int or kind is bool or v is None or kind is InputFile:
+    if kind is str or kind is bool or v is None or kind is InputFile:
         return v
+    if kind is int:
+        return _to_int(v)
     if kind is float:
         return _to_float(v)
-    if isinstance(v, (list, tuple)):
-        return each(v, to_json_value, "a JSON value")
-    if isinstance(v, dict):
-        return each_item(v, _to_str_key, to_json_value, "a JSON value")
-    if isinstance(v, int) and not isinstance(v, bool):
-        return int(v)
+    if isinstance(v, (list, tuple, dict)):
+        if depth >= MAX_DEPTH:
+            raise Refused(f"lists and dicts nested at most {MAX_DEPTH} deep", v)
+        if isinstance(v, dict):
+            return each_item(v, _to_str_key, to_json_value, "a JSON value", depth + 1)
+        return each(v, to_json_value, "a JSON value", depth + 1)
+    if isinstance(v, int):
+        return _to_int(v)
     if isinstance(v, str):
         return str.__str__(v)
     raise Refused("a JSON value", v)
 
 
-def each(v: Any, convert: Converter, text: str) -> list[Any]:
+def each(v: Any, convert: Callable[..., Any], text: str, depth: int = -1) -> list[Any]:
+    """The items converted; ``convert(item, depth)`` when a depth is given (a free-form value)."""
     if not isinstance(v, (list, tuple)):
         raise Refused(text, v)
     out = []
     for i, item in enumerate(v):
         try:
-            out.append(convert(item))
+            out.append(convert(item) if depth < 0 else convert(item, depth))
         except Refused as bad:
             bad.path.append(f"[{i}]")
             raise
     return out
 
 
-def each_item(v: Any, key: Converter, value: Converter, text: str) -> dict[Any, Any]:
-    """A dict of the converted entries; an OrderedDict stays one: its order is its value."""
+def each_item(v: Any, key: Converter, value: Callable[..., Any], text: str,
+              depth: int = -1) -> dict[Any, Any]:
+    """The keys and items converted (``value(item, depth)`` when a depth is given); an
+    OrderedDict stays one: its order is its value."""
     if not isinstance(v, dict):
         raise Refused(text, v)
     out: dict[Any, Any] = OrderedDict() if isinstance(v, OrderedDict) else {}
@@ -170,7 +194,7 @@ def each_item(v: Any, key: Converter, value: Converter, text: str) -> dict[Any, 
         if new_key in out:
             raise Refused("distinct keys", k, "the same key twice after conversion")
         try:
-            out[new_key] = value(item)
+            out[new_key] = value(item) if depth < 0 else value(item, depth)
         except Refused as bad:
             bad.path.append(f"[{show(k)}]")
             raise

@@ -1,0 +1,51 @@
+"""store: the stat cache of input file digests never keeps a digest of a changing file."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from acbuild import hashing
+from acbuild.db import FileStat
+from acbuild.errors import UnhashableFile
+from acbuild.store import JobStore
+
+
+def _stat(path: Path) -> FileStat:
+    st = path.stat()
+    return FileStat(st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+
+
+def test_a_file_changed_while_hashed_leaves_nothing_in_the_stat_cache(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = tmp_path / "data.bin"
+    data.write_bytes(b"x" * (3 << 20))
+    old = time.time() - 3600  # old enough for the cache to keep its digest
+    os.utime(data, (old, old))
+    before = _stat(data)
+    real_readv = os.readv
+
+    def cut_after_first_read(fd: int, buffers: list[bytearray]) -> int:
+        n = real_readv(fd, buffers)
+        if data.stat().st_size == 3 << 20:
+            os.truncate(data, 1 << 20)
+            os.utime(data, (old, old))  # even with its mtime put back
+        return n
+
+    store = JobStore(tmp_path / "workdir")
+    try:
+        monkeypatch.setattr(os, "readv", cut_after_first_read)
+        with pytest.raises(UnhashableFile, match="changed while it was hashed"):
+            store.file_digest(data)
+        monkeypatch.undo()
+        db = store.target_db()
+        assert db.cached_digest(str(data), before) is None
+        assert db.cached_digest(str(data), _stat(data)) is None
+        # Stable now: hashed, and the digest kept is the content's.
+        assert store.file_digest(data) == hashing.hash_bytes(b"x" * (1 << 20))
+        assert db.cached_digest(str(data), _stat(data)) == hashing.hash_bytes(b"x" * (1 << 20))
+    finally:
+        store.close()
