@@ -37,8 +37,8 @@ SEED = int(os.environ.get("ACBUILD_FAULT_SEED", "20240611"))
 # killing, after which a round stops once it has killed MIN_KILLS times. Raise them for a
 # soak (README: Reliability). What is asserted depends on neither: each kill waits for an
 # event of the run (a job staged, its side effect done, a job published), never a clock.
-MAX_KILLS = int(os.environ.get("ACBUILD_FAULT_KILLS", "16"))
-TIME_BUDGET = float(os.environ.get("ACBUILD_FAULT_SECONDS", "60"))
+MAX_KILLS = int(os.environ.get("ACBUILD_FAULT_KILLS", "12"))
+TIME_BUDGET = float(os.environ.get("ACBUILD_FAULT_SECONDS", "40"))
 ROUNDS = int(os.environ.get("ACBUILD_FAULT_ROUNDS", "1"))
 MIN_KILLS = 6
 EVENT_TIMEOUT = 120.0  # a run that shows no progress for this long is stuck: a failure
