@@ -128,10 +128,17 @@ def kill_once(project: Project, rng: random.Random, every: set[str],
     noted = len(ledger(project))
     staged = set(staging_leftovers(project.workdir))
     published = set(project.job_dirs())  # a published directory is a finished job
+    count = rng.randint(1, 4)  # the kill follows the count-th such event of the run
+    seen: set[str] = set()
+
+    def staged_enough() -> bool:
+        seen.update(set(staging_leftovers(project.workdir)) - staged)
+        return len(seen) >= count
+
     event, happened = rng.choice([
-        ("staged", lambda: bool(set(staging_leftovers(project.workdir)) - staged)),
-        ("noted", lambda: len(ledger(project)) > noted),
-        ("published", lambda: bool(set(project.job_dirs()) - published)),
+        ("staged", staged_enough),
+        ("noted", lambda: len(ledger(project)) >= noted + count),
+        ("published", lambda: len(set(project.job_dirs()) - published) >= count),
     ])
     whole_group = stats["kills"] % 3 == 2  # as a power cut would: acbuild and its launcher
     pause = rng.uniform(0, 0.05)  # a random moment after the event
@@ -144,7 +151,7 @@ def kill_once(project: Project, rng: random.Random, every: set[str],
             os.killpg(proc.pid, signal.SIGKILL)
         else:
             proc.kill()
-    out, err = proc.communicate()
+    _, err = proc.communicate()
     if proc.returncode != -signal.SIGKILL:  # it ended before the kill (all was built)
         assert proc.returncode == 0, err
         return False
@@ -154,7 +161,9 @@ def kill_once(project: Project, rng: random.Random, every: set[str],
     # The launcher ends its jobs when acbuild dies; each job dies with its launcher.
     assert wait_gone(below) == set(), "processes outlived the killed run"
     # The kill landed mid-build when it left a staging directory of this run behind.
-    stats["mid-build"] += bool(set(staging_leftovers(project.workdir)) - staged)
+    left = set(staging_leftovers(project.workdir)) - staged
+    stats["mid-build"] += bool(left)
+    stats.update({f"mid-build of {name.split('-')[0]}" for name in left})
     stats.update(f"left {kind}" for kind in check_after_kill(project).elements())
     after = finished_dirs(project.workdir)
     assert after >= before, f"finished jobs lost: {before - after}"
