@@ -380,6 +380,9 @@ def render_job(info: dict[str, Any], log_lines: int = 10) -> None:
                                f"source file(s), copied in source/)"))
     if info.get("script_line"):
         header.append(("asked by", info["script_line"]))
+    why = info.get("built_because") or {}
+    if isinstance(why.get("reason"), str):
+        header.append(("built because", why["reason"]))
     parts: list[Any] = [kv_table(header)]
     sections = [
         ("options", [(k, _short(v)) for k, v in info["options"].items()]),

@@ -332,6 +332,7 @@ class _Run:
                 f"{spec.id}: {checked.problem}; moved it to {checked.kept}"))
         method = self.b.method_of(spec.method)
         setup = self.b.setup_for(spec, method)
+        setup["built_because"] = decision.record()  # explain and show say it, as it was
         try:
             staging = target.stage(spec.id, setup, method.sources)
         except OSError as e:  # a full disk, say: the job cannot even begin

@@ -17,7 +17,7 @@ from typing import Any
 
 from acbuild import plan
 from acbuild.decision import PEERS
-from acbuild.errors import JobSpecError, ScriptError
+from acbuild.errors import JobSpecError, ScriptError, StorageError
 from acbuild.session import Session, describe_job, resolve_job, status_script
 from acbuild.store import Found
 from acbuild.workdir import FAILED_DIR, read_setup, read_sources
@@ -39,6 +39,20 @@ class _Earlier:
             self._setups[method] = [(job, setup.get("identity") or {}) for job, setup in
                                     self.store.previous_setups(method, PEERS)]
         return self._setups[method]
+
+    def job(self, method: str, job_id: str) -> tuple[Found, dict[str, Any]] | None:
+        """A finished job of ``method`` by its id, with its identity view; None when it is
+        in no work directory (or its setup.json cannot be read)."""
+        for job, view in self.of(method):
+            if job.id == job_id:
+                return job, view
+        for job in self.store.jobs(method):  # an older one than ``of`` reads
+            if job.id == job_id:
+                try:
+                    return job, read_setup(job.path).get("identity") or {}
+                except StorageError:
+                    return None
+        return None
 
     def sources(self, path: Path) -> dict[str, bytes]:
         if path not in self._sources:
@@ -79,24 +93,56 @@ def explain_stale(session: Session, script: Path, limit: int = EXPLAINED) -> dic
 
 
 def explain_built(session: Session, path: Path, earlier: _Earlier) -> dict[str, Any]:
+    """Why a job in a work directory was built: as the run that built it said, against the
+    job it compared it with then (``built_because`` in its setup.json). A job built before
+    acbuild kept that is explained against the closest job of its method built before it."""
     setup = read_setup(path)
     info = describe_job(path, with_result=False)
+    record = setup.get("built_because")
+    if isinstance(record, dict) and isinstance(record.get("reason"), str):
+        return _recorded(path, info, setup, record, earlier)
+    return _derived(path, info, setup, earlier)
+
+
+def _recorded(path: Path, info: dict[str, Any], setup: dict[str, Any],
+              record: dict[str, Any], earlier: _Earlier) -> dict[str, Any]:
+    since = record.get("compared_with")
+    old = earlier.job(info["method"], since) if isinstance(since, str) else None
+    report = _report(info["id"], info["method"], info["state"], str(path),
+                     setup.get("identity") or {}, read_sources(path),
+                     old[0] if old else None, old[1] if old else {}, record["reason"], earlier)
+    if isinstance(since, str) and old is None:  # removed since (gc, or by hand)
+        report["compared_with"] = {"id": since, "path": None, "created": None, "gone": True}
+    return {**report, "recorded": True}
+
+
+def _derived(path: Path, info: dict[str, Any], setup: dict[str, Any], earlier: _Earlier
+             ) -> dict[str, Any]:
+    """A job built before acbuild recorded why: said against the closest job built before."""
+    view = setup.get("identity") or {}
     created = setup.get("created") or 0.0
-    candidates = [(job, view) for job, view in earlier.of(info["method"])
+    candidates = [(job, v) for job, v in earlier.of(info["method"])
                   if job.hash != setup.get("hash") and job.created < created]
-    return _compare(info["id"], info["method"], info["state"], str(path),
-                    setup.get("identity") or {}, candidates, read_sources(path), earlier,
-                    reason=None)
+    old_job, old_view, diff = _closest(candidates, view)
+    reason = (f"{'; '.join(diff)} (since {old_job.id})" if old_job and diff
+              else f"the first job of {info['method']}" if old_job is None else "")
+    return {**_report(info["id"], info["method"], info["state"], str(path), view,
+                      read_sources(path), old_job, old_view, reason, earlier),
+            "recorded": False}
 
 
 def explain_planned(session: Session, decision: plan.Decision, earlier: _Earlier
                     ) -> dict[str, Any]:
+    """Why a job of the script is stale (or not): against the jobs there are now."""
     spec = decision.spec
-    candidates = [(job, view) for job, view in earlier.of(spec.method) if job.hash != spec.hash]
+    view = plan.identity_view(spec)
+    candidates = [(job, v) for job, v in earlier.of(spec.method) if job.hash != spec.hash]
+    old_job, old_view, _ = _closest(candidates, view)
     path = str(decision.found.path) if decision.found else None
-    return _compare(spec.id, spec.method, decision.state, path, plan.identity_view(spec),
-                    candidates, session.sources_of(spec.method), earlier,
-                    reason=decision.reason)
+    return {**_report(spec.id, spec.method, decision.state, path, view,
+                      session.sources_of(spec.method), old_job, old_view, decision.reason,
+                      earlier),
+            "recorded": False}
 
 
 def _script_job(session: Session, text: str, script: Path, not_found: JobSpecError
@@ -125,21 +171,27 @@ def _script_job(session: Session, text: str, script: Path, not_found: JobSpecErr
     raise not_found
 
 
-def _compare(job_id: str, method: str, state: str, path: str | None, view: Mapping[str, Any],
-             candidates: list[tuple[Found, dict[str, Any]]], sources: Mapping[str, bytes],
-             earlier: _Earlier, reason: str | None) -> dict[str, Any]:
-    best = plan.Peers(candidates).closest(view)  # as status chooses it
-    old_job, diff = best if best else (None, [])
-    old = next((v for job, v in candidates if job is old_job), {})
-    if reason is None:  # a job already built: why it was new then
-        reason = (f"{'; '.join(d.text for d in diff)} (since {old_job.id})" if old_job and diff
-                  else f"the first job of {method}" if old_job is None else "")
+def _closest(candidates: list[tuple[Found, dict[str, Any]]], view: Mapping[str, Any]
+             ) -> tuple[Found | None, Mapping[str, Any], list[str]]:
+    """The closest candidate as status chooses it, its identity view, and the differences."""
+    best = plan.Peers(candidates).closest(view)
+    if best is None:
+        return None, {}, []
+    old_job, diff = best
+    old_view = next(v for job, v in candidates if job is old_job)
+    return old_job, old_view, [d.text for d in diff]
+
+
+def _report(job_id: str, method: str, state: str, path: str | None, view: Mapping[str, Any],
+            sources: Mapping[str, bytes], old_job: Found | None, old: Mapping[str, Any],
+            reason: str, earlier: _Earlier) -> dict[str, Any]:
+    """A job side by side with ``old_job`` (None: nothing to compare with)."""
     old_sources = earlier.sources(old_job.path) if old_job else {}
     return {
         "id": job_id, "method": method, "state": state, "path": path, "reason": reason,
         "compared_with": None if old_job is None else {
             "id": old_job.id, "path": str(old_job.path), "created": old_job.created},
-        "differences": [d.text for d in diff],
+        "differences": plan.differences(view, old) if old_job else [],
         "code": {"old": old.get("code"), "new": view.get("code"),
                  "changed_files": plan.changed_files(old_sources, sources) if old_job else []},
         "options": _side_by_side(view.get("options") or {}, old.get("options") or {}),

@@ -28,10 +28,17 @@ class Decision(NamedTuple):
     reason: str  # for a job to build: why, in words a person can act on
     found: Any = None  # for a cached job: where it is (a store.Found)
     cause: str = ""  # for a job to build: the main cause, one of Why.cause's words
+    since: str = ""  # for a job to build: the id of the job the reason is said against
 
     @property
     def state(self) -> str:
         return "stale" if self.build else "cached"
+
+    def record(self) -> dict[str, Any]:
+        """Why a job to build is built, as its setup.json keeps it (``built_because``):
+        what the run said, not what a later look at the work directory would say."""
+        return {"reason": self.reason, "cause": self.cause,
+                "compared_with": self.since or None}
 
 
 def plan_jobs(
@@ -54,7 +61,7 @@ def plan_jobs(
         why = reasons.get(spec.hash) or "never built"
         if isinstance(why, str):
             why = Why(why, "never built" if why == "never built" else "", ())
-        decisions.append(Decision(spec, True, why.text, None, why.cause))
+        decisions.append(Decision(spec, True, why.text, None, why.cause, why.since))
     return decisions
 
 
@@ -87,6 +94,7 @@ class Why:
     text: str
     cause: str  # never built, code, option, input file, input, input rebuilt, slices, forced
     roots: tuple[str, ...]
+    since: str = ""  # the id of the earlier job it is said against ("" when none)
 
 
 ROOTS_SHOWN = 3  # a downstream reason names at most this many root causes
@@ -230,7 +238,7 @@ def why_stale(new: Mapping[str, Any],
     for name in rebuilt:  # in order, once each (a dict, not a list: no quadratic search)
         roots.update(dict.fromkeys(stale_inputs[name].roots))
     return Why(text, own[0].kind if own else "input rebuilt",
-               tuple(roots)[: ROOTS_KEPT + 1])
+               tuple(roots)[: ROOTS_KEPT + 1], job.id)
 
 
 def _with_files(d: Difference, job: Any, code_files: Callable[[Any], Sequence[str]] | None

@@ -50,12 +50,22 @@ def render_explain(info: dict[str, Any]) -> None:
     if info.get("reason"):
         console.print(f"why: {escape(info['reason'])}")
     old = info["compared_with"]
-    if old is None:
-        console.print(f"no earlier job of {escape(info['method'])} to compare with: "
-                      "its options, inputs and code")
+    method = escape(info["method"])
+    if old is not None and old.get("gone"):
+        console.print(f"it was compared with [bold]{escape(old['id'])}[/] when it was built; "
+                      f"{escape(old['id'])} is gone (removed by `acbuild gc` or by hand): "
+                      "no differences to show")
+        old = None
+    elif old is None:
+        console.print(f"no earlier job of {method} was compared with it when it was built"
+                      if info.get("recorded") else
+                      f"no earlier job of {method} to compare with: its options, inputs "
+                      "and code")
     else:
-        console.print(f"compared with the closest earlier job of {escape(info['method'])}: "
-                      f"[bold]{escape(old['id'])}[/] [dim]({escape(old['path'])})[/]")
+        which = ("compared with, as the run that built it was," if info.get("recorded")
+                 else f"compared with the closest earlier job of {method}:")
+        console.print(f"{which} [bold]{escape(old['id'])}[/] "
+                      f"[dim]({escape(old['path'])})[/]")
         if not info["differences"]:
             console.print("[dim]its identity is the same[/]")
     table = Table(box=None, pad_edge=False, header_style="bold", show_edge=False)

@@ -345,6 +345,7 @@ def describe_job(path: Path, with_result: bool = True) -> dict[str, Any]:
         "input_files": _input_files(setup.get("options", {})),
         "code": setup.get("code", {}), "versions": setup.get("versions", {}),
         "script_line": setup.get("script_line"),
+        "built_because": setup.get("built_because"),  # what the run that built it said
         "files": post.get("files", {}), "profile": _profile(post),
         "profile_rows": _profile_rows(post), "error": post.get("error"),
     }

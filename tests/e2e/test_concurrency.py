@@ -6,9 +6,18 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections import Counter
 
-from conftest import SRC, Project, assert_sound, db_rows, ledger, side_effect_project
+from conftest import (
+    SRC,
+    Project,
+    assert_sound,
+    db_rows,
+    ledger,
+    side_effect_project,
+    staging_leftovers,
+)
 
 # Four scripts over one pool of 24 jobs; each wants 14 of them, every job is wanted by 2-4
 # scripts, and the shared jobs sit at every depth (leaves, middles, the sliced layer).
@@ -63,18 +72,43 @@ def test_four_runs_at_once_build_every_job_exactly_once(project: Project) -> Non
 
 def test_a_run_waits_for_the_job_another_is_building(project: Project) -> None:
     side_effect_project(project)
-    project.script('def main(urd):\n    urd.build("work", tag="one", nap=1.5)\n')
+    gate = project.root / "gate"
+    # The job holds until the test opens the gate: the second run finds it being built
+    # however slow the machine is.
+    project.method("gated", f'''
+        import os
+        import time
+
+        import _ledger
+
+        options = {{"tag": ""}}
+
+        def synthesis(job):
+            deadline = time.monotonic() + 120
+            while not os.path.exists({str(gate)!r}) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            _ledger.note(job)
+    ''')
+    project.script('def main(urd):\n    urd.build("gated", tag="one")\n')
     env = {**os.environ, "ACBUILD_PLAIN": "1", "PYTHONPATH": str(SRC)}
-    first = subprocess.Popen([sys.executable, "-m", "acbuild", "run"], cwd=project.root,
-                             env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    runs = []
     try:
-        while not (project.workdir / ".tmp").exists() or not any(
-                p.is_dir() for p in (project.workdir / ".tmp").iterdir()):
-            pass  # until the first run is building
-        second = project.acbuild("run")
+        runs.append(subprocess.Popen([sys.executable, "-m", "acbuild", "run"],
+                                     cwd=project.root, env=env, text=True,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+        deadline = time.monotonic() + 120
+        while not staging_leftovers(project.workdir):  # until the first run is building
+            assert time.monotonic() < deadline, "the first run never started its job"
+            time.sleep(0.01)
+        runs.append(subprocess.Popen([sys.executable, "-m", "acbuild", "run"],
+                                     cwd=project.root, env=env, text=True,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+        assert runs[1].stdout is not None
+        waiting = runs[1].stdout.readline()  # its first line: it found the job locked
     finally:
-        first.communicate(timeout=60)
-    assert first.returncode == 0
-    assert "waiting" in second.stdout and "another acbuild run is building it" in second.stdout
-    assert "nothing to build: 1 job(s) reused" in second.stdout
-    assert ledger(project) == [project.job_dirs()[0]]
+        gate.write_text("")
+        results = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], results
+    assert waiting.startswith("waiting ") and "another acbuild run is building it" in waiting
+    assert "nothing to build: 1 job(s) reused" in results[1][0]
+    assert ledger(project) == [project.job_dirs()[0]]  # built once, by the first run

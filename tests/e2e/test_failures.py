@@ -116,17 +116,32 @@ def test_without_keep_going_running_jobs_finish_and_nothing_new_starts(project: 
     """As ninja does: a failure starts nothing new, and the jobs already running are waited
     for and kept (their work is done; stopping them would only lose it)."""
     side_effect_project(project)
-    project.method("bad", "import time\n\ndef synthesis():\n    time.sleep(0.2)\n"
-                          "    raise RuntimeError('no')\n")
+    project.method("bad", "def synthesis():\n    raise RuntimeError('no')\n")
+    # It ends only after the failure was handled (the failed job is in .failed/): it is
+    # running when the other fails, however slow the machine is.
+    project.method("patient", f'''
+        import os
+        import time
+
+        import _ledger
+
+        def synthesis(job):
+            failed = {str(project.workdir / ".failed")!r}
+            deadline = time.monotonic() + 60
+            while not os.listdir(failed) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            _ledger.note(job)
+    ''')
     project.script('''
         def main(urd):
             urd.build("bad")
-            urd.build("work", tag="running", nap=1.0)
+            urd.build("patient")
             urd.build("work", tag="queued")
     ''')
     report = project.run_json("-j", "2", check=1)
     states = {j["method"] + ":" + j["id"]: j["state"] for j in report["jobs"]}
     assert sorted(states.values()) == ["built", "failed", "skipped"]
+    assert [k.split(":")[0] for k, v in states.items() if v == "built"] == ["patient"]
     assert len(ledger(project)) == 1  # the running one finished; the queued one never ran
     skipped = next(j for j in report["jobs"] if j["state"] == "skipped")
     assert skipped["reason"] == "the run stopped after a failure"

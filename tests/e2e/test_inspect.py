@@ -120,7 +120,7 @@ def test_explain_a_built_job_shows_options_side_by_side(project: Project) -> Non
     assert "threshold" in text and "0.5" in text and "1.5" in text
     assert info["compared_with"]["id"] in text
     first = json.loads(project.acbuild("explain", "clean~1", "--json").stdout)
-    assert first["compared_with"] is None and first["reason"] == "the first job of clean"
+    assert first["compared_with"] is None and first["reason"] == "never built"  # as run said
 
 
 def test_explain_a_job_not_built_yet_diffs_the_current_source(project: Project) -> None:

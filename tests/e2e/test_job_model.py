@@ -182,21 +182,28 @@ def test_failing_job_reports_and_rerun_builds_only_missing(project: Project) -> 
 
 
 def test_independent_jobs_run_in_parallel(project: Project) -> None:
-    project.method("nap", '''
+    # Each job marks that it started, then waits for the other's mark: both see it only
+    # if they ran at the same time (a run one after the other would not, after a minute).
+    project.method("meet", f'''
+        import os
         import time
-        options = {"k": 0}
 
-        def synthesis():
-            start = time.time()
-            time.sleep(0.5)
-            return (start, time.time())
+        options = {{"k": 0}}
+
+        def synthesis(options):
+            here = {str(project.root)!r}
+            open(os.path.join(here, f"started{{options.k}}"), "w").close()
+            other = os.path.join(here, f"started{{3 - options.k}}")
+            deadline = time.monotonic() + 60
+            while not os.path.exists(other) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            return os.path.exists(other)
     ''')
-    project.script('def main(urd):\n    urd.build("nap", k=1)\n    urd.build("nap", k=2)\n')
+    project.script('def main(urd):\n    urd.build("meet", k=1)\n    urd.build("meet", k=2)\n')
     report = project.run_json("-j", "2")
-    spans = [pickle.loads((project.workdir / j["id"] / "result.pickle").read_bytes())
-             for j in report["jobs"]]
-    (a0, a1), (b0, b1) = spans
-    assert a0 < b1 and b0 < a1  # they overlapped
+    met = [pickle.loads((project.workdir / j["id"] / "result.pickle").read_bytes())
+           for j in report["jobs"]]
+    assert met == [True, True]  # each saw the other start before it ended: they overlapped
 
 
 def test_show_presents_the_job(project: Project) -> None:

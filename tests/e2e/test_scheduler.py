@@ -5,7 +5,9 @@ from __future__ import annotations
 from conftest import Project
 
 # Each working process (a slice, or a job without slices) counts itself in while it works,
-# under a lock, and keeps the highest count seen.
+# under a lock, and keeps the highest count seen. Until two have been in at once, each
+# waits for company (a job's two slices meet, however slow the machine): so the highest
+# count is 2 when the budget is shared, and more when it is exceeded.
 COUNTER = '''
 import fcntl
 import os
@@ -15,6 +17,9 @@ import time
 def busy(counter):
     with open(counter, "a+") as f:
         _add(f, 1)
+        deadline = time.monotonic() + 30
+        while _add(f, 0) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
         time.sleep(0.3)
         _add(f, -1)
 
@@ -29,6 +34,7 @@ def _add(f, step):
     f.write(f"{now} {max(now, high)}")
     f.flush()
     fcntl.flock(f, fcntl.LOCK_UN)
+    return max(now, high)
 '''
 
 

@@ -19,6 +19,18 @@ def test_cached_and_stale() -> None:
     assert decisions[0].found == "somewhere"
 
 
+def test_a_decision_records_its_reason_and_the_job_it_was_said_against() -> None:
+    new = spec("m", n=4)
+    why = plan.why_stale(plan.identity_view(new),
+                         [(SimpleNamespace(id="m-old"), plan.identity_view(spec("m", n=3)))], {})
+    (decision,) = plan.plan_jobs([new], {}, {new.hash: why})
+    assert decision.record() == {"reason": "option n: 3 → 4 (since m-old)", "cause": "option",
+                                 "compared_with": "m-old"}
+    (first,) = plan.plan_jobs([new], {})
+    assert first.record() == {"reason": "never built", "cause": "never built",
+                              "compared_with": None}
+
+
 def test_forced_is_built_once_per_run() -> None:
     a = spec("a", force=True)
     assert plan.plan_jobs([a], {a.hash: "x"})[0].reason == "forced"
@@ -48,7 +60,8 @@ def test_reason_for_an_input_that_is_rebuilt_names_the_root_cause() -> None:
     new = plan.identity_view(graph.make_spec("d", "0" * 64, {}, {"pred": up_new}, None))
     up_why = plan.why_stale(plan.identity_view(up_new),
                             [(SimpleNamespace(id="u-x"), plan.identity_view(up_old))], {})
-    assert up_why == plan.Why("option n: 1 → 2 (since u-x)", "option", ("u: option n: 1 → 2",))
+    assert up_why == plan.Why("option n: 1 → 2 (since u-x)", "option", ("u: option n: 1 → 2",),
+                              "u-x")
     why = plan.why_stale(new, [(SimpleNamespace(id="d-old"), old)], {"pred": up_why})
     assert why.text == "input pred is rebuilt (u: option n: 1 → 2)"
     assert why.cause == "input rebuilt" and why.roots == ("u: option n: 1 → 2",)
