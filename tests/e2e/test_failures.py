@@ -71,8 +71,11 @@ def test_a_dying_slice_fails_its_job_and_its_siblings_are_stopped(project: Proje
         import os, signal, sys, time
 
         def analysis(sliceno, job):
-            with open(os.path.join({str(project.root)!r}, f"slice{{sliceno}}.pid"), "w") as f:
+            # written whole, then renamed: slice 1 must never see an empty pid file
+            pid_file = os.path.join({str(project.root)!r}, f"slice{{sliceno}}.pid")
+            with open(pid_file + ".tmp", "w") as f:
                 f.write(str(os.getpid()))
+            os.replace(pid_file + ".tmp", pid_file)
             if sliceno == 1:
                 while not os.path.exists(os.path.join({str(project.root)!r}, "slice0.pid")):
                     time.sleep(0.01)
