@@ -1,4 +1,5 @@
-"""The SQLite index of a work directory: its finished jobs, its runs, the stat cache.
+"""The SQLite index of a work directory: its finished jobs, its runs, the stat cache, and
+the methods' declarations kept by code hash.
 
 The only module that imports ``sqlite3``. The job directories are the truth;
 this is an index of them that ``acbuild doctor`` can rebuild. A row is written
@@ -20,7 +21,7 @@ from typing import Any, NamedTuple
 from acbuild.errors import StorageError
 
 DB_NAME = "acbuild.db"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 OLDEST_READABLE = 1  # a read-only database of version 1 is read as it is
 _CHUNK = 500  # stay well under SQLite's bound-parameter limit
 # A lookup of N hashes reads the whole table instead when N * this >= its rows: a scan
@@ -68,6 +69,17 @@ INSERT INTO run_lists (run, jobs)
     SELECT run, group_concat(state || ' ' || id, char(10))
     FROM (SELECT run, id, state FROM run_jobs ORDER BY run, rowid) GROUP BY run;
 DROP TABLE run_jobs;
+"""
+# Version 3 (plan-noimport: declarations read without importing methods) adds this table:
+# a method's evaluated declarations, by the key `acbuild.methods` makes of its code hash,
+# so that planning reads them, or imports a method that it cannot read, once per change
+# of its code. A cache: deleting rows loses nothing.
+_DECLARATIONS = """
+CREATE TABLE IF NOT EXISTS declarations (
+    key TEXT PRIMARY KEY,
+    record TEXT NOT NULL,
+    created REAL NOT NULL
+);
 """
 
 
@@ -282,6 +294,17 @@ class Database:
                     used[job_id] = started  # runs in order of start: the newest stays
         return used
 
+    # -- declarations -----------------------------------------------------------------------
+    def declarations(self, key: str) -> str | None:
+        """The declarations record kept under ``key``, if any."""
+        rows = list(self._query("SELECT record FROM declarations WHERE key = ?", (key,)))
+        return str(rows[0][0]) if rows else None
+
+    def keep_declarations(self, key: str, record: str) -> None:
+        with self.transaction():
+            self.conn.execute("INSERT OR REPLACE INTO declarations VALUES (?, ?, ?)",
+                              (key, record, time.time()))
+
     # -- the stat cache ---------------------------------------------------------------------
     def cached_digest(self, path: str, stat: FileStat) -> str | None:
         rows = self._query("SELECT size, mtime_ns, inode, ctime_ns, digest FROM file_stats "
@@ -351,7 +374,8 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
 
 def _upgrade(version: int) -> str:
     """The SQL that brings a database of ``version`` (0: new) to ``SCHEMA_VERSION``."""
-    return _SCHEMA + (_FROM_VERSION_1 if version == 1 else "")
+    return (_SCHEMA + (_FROM_VERSION_1 if version == 1 else "")
+            + (_DECLARATIONS if version < 3 else ""))
 
 
 def _unpack(jobs: str) -> list[tuple[str, str]]:

@@ -33,8 +33,10 @@ class BuildFailed(AcbuildError):
 class Session:
     def __init__(self, project: Project):
         self.project = project
-        self.registry = MethodRegistry(project.methods_dirs, project.root)
         self.store = JobStore(project.target_workdir, project.source_workdirs)
+        # Declarations are kept by code hash in the target's database: planning reads a
+        # method's declarations, or imports one it cannot read, once per change of its code.
+        self.registry = MethodRegistry(project.methods_dirs, project.root, cache=self.store)
 
     def close(self) -> None:
         self.store.close()

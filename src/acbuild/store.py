@@ -9,6 +9,7 @@ stat cache in the target's database.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -245,6 +246,31 @@ class JobStore:
     def record(self, row: JobRow) -> None:
         self._listing(self.target).add(row.id)
         self.target_db().record_job(row)
+
+    # -- declarations kept by code hash (the registry's cache; see acbuild.methods) -----------
+    def cached_declarations(self, key: str) -> str | None:
+        db = self._declarations_db()
+        if db is None:
+            return None
+        try:
+            return db.declarations(key)
+        except StorageError:
+            return None  # a cache: what cannot be read is read from the source again
+
+    def keep_declarations(self, key: str, record: str) -> None:
+        db = self._declarations_db()
+        if db is not None:
+            with contextlib.suppress(StorageError):  # a cache: not keeping it loses nothing
+                db.keep_declarations(key, record)
+
+    def _declarations_db(self) -> Database | None:
+        """The target's database, if it exists: looking at methods makes no work directory."""
+        if self.target.path not in self._dbs and not (self.target.path / DB_NAME).is_file():
+            return None
+        try:
+            return self._db(self.target)
+        except StorageError:
+            return None  # what is wrong with it is said by the command that needs its jobs
 
     def jobs(self, method: str | None = None) -> list[Found]:
         """Every finished job (of ``method``), oldest first, across the work directories."""
