@@ -140,6 +140,7 @@ def status_script(session: Session, script: Path, force_methods: Iterable[str] =
     """Plan ``script`` without building anything; stop where it needs an unbuilt result."""
     store = session.store
     store.open_sources()
+    store.target_db()  # before the script: methods' declarations are kept there
 
     def realize(spec: JobSpec) -> Path:
         decision = decide(urd.graph.ancestors(spec), store)[-1]
