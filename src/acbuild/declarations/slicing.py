@@ -131,9 +131,23 @@ def _changes(stmt: ast.stmt, values: set[str]) -> set[str]:
 
 
 def _handed(arg: ast.expr) -> set[str]:
-    """The names whose objects an argument hands over (not the functions it calls)."""
-    called = {id(n.func) for n in ast.walk(arg) if isinstance(n, ast.Call)}
-    return {n.id for n in ast.walk(arg) if isinstance(n, ast.Name) and id(n) not in called}
+    """The names whose objects an argument hands over: not the functions it calls, nor
+    what it hands to a builtin that makes something new of it (``len(options)``)."""
+    names: set[str] = set()
+    pending: list[ast.AST] = [arg]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Name) and node.func.id in _READ_ONLY:
+                continue
+            pending.extend([*node.args, *(k.value for k in node.keywords)])
+            if isinstance(node.func, ast.Attribute):
+                pending.append(node.func.value)  # x.copy() hands over x
+        elif isinstance(node, ast.Name):
+            names.add(node.id)
+        else:
+            pending.extend(ast.iter_child_nodes(node))
+    return names
 
 
 def _assigned(body: list[ast.stmt]) -> set[str]:
