@@ -17,8 +17,6 @@ same in every checkout.
 from __future__ import annotations
 
 import ast
-import importlib.machinery
-import importlib.util
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,11 +30,19 @@ EQUIVALENT_NAME = "equivalent_hashes"
 _DOCSTRING_OWNERS = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
-@dataclass(frozen=True)
 class ModuleRef:
     """A module named in ``depend_extra`` and read from the source: by name, not imported."""
 
-    name: str
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ModuleRef) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
 
     def __repr__(self) -> str:
         return f"<module {self.name!r}>"
@@ -54,14 +60,14 @@ class MethodCode:
     loads: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
 class LocalModule:
     """A project file that an import statement of a method loads."""
 
-    name: str
-    path: Path
-    source: bytes
-    package: str | None  # what its relative imports are relative to
+    __slots__ = ("name", "package", "path", "source")
+
+    def __init__(self, name: str, path: Path, source: bytes, package: str | None):
+        self.name, self.path, self.source = name, path, source
+        self.package = package  # what its relative imports are relative to
 
 
 @dataclass(frozen=True)
@@ -234,6 +240,9 @@ def _builtin(top: str) -> bool:
 def installed_file(name: str) -> str | None:
     """The file of a module outside the project, found as an import would, without running
     it (a package's ``__init__``, or a module, the same file its ``__file__`` names)."""
+    import importlib.machinery  # here: rarely needed (a third-party module in depend_extra)
+    import importlib.util
+
     loaded = sys.modules.get(name)
     if loaded is not None:
         return getattr(loaded, "__file__", None)

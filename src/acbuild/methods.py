@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import ast
 import functools
-import importlib.util
-import inspect
 import os
 import sys
 import types
@@ -223,6 +221,7 @@ class MethodRegistry:
         would give, before any job (found without importing it)."""
         for top, where in code.loads:
             if top not in self._installed:
+                import importlib.util  # here: only a method that imports an outside module
                 try:
                     self._installed[top] = (top in sys.modules
                                             or importlib.util.find_spec(top) is not None)
@@ -300,6 +299,8 @@ def import_method(name: str, path: Path, search_roots: Sequence[Path]) -> Module
         if entry in sys.path:
             sys.path.remove(entry)
         sys.path.insert(0, entry)
+    import importlib.util  # here: planning imports no method, and so needs it not
+
     # Another methods directory's helper of the same name (`_util`) must not stand in.
     others = tuple(f"{d}{os.sep}" for d in search_roots[:-1] if d != path.parent)
     for module_name, loaded in list(sys.modules.items()):
@@ -343,6 +344,8 @@ def _kind_names(kind: type | tuple[type, ...]) -> str:
 
 
 def _check_phase_signature(function: object, phase: str, path: Path) -> None:
+    import inspect  # here: only a method that had to be imported is inspected
+
     allowed = PHASE_PARAMETERS[phase]
     for parameter in inspect.signature(function).parameters.values():  # type: ignore[arg-type]
         if parameter.name not in allowed:

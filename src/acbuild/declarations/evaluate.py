@@ -15,7 +15,6 @@ import ast
 import builtins
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +26,14 @@ Locate = Callable[[str], "LocalModule | None"]
 _REAL_IMPORT = builtins.__import__
 
 
-@dataclass(frozen=True)
 class Evaluated:
     """The values of the names asked for (those the module binds), and whether they are a
     function of the code alone (see ``purity``)."""
 
-    values: dict[str, Any]
-    pure: bool
+    __slots__ = ("pure", "values")
+
+    def __init__(self, values: dict[str, Any], pure: bool):
+        self.values, self.pure = values, pure
 
 
 def evaluate(tree: ast.Module, path: Path, module: str, wanted: Iterable[str],

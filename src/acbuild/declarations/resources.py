@@ -7,7 +7,6 @@ executor runs each job on this machine); an executor that places jobs will.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from acbuild.errors import MethodError
@@ -16,7 +15,6 @@ _EXAMPLE = '{"cpus": 2, "memory": "4GiB", "gpus": 1}'
 _UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "m": 1000**2, "mb": 1000**2, "g": 1000**3,
           "gb": 1000**3, "t": 1000**4, "tb": 1000**4, "kib": 1024, "mib": 1024**2,
           "gib": 1024**3, "tib": 1024**4}
-_MEMORY = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*")
 
 
 def check_resources(value: object, where: str) -> dict[str, Any]:
@@ -45,10 +43,15 @@ def memory_bytes(amount: object) -> int | None:
     """Bytes from a declared memory size; None when it is not one (or not above 0)."""
     if type(amount) is int:
         return amount if amount > 0 else None
-    match = _MEMORY.fullmatch(amount) if isinstance(amount, str) else None
-    if match is None or match.group(2).lower() not in _UNITS:
+    if not isinstance(amount, str):
         return None
-    size = int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+    number = amount.strip().rstrip("BbKkMmGgTtIi")
+    unit = amount.strip()[len(number):].lower()
+    number = number.strip()
+    digits = number.replace(".", "", 1)
+    if not digits.isascii() or not digits.isdigit() or unit not in _UNITS:
+        return None
+    size = int(float(number) * _UNITS[unit])
     return size if size > 0 else None
 
 
