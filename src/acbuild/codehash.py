@@ -58,6 +58,7 @@ class MethodCode:
     # What importing the method imports for sure (unconditional top-level imports, followed
     # through local modules), outside the project: (top-level module name, "file:line").
     loads: tuple[tuple[str, str], ...] = ()
+    local: frozenset[str] = frozenset()  # the project modules hashed, by name
 
 
 class LocalModule:
@@ -137,7 +138,7 @@ class CodeHasher:
         }
         digest = hashing.hash_bytes(canonical.encode(record))
         return MethodCode(digest, sources, tuple(sorted(external)),
-                          tuple(self._outside(loads, roots)))
+                          tuple(self._outside(loads, roots)), frozenset(digests))
 
     def _outside(self, loads: list[tuple[str, str]], roots: tuple[Path, ...]
                  ) -> list[tuple[str, str]]:

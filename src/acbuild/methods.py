@@ -155,7 +155,7 @@ class MethodRegistry:
         kept = self._cached(key) if reading.module is None else None
         keep = kept is None
         if kept is None:
-            kept, keep = self._kept(reading)
+            kept, keep = self._kept(reading, code)
         values, phases, read_by = kept
         method = _method(reading, code, code_hash, values, phases, read_by,
                          (*reading.warnings, *equivalence))
@@ -173,7 +173,7 @@ class MethodRegistry:
             module = self._import(reading, why, every_time=True)
             return {n: getattr(module, n) for n in KEYED if hasattr(module, n)}
 
-    def _kept(self, reading: _Reading
+    def _kept(self, reading: _Reading, code: MethodCode
               ) -> tuple[tuple[dict[str, Any], tuple[str, ...], str], bool]:
         """((values, phases, read_by), whether to keep them) from the source, or else from
         the module, imported."""
@@ -181,7 +181,9 @@ class MethodRegistry:
             try:
                 evaluated = self._evaluate(reading, KEPT)
                 phases = declarations.read_phases(reading.tree, reading.path)
-                return (evaluated.values, phases, "source"), evaluated.pure
+                # Kept only when the code hash (the key) covers all they were read from.
+                keep = evaluated.pure and evaluated.modules <= code.local
+                return (evaluated.values, phases, "source"), keep
             except NeedsImport as why:
                 self._import(reading, why)
         module = reading.module

@@ -341,3 +341,16 @@ def test_an_import_that_fails_is_the_error_reported_first(project: Project) -> N
     registry = MethodRegistry([project.root / "methods"], project.root)
     with pytest.raises(MethodError, match="No module named 'acbuild_no_such_module_xyz'"):
         registry.get("m")  # not "defines none of prepare, analysis, synthesis"
+
+
+def test_declarations_read_from_a_module_the_code_hash_misses_are_not_kept(
+        project: Project) -> None:
+    project.write("pkg/__init__.py", "import importlib\n"
+                                     "sub = importlib.import_module('pkg.sub')\n")
+    project.write("pkg/sub.py", "X = 1\n")
+    project.write("methods/m.py", "import pkg\noptions = {'x': pkg.sub.X}\n"
+                                  "def synthesis():\n    pass\n")
+    cache = DictCache()
+    method = MethodRegistry([project.root / "methods"], project.root, cache=cache).get("m")
+    assert method.options["x"].default == 1 and "pkg/sub.py" not in method.sources
+    assert cache.kept == {}  # an edit of pkg/sub.py would not change the key

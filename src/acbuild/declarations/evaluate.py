@@ -27,13 +27,14 @@ _REAL_IMPORT = builtins.__import__
 
 
 class Evaluated:
-    """The values of the names asked for (those the module binds), and whether they are a
-    function of the code alone (see ``purity``)."""
+    """The values of the names asked for (those the module binds), whether they are a
+    function of the code alone (see ``purity``), and the project modules they were read
+    from (a value may be kept by code hash only when the code hash covers those)."""
 
-    __slots__ = ("pure", "values")
+    __slots__ = ("modules", "pure", "values")
 
-    def __init__(self, values: dict[str, Any], pure: bool):
-        self.values, self.pure = values, pure
+    def __init__(self, values: dict[str, Any], pure: bool, modules: frozenset[str]):
+        self.values, self.pure, self.modules = values, pure, modules
 
 
 def evaluate(tree: ast.Module, path: Path, module: str, wanted: Iterable[str],
@@ -41,7 +42,7 @@ def evaluate(tree: ast.Module, path: Path, module: str, wanted: Iterable[str],
     """The values ``tree`` (the method file at ``path``) binds to ``wanted``."""
     run = _Run(locate)
     values = run.names(tree, path, module, None, set(wanted))
-    return Evaluated(values, run.pure)
+    return Evaluated(values, run.pure, frozenset(name for name, _ in run.read))
 
 
 def module_refs(value: Any) -> Any:
@@ -61,6 +62,7 @@ class _Run:
         self.builtins = {**builtins.__dict__, "__import__": self.import_}
         self._trees: dict[str, ast.Module] = {}
         self._values: dict[tuple[str, str], Any] = {}
+        self.read = self._values.keys()  # (project module, name) read so far
         self._reading: set[tuple[str, str]] = set()
 
     def names(self, tree: ast.Module, path: Path, module: str, package: str | None,
