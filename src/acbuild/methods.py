@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import ast
 import functools
-import os
 import sys
 import types
 from collections.abc import Sequence
@@ -33,10 +32,12 @@ import acbuild
 from acbuild import declarations, options
 from acbuild.codehash import EQUIVALENT_NAME, CodeHasher, MethodCode
 from acbuild.declarations import KEPT, KEYED, PHASE_PARAMETERS, PHASES, NeedsImport, record
+from acbuild.declarations.imported import import_method, read_module
 from acbuild.declarations.slicing import binds
 from acbuild.errors import AcbuildError, MethodError
 
-__all__ = ["PHASES", "PHASE_PARAMETERS", "DeclarationCache", "Method", "MethodRegistry"]
+__all__ = ["PHASES", "PHASE_PARAMETERS", "DeclarationCache", "Method", "MethodRegistry",
+           "import_method"]
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,7 @@ class MethodRegistry:
             return self._evaluate(reading, KEYED).values
         except NeedsImport as why:
             module = self._import(reading, why, every_time=True)
-            return {n: getattr(module, n) for n in KEYED if hasattr(module, n)}
+            return read_module(module, KEYED, reading.path)[0]
 
     def _kept(self, reading: _Reading, code: MethodCode
               ) -> tuple[tuple[dict[str, Any], tuple[str, ...], str], bool]:
@@ -186,13 +187,9 @@ class MethodRegistry:
                 return (evaluated.values, phases, "source"), keep
             except NeedsImport as why:
                 self._import(reading, why)
-        module = reading.module
-        assert module is not None
-        phases = tuple(p for p in PHASES if callable(getattr(module, p, None)))
-        for phase in phases:
-            _check_phase_signature(getattr(module, phase), phase, reading.path)
-        return ({n: getattr(module, n) for n in KEPT if hasattr(module, n)}, phases,
-                "import"), True
+        assert reading.module is not None
+        values, phases = read_module(reading.module, KEPT, reading.path)
+        return (values, phases, "import"), True
 
     def _evaluate(self, reading: _Reading, names: Sequence[str]) -> declarations.Evaluated:
         locate = functools.partial(self._hasher.local_module, method_path=reading.path)
@@ -294,45 +291,6 @@ def parse_python(path: Path) -> tuple[ast.Module, bytes]:
         raise MethodError(f"syntax error: {e.msg}", where=f"{path}:{e.lineno}") from None
 
 
-def import_method(name: str, path: Path, search_roots: Sequence[Path]) -> ModuleType:
-    """Import a method file under a private module name, its helpers resolved as in its job
-    (and its code hash): its own directory first, then the project root (the last root)."""
-    for entry in (str(search_roots[-1]), str(path.parent)):
-        if entry in sys.path:
-            sys.path.remove(entry)
-        sys.path.insert(0, entry)
-    import importlib.util  # here: planning imports no method, and so needs it not
-
-    # Another methods directory's helper of the same name (`_util`) must not stand in.
-    others = tuple(f"{d}{os.sep}" for d in search_roots[:-1] if d != path.parent)
-    for module_name, loaded in list(sys.modules.items()):
-        if (getattr(loaded, "__file__", None) or "").startswith(others):
-            del sys.modules[module_name]
-    module_spec = importlib.util.spec_from_file_location(f"acbuild_method_{name}", path)
-    assert module_spec is not None and module_spec.loader is not None
-    module = importlib.util.module_from_spec(module_spec)
-    try:
-        module_spec.loader.exec_module(module)
-    except AcbuildError:
-        raise
-    except (Exception, SystemExit) as e:  # sys.exit() at a method's top level ends not acbuild
-        frame = _innermost_frame_in(e, search_roots) or f"{path}"
-        raise MethodError(f"cannot load method {name!r}: {type(e).__name__}: {e}",
-                          where=frame) from None
-    return module
-
-
-def _innermost_frame_in(error: BaseException, roots: Sequence[Path]) -> str | None:
-    import traceback  # only on this error path: a command that meets no error never loads it
-
-    if isinstance(error, SyntaxError) and error.filename:
-        return f"{error.filename}:{error.lineno}"
-    prefixes = tuple(str(r) for r in roots)
-    frames = [f for f in traceback.extract_tb(error.__traceback__)
-              if f.filename.startswith(prefixes)]
-    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else None
-
-
 def _checked(value: Any, name: str, kind: type | tuple[type, ...], reading: _Reading) -> Any:
     if not isinstance(value, kind):
         raise MethodError(f"'{name}' must be a {_kind_names(kind)}, not {type(value).__name__}",
@@ -343,20 +301,6 @@ def _checked(value: Any, name: str, kind: type | tuple[type, ...], reading: _Rea
 def _kind_names(kind: type | tuple[type, ...]) -> str:
     kinds = kind if isinstance(kind, tuple) else (kind,)
     return " or ".join(k.__name__ for k in kinds)
-
-
-def _check_phase_signature(function: object, phase: str, path: Path) -> None:
-    import inspect  # here: only a method that had to be imported is inspected
-
-    allowed = PHASE_PARAMETERS[phase]
-    for parameter in inspect.signature(function).parameters.values():  # type: ignore[arg-type]
-        if parameter.name not in allowed:
-            line = getattr(getattr(function, "__code__", None), "co_firstlineno", None)
-            raise MethodError(
-                f"{phase}() takes a parameter {parameter.name!r} that acbuild cannot give; "
-                f"{phase} may take: {', '.join(sorted(allowed))}",
-                where=f"{path}:{line}" if line else str(path),
-            )
 
 
 def _equivalent(module: object, current: str, path: Path) -> tuple[str, tuple[str, ...]]:

@@ -5,8 +5,8 @@ evaluated from just the top-level statements that make them (``slicing``), run w
 stand-in for each project module and never a third-party one (``evaluate``); the
 phases come from the method's ``def``s and the description from its docstring
 (``phases``). What cannot be read so raises ``NeedsImport``, saying why and where: the
-caller then imports the method, as acbuild did before. ``record`` is how evaluated
-declarations are kept by code hash; ``purity`` says when they may be.
+caller then imports the method, as acbuild did before (``imported``). ``record`` is how
+evaluated declarations are kept by code hash; ``purity`` says when they may be.
 
 Knows nothing of the database, of option semantics or of jobs.
 """
