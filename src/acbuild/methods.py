@@ -181,7 +181,8 @@ class MethodRegistry:
         if reading.module is None:
             try:
                 evaluated = self._evaluate(reading, KEPT)
-                phases = declarations.read_phases(reading.tree, reading.path)
+                phases = declarations.read_phases(reading.tree, reading.path,
+                                                  declarations.star_names(self._locate(reading)))
                 # Kept only when the code hash (the key) covers all they were read from.
                 keep = evaluated.pure and evaluated.modules <= code.local
                 return (evaluated.values, phases, "source"), keep
@@ -192,9 +193,13 @@ class MethodRegistry:
         return (values, phases, "import"), True
 
     def _evaluate(self, reading: _Reading, names: Sequence[str]) -> declarations.Evaluated:
-        locate = functools.partial(self._hasher.local_module, method_path=reading.path)
         return declarations.evaluate(reading.tree, reading.path,
-                                     f"acbuild_method_{reading.name}", names, locate)
+                                     f"acbuild_method_{reading.name}", names,
+                                     self._locate(reading))
+
+    def _locate(self, reading: _Reading) -> declarations.Locate:
+        """Where the method's job finds a project module (None: not in the project)."""
+        return functools.partial(self._hasher.local_module, method_path=reading.path)
 
     def _cached(self, key: str) -> tuple[dict[str, Any], tuple[str, ...], str] | None:
         text = self._cache.cached_declarations(key) if self._cache is not None else None

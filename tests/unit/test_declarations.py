@@ -21,6 +21,7 @@ from acbuild.declarations import (
     evaluate,
     module_refs,
     read_phases,
+    star_names,
 )
 from acbuild.declarations.record import decode, encode
 from acbuild.declarations.resources import memory_bytes
@@ -201,7 +202,7 @@ def test_a_project_module_is_read_not_run(project: Project) -> None:
     ("options = {}\nfor k in 'ab':\n    options[k] = int\n", "'options' may be set or changed "
      "by the for loop at line 2", 2),
     ("import sys\nif sys.platform:\n    jobs = ('a',)\n", "'jobs' may be set", 2),
-    ("from _common import *\noptions = {'a': 1}\n", "star import", 1),
+    ("from acbuild_no_such_module_xyz import *\noptions = {'a': 1}\n", "star import", 1),
     ("options = {}\ndef f():\n    global options\n    options = {}\n", "declared global", None),
     ("options = {'a': undefined_name}\n", "NameError", 1),
     ("def helper():\n    return 1\noptions = {'a': helper()}\n", "the def at line 1", 1),
@@ -354,3 +355,33 @@ def test_declarations_read_from_a_module_the_code_hash_misses_are_not_kept(
     method = MethodRegistry([project.root / "methods"], project.root, cache=cache).get("m")
     assert method.options["x"].default == 1 and "pkg/sub.py" not in method.sources
     assert cache.kept == {}  # an edit of pkg/sub.py would not change the key
+
+
+def test_a_star_import_is_read_as_the_names_it_binds(project: Project) -> None:
+    project.write("methods/_common.py", '''
+        import acbuild_no_such_module_xyz
+        from datetime import date
+        BASE = {"start": date(2020, 1, 1)}
+        _PRIVATE = 1
+    ''')
+    project.write("methods/_listed.py", "__all__ = ['A']\nA = [str]\nB = 2\n")
+    read, pure = project.read('''
+        from _common import *
+        from _listed import *
+        from math import *
+        options = {**BASE, "a": A, "pi": pi, "d": date}
+        def synthesis():
+            pass
+    ''')
+    assert read["options"] == {"start": date(2020, 1, 1), "a": [str], "pi": 3.141592653589793,
+                               "d": date}
+    assert pure
+    path = project.write("methods/m.py", "from _listed import *\nB = 1\n"
+                                         "def synthesis():\n    pass\n")
+    hasher = CodeHasher(project.root, [project.root / "methods"])
+    star = star_names(lambda module: hasher.local_module(module, path))
+    assert read_phases(ast.parse(path.read_text()), path, star) == ("synthesis",)
+    project.write("methods/_phases.py", "def synthesis():\n    pass\n")
+    path.write_text("from _phases import *\n")
+    with pytest.raises(NeedsImport, match="'synthesis'"):
+        read_phases(ast.parse(path.read_text()), path, star)

@@ -13,7 +13,7 @@ Knows nothing of the database, of option semantics or of jobs.
 
 from __future__ import annotations
 
-from acbuild.declarations.evaluate import Evaluated, Locate, evaluate, module_refs
+from acbuild.declarations.evaluate import Evaluated, Locate, evaluate, module_refs, star_names
 from acbuild.declarations.phases import PHASE_PARAMETERS, PHASES, description, read_phases
 from acbuild.declarations.resources import check_resources
 from acbuild.declarations.slicing import NeedsImport
@@ -24,4 +24,4 @@ KEYED = ("depend_extra", "equivalent_hashes")
 KEPT = ("options", "jobs", "resources")
 
 __all__ = ["KEPT", "KEYED", "PHASES", "PHASE_PARAMETERS", "Evaluated", "Locate", "NeedsImport",
-           "check_resources", "description", "evaluate", "module_refs", "read_phases"]
+           "check_resources", "description", "evaluate", "module_refs", "read_phases", "star_names"]

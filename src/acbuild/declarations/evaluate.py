@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
+import importlib
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -20,7 +22,7 @@ from typing import Any
 
 from acbuild.codehash import LocalModule, ModuleRef, absolute_module, installed_file
 from acbuild.declarations.purity import Origins, is_pure
-from acbuild.declarations.slicing import NeedsImport, select
+from acbuild.declarations.slicing import NeedsImport, Star, public_names, select
 
 Locate = Callable[[str], "LocalModule | None"]
 _REAL_IMPORT = builtins.__import__
@@ -45,6 +47,11 @@ def evaluate(tree: ast.Module, path: Path, module: str, wanted: Iterable[str],
     return Evaluated(values, run.pure, frozenset(name for name, _ in run.read))
 
 
+def star_names(locate: Locate, package: str | None = None) -> Star:
+    """What tells ``slicing`` (and ``phases``) the names a star import binds."""
+    return functools.partial(_Run(locate).star_names, package=package)
+
+
 def module_refs(value: Any) -> Any:
     """``value`` with each stand-in for a module that is a list's or tuple's item turned into
     a ``ModuleRef``, as ``depend_extra`` is read."""
@@ -67,7 +74,8 @@ class _Run:
 
     def names(self, tree: ast.Module, path: Path, module: str, package: str | None,
               wanted: set[str]) -> dict[str, Any]:
-        chosen = [_unannotated(s) for s in select(tree.body, wanted, str(path))]
+        star = functools.partial(self.star_names, package=package)
+        chosen = [_unannotated(s) for s in select(tree.body, wanted, str(path), star)]
         if self.pure and not is_pure(chosen, self._origins(chosen, package)):
             self.pure = False
         namespace: dict[str, Any] = {"__name__": module, "__file__": str(path),
@@ -96,6 +104,27 @@ class _Run:
         if _standard(top):
             return _REAL_IMPORT(name, None, None, fromlist, 0)
         return _Outside(name if fromlist else top)
+
+    def star_names(self, stmt: ast.ImportFrom, package: str | None) -> frozenset[str] | None:
+        """The names ``stmt`` (``from module import *``) binds; None when not known without
+        running a project or third-party module."""
+        module = absolute_module(stmt.module, stmt.level, package)
+        if not module:
+            return None
+        local = self.locate(module)
+        if local is not None:
+            return public_names(self._tree(local))
+        top = module.split(".")[0]
+        if self.locate(top) is not None or not _standard(top):
+            return None
+        try:
+            real = importlib.import_module(module)
+        except ImportError:
+            return None
+        listed = getattr(real, "__all__", None)
+        if listed is not None:
+            return frozenset(listed)
+        return frozenset(n for n in vars(real) if not n.startswith("_"))
 
     def attribute(self, module: str, attr: str) -> Any:
         """What the project module ``module`` binds to ``attr``, read as a method is."""

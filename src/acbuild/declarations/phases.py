@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from acbuild.declarations.slicing import NeedsImport, binds, opaque_binds
+from acbuild.declarations.slicing import NeedsImport, Star, binds, opaque_binds
 from acbuild.errors import MethodError
 
 PHASES = ("prepare", "analysis", "synthesis")
@@ -24,18 +24,23 @@ _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SIMPLE = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Import, ast.Expr, ast.Delete)
 
 
-def read_phases(tree: ast.Module, path: Path) -> tuple[str, ...]:
+def read_phases(tree: ast.Module, path: Path, star: Star | None = None
+                ) -> tuple[str, ...]:
     """The phases ``tree`` defines, in their order; a parameter acbuild cannot give is a
-    MethodError naming the ``def``'s line."""
+    MethodError naming the ``def``'s line. ``star``: the names a star import binds."""
     defs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
     for stmt in tree.body:
         if isinstance(stmt, _DEFS) and stmt.name in PHASES and not stmt.decorator_list:
             defs[stmt.name] = stmt
             continue
-        star = isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names)
-        bound = (binds(stmt) if isinstance(stmt, _SIMPLE) or (
-            isinstance(stmt, ast.ImportFrom) and not star) else opaque_binds(stmt))
-        found = sorted(bound.intersection(PHASES)) or (["a phase"] if star else [])
+        is_star = isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names)
+        if is_star:
+            named = star(stmt) if star is not None else None  # type: ignore[arg-type]
+            bound = set(PHASES) if named is None else set(named)
+        else:
+            bound = binds(stmt) if isinstance(stmt, (*_SIMPLE, ast.ImportFrom)) else (
+                opaque_binds(stmt))
+        found = sorted(bound.intersection(PHASES))
         if found:
             how = "a decorated def" if isinstance(stmt, _DEFS) else "not a plain def"
             raise NeedsImport(f"{found[0]!r} at line {stmt.lineno} is {how}",

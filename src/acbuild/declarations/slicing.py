@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ast
 import builtins
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 _SIMPLE = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Import, ast.ImportFrom, ast.Expr,
            ast.Delete, ast.Pass)
@@ -26,6 +26,9 @@ _READ_ONLY = frozenset({"print", "len", "repr", "str", "bool", "int", "float", "
                         "max", "sum", "any", "all", "format", "id", "hash"})
 
 
+Star = Callable[[ast.ImportFrom], "frozenset[str] | None"]
+
+
 class NeedsImport(Exception):
     """What cannot be read from the source alone; ``where`` is ``file:line``."""
 
@@ -35,13 +38,18 @@ class NeedsImport(Exception):
         self.where = where
 
 
-def select(body: list[ast.stmt], wanted: Iterable[str], path: str) -> list[ast.stmt]:
-    """The statements of ``body`` that make ``wanted``, in their order."""
+def select(body: list[ast.stmt], wanted: Iterable[str], path: str,
+           star: Star | None = None) -> list[ast.stmt]:
+    """The statements of ``body`` that make ``wanted``, in their order. ``star`` says which
+    names a star import binds, when it can tell: it is then taken as the import of those
+    of them that are needed."""
     values = _assigned(body)
     groups = _sharing(body, values)
     needed = set(wanted)
     chosen: list[ast.stmt] = []
     for stmt in reversed(body):
+        if _is_star(stmt) and star is not None:
+            stmt = _named(stmt, star(stmt), needed)  # type: ignore[arg-type]
         reach = _widen(needed, groups)
         simple = isinstance(stmt, _SIMPLE) and not _is_star(stmt)
         touched = ((binds(stmt) if simple else opaque_binds(stmt)) & needed
@@ -58,6 +66,48 @@ def select(body: list[ast.stmt], wanted: Iterable[str], path: str) -> list[ast.s
         raise NeedsImport(f"{min(shared)!r} is declared global in a function, which may "
                           "change it", path)
     return chosen[::-1]
+
+
+def _named(stmt: ast.ImportFrom, names: frozenset[str] | None,
+           needed: set[str]) -> ast.stmt:
+    """A star import as the import of the needed names it binds (a ``pass`` if none), or
+    as it is when which names it binds is not known."""
+    if names is None:
+        return stmt
+    hit = sorted(names & needed)
+    if not hit:
+        return ast.copy_location(ast.Pass(), stmt)
+    names = [ast.copy_location(ast.alias(name=n), stmt) for n in hit]
+    return ast.copy_location(ast.ImportFrom(module=stmt.module, level=stmt.level,
+                                            names=names), stmt)
+
+
+def public_names(tree: ast.Module) -> frozenset[str] | None:
+    """The names ``from module import *`` binds, from the module's tree: its ``__all__``
+    when that is one literal, else every top-level name without a leading underscore;
+    None when it cannot tell (a star import of its own, an ``__all__`` computed or
+    changed)."""
+    bound: set[str] = set()
+    declared: list[ast.stmt] = []
+    for stmt in tree.body:
+        if _is_star(stmt):
+            return None
+        names = binds(stmt) if isinstance(stmt, _SIMPLE) else opaque_binds(stmt)
+        bound |= names
+        if "__all__" in names | _changes(stmt, {"__all__"}):
+            declared.append(stmt)
+    if not declared:
+        return frozenset(n for n in bound if not n.startswith("_"))
+    only = declared[0]
+    if len(declared) > 1 or not isinstance(only, ast.Assign):
+        return None
+    try:
+        listed = ast.literal_eval(only.value)
+    except ValueError:
+        return None
+    if not isinstance(listed, (list, tuple)) or not all(isinstance(n, str) for n in listed):
+        return None
+    return frozenset(listed)
 
 
 def binds(stmt: ast.stmt) -> set[str]:
