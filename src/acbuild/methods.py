@@ -145,8 +145,13 @@ class MethodRegistry:
         keyed = self._keyed(reading)
         extra = _checked(keyed.get("depend_extra", ()), "depend_extra", (tuple, list),
                          reading)
-        code = self._hasher.method_code(reading.name, path, reading.source,
-                                        list(declarations.module_refs(extra)))
+        try:
+            code = self._hasher.method_code(reading.name, path, reading.source,
+                                            list(declarations.module_refs(extra)))
+        except MethodError as e:
+            if e.where == str(path):  # about depend_extra: name its line
+                e.where = reading.where("depend_extra")
+            raise
         self._check_installed(reading.name, code)
         code_hash, equivalence = _equivalent(
             types.SimpleNamespace(**{k: v for k, v in keyed.items() if k == EQUIVALENT_NAME}),

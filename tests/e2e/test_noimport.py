@@ -221,6 +221,9 @@ def test_a_method_that_fails_to_import_is_reported_with_its_file_and_line(
 def test_bad_declarations_name_their_file_and_line(project: Project) -> None:
     cases = {
         "options = {'x': object()}\n": ("option 'x' has an invalid declaration", ":1"),
+        "X = 1\noptions = 5\n": ("'options' must be a dict, not int", ":2"),
+        "X = 1\noptions = {'x': 1\n": ("syntax error", ":2"),
+        "depend_extra = ('nosuch.json',)\n": ("nosuch.json", ":1"),
         "X = 1\njobs = ('a b',)\n": ("'jobs' must be a tuple of names", ":2"),
         "X = 1\nY = 2\nresources = {'cpus': 0}\n": ("'cpus' must be a whole number", ":3"),
         "resources = {'disk': 1}\n": ("unknown resource 'disk'", ":1"),
