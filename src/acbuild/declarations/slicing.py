@@ -77,9 +77,9 @@ def _named(stmt: ast.ImportFrom, names: frozenset[str] | None,
     hit = sorted(names & needed)
     if not hit:
         return ast.copy_location(ast.Pass(), stmt)
-    names = [ast.copy_location(ast.alias(name=n), stmt) for n in hit]
+    aliases = [ast.copy_location(ast.alias(name=n), stmt) for n in hit]
     return ast.copy_location(ast.ImportFrom(module=stmt.module, level=stmt.level,
-                                            names=names), stmt)
+                                            names=aliases), stmt)
 
 
 def public_names(tree: ast.Module) -> frozenset[str] | None:
