@@ -51,6 +51,7 @@ def _declarations(method: Method, root: Path) -> dict[str, Any]:
         "options": {name: _option(spec) for name, spec in method.options.items()},
         "inputs": list(method.inputs),
         "phases": list(method.phases),
+        "resources": method.resources,
         "code_hash": method.current_hash,
     }
 
@@ -76,6 +77,7 @@ def _code(method: Method, store: JobStore) -> dict[str, Any]:
         "identity_hash": method.code_hash,
         "sources": sorted(method.sources),
         "third_party": list(method.external_modules),
+        "declarations_read_by": method.read_by,  # "source", or "import" when it had to be
     }
     return {"code": code, "built_from": versions, "warnings": list(method.warnings),
             "suggestion": _suggestion(method, versions)}

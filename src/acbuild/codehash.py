@@ -31,6 +31,24 @@ EQUIVALENT_NAME = "equivalent_hashes"
 _DOCSTRING_OWNERS = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
+class ModuleRef:
+    """A module named in ``depend_extra`` and read from the source: by name, not imported."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ModuleRef) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+    def __repr__(self) -> str:
+        return f"<module {self.name!r}>"
+
+
 @dataclass(frozen=True)
 class MethodCode:
     """A method's code hash, and what it was computed from."""
@@ -38,6 +56,20 @@ class MethodCode:
     hash: str
     sources: dict[str, bytes]  # project-relative path -> bytes, for the job's source/ copy
     external: tuple[str, ...]  # top-level names of non-local, non-stdlib imports
+    # What importing the method imports for sure (unconditional top-level imports, followed
+    # through local modules), outside the project: (top-level module name, "file:line").
+    loads: tuple[tuple[str, str], ...] = ()
+    local: frozenset[str] = frozenset()  # the project modules hashed, by name
+
+
+class LocalModule:
+    """A project file that an import statement of a method loads."""
+
+    __slots__ = ("name", "package", "path", "source")
+
+    def __init__(self, name: str, path: Path, source: bytes, package: str | None):
+        self.name, self.path, self.source = name, path, source
+        self.package = package  # what its relative imports are relative to
 
 
 @dataclass(frozen=True)
@@ -49,6 +81,8 @@ class _Module:
     digest: str
     source: bytes
     imports: tuple[str, ...]
+    package: str | None
+    loads: tuple[tuple[str, int], ...]  # unconditional top-level imports: (module, line)
 
 
 class CodeHasher:
@@ -59,21 +93,35 @@ class CodeHasher:
         self.methods_dirs = tuple(methods_dirs)
         self._modules: dict[tuple[tuple[Path, ...], str], _Module | None] = {}
 
+    def roots(self, method_path: Path) -> tuple[Path, ...]:
+        """Where a method's imports find project modules: the job's sys.path, in its order.
+
+        Other methods directories come last: a job may find them on sys.path too (its process
+        has run other methods), and a module hashed needlessly costs nothing, while one
+        missed could leave a job stale.
+        """
+        others = tuple(d for d in self.methods_dirs
+                       if d not in (method_path.parent, self.project_root))
+        return (method_path.parent, self.project_root, *others)
+
+    def local_module(self, name: str, method_path: Path) -> LocalModule | None:
+        """The project file ``import name`` loads in the method's job; None when not local."""
+        found = self._module(name, self.roots(method_path))
+        return None if found is None else LocalModule(found.name, found.path, found.source,
+                                                      found.package)
+
     def method_code(self, name: str, path: Path, source: bytes,
                     depend_extra: Sequence[object]) -> MethodCode:
-        # The job's sys.path, in its order. Other methods directories come last: a job may
-        # find them on sys.path too (its process has run other methods), and a module
-        # hashed needlessly costs nothing, while one missed could leave a job stale.
-        others = tuple(d for d in self.methods_dirs if d not in (path.parent, self.project_root))
-        roots = (path.parent, self.project_root, *others)
+        roots = self.roots(path)
         tree = _parse(path, source)  # a tree of our own: _strip changes it
         imports = module_imports(tree, None)
+        loads = [(n, f"{path}:{line}") for n, line in top_level_imports(tree, None)]
         sources = {self._relpath(path): source}
         extra = {}
         for entry in depend_extra:
-            if isinstance(entry, ModuleType) and self._is_local(entry, roots):
-                imports.append(entry.__name__)  # followed like an import, its helpers too
-                continue
+            if isinstance(entry, (ModuleType, ModuleRef)) and self._is_local(entry, roots):
+                imports.append(entry.__name__ if isinstance(entry, ModuleType) else entry.name)
+                continue  # followed like an import, its helpers too
             key, extra_path = self._extra(entry, path)
             data = _read(extra_path, path)
             extra[key] = _source_digest(extra_path, data)
@@ -90,7 +138,27 @@ class CodeHasher:
             "extra": extra,
         }
         digest = hashing.hash_bytes(canonical.encode(record))
-        return MethodCode(digest, sources, tuple(sorted(external)))
+        return MethodCode(digest, sources, tuple(sorted(external)),
+                          tuple(self._outside(loads, roots)), frozenset(digests))
+
+    def _outside(self, loads: list[tuple[str, str]], roots: tuple[Path, ...]
+                 ) -> list[tuple[str, str]]:
+        """The modules outside the project that importing the method surely imports."""
+        outside: dict[str, str] = {}
+        seen: set[str] = set()
+        while loads:
+            name, where = loads.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            module = self._module(name, roots)
+            top = name.split(".")[0]
+            if module is None:
+                if not _builtin(top) and self._module(top, roots) is None:
+                    outside.setdefault(top, where)
+            else:
+                loads.extend((n, f"{module.path}:{line}") for n, line in module.loads)
+        return sorted(outside.items())
 
     def _local_closure(self, names: list[str], roots: tuple[Path, ...],
                        external: set[str]) -> list[_Module]:
@@ -103,7 +171,7 @@ class CodeHasher:
             module = self._module(name, roots)
             if module is None:
                 top = name.split(".")[0]
-                if top not in sys.stdlib_module_names and top != "acbuild":
+                if not _builtin(top):
                     external.add(top)
                 continue
             seen[name] = module
@@ -116,19 +184,23 @@ class CodeHasher:
             self._modules[key] = _find_module(name, roots)
         return self._modules[key]
 
-    def _is_local(self, module: ModuleType, roots: tuple[Path, ...]) -> bool:
+    def _is_local(self, module: ModuleType | ModuleRef, roots: tuple[Path, ...]) -> bool:
+        if isinstance(module, ModuleRef):
+            return self._module(module.name, roots) is not None
         found = self._module(module.__name__, roots)
         file = getattr(module, "__file__", None)
         return found is not None and file is not None and (
             Path(file).resolve() == found.path.resolve())
 
     def _extra(self, entry: object, method_path: Path) -> tuple[str, Path]:
-        if isinstance(entry, ModuleType):
-            file = getattr(entry, "__file__", None)
+        if isinstance(entry, (ModuleType, ModuleRef)):
+            name = entry.__name__ if isinstance(entry, ModuleType) else entry.name
+            file = getattr(entry, "__file__", None) if isinstance(entry, ModuleType) else (
+                installed_file(name))
             if not file:
-                raise MethodError(f"depend_extra: module {entry.__name__} has no file",
+                raise MethodError(f"depend_extra: module {name} has no file",
                                   where=str(method_path))
-            return f"module:{entry.__name__}", Path(file)
+            return f"module:{name}", Path(file)
         if isinstance(entry, (str, Path)):
             return f"file:{Path(entry).as_posix()}", method_path.parent / entry
         raise MethodError(f"depend_extra entries must be file names or modules, not {entry!r}",
@@ -153,10 +225,54 @@ def _find_module(name: str, roots: Sequence[Path]) -> _Module | None:
                 tree = _parse(candidate, source)
                 package = name if is_package else name.rpartition(".")[0] or None
                 imports = module_imports(tree, package)
+                loads = top_level_imports(tree, package)
                 if "." in name:  # importing a.b runs a/__init__.py first
                     imports.append(name.rpartition(".")[0])
-                return _Module(name, candidate, normalized_digest(tree), source, tuple(imports))
+                    loads.append((name.rpartition(".")[0], 1))
+                return _Module(name, candidate, normalized_digest(tree), source, tuple(imports),
+                               package, tuple(loads))
     return None
+
+
+def _builtin(top: str) -> bool:
+    """A module that comes with Python or acbuild: neither hashed nor a package version."""
+    return top in sys.stdlib_module_names or top == "acbuild"
+
+
+def installed_file(name: str) -> str | None:
+    """The file of a module outside the project, found as an import would, without running
+    it (a package's ``__init__``, or a module, the same file its ``__file__`` names)."""
+    import importlib.machinery  # here: rarely needed (a third-party module in depend_extra)
+    import importlib.util
+
+    loaded = sys.modules.get(name)
+    if loaded is not None:
+        return getattr(loaded, "__file__", None)
+    top, *rest = name.split(".")
+    try:
+        spec = importlib.util.find_spec(top)  # a top-level name: nothing is imported
+    except (ImportError, ValueError):
+        return None
+    for part in rest:  # down a package without running its __init__
+        if spec is None or not spec.submodule_search_locations:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(f"{spec.name}.{part}",
+                                                        list(spec.submodule_search_locations))
+    return spec.origin if spec and spec.has_location else None
+
+
+def top_level_imports(tree: ast.Module, package: str | None) -> list[tuple[str, int]]:
+    """The modules that running ``tree`` surely imports: its unconditional top-level import
+    statements (not those in a function, a ``try`` or an ``if``), with their lines."""
+    found: list[tuple[str, int]] = []
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            found.extend((alias.name, node.lineno) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = absolute_module(node.module, node.level, package)
+            if base:
+                found.append((base, node.lineno))
+    return found
 
 
 def module_imports(tree: ast.Module, package: str | None) -> list[str]:
@@ -168,7 +284,7 @@ def module_imports(tree: ast.Module, package: str | None) -> list[str]:
                 parts = alias.name.split(".")
                 names.extend(".".join(parts[: i + 1]) for i in range(len(parts)))
         elif isinstance(node, ast.ImportFrom):
-            base = _absolute(node.module, node.level, package)
+            base = absolute_module(node.module, node.level, package)
             if base is None:
                 continue
             if base:
@@ -179,7 +295,7 @@ def module_imports(tree: ast.Module, package: str | None) -> list[str]:
     return names
 
 
-def _absolute(module: str | None, level: int, package: str | None) -> str | None:
+def absolute_module(module: str | None, level: int, package: str | None) -> str | None:
     if level == 0:
         return module
     if package is None:

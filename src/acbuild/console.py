@@ -570,6 +570,12 @@ def render_method(info: dict[str, Any]) -> None:
     render_methods([info])
     code = info["code"]
     console.print(f"    file: {escape(info['file'])}  phases: {', '.join(info['phases'])}")
+    if info["resources"]:
+        console.print("    resources: " + escape(", ".join(
+            f"{k} {v}" for k, v in info["resources"].items())))
+    if code["declarations_read_by"] == "import":
+        console.print("    declarations: read by importing the method, once per change of "
+                      "its code")
     console.print(f"    code hash: [bold]{code['hash']}[/]")
     if code["identity_hash"] != code["hash"]:
         console.print(f"    jobs use:  {code['identity_hash']}  (declared equivalent)")

@@ -1,4 +1,5 @@
-"""The SQLite index of a work directory: its finished jobs, its runs, the stat cache.
+"""The SQLite index of a work directory: its finished jobs, its runs, the stat cache, and
+the methods' declarations kept by code hash.
 
 The only module that imports ``sqlite3``. The job directories are the truth;
 this is an index of them that ``acbuild doctor`` can rebuild. A row is written
@@ -23,8 +24,8 @@ from typing import Any, NamedTuple
 from acbuild.errors import DiskFull, StorageError
 
 DB_NAME = "acbuild.db"
-# 3: runs.pid and runs.lock (branch runs-disk); 4: jobs.post_size and jobs.post_mtime_ns.
-SCHEMA_VERSION = 4
+# 3: runs.pid and runs.lock; 4: jobs.post_size and jobs.post_mtime_ns; 5: declarations.
+SCHEMA_VERSION = 5
 OLDEST_READABLE = 1  # a read-only database of version 1 is read as it is
 _INT_MAX = 2**63 - 1  # SQLite's largest integer
 _CHUNK = 500  # stay well under SQLite's bound-parameter limit
@@ -94,6 +95,17 @@ ALTER TABLE runs ADD COLUMN lock INTEGER;
 _FROM_VERSION_3 = """
 ALTER TABLE jobs ADD COLUMN post_size INTEGER;
 ALTER TABLE jobs ADD COLUMN post_mtime_ns INTEGER;
+"""
+# -- schema step 4 -> 5 (plan-noimport: declarations read without importing methods):
+# a method's evaluated declarations, by the key `acbuild.methods` makes of its code hash,
+# so that planning reads them, or imports a method that it cannot read, once per change
+# of its code. A cache: deleting rows loses nothing.
+_DECLARATIONS = """
+CREATE TABLE IF NOT EXISTS declarations (
+    key TEXT PRIMARY KEY,
+    record TEXT NOT NULL,
+    created REAL NOT NULL
+);
 """
 
 
@@ -325,6 +337,17 @@ class Database:
                     used[job_id] = started  # runs in order of start: the newest stays
         return used
 
+    # -- declarations -----------------------------------------------------------------------
+    def declarations(self, key: str) -> str | None:
+        """The declarations record kept under ``key``, if any."""
+        rows = list(self._query("SELECT record FROM declarations WHERE key = ?", (key,)))
+        return str(rows[0][0]) if rows else None
+
+    def keep_declarations(self, key: str, record: str) -> None:
+        with self.transaction():
+            self.conn.execute("INSERT OR REPLACE INTO declarations VALUES (?, ?, ?)",
+                              (key, record, time.time()))
+
     # -- the stat cache ---------------------------------------------------------------------
     def cached_digest(self, path: str, stat: FileStat) -> str | None:
         rows = self._query("SELECT size, mtime_ns, inode, ctime_ns, digest FROM file_stats "
@@ -402,7 +425,7 @@ def _upgrade(version: int, job_columns: set[str], run_columns: set[str]) -> str:
         steps += _FROM_VERSION_2
     if job_columns and "post_size" not in job_columns:
         steps += _FROM_VERSION_3
-    return steps
+    return steps + _DECLARATIONS  # CREATE TABLE IF NOT EXISTS: harmless where it is
 
 
 def _unpack(jobs: str) -> list[tuple[str, str]]:

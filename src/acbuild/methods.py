@@ -1,41 +1,49 @@
-"""Methods: finding them, loading their declarations, and hashing their code.
+"""Methods: finding them, reading their declarations, and hashing their code.
 
 A method is ``<methods dir>/<name>.py`` (a leading underscore marks a helper).
 Its code hash covers the method file, every project-local module it imports
 (found by reading imports, transitively) and its ``depend_extra`` files. Python
 files are hashed as their syntax tree without docstrings, so comments,
-formatting and docstrings are not code. Knows nothing of scripts or jobs.
+formatting and docstrings are not code.
+
+Planning never imports a method (DESIGN.md section 5): its declarations are read
+from its source (``acbuild.declarations``) and the evaluated ones kept by code hash
+in a cache the caller gives (the work directory's database). Only what cannot be
+read so is imported, as before: once per change of its code (at every planning
+when it is ``depend_extra`` or ``equivalent_hashes``, which decide the code hash),
+with a warning that says why. A method with an error in its declarations is
+imported too, so that an import that fails is reported first, as it always was.
+Knows nothing of scripts or jobs.
 """
 
 from __future__ import annotations
 
 import ast
-import importlib.util
-import inspect
-import os
+import functools
 import stat
 import sys
+import types
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
-from acbuild import options
-from acbuild.codehash import EQUIVALENT_NAME, CodeHasher
+import acbuild
+from acbuild import declarations, options
+from acbuild.codehash import EQUIVALENT_NAME, CodeHasher, MethodCode
+from acbuild.declarations import KEPT, KEYED, PHASE_PARAMETERS, PHASES, NeedsImport, record
+from acbuild.declarations.imported import import_method, read_module
+from acbuild.declarations.slicing import binds
 from acbuild.errors import AcbuildError, MethodError
 
-PHASES = ("prepare", "analysis", "synthesis")
-PHASE_PARAMETERS = {
-    "prepare": {"job", "options", "jobs", "slices"},
-    "analysis": {"job", "options", "jobs", "slices", "sliceno", "prepare_res"},
-    "synthesis": {"job", "options", "jobs", "slices", "prepare_res", "analysis_res"},
-}
+__all__ = ["PHASES", "PHASE_PARAMETERS", "DeclarationCache", "Method", "MethodRegistry",
+           "import_method"]
 
 
 @dataclass(frozen=True)
 class Method:
-    """A loaded method: its declarations, its phases and its code hash."""
+    """A method's declarations, its phases and its code hash."""
 
     name: str
     file: Path
@@ -48,22 +56,50 @@ class Method:
     sources: dict[str, bytes]  # project-relative path -> the exact bytes that were hashed
     external_modules: tuple[str, ...]  # top-level names of third-party modules it imports
     warnings: tuple[str, ...] = field(default=())
+    resources: dict[str, Any] = field(default_factory=dict)  # scheduling, never identity
+    read_by: str = "source"  # how its declarations were read: "source" or "import"
 
     @property
     def has_analysis(self) -> bool:
         return "analysis" in self.phases
 
 
-class MethodRegistry:
-    """The methods of a project, loaded on first use and cached for the run."""
+class DeclarationCache(Protocol):
+    """Where evaluated declarations are kept by key (the target work directory's database)."""
 
-    def __init__(self, methods_dirs: Sequence[Path], project_root: Path):
+    def cached_declarations(self, key: str) -> str | None: ...
+
+    def keep_declarations(self, key: str, record: str) -> None: ...
+
+
+class _Reading:
+    """One method being read: its file, its tree, and its module once it was imported."""
+
+    def __init__(self, name: str, path: Path, tree: ast.Module, source: bytes):
+        self.name, self.path, self.tree, self.source = name, path, tree, source
+        self.module: ModuleType | None = None
+        self.imported = False  # tried: an import that failed is not tried again
+        self.warnings: list[str] = []
+
+    def where(self, declaration: str) -> str:
+        """``file:line`` of the statement that last binds a declaration at the top level."""
+        lines = [s.lineno for s in self.tree.body if declaration in binds(s)]
+        return f"{self.path}:{lines[-1]}" if lines else str(self.path)
+
+
+class MethodRegistry:
+    """The methods of a project, read on first use and cached for the run."""
+
+    def __init__(self, methods_dirs: Sequence[Path], project_root: Path,
+                 cache: DeclarationCache | None = None):
         self.methods_dirs = tuple(methods_dirs)
         self.project_root = project_root
         self.search_roots = (*self.methods_dirs, project_root)
         self._files: dict[str, Path] | None = None
         self._loaded: dict[str, Method] = {}
         self._hasher = CodeHasher(project_root, self.methods_dirs)
+        self._cache = cache
+        self._installed: dict[str, bool] = {}
 
     def files(self) -> dict[str, Path]:
         """Method name -> file, for every method in the methods directories."""
@@ -97,37 +133,152 @@ class MethodRegistry:
 
     def _load(self, name: str, path: Path) -> Method:
         tree, source = parse_python(path)
-        module = import_method(name, path, self.search_roots)
-        declared_options = _declaration(module, "options", dict, {}, path)
+        reading = _Reading(name, path, tree, source)
+        try:
+            return self._read(reading)
+        except AcbuildError:
+            if not reading.imported:  # an import that fails was always the first error
+                self._import(reading)
+            raise
+
+    def _read(self, reading: _Reading) -> Method:
+        path = reading.path
+        keyed = self._keyed(reading)
+        extra = _checked(keyed.get("depend_extra", ()), "depend_extra", (tuple, list),
+                         reading)
+        try:
+            code = self._hasher.method_code(reading.name, path, reading.source,
+                                            list(declarations.module_refs(extra)))
+        except MethodError as e:
+            if e.where == str(path):  # about depend_extra: name its line
+                e.where = reading.where("depend_extra")
+            raise
+        self._check_installed(reading.name, code)
+        code_hash, equivalence = _equivalent(
+            types.SimpleNamespace(**{k: v for k, v in keyed.items() if k == EQUIVALENT_NAME}),
+            code.hash, path)
+        key = f"{code.hash}:{record.FORMAT}:{sys.version_info[0]}.{sys.version_info[1]}:" \
+              f"{acbuild.__version__}"
+        kept = self._cached(key) if reading.module is None else None
+        keep = kept is None
+        if kept is None:
+            kept, keep = self._kept(reading, code)
+        values, phases, read_by = kept
+        method = _method(reading, code, code_hash, values, phases, read_by,
+                         (*reading.warnings, *equivalence))
+        if keep and self._cache is not None:
+            text = record.encode(values, phases, read_by)
+            if text is not None:
+                self._cache.keep_declarations(key, text)
+        return method
+
+    def _keyed(self, reading: _Reading) -> dict[str, Any]:
+        """depend_extra and equivalent_hashes: read at every planning (they make the key)."""
+        try:
+            return self._evaluate(reading, KEYED).values
+        except NeedsImport as why:
+            module = self._import(reading, why, every_time=True)
+            return read_module(module, KEYED, reading.path)[0]
+
+    def _kept(self, reading: _Reading, code: MethodCode
+              ) -> tuple[tuple[dict[str, Any], tuple[str, ...], str], bool]:
+        """((values, phases, read_by), whether to keep them) from the source, or else from
+        the module, imported."""
+        if reading.module is None:
+            try:
+                evaluated = self._evaluate(reading, KEPT)
+                phases = declarations.read_phases(reading.tree, reading.path,
+                                                  declarations.star_names(self._locate(reading)))
+                # Kept only when the code hash (the key) covers all they were read from.
+                keep = evaluated.pure and evaluated.modules <= code.local
+                return (evaluated.values, phases, "source"), keep
+            except NeedsImport as why:
+                self._import(reading, why)
+        assert reading.module is not None
+        values, phases = read_module(reading.module, KEPT, reading.path)
+        return (values, phases, "import"), True
+
+    def _evaluate(self, reading: _Reading, names: Sequence[str]) -> declarations.Evaluated:
+        return declarations.evaluate(reading.tree, reading.path,
+                                     f"acbuild_method_{reading.name}", names,
+                                     self._locate(reading))
+
+    def _locate(self, reading: _Reading) -> declarations.Locate:
+        """Where the method's job finds a project module (None: not in the project)."""
+        return functools.partial(self._hasher.local_module, method_path=reading.path)
+
+    def _cached(self, key: str) -> tuple[dict[str, Any], tuple[str, ...], str] | None:
+        text = self._cache.cached_declarations(key) if self._cache is not None else None
+        return record.decode(text) if text is not None else None
+
+    def _import(self, reading: _Reading, why: NeedsImport | None = None,
+                every_time: bool = False) -> ModuleType:
+        if reading.module is None:
+            reading.imported = True
+            reading.module = import_method(reading.name, reading.path, self.search_roots)
+        if why is not None:
+            when = "at every planning: it decides the code hash" if every_time else \
+                "once per change of its code"
+            reading.warnings.append(
+                f"{why.where or reading.path}: method {reading.name!r} was imported to read "
+                f"its declarations ({why.reason}); this happens {when}. Declarations made of "
+                "plain values, standard-library types and project modules are read without "
+                "importing the method")
+        return reading.module
+
+    def _check_installed(self, name: str, code: MethodCode) -> None:
+        """A module the method surely imports but that is not installed: the error its import
+        would give, before any job (found without importing it)."""
+        for top, where in code.loads:
+            if top not in self._installed:
+                import importlib.util  # here: only a method that imports an outside module
+                try:
+                    self._installed[top] = (top in sys.modules
+                                            or importlib.util.find_spec(top) is not None)
+                except (ImportError, ValueError):
+                    self._installed[top] = True  # not ours to judge: the job will say
+            if not self._installed[top]:
+                raise MethodError(f"cannot load method {name!r}: ModuleNotFoundError: "
+                                  f"No module named {top!r}", where=where)
+
+
+def _method(reading: _Reading, code: MethodCode, code_hash: str, values: dict[str, Any],
+            phases: tuple[str, ...], read_by: str, warnings: tuple[str, ...]) -> Method:
+    """The Method, its declarations checked: the same errors however they were read."""
+    name, path = reading.name, reading.path
+    declared_options = _checked(values.get("options", {}), "options", dict, reading)
+    try:
         spec = options.parse_declarations(name, declared_options)
-        inputs = _declaration(module, "jobs", (tuple, list), (), path)
-        if not all(isinstance(i, str) and i.isidentifier() for i in inputs):
-            raise MethodError(f"'jobs' must be a tuple of names, not {inputs!r}", where=str(path))
-        clash = set(inputs) & set(spec)
-        if clash:
-            raise MethodError(f"{', '.join(sorted(clash))} is both an option and an input job",
-                              where=str(path))
-        phases = tuple(p for p in PHASES if callable(getattr(module, p, None)))
-        if not phases:
-            raise MethodError("defines none of prepare, analysis, synthesis", where=str(path))
-        for phase in phases:
-            _check_phase_signature(getattr(module, phase), phase, path)
-        extra = _declaration(module, "depend_extra", (tuple, list), (), path)
-        code = self._hasher.method_code(name, path, source, list(extra))
-        code_hash, warnings = _equivalent(module, code.hash, path)
-        return Method(
-            name=name,
-            file=path,
-            description=(ast.get_docstring(tree) or "").strip().split("\n")[0],
-            options=spec,
-            inputs=tuple(inputs),
-            phases=phases,
-            code_hash=code_hash,
-            current_hash=code.hash,
-            sources=code.sources,
-            external_modules=code.external,
-            warnings=warnings,
-        )
+    except AcbuildError as e:
+        e.where = e.where or reading.where("options")
+        raise
+    inputs = _checked(values.get("jobs", ()), "jobs", (tuple, list), reading)
+    if not all(isinstance(i, str) and i.isidentifier() for i in inputs):
+        raise MethodError(f"'jobs' must be a tuple of names, not {inputs!r}",
+                          where=reading.where("jobs"))
+    clash = set(inputs) & set(spec)
+    if clash:
+        raise MethodError(f"{', '.join(sorted(clash))} is both an option and an input job",
+                          where=str(path))
+    if not phases:
+        raise MethodError("defines none of prepare, analysis, synthesis", where=str(path))
+    resources = (declarations.check_resources(values["resources"], reading.where("resources"))
+                 if "resources" in values else {})
+    return Method(
+        name=name,
+        file=path,
+        description=declarations.description(reading.tree),
+        options=spec,
+        inputs=tuple(inputs),
+        phases=phases,
+        code_hash=code_hash,
+        current_hash=code.hash,
+        sources=code.sources,
+        external_modules=code.external,
+        warnings=warnings,
+        resources=resources,
+        read_by=read_by,
+    )
 
 
 def _unknown_method_message(name: str, files: dict[str, Path], dirs: Sequence[Path]) -> str:
@@ -153,49 +304,10 @@ def parse_python(path: Path) -> tuple[ast.Module, bytes]:
         raise MethodError(f"syntax error: {e.msg}", where=f"{path}:{e.lineno}") from None
 
 
-def import_method(name: str, path: Path, search_roots: Sequence[Path]) -> ModuleType:
-    """Import a method file under a private module name, its helpers resolved as in its job
-    (and its code hash): its own directory first, then the project root (the last root)."""
-    for entry in (str(search_roots[-1]), str(path.parent)):
-        if entry in sys.path:
-            sys.path.remove(entry)
-        sys.path.insert(0, entry)
-    # Another methods directory's helper of the same name (`_util`) must not stand in.
-    others = tuple(f"{d}{os.sep}" for d in search_roots[:-1] if d != path.parent)
-    for module_name, loaded in list(sys.modules.items()):
-        if (getattr(loaded, "__file__", None) or "").startswith(others):
-            del sys.modules[module_name]
-    module_spec = importlib.util.spec_from_file_location(f"acbuild_method_{name}", path)
-    assert module_spec is not None and module_spec.loader is not None
-    module = importlib.util.module_from_spec(module_spec)
-    try:
-        module_spec.loader.exec_module(module)
-    except AcbuildError:
-        raise
-    except (Exception, SystemExit) as e:  # sys.exit() at a method's top level ends not acbuild
-        frame = _innermost_frame_in(e, search_roots) or f"{path}"
-        raise MethodError(f"cannot load method {name!r}: {type(e).__name__}: {e}",
-                          where=frame) from None
-    return module
-
-
-def _innermost_frame_in(error: BaseException, roots: Sequence[Path]) -> str | None:
-    import traceback  # only on this error path: a command that meets no error never loads it
-
-    if isinstance(error, SyntaxError) and error.filename:
-        return f"{error.filename}:{error.lineno}"
-    prefixes = tuple(str(r) for r in roots)
-    frames = [f for f in traceback.extract_tb(error.__traceback__)
-              if f.filename.startswith(prefixes)]
-    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else None
-
-
-def _declaration(module: ModuleType, name: str, kind: type | tuple[type, ...],
-                 default: Any, path: Path) -> Any:
-    value = getattr(module, name, default)
+def _checked(value: Any, name: str, kind: type | tuple[type, ...], reading: _Reading) -> Any:
     if not isinstance(value, kind):
         raise MethodError(f"'{name}' must be a {_kind_names(kind)}, not {type(value).__name__}",
-                          where=str(path))
+                          where=reading.where(name))
     return value
 
 
@@ -204,19 +316,7 @@ def _kind_names(kind: type | tuple[type, ...]) -> str:
     return " or ".join(k.__name__ for k in kinds)
 
 
-def _check_phase_signature(function: object, phase: str, path: Path) -> None:
-    allowed = PHASE_PARAMETERS[phase]
-    for parameter in inspect.signature(function).parameters.values():  # type: ignore[arg-type]
-        if parameter.name not in allowed:
-            line = getattr(getattr(function, "__code__", None), "co_firstlineno", None)
-            raise MethodError(
-                f"{phase}() takes a parameter {parameter.name!r} that acbuild cannot give; "
-                f"{phase} may take: {', '.join(sorted(allowed))}",
-                where=f"{path}:{line}" if line else str(path),
-            )
-
-
-def _equivalent(module: ModuleType, current: str, path: Path) -> tuple[str, tuple[str, ...]]:
+def _equivalent(module: object, current: str, path: Path) -> tuple[str, tuple[str, ...]]:
     """The code hash for identities: an older one when the author declared this code equal.
 
     ``equivalent_hashes = {"<current code hash>": "<old code hash>"}``. Keyed by the current

@@ -71,8 +71,10 @@ class BuildFailed(AcbuildError):
 class Session:
     def __init__(self, project: Project):
         self.project = project
-        self.registry = MethodRegistry(project.methods_dirs, project.root)
         self.store = JobStore(project.target_workdir, project.source_workdirs)
+        # Declarations are kept by code hash in the target's database: planning reads a
+        # method's declarations, or imports one it cannot read, once per change of its code.
+        self.registry = MethodRegistry(project.methods_dirs, project.root, cache=self.store)
 
     def close(self) -> None:
         self.store.close()
@@ -215,6 +217,7 @@ def status_script(session: Session, script: Path, force_methods: Iterable[str] =
     store = session.store
     store.open_sources()
     fetched: dict[str, Path] = {}
+    store.target_db()  # before the script: methods' declarations are kept there
 
     def realize(spec: JobSpec) -> Path:
         decision = decide(urd.graph.ancestors(spec), store, files_of=[spec.hash])[-1]

@@ -14,6 +14,7 @@ cache in the target's database.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -351,6 +352,31 @@ class JobStore:
             if stat is not None:
                 row = row._replace(post_size=stat[0], post_mtime_ns=stat[1])
         self.target_db().record_job(row)
+
+    # -- declarations kept by code hash (the registry's cache; see acbuild.methods) -----------
+    def cached_declarations(self, key: str) -> str | None:
+        db = self._declarations_db()
+        if db is None:
+            return None
+        try:
+            return db.declarations(key)
+        except StorageError:
+            return None  # a cache: what cannot be read is read from the source again
+
+    def keep_declarations(self, key: str, record: str) -> None:
+        db = self._declarations_db()
+        if db is not None:
+            with contextlib.suppress(StorageError):  # a cache: not keeping it loses nothing
+                db.keep_declarations(key, record)
+
+    def _declarations_db(self) -> Database | None:
+        """The target's database, if it exists: looking at methods makes no work directory."""
+        if self.target.path not in self._dbs and not (self.target.path / DB_NAME).is_file():
+            return None
+        try:
+            return self._db(self.target)
+        except StorageError:
+            return None  # what is wrong with it is said by the command that needs its jobs
 
     def jobs(self, method: str | None = None) -> list[Found]:
         """Every finished job (of ``method``), oldest first, across the work directories."""

@@ -1,0 +1,44 @@
+"""db: the declarations table (schema version 3), and the upgrade that adds it."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from acbuild import db as dbmod
+from acbuild.db import Database, JobRow
+from acbuild.store import JobStore
+
+
+def test_declarations_are_kept_by_key(tmp_path: Path) -> None:
+    with Database.open(tmp_path) as db:
+        assert db.declarations("k1") is None
+        db.keep_declarations("k1", '{"a": 1}')
+        db.keep_declarations("k1", '{"a": 2}')  # the same key again: replaced
+        db.keep_declarations("k2", "{}")
+        assert (db.declarations("k1"), db.declarations("k2")) == ('{"a": 2}', "{}")
+
+
+def test_version_2_gains_the_table_and_keeps_its_jobs(tmp_path: Path) -> None:
+    row = JobRow("a" * 64, "m-aaaaaaaaaaaa", "m", "0" * 64, 1.0)
+    with Database.open(tmp_path) as db:
+        db.record_job(row)
+    conn = sqlite3.connect(tmp_path / dbmod.DB_NAME)
+    conn.executescript("DROP TABLE declarations; PRAGMA user_version = 2;")
+    conn.close()
+    with Database.open(tmp_path) as db:
+        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == dbmod.SCHEMA_VERSION == 3
+        assert db.lookup([row.hash]) == {row.hash: row}
+        db.keep_declarations("k", "{}")
+        assert db.declarations("k") == "{}"
+
+
+def test_the_store_keeps_them_only_where_a_work_directory_exists(tmp_path: Path) -> None:
+    target = tmp_path / "workdirs" / "dev"
+    store = JobStore(target)
+    store.keep_declarations("k", "{}")
+    assert store.cached_declarations("k") is None and not target.exists()  # made nothing
+    store.target_db()
+    store.keep_declarations("k", "{}")
+    assert store.cached_declarations("k") == "{}"
+    store.close()
