@@ -19,15 +19,15 @@ def test_declarations_are_kept_by_key(tmp_path: Path) -> None:
         assert (db.declarations("k1"), db.declarations("k2")) == ('{"a": 2}', "{}")
 
 
-def test_version_2_gains_the_table_and_keeps_its_jobs(tmp_path: Path) -> None:
+def test_version_4_gains_the_table_and_keeps_its_jobs(tmp_path: Path) -> None:
     row = JobRow("a" * 64, "m-aaaaaaaaaaaa", "m", "0" * 64, 1.0)
     with Database.open(tmp_path) as db:
         db.record_job(row)
     conn = sqlite3.connect(tmp_path / dbmod.DB_NAME)
-    conn.executescript("DROP TABLE declarations; PRAGMA user_version = 2;")
+    conn.executescript("DROP TABLE declarations; PRAGMA user_version = 4;")
     conn.close()
     with Database.open(tmp_path) as db:
-        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == dbmod.SCHEMA_VERSION == 3
+        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == dbmod.SCHEMA_VERSION == 5
         assert db.lookup([row.hash]) == {row.hash: row}
         db.keep_declarations("k", "{}")
         assert db.declarations("k") == "{}"
