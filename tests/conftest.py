@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -217,3 +218,18 @@ def side_effect_project(project: Project) -> Project:
 def ledger(project: Project) -> list[str]:
     path = project.root / "built.log"
     return path.read_text().split() if path.exists() else []
+
+
+@pytest.fixture
+def small_disk(project: Project) -> Iterator[Path]:
+    """The project's work directory on a 1 MiB tmpfs (root, and a kernel that allows it)."""
+    project.workdir.mkdir(parents=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs",
+                              str(project.workdir)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here (needs root and a kernel that allows "
+                    f"it): {mounted.stderr.decode().strip()}")
+    try:
+        yield project.workdir
+    finally:
+        subprocess.run(["umount", "-l", str(project.workdir)], check=False)

@@ -16,7 +16,7 @@ import sqlite3
 import subprocess
 import tempfile
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -342,20 +342,6 @@ def test_unreadable_input_file_and_work_directory(tmp_path: Path) -> None:
         assert "cannot create the work directory: Permission denied" in proc.stderr
     finally:
         shutil.rmtree(base, ignore_errors=True)
-
-
-@pytest.fixture
-def small_disk(project: Project) -> Iterator[Path]:
-    """The project's work directory on a 1 MiB tmpfs (root, and a kernel that allows it)."""
-    project.workdir.mkdir(parents=True)
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs",
-                              str(project.workdir)], capture_output=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.decode().strip()}")
-    try:
-        yield project.workdir
-    finally:
-        subprocess.run(["umount", "-l", str(project.workdir)], check=False)
 
 
 def test_full_disk_fails_the_job_and_publishes_nothing(project: Project,

@@ -18,7 +18,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -164,21 +164,6 @@ def test_a_killed_run_shows_as_died(gated: Project) -> None:
 
 # -- a full disk ------------------------------------------------------------------------------
 GOOD = 'options = {"count": 1}\n\ndef synthesis(options):\n    return options.count\n'
-
-
-@pytest.fixture
-def small_disk(project: Project) -> Iterator[Path]:
-    """The project's work directory on a 1 MiB tmpfs (root, and a kernel that allows it)."""
-    project.workdir.mkdir(parents=True)
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs",
-                              str(project.workdir)], capture_output=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here (needs root and a kernel that allows "
-                    f"it): {mounted.stderr.decode().strip()}")
-    try:
-        yield project.workdir
-    finally:
-        subprocess.run(["umount", "-l", str(project.workdir)], check=False)
 
 
 def fill(disk: Path) -> Path:
