@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 import reprlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -309,11 +310,31 @@ class RecordEncoder:
 
 # --- JSON form ----------------------------------------------------------------
 
+_SUBSECOND_OFFSET = re.compile(r"([+-])(\d\d):(\d\d):(\d\d)\.(\d{1,6})$")
+
+
+def _from_isoformat(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """``parse`` (datetime's or time's fromisoformat), keeping a UTC offset's fraction of a
+    second, which CPython's parser drops (isoformat writes it: ``+00:00:00.000001``)."""
+
+    def read(text: str) -> Any:
+        value = parse(text)
+        found = _SUBSECOND_OFFSET.search(text)
+        if found is None:
+            return value
+        sign, hours, minutes, seconds, fraction = found.groups()
+        offset = timedelta(hours=int(hours), minutes=int(minutes), seconds=int(seconds),
+                           microseconds=int(fraction.ljust(6, "0")))
+        return value.replace(tzinfo=timezone(-offset if sign == "-" else offset))
+
+    return read
+
+
 # The tags of single-key dicts; a user's dict with a "$" key is escaped as "$dict".
 _TAG_DECODERS: dict[str, Callable[[Any], Any]] = {
     "$date": date.fromisoformat,
-    "$datetime": datetime.fromisoformat,
-    "$time": time.fromisoformat,
+    "$datetime": _from_isoformat(datetime.fromisoformat),
+    "$time": _from_isoformat(time.fromisoformat),
     "$timedelta": lambda v: timedelta(days=v[0], seconds=v[1], microseconds=v[2]),
     "$path": Path,
     "$bytes": base64.b64decode,

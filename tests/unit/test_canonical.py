@@ -411,3 +411,14 @@ def test_brief_names_any_value_in_bounded_length() -> None:
         deep = [deep]
     for value in (10**5000, [1, 10**5000], deep, "x" * (1 << 20), {"k": deep}):
         assert len(canonical.brief(value)) < 200
+
+
+def test_a_utc_offset_with_a_fraction_of_a_second_round_trips_through_json() -> None:
+    """CPython's fromisoformat drops an offset's microseconds; hypothesis found it."""
+    import datetime as dt
+
+    for value in (dt.time(0, 0, tzinfo=dt.timezone(dt.timedelta(microseconds=1))),
+                  dt.datetime(2020, 1, 1, tzinfo=dt.timezone(-dt.timedelta(seconds=1,
+                                                                            microseconds=30)))):
+        back = from_json(json.loads(json.dumps(to_json(value))))
+        assert back == value and back.utcoffset() == value.utcoffset()
