@@ -38,6 +38,14 @@ from acbuild.errors import MethodError
 
 SOURCE_DIR = "source"
 METHOD_PREFIX = "acbuild_method_"  # a method's module is acbuild_method_<name>
+
+
+def method_module(method: str) -> str:
+    """The module a method runs as: ``acbuild_method_<name>``, a dot in the name written
+    ``%2E`` (and ``%`` as ``%25``, so that no two names meet). pickle imports a class's
+    module by name, and a dotted one (``v1.2``) would be a package ``acbuild_method_v1``
+    that does not exist: a result of a class the method defines could not be pickled."""
+    return METHOD_PREFIX + method.replace("%", "%25").replace(".", "%2E")
 # Built into the interpreter: found before any file, whatever file shares the name (a
 # module of the standard library in a file is found as sys.path orders it, as it always was).
 _BUILTIN = frozenset(sys.builtin_module_names)
@@ -185,7 +193,7 @@ def import_method(layout: Layout, job_dir: str) -> Code:
     What the import raises (the method's top level failing) propagates."""
     _install()
     _FINDER.take_out()
-    name = METHOD_PREFIX + layout.method
+    name = method_module(layout.method)
     if layout.method_copy not in layout.files:
         raise MethodError(f"the job's source/ has no copy of the method ({layout.method_copy})",
                           where=layout.method_file)
@@ -231,7 +239,7 @@ def import_producer(job_dir: str, module_name: str) -> bool:
             setup = json.load(f)
     except (OSError, ValueError):
         return False
-    if not isinstance(setup, dict) or module_name != METHOD_PREFIX + str(setup.get("method")):
+    if not isinstance(setup, dict) or module_name != method_module(str(setup.get("method"))):
         return False
     before, layout, source = _FINDER.active, _FINDER.layout, _FINDER.source
     try:
