@@ -6,6 +6,8 @@ listed in each test.
 
 from __future__ import annotations
 
+import pickle
+
 from conftest import Project, built
 
 DOTTED = '''
@@ -52,3 +54,46 @@ def test_dotted_method_with_a_class_result_builds_and_loads_in_a_later_run(
     assert built(later) == ["user"]
     shown = project.acbuild("run", "later.py").stdout
     assert "user ['Total', 5, ['a', 'b']]" in shown
+
+
+MAKE = '''
+options = {"v": 1}
+
+def synthesis(job, options):
+    with job.open("out.txt", "w") as f:
+        f.write(str(options.v))
+    return options.v
+'''
+
+READ = '''
+jobs = ("inp",)
+options = {"n": 0}
+
+def synthesis(job, jobs, options):
+    with jobs.inp.open("out.txt") as f:
+        return [f.read(), jobs.inp.load(), options.n]
+'''
+
+
+def test_a_job_reused_unread_earlier_in_the_run_is_checked_when_read_later(
+        project: Project) -> None:
+    """The script first uses `make` only as an input of a cached job (unread, so unchecked),
+    then loads it and builds a new job on it: both must see the job as it was built."""
+    project.method("make", MAKE)
+    project.method("read", READ)
+    script = '''
+        def main(urd):
+            make = urd.build("make", v=7)
+            print("old", urd.build("read", inp=make).load())
+            print("new", urd.build("read", inp=make, n={n}).load())
+            print("make", make.load())
+    '''
+    project.script(script.format(n=0))
+    project.run_json("build.py")
+    make = next(p for p in project.workdir.iterdir() if p.name.startswith("make-"))
+    (make / "out.txt").write_text("X")
+    (make / "result.pickle").write_bytes(pickle.dumps("EVIL"))
+    project.script(script.format(n=1))
+    out = project.acbuild("run", "build.py").stdout
+    assert "new ['7', 7, 1]" in out and "make 7" in out, out
+    assert (make / "out.txt").read_text() == "7"
