@@ -6,6 +6,7 @@ listed in each test.
 
 from __future__ import annotations
 
+import json
 import pickle
 
 from conftest import Project, built
@@ -97,3 +98,18 @@ def test_a_job_reused_unread_earlier_in_the_run_is_checked_when_read_later(
     out = project.acbuild("run", "build.py").stdout
     assert "new ['7', 7, 1]" in out and "make 7" in out, out
     assert (make / "out.txt").read_text() == "7"
+
+
+def test_a_name_imported_from_a_helper_is_not_a_third_party_module(project: Project) -> None:
+    project.write("methods/_conf.py", "DEFAULT = 3\n")
+    project.method("m", '''
+        from _conf import DEFAULT
+        import json
+
+        options = {"x": DEFAULT}
+
+        def synthesis(options):
+            return json.dumps(options.x)
+    ''')
+    shown = json.loads(project.acbuild("methods", "--json", "m").stdout)["methods"][0]
+    assert shown["code"]["third_party"] == []
