@@ -255,3 +255,26 @@ def import_producer(job_dir: str, module_name: str) -> bool:
         _FINDER.active, _FINDER.layout, _FINDER.source = before, layout, source
     sys.modules[module_name] = code.module  # beside the active code: pickling finds it
     return True
+
+
+def import_helper(job_dir: str, module_name: str) -> bool:
+    """Import ``module_name``, a project module the finished job in ``job_dir`` holds in its
+    source/ (a helper that defines a class of its result), from there: for a process that
+    has no such module on its path (the script's: planning imports no method, so puts no
+    methods directory on sys.path). False when the job's source/ does not hold it."""
+    try:
+        with open(os.path.join(job_dir, "setup.json"), "rb") as f:
+            layout = Layout.of(json.load(f))
+    except (OSError, ValueError, MethodError):
+        return False
+    if layout.find(module_name) is None:
+        return False
+    _install()
+    before = _FINDER.layout, _FINDER.source
+    _FINDER.layout, _FINDER.source = layout, os.path.join(job_dir, SOURCE_DIR)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            importlib.import_module(module_name)
+    finally:
+        _FINDER.layout, _FINDER.source = before
+    return True

@@ -113,3 +113,25 @@ def test_a_name_imported_from_a_helper_is_not_a_third_party_module(project: Proj
     ''')
     shown = json.loads(project.acbuild("methods", "--json", "m").stdout)["methods"][0]
     assert shown["code"]["third_party"] == []
+
+
+def test_a_result_of_a_class_a_helper_defines_loads_in_the_script(project: Project) -> None:
+    """Planning no longer imports methods, so the script's process has no methods directory
+    on its path: the helper is imported from the producing job's source/."""
+    project.write("methods/_types.py", '''
+        class Box:
+            def __init__(self, value):
+                self.value = value
+    ''')
+    project.method("mk", '''
+        import _types
+
+        def synthesis():
+            return _types.Box(3)
+    ''')
+    project.script('''
+        def main(urd):
+            print("value", urd.build("mk").load().value)
+    ''')
+    assert "value 3" in project.acbuild("run", "build.py").stdout
+    assert "value 3" in project.acbuild("run", "build.py").stdout  # reused, in a later run
