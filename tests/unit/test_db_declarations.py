@@ -1,4 +1,4 @@
-"""db: the declarations table (schema version 3), and the upgrade that adds it."""
+"""db: the declarations table (schema step 4 -> 5), and the upgrades that add it."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def test_version_2_gains_the_table_and_keeps_its_jobs(tmp_path: Path) -> None:
     conn.executescript("DROP TABLE declarations; PRAGMA user_version = 2;")
     conn.close()
     with Database.open(tmp_path) as db:
-        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == dbmod.SCHEMA_VERSION == 3
+        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == dbmod.SCHEMA_VERSION == 5
         assert db.lookup([row.hash]) == {row.hash: row}
         db.keep_declarations("k", "{}")
         assert db.declarations("k") == "{}"
