@@ -171,7 +171,8 @@ class CodeHasher:
             module = self._module(name, roots)
             if module is None:
                 top = name.split(".")[0]
-                if not _builtin(top):
+                # `from _util import NAME` asks for `_util.NAME` first: a local module's name
+                if not _builtin(top) and self._module(top, roots) is None:
                     external.add(top)
                 continue
             seen[name] = module

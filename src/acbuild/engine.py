@@ -142,12 +142,16 @@ class Builder:
         for decision in decisions:
             if not decision.build and decision.spec.hash not in self.outcomes:
                 self._reuse(decision.spec, decision.found.location, "cached")
-        todo = [d for d in decisions if d.build and d.spec.hash not in self.outcomes]
+        # A job reused earlier in this run, unread then, is decided again when it is read (a
+        # result the script loads, an input of a job to build): changed since, it is built.
+        todo = [d for d in decisions if d.build and (
+            d.spec.hash not in self.outcomes or self.outcomes[d.spec.hash].state == "reused")]
         if todo and self.fetch is not None:
             wanted = {d.spec.hash: d.spec for d in todo if not d.spec.force}
             self.fetch(list(wanted.values()), lambda job_hash, path, seconds, origin:
                        self.fetched(wanted[job_hash], path, seconds, origin))
-            todo = [d for d in todo if d.spec.hash not in self.outcomes]
+            todo = [d for d in todo if d.spec.hash not in self.outcomes
+                    or self.outcomes[d.spec.hash].state == "reused"]
         if todo:
             self.store.target.remove_leftovers()
             _Run(self, todo).run()

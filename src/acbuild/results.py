@@ -6,7 +6,8 @@ the Accelerator does: its factory is often a lambda, which pickle refuses, and a
 data, not a factory. ``load`` unpickles a job's result; a class that the producing method
 defined (module ``acbuild_method_<name>``), when this process has no such module, is
 found by importing that job's method from its ``source/`` (``acbuild.snapshot``), the code
-that made the result. Standard library and ``acbuild.snapshot`` only: the job process
+that made the result; so is a project helper module that defines one, when this process
+cannot import it (the build script's). Standard library and ``acbuild.snapshot`` only: the job process
 imports this.
 """
 
@@ -19,7 +20,7 @@ import sys
 from collections import defaultdict
 from typing import Any
 
-from acbuild.snapshot import METHOD_PREFIX, import_producer
+from acbuild.snapshot import METHOD_PREFIX, import_helper, import_producer
 
 
 class _Pickler(pickle.Pickler):
@@ -46,6 +47,14 @@ class _Unpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
         if module.startswith(METHOD_PREFIX) and module not in sys.modules:
             import_producer(self.job_dir, module)
+        try:
+            return super().find_class(module, name)
+        except ModuleNotFoundError as e:
+            missing = e.name or ""
+            if not (module == missing or module.startswith(missing + ".")):
+                raise  # the module is there; something it imports is not
+            if not import_helper(self.job_dir, module):
+                raise
         return super().find_class(module, name)
 
 

@@ -38,6 +38,14 @@ from acbuild.errors import MethodError
 
 SOURCE_DIR = "source"
 METHOD_PREFIX = "acbuild_method_"  # a method's module is acbuild_method_<name>
+
+
+def method_module(method: str) -> str:
+    """The module a method runs as: ``acbuild_method_<name>``, a dot in the name written
+    ``%2E`` (and ``%`` as ``%25``, so that no two names meet). pickle imports a class's
+    module by name, and a dotted one (``v1.2``) would be a package ``acbuild_method_v1``
+    that does not exist: a result of a class the method defines could not be pickled."""
+    return METHOD_PREFIX + method.replace("%", "%25").replace(".", "%2E")
 # Built into the interpreter: found before any file, whatever file shares the name (a
 # module of the standard library in a file is found as sys.path orders it, as it always was).
 _BUILTIN = frozenset(sys.builtin_module_names)
@@ -185,7 +193,7 @@ def import_method(layout: Layout, job_dir: str) -> Code:
     What the import raises (the method's top level failing) propagates."""
     _install()
     _FINDER.take_out()
-    name = METHOD_PREFIX + layout.method
+    name = method_module(layout.method)
     if layout.method_copy not in layout.files:
         raise MethodError(f"the job's source/ has no copy of the method ({layout.method_copy})",
                           where=layout.method_file)
@@ -231,7 +239,7 @@ def import_producer(job_dir: str, module_name: str) -> bool:
             setup = json.load(f)
     except (OSError, ValueError):
         return False
-    if not isinstance(setup, dict) or module_name != METHOD_PREFIX + str(setup.get("method")):
+    if not isinstance(setup, dict) or module_name != method_module(str(setup.get("method"))):
         return False
     before, layout, source = _FINDER.active, _FINDER.layout, _FINDER.source
     try:
@@ -246,4 +254,27 @@ def import_producer(job_dir: str, module_name: str) -> bool:
             linecache.cache.update(before.lines)
         _FINDER.active, _FINDER.layout, _FINDER.source = before, layout, source
     sys.modules[module_name] = code.module  # beside the active code: pickling finds it
+    return True
+
+
+def import_helper(job_dir: str, module_name: str) -> bool:
+    """Import ``module_name``, a project module the finished job in ``job_dir`` holds in its
+    source/ (a helper that defines a class of its result), from there: for a process that
+    has no such module on its path (the script's: planning imports no method, so puts no
+    methods directory on sys.path). False when the job's source/ does not hold it."""
+    try:
+        with open(os.path.join(job_dir, "setup.json"), "rb") as f:
+            layout = Layout.of(json.load(f))
+    except (OSError, ValueError, MethodError):
+        return False
+    if layout.find(module_name) is None:
+        return False
+    _install()
+    before = _FINDER.layout, _FINDER.source
+    _FINDER.layout, _FINDER.source = layout, os.path.join(job_dir, SOURCE_DIR)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            importlib.import_module(module_name)
+    finally:
+        _FINDER.layout, _FINDER.source = before
     return True

@@ -1,4 +1,4 @@
-"""db: the declarations table (schema version 3), and the upgrade that adds it."""
+"""db: the declarations table (schema step 4 -> 5), and the upgrades that add it."""
 
 from __future__ import annotations
 
