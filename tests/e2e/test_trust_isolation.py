@@ -206,19 +206,19 @@ BROKEN_STDOUT = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(BROKEN_STDOUT))
-def test_a_job_that_breaks_its_stdout_fails_alone(project: Project, case: str) -> None:
-    body, state = BROKEN_STDOUT[case]
+def bad_beside_a_sibling(project: Project, imports: str, parameters: str, act: str) -> None:
+    """A method "bad" that says its pid (in bad.pid, written whole), then does ``act``, and
+    a "sibling" job that waits until bad's process is gone; a script that builds both."""
     pidfile = project.root / "bad.pid"
     project.method("sibling", SIBLING)
     project.method("bad", f'''
-        import os, sys
+        import {imports}
 
-        def synthesis():
+        def synthesis({parameters}):
             with open({str(pidfile)!r} + ".new", "w") as f:
                 f.write(str(os.getpid()))
             os.replace({str(pidfile)!r} + ".new", {str(pidfile)!r})
-            {body}
+            {act}
             return "bad"
     ''')
     project.script(f'''
@@ -226,6 +226,12 @@ def test_a_job_that_breaks_its_stdout_fails_alone(project: Project, case: str) -
             urd.build("sibling", pidfile={str(pidfile)!r}, tag="one")
             urd.build("bad")
     ''')
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN_STDOUT))
+def test_a_job_that_breaks_its_stdout_fails_alone(project: Project, case: str) -> None:
+    body, state = BROKEN_STDOUT[case]
+    bad_beside_a_sibling(project, "os, sys", "", body)
     proc = project.acbuild("run", "--json", "-j", "2", check=None)
     report = by_method(json.loads(proc.stdout))
     assert report["sibling"]["state"] == "built"
@@ -243,25 +249,9 @@ def test_a_job_that_breaks_its_stdout_fails_alone(project: Project, case: str) -
 
 @pytest.mark.parametrize("how", ["removes", "renames"])
 def test_a_job_that_removes_its_own_directory_fails_alone(project: Project, how: str) -> None:
-    pidfile = project.root / "bad.pid"
     act = ("shutil.rmtree(job.path)" if how == "removes"
            else "os.rename(job.path, str(job.path) + '.moved')")
-    project.method("sibling", SIBLING)
-    project.method("bad", f'''
-        import os, shutil
-
-        def synthesis(job):
-            with open({str(pidfile)!r} + ".new", "w") as f:
-                f.write(str(os.getpid()))
-            os.replace({str(pidfile)!r} + ".new", {str(pidfile)!r})
-            {act}
-            return "bad"
-    ''')
-    project.script(f'''
-        def main(urd):
-            urd.build("sibling", pidfile={str(pidfile)!r}, tag="one")
-            urd.build("bad")
-    ''')
+    bad_beside_a_sibling(project, "os, shutil", "job", act)
     proc = project.acbuild("run", "-j", "2", check=1)
     assert "Traceback" not in proc.stdout + proc.stderr
     bad = next(line for line in proc.stderr.splitlines() if "bad-" in line)
