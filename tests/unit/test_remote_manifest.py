@@ -68,3 +68,17 @@ def test_a_reader_refuses_what_it_cannot_use(tmp_path: Path) -> None:
     ("a//b", False), ("./a", False), ("", False), ("a\\b", False)])
 def test_safe_path(path: str, safe: bool) -> None:
     assert mf.safe_path(path) is safe
+
+
+def test_a_link_out_of_the_job_is_never_pushed_but_one_inside_is_its_file(tmp_path: Path
+                                                                          ) -> None:
+    from acbuild.errors import StorageError
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("this machine's, not the job's")
+    job = make_job(tmp_path / "wd")
+    (job / "out" / "alias.bin").symlink_to("data.bin")  # inside: the job's own file
+    assert "out/alias.bin" in {f.path for f in mf.of_job(job).files}
+    (job / "out" / "leak.txt").symlink_to(secret)
+    with pytest.raises(StorageError, match="out/leak.txt is a link out of the job"):
+        mf.of_job(job)

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple, Protocol
 
 from acbuild.config import RemoteConfig
 from acbuild.db import JobRow
-from acbuild.errors import ConfigError, RemoteError
+from acbuild.errors import ConfigError, RemoteError, StorageError
 from acbuild.remote import keys
 from acbuild.remote.bucket import JOBS, PAGE, Bucket, hash_of, manifest_key
 from acbuild.remote.fetch import FetchProblem, download, read_manifest
@@ -301,6 +301,8 @@ class RemoteCache:
             self._went_down(e)
         except OSError as e:
             self.warnings.append(f"{job_dir.name} is not pushed: {e.strerror or e}")
+        except StorageError as e:  # not a job to share (a link out of it, say): built here
+            self.warnings.append(f"{job_dir.name} is not pushed: {e.message}")
         return None
 
     def wait(self) -> list[Pushed]:

@@ -162,9 +162,12 @@ def safe_path(path: str) -> bool:
 
 def _files(root: Path) -> Iterator[tuple[str, str, os.stat_result]]:
     """(relative path, full path, stat) of every file under ``root`` (links followed to
-    files, as post.json lists them), in name order."""
+    files, as post.json lists them), in name order. A link that leads out of the job
+    directory is refused: pushing it would publish a file of this machine's that the job
+    never wrote (``/etc/hostname``, a key)."""
     stack = [(str(root), "")]
     found = []
+    inside = os.path.realpath(root) + os.sep
     while stack:
         directory, prefix = stack.pop()
         with os.scandir(directory) as scan:
@@ -172,6 +175,11 @@ def _files(root: Path) -> Iterator[tuple[str, str, os.stat_result]]:
                 if entry.is_dir(follow_symlinks=False):
                     stack.append((entry.path, f"{prefix}{entry.name}/"))
                 elif entry.is_file():
+                    target = os.path.realpath(entry.path)
+                    if entry.is_symlink() and not target.startswith(inside):
+                        raise StorageError(f"{prefix}{entry.name} is a link out of the job "
+                                           f"directory (to {target}): a job holding one is "
+                                           "not pushed", where=str(root))
                     found.append((prefix + entry.name, entry.path, os.stat(entry.path)))
     yield from sorted(found)
 
