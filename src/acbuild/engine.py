@@ -138,20 +138,24 @@ class Builder:
     def built_hashes(self) -> frozenset[str]:
         return frozenset(h for h, o in self.outcomes.items() if o.state == "built")
 
+    def _open(self, job_hash: str) -> bool:
+        """Whether this run may still build the job: it has no outcome yet, or was reused
+        unread (a later read that finds it changed builds it)."""
+        outcome = self.outcomes.get(job_hash)
+        return outcome is None or outcome.state == "reused"
+
     def execute(self, decisions: Sequence[plan.Decision]) -> None:
         for decision in decisions:
             if not decision.build and decision.spec.hash not in self.outcomes:
                 self._reuse(decision.spec, decision.found.location, "cached")
         # A job reused earlier in this run, unread then, is decided again when it is read (a
         # result the script loads, an input of a job to build): changed since, it is built.
-        todo = [d for d in decisions if d.build and (
-            d.spec.hash not in self.outcomes or self.outcomes[d.spec.hash].state == "reused")]
+        todo = [d for d in decisions if d.build and self._open(d.spec.hash)]
         if todo and self.fetch is not None:
             wanted = {d.spec.hash: d.spec for d in todo if not d.spec.force}
             self.fetch(list(wanted.values()), lambda job_hash, path, seconds, origin:
                        self.fetched(wanted[job_hash], path, seconds, origin))
-            todo = [d for d in todo if d.spec.hash not in self.outcomes
-                    or self.outcomes[d.spec.hash].state == "reused"]
+            todo = [d for d in todo if self._open(d.spec.hash)]
         if todo:
             self.store.target.remove_leftovers()
             _Run(self, todo).run()
