@@ -388,7 +388,7 @@ def render_job(info: dict[str, Any], log_lines: int = 10) -> None:
         ("options", [(k, _short(v)) for k, v in info["options"].items()]),
         ("inputs", [(k, v or "(absent)") for k, v in info["inputs"].items()]),
         ("input files", [(f["path"], f["blake3"][:16]) for f in info.get("input_files", [])]),
-        ("result", [("", info["result"])] if info.get("result") is not None else []),
+        ("result", [("", _result_text(info))] if "result" in info else []),
         ("files", [(name, _size(meta["size"])) for name, meta in info["files"].items()]),
         ("profile", info.get("profile_rows", [])),
         ("source files", [(path, "") for path in code.get("sources", [])]),
@@ -409,6 +409,14 @@ def render_job(info: dict[str, Any], log_lines: int = 10) -> None:
         parts.append("\n[bold underline]log (last lines)[/]")
         parts.append(escape("\n".join(tail[-log_lines:])))
     Console().print(Panel(Group(*parts), title=f"[bold]{escape(info['id'])}[/]", expand=False))
+
+
+def _result_text(info: dict[str, Any], limit: int = 600) -> str:
+    """The result as ``show`` prints it: JSON data as JSON, cut short; a repr as it is."""
+    if info.get("result_format") != "json":
+        return str(info["result"])
+    text = json.dumps(info["result"], ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _version_rows(versions: dict[str, Any]) -> list[tuple[str, str]]:
@@ -694,3 +702,35 @@ def render_remote_gc(report: dict[str, Any]) -> None:
           f"{freed} {_size(report['bytes_freed'])}; kept {len(report['kept'])} job(s)"
           + (f" and {report['blobs_young']} unreferenced blob(s) younger than the grace period"
              if report["blobs_young"] else ""))
+
+
+def render_compare(found: dict[str, Any]) -> None:
+    """``acbuild compare``: one row a job, its differing options and inputs, then its
+    fields; what could not be read below."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console()
+    columns = ["job", "name", *found["options"], *found["inputs"], *found["fields"]]
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    kinds = {**{c: "option" for c in found["options"]}, **{c: "input" for c in found["inputs"]},
+             **{c: "field" for c in found["fields"]}}
+    for column in columns:
+        justify = "right" if kinds.get(column) == "field" else "left"
+        style = "cyan" if kinds.get(column) == "option" else None
+        table.add_column(escape(column), justify=justify, header_style=style)  # type: ignore[arg-type]
+    for row in found["rows"]:
+        table.add_row(*(escape(_compare_cell(row.get(c))) for c in columns))
+    console.print(table)
+    console.print(f"[bold]{len(found['rows'])} job(s) of {escape(found['method'])}[/]")
+    for problem in found.get("problems", []):
+        console.print(f"[yellow]{escape(problem)}[/]")
+
+
+def _compare_cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return value if isinstance(value, str) else json.dumps(value, default=str)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -93,6 +93,9 @@ class Urd:
         self._file_digest = file_digest
         self._force_methods = force_methods
         self.warnings: list[str] = []
+        # Builds several parts of the graph at once (set by a run; None when nothing may be
+        # built, as in status): what ``load_all`` needs to build a sweep's variants together.
+        self.realize_all: Callable[[Sequence[graph.JobSpec]], None] | None = None
 
     def build(self, method: str, options: Mapping[str, Any] | None = None,
               jobs: Mapping[str, Any] | None = None, name: str | None = None,
@@ -106,6 +109,24 @@ class Urd:
             elif not e.where.startswith(str(self._script)):
                 e.message += f" (in urd.build at {where})"
             raise
+
+    def load_all(self, handles: Iterable[JobHandle]) -> list[Any]:
+        """The results of ``handles``, in their order, the jobs built together (up to ``-j``
+        at once) rather than one after the other as a loop of ``load()`` would: a sweep's
+        variants, read to print a table."""
+        handles = list(handles)
+        for handle in handles:
+            if not isinstance(handle, JobHandle):
+                raise MethodError(f"urd.load_all takes the handles urd.build returned, got "
+                                  f"{type(handle).__name__} {canonical.brief(handle)}",
+                                  where=_caller(self._script_name))
+        if self.realize_all is not None:
+            try:
+                self.realize_all([h.spec for h in handles])
+            except AcbuildError as e:
+                e.where = e.where or _caller(self._script_name)
+                raise
+        return [handle.load() for handle in handles]
 
     def _build(self, method_name: str, given_options: Mapping[str, Any] | None,
                given_jobs: Mapping[str, Any] | None, label: str | None, force: bool,

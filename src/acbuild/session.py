@@ -159,7 +159,15 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
                               where=spec.where)
         return path
 
+    def realize_all(specs: Sequence[JobSpec]) -> None:
+        # The ancestors of every spec, in the graph's order: one plan, built together.
+        wanted = {a.hash for spec in specs for a in urd.graph.ancestors(spec)}
+        builder.execute(decide([s for s in urd.graph if s.hash in wanted], store,
+                               builder.built_hashes(), session.sources_of,
+                               files_of=[s.hash for s in specs]))
+
     urd = session.urd(script, realize, force_methods)
+    urd.realize_all = realize_all
     db = store.target_db()
     # SIGTERM and SIGHUP stop a run as Ctrl-C does, from before its row exists until after
     # it is closed; the byte held from before the row says, while it is held, that the run
@@ -269,11 +277,15 @@ def graph_view(result: StatusResult) -> dict[str, Any]:
 # -- finding a job from what a user typed ------------------------------------------------------
 def resolve_job(session: Session, text: str) -> Path:
     """A job directory from an id, a unique id prefix, a method (its latest job), ``method~N``,
-    or a path."""
+    a job directory's path, or the path of a file inside one."""
     path = Path(text)
     try:
         if (path / SETUP_FILE).is_file():
             return path.resolve()
+        if path.exists():  # a file inside a job directory names its job
+            for parent in path.resolve().parents:
+                if (parent / SETUP_FILE).is_file():
+                    return parent
     except (OSError, ValueError):
         pass  # no path (too long, a NUL in it): an id, a prefix or a method, or nothing
     jobs = session.store.jobs()
@@ -326,8 +338,6 @@ def job_location(session: Session, path: Path) -> dict[str, Any]:
 # -- describing a job directory ----------------------------------------------------------------
 def describe_job(path: Path, with_result: bool = True) -> dict[str, Any]:
     """Everything ``acbuild show`` presents about a job directory, as plain data."""
-    import reprlib
-
     from acbuild import results
     from acbuild.workdir import is_finished, read_json, read_setup
 
@@ -355,11 +365,44 @@ def describe_job(path: Path, with_result: bool = True) -> dict[str, Any]:
     result_file = path / "result.pickle"
     if with_result and result_file.exists():
         try:
-            info["result"] = reprlib.Repr().repr(results.load(path, result_file.name))
+            info["result"], info["result_format"] = result_data(
+                results.load(path, result_file.name))
         except Exception as e:  # a result needs its classes importable; say so, don't fail
             info["result"] = f"(cannot load: {type(e).__name__}: {e})"
+            info["result_format"] = "error"
     info["log_tail"] = joblog.tail(path, "stdout") + joblog.tail(path, "stderr")
     return info
+
+
+RESULT_JSON_MAX = 1 << 20  # characters: a larger result is shown by its repr, cut short
+
+
+def result_data(value: Any) -> tuple[Any, str]:
+    """A result as ``--json`` output carries it: itself when JSON holds it as it is (dicts
+    with string keys, lists, strings, finite numbers, booleans, None) and it is not huge,
+    with format "json"; else its short repr, with format "repr"."""
+    import json
+    import reprlib
+
+    if _json_plain(value, depth=0):
+        try:
+            if len(json.dumps(value, allow_nan=False)) <= RESULT_JSON_MAX:
+                return value, "json"
+        except ValueError:
+            pass  # NaN or infinity: no JSON number
+    return reprlib.Repr().repr(value), "repr"
+
+
+def _json_plain(value: Any, depth: int) -> bool:
+    if depth > 100:  # deeper than any result a person reads; and json's recursion limit
+        return False
+    if value is None or type(value) in (str, int, float, bool):
+        return True
+    if type(value) is list:
+        return all(_json_plain(v, depth + 1) for v in value)
+    if type(value) is dict:
+        return all(type(k) is str and _json_plain(v, depth + 1) for k, v in value.items())
+    return False
 
 
 def read_log(path: Path) -> str:

@@ -214,5 +214,5 @@ def test_show_presents_the_job(project: Project) -> None:
         assert needle in out
     info = json.loads(project.acbuild("show", "third", "--json").stdout)
     assert info["inputs"]["pred"].startswith("second-")
-    assert info["result"] == "5"
+    assert info["result"] == 5  # JSON data, not a repr
     assert project.acbuild("show", "third", "--path").stdout.strip().endswith(info["id"])

@@ -110,7 +110,7 @@ def test_looking_and_a_noop_run_never_import_a_method(
     assert sorted(j["state"] for j in report["jobs"]) == ["built", "built"]
     train = next(j["id"] for j in report["jobs"] if j["method"] == "train")
     assert json.loads(project.acbuild("show", train, "--json", env=env).stdout)["result"] \
-        == str(7 * 3 + 1 + 2020)
+        == 7 * 3 + 1 + 2020  # JSON data, not a repr
     built_by = importers(marker)
     assert built_by and not any(planner(line) for line in built_by), built_by
 
@@ -180,7 +180,7 @@ def test_declarations_that_need_a_third_party_module_import_it_once_per_code_cha
     report = json.loads(project.acbuild("run", "--json", env=env).stdout)
     assert [j["state"] for j in report["jobs"]] == ["built"]
     job = report["jobs"][0]["id"]
-    assert json.loads(project.acbuild("show", job, "--json", env=env).stdout)["result"] == "5"
+    assert json.loads(project.acbuild("show", job, "--json", env=env).stdout)["result"] == 5
     assert [planner(line) for line in importers(marker)] == [True, False]  # then the job's
 
     project.method("m", f'''

@@ -1,0 +1,205 @@
+"""Jobs of one method side by side (``acbuild compare``): the options and inputs that differ
+between them, and the scalar fields of each one's result (a dict result flattened:
+``roc_auc.test``) or of a JSON file it wrote (``--metrics metrics.json``).
+
+``compare`` returns a ``Comparison``: its rows are plain dicts (one per job, keyed by
+column name), ready for a CSV writer, ``json`` or ``pandas.DataFrame``; the board draws
+the same rows. Never prints. A result is unpickled only from the project's configured work
+directories: loading a pickle runs code, and those are the user's own.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from acbuild import results
+from acbuild.errors import AcbuildError, JobSpecError
+from acbuild.job import RESULT_FILE
+from acbuild.session import Session, resolve_job
+from acbuild.workdir import is_finished, read_setup
+
+# Columns every row has, before the options, inputs and fields.
+FIXED = ("job", "name", "built")
+INPUT_PREFIX = "jobs."  # an input's column: ``jobs.source``, as a method names it
+RESULT_PREFIX = "result."  # a result field named like an option gets this prefix
+JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The compared jobs of ``method``: column names by kind, and one row per job."""
+
+    method: str
+    options: tuple[str, ...]  # the options that differ (all of them, for a single job)
+    inputs: tuple[str, ...]  # ``jobs.<name>`` columns: the inputs that differ
+    fields: tuple[str, ...]  # the result's (or the metrics file's) scalar fields
+    rows: tuple[dict[str, Any], ...]
+    problems: tuple[str, ...] = ()  # a result that could not be read, per job
+
+    @property
+    def columns(self) -> list[str]:
+        return [*FIXED, *self.options, *self.inputs, *self.fields]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"method": self.method, "columns": self.columns,
+                "options": list(self.options), "inputs": list(self.inputs),
+                "fields": list(self.fields), "rows": list(self.rows),
+                "problems": list(self.problems)}
+
+
+@dataclass(frozen=True)
+class _Job:
+    path: Path
+    setup: dict[str, Any]
+
+
+def compare(session: Session, specs: Sequence[str], metrics: str | None = None,
+            sort: str | None = None, descending: bool = False) -> Comparison:
+    """Compare the jobs ``specs`` name: one method name (every finished job of it) or JOB
+    arguments (each a job of the same method). ``metrics``: a JSON file inside each job
+    to take the fields from, instead of its result. ``sort``: a column to order rows by."""
+    jobs = _jobs(session, specs)
+    method = jobs[0].setup.get("method", "?")
+    options = [_flatten(j.setup.get("options", {})) for j in jobs]
+    inputs = [{INPUT_PREFIX + k: (v or {}).get("id") for k, v in j.setup.get("inputs", {}).items()}
+              for j in jobs]
+    option_cols = _columns(options, only_differing=len(jobs) > 1)
+    input_cols = _columns(inputs, only_differing=len(jobs) > 1)
+    problems: list[str] = []
+    fields = [_fields(session, j, metrics, problems) for j in jobs]
+    fields = [{_unclash(k, option_cols): v for k, v in f.items()} for f in fields]
+    field_cols = _columns(fields, only_differing=False)
+    rows = [{"job": j.setup.get("id"), "name": j.setup.get("label"),
+             "built": _iso(j.setup.get("created")),
+             **{c: o.get(c) for c in option_cols}, **{c: i.get(c) for c in input_cols},
+             **{c: f.get(c) for c in field_cols}}
+            for j, o, i, f in zip(jobs, options, inputs, fields, strict=True)]
+    comparison = Comparison(method, tuple(option_cols), tuple(input_cols), tuple(field_cols),
+                            tuple(rows), tuple(problems))
+    return sorted_by(comparison, sort, descending) if sort else comparison
+
+
+def sorted_by(comparison: Comparison, column: str, descending: bool = False) -> Comparison:
+    """The rows ordered by ``column``; a job without a value for it comes last."""
+    if column not in comparison.columns:
+        raise AcbuildError(f"no column {column!r} to sort by",
+                           hint=f"the columns are: {', '.join(comparison.columns)}")
+    present = [r for r in comparison.rows if r.get(column) is not None]
+    absent = [r for r in comparison.rows if r.get(column) is None]
+    present.sort(key=lambda r: _sort_key(r[column]), reverse=descending)
+    return Comparison(comparison.method, comparison.options, comparison.inputs,
+                      comparison.fields, tuple(present + absent), comparison.problems)
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    # Numbers before text, each in its own order: a column may mix them (a missing metric
+    # written as "n/a"), and Python does not compare 1 with "a".
+    if isinstance(value, (int, float)) and not (isinstance(value, float) and math.isnan(value)):
+        return (0, value)
+    return (1, str(value))
+
+
+def _jobs(session: Session, specs: Sequence[str]) -> list[_Job]:
+    if not specs:
+        raise JobSpecError("compare needs a method name or jobs",
+                           hint="acbuild compare METHOD, or acbuild compare JOB JOB...")
+    if len(specs) == 1 and _is_method(session, specs[0]):
+        found = session.store.jobs(specs[0])
+        if not found:
+            raise JobSpecError(f"method {specs[0]!r} has no finished jobs")
+        return [_Job(f.path, read_setup(f.path)) for f in found]
+    jobs = []
+    for spec in specs:
+        path = resolve_job(session, spec)
+        if not is_finished(path):
+            raise JobSpecError(f"{spec!r} is not a finished job ({path})")
+        jobs.append(_Job(path, read_setup(path)))
+    methods = sorted({j.setup.get("method", "?") for j in jobs})
+    if len(methods) > 1:
+        named = ", ".join(f"{s} ({j.setup.get('method')})" for s, j in zip(specs, jobs,
+                                                                            strict=True))
+        raise JobSpecError(f"compare puts jobs of one method side by side; these are of "
+                           f"{len(methods)} methods: {named}")
+    return jobs
+
+
+def _is_method(session: Session, text: str) -> bool:
+    return text in session.registry.files() or any(j.method == text
+                                                   for j in session.store.jobs(text))
+
+
+def _fields(session: Session, job: _Job, metrics: str | None,
+            problems: list[str]) -> dict[str, Any]:
+    """The job's scalar fields: its result's, or its metrics file's."""
+    job_id = job.setup.get("id", "?")
+    if metrics is not None:
+        try:
+            with open(job.path / metrics, "rb") as f:
+                return _flatten(json.load(f), top="metrics")
+        except (OSError, ValueError) as e:
+            problems.append(f"{job_id}: {metrics}: {e}")
+            return {}
+    if not (job.path / RESULT_FILE).exists():
+        return {}
+    if session.store.workdir_of(job.path) is None:
+        problems.append(f"{job_id}: result not loaded: {job.path.parent} is not one of the "
+                        "project's work directories")
+        return {}
+    try:
+        return _flatten(results.load(job.path, RESULT_FILE), top="result")
+    except Exception as e:  # a result needs its classes importable; say so, go on
+        problems.append(f"{job_id}: result cannot be loaded: {type(e).__name__}: {e}")
+        return {}
+
+
+def _flatten(value: Any, top: str = "", prefix: str = "") -> dict[str, Any]:
+    """The scalar leaves of nested dicts, keyed by their dotted path; a scalar alone is
+    ``top``. Lists, tuples and objects are not scalars: left out (a file option's record,
+    ``{"$file": ...}``, is its path)."""
+    if isinstance(value, dict) and "$file" in value:
+        return {prefix.rstrip(".") or top: value["$file"]}
+    if isinstance(value, dict):
+        flat: dict[str, Any] = {}
+        for key, item in value.items():
+            flat.update(_flatten(item, top, f"{prefix}{key}."))
+        return flat
+    if isinstance(value, JSON_SCALARS):
+        return {prefix.rstrip(".") or top: value}
+    if _is_number(value):  # numpy's float64, say: a number in a table and in JSON
+        return {prefix.rstrip(".") or top: float(value)}
+    return {}
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        return type(value).__module__ == "numpy" and float(value) == float(value)
+    except (TypeError, ValueError):
+        return False
+
+
+def _columns(rows: Iterable[dict[str, Any]], only_differing: bool) -> list[str]:
+    """The keys of ``rows`` in first-seen order; with ``only_differing``, those whose value
+    is not the same in every row."""
+    rows = list(rows)
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    if not only_differing:
+        return keys
+    return [k for k in keys if len({json.dumps(r.get(k), sort_keys=True, default=str)
+                                    for r in rows}) > 1]
+
+
+def _unclash(field: str, options: Sequence[str]) -> str:
+    return RESULT_PREFIX + field if field in options or field in FIXED else field
+
+
+def _iso(epoch: Any) -> str | None:
+    import datetime
+
+    if not isinstance(epoch, (int, float)):
+        return None
+    return datetime.datetime.fromtimestamp(epoch).isoformat(sep=" ", timespec="seconds")
