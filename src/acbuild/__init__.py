@@ -8,6 +8,21 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from typing import TYPE_CHECKING
+
 from acbuild.options import Required
 
-__all__ = ["Required", "__version__"]
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from acbuild.reader import ProjectReader
+
+__all__ = ["Required", "__version__", "open_project"]
+
+
+def open_project(path: str | Path = ".") -> ProjectReader:
+    """A project's jobs and results, read-only, from Python: ``.job(spec)``, ``.jobs(method)``,
+    ``.compare(...)``. See ``acbuild.reader``."""
+    from acbuild.reader import open_project as open_it
+
+    return open_it(path)

@@ -69,9 +69,9 @@ class BuildFailed(AcbuildError):
 
 
 class Session:
-    def __init__(self, project: Project):
+    def __init__(self, project: Project, readonly: bool = False):
         self.project = project
-        self.store = JobStore(project.target_workdir, project.source_workdirs)
+        self.store = JobStore(project.target_workdir, project.source_workdirs, readonly)
         # Declarations are kept by code hash in the target's database: planning reads a
         # method's declarations, or imports one it cannot read, once per change of its code.
         self.registry = MethodRegistry(project.methods_dirs, project.root, cache=self.store)

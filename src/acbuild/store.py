@@ -82,8 +82,10 @@ class JobStore:
     unreadable or has no usable database is a warning in ``warnings``, never an error.
     """
 
-    def __init__(self, target: Path, sources: Sequence[Path] = ()):
-        self.target = Workdir(target)
+    def __init__(self, target: Path, sources: Sequence[Path] = (), readonly: bool = False):
+        # ``readonly``: the target too is only read (``acbuild.open_project``): not created,
+        # no database written.
+        self.target = Workdir(target, writable=not readonly)
         self.sources = [Workdir(s, writable=False) for s in _distinct(sources, target)]
         self.warnings: list[str] = []
         self._dbs: dict[Path, Database | None] = {}

@@ -1,0 +1,120 @@
+"""A project read from Python, without the command line: ``acbuild.open_project(path)``, a
+notebook's way to the jobs and their results.
+
+Read-only: no work directory or database is made or written, no job built. Each call
+opens the project's work directories and closes them again, so that a notebook left open
+never holds them (``gc`` waits for every process that holds one). A result is unpickled
+only from the project's configured work directories, as ``compare`` does: loading a
+pickle runs code, and those are the user's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from acbuild import compare as comparing
+from acbuild import results
+from acbuild.config import Project, load_project
+from acbuild.errors import JobSpecError, StorageError
+from acbuild.job import RESULT_FILE, Job
+from acbuild.session import Session, resolve_job
+from acbuild.workdir import read_json, read_setup
+
+
+class JobView:
+    """A finished job, read-only: ``path``, ``id``, ``method``, ``params`` (its setup:
+    options, input jobs, label), ``files()``, ``open()`` and ``load()``."""
+
+    def __init__(self, path: Path, setup: dict[str, Any], trusted: bool):
+        self.path = path
+        self.id: str = setup.get("id") or path.name
+        self.method: str = setup.get("method", "")
+        self._setup = setup
+        self._trusted = trusted  # in a configured work directory: its pickles may be loaded
+
+    def __repr__(self) -> str:
+        return f"JobView({self.id!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, JobView) and other.id == self.id
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """What the job was built from: its method, options, input jobs (by id) and label."""
+        setup = self._setup
+        return {"id": self.id, "hash": setup.get("hash"), "method": self.method,
+                "label": setup.get("label"), "options": setup.get("options", {}),
+                "jobs": {k: (v or {}).get("id") for k, v in setup.get("inputs", {}).items()},
+                "created": setup.get("created")}
+
+    def files(self) -> list[str]:
+        """The names of the files the job wrote (its post.json listing), sorted."""
+        try:
+            return sorted(read_json(self.path / "post.json").get("files", {}))
+        except StorageError:
+            return []
+
+    def filename(self, name: str) -> Path:
+        return Job(self.path, self.id).filename(name)
+
+    def open(self, name: str, mode: str = "r", **kwargs: Any) -> IO[Any]:
+        """Open a file of the job for reading (a write is refused: a finished job is kept)."""
+        return Job(self.path, self.id).open(name, mode, **kwargs)
+
+    def load(self, name: str = RESULT_FILE) -> Any:
+        """The job's result (or another pickle it wrote)."""
+        if not self._trusted:
+            raise JobSpecError(f"{self.path} is not in one of the project's work directories: "
+                               f"its {name} is not unpickled (loading a pickle runs code)")
+        return results.load(self.path, name)
+
+
+class ProjectReader:
+    """The jobs of a project, read from Python (``acbuild.open_project``)."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        self.root = project.root
+
+    def __repr__(self) -> str:
+        return f"<acbuild project {self.root}>"
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        session = Session(self.project, readonly=True)
+        try:
+            yield session
+        finally:
+            session.close()
+
+    def job(self, spec: str) -> JobView:
+        """The job a JOB argument names, as on the command line: an id or a prefix of one,
+        a method name, ``method~N``, a job directory or a file inside one."""
+        with self._session() as session:
+            path = resolve_job(session, str(spec))
+            return JobView(path, read_setup(path), session.store.workdir_of(path) is not None)
+
+    def jobs(self, method: str | None = None) -> list[JobView]:
+        """Every finished job (of ``method``), oldest first, in every work directory."""
+        with self._session() as session:
+            return [JobView(f.path, read_setup(f.path), True)
+                    for f in session.store.jobs(method)]
+
+    def compare(self, *specs: str, metrics: str | None = None, sort: str | None = None,
+                descending: bool = False) -> list[dict[str, Any]]:
+        """``acbuild compare``'s rows, one dict a job: ``pandas.DataFrame(rows)`` is the
+        table. ``specs``: a method name, or jobs of one method."""
+        with self._session() as session:
+            found = comparing.compare(session, specs, metrics, sort, descending)
+        return [dict(row) for row in found.rows]
+
+
+def open_project(path: str | Path = ".") -> ProjectReader:
+    """The project at ``path`` (or the one a directory below it belongs to), read-only."""
+    return ProjectReader(load_project(Path(path)))
