@@ -95,6 +95,46 @@ def tail(job_dir: str | os.PathLike[str], stream: str = "stdout", lines: int = 2
     return b"".join(reversed(pieces)).decode(errors="replace").splitlines()[-lines:]
 
 
+STDERR_MARK = "[stderr] "  # a line of stderr in a merged log
+
+
+def merged_tail(job_dir: str | os.PathLike[str], lines: int = 20,
+                limit: int = 8192) -> list[str]:
+    """The last ``lines`` lines of the job's log, both streams in one: each part's marker
+    once (both streams have it), then what the part printed on stdout, then its stderr,
+    each line of that marked ``[stderr] ``. (The two streams are kept apart, so lines of
+    one part are merged by stream, not by the moment they were printed.)"""
+    sections: dict[str, list[str]] = {}
+    for stream in STREAMS:
+        part = ""  # before the first marker in the tail: the part it begins in
+        for line in tail(job_dir, stream, lines, limit):
+            match = _MARK_LINE.fullmatch(line.encode(errors="replace") + b"\n")
+            if match:
+                part = match[1].decode(errors="replace")
+                sections.setdefault(part, [])
+                continue
+            sections.setdefault(part, []).append(
+                line if stream == "stdout" else STDERR_MARK + line)
+    merged = []
+    for part in sorted(sections, key=_part_order):  # stderr's tail may reach further back
+        body = sections[part]
+        if part:
+            merged.append(marker(part).decode().rstrip("\n"))
+        merged.extend(body)
+    return merged[-lines:]
+
+
+def _part_order(part: str) -> tuple[int, int]:
+    """Where a part comes in a job's log: a slice's after the analysis marker, in order;
+    "" (the lines before the tail's first marker) first."""
+    name, _, sliceno = part.partition(" slice ")
+    if not part:
+        return (-1, 0)
+    if name in PARTS:
+        return (PARTS.index(name), int(sliceno) + 1 if sliceno.isdigit() else 0)
+    return (len(PARTS), 0)
+
+
 def _segments(job_dir: str | os.PathLike[str], stream: str) -> list[tuple[Path, int, int]]:
     """The whole log as (file, start, end) pieces, in order."""
     main = Path(job_dir, f"{stream}.log")

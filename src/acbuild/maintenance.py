@@ -52,6 +52,10 @@ def job_usages(store: JobStore, method: str | None = None, sizes: bool = True
 
 
 def _usage(job: Found, last_used: float | None, size: bool) -> JobUsage:
+    # A run's time is when it started; the jobs it built were made after that: the run
+    # that built a job used it when it was built, not before.
+    if last_used is not None:
+        last_used = max(last_used, job.created)
     return JobUsage(job.id, job.hash, job.method, job.path, job.path.parent, job.created,
                     last_used, disk_usage(job.path) if size else None)
 

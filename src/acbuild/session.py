@@ -370,7 +370,7 @@ def describe_job(path: Path, with_result: bool = True) -> dict[str, Any]:
         except Exception as e:  # a result needs its classes importable; say so, don't fail
             info["result"] = f"(cannot load: {type(e).__name__}: {e})"
             info["result_format"] = "error"
-    info["log_tail"] = joblog.tail(path, "stdout") + joblog.tail(path, "stderr")
+    info["log_tail"] = joblog.merged_tail(path)
     return info
 
 

@@ -19,6 +19,7 @@ from acbuild import snapshot
 from acbuild.child import process
 from acbuild.child.phases import JobFailure, _method_phases
 from acbuild.child.process import (
+    _cpu,
     _end,
     _flush,
     _fork,
@@ -156,6 +157,7 @@ class _Launcher:
         """setup.json (read unless given) and the method module, or what stopped them: the
         job reports that. The method is imported from the job's source/ snapshot, once per
         code hash: a later job of that code gets the module imported for the first."""
+        process._LOAD = None  # this job's, if it imports its method (forked with it)
         try:
             if setup is None:
                 setup = read_setup(job_dir)
@@ -163,7 +165,7 @@ class _Launcher:
             self._isolate(setup.get("sys_path", []), os.path.dirname(key[1]))
             code = self.codes.get(key)
             if code is None:
-                code = self.codes[key] = _import_method(snapshot.Layout.of(setup), job_dir)
+                code = self.codes[key] = _timed_import(snapshot.Layout.of(setup), job_dir)
                 with contextlib.suppress(JobFailure):  # each job of the method reports it
                     _method_phases(code.module)  # inspect once here, not in every job
             snapshot.activate(code, job_dir)
@@ -258,6 +260,16 @@ def _say_done(status: int) -> None:
     cpu, peak_rss_kib = _usage_so_far()
     with contextlib.suppress(OSError):  # the launcher is gone: nobody is left to tell
         os.write(pipe, b"%d %.6f %d\n" % (status, cpu, peak_rss_kib))
+
+
+def _timed_import(layout: snapshot.Layout, job_dir: str) -> snapshot.Code:
+    """``_import_method``, its time kept for the job's profile (``load``): importing a
+    method and its libraries can take longer than the job itself."""
+    began, cpu = time.monotonic(), _cpu()
+    try:
+        return _import_method(layout, job_dir)
+    finally:
+        process._LOAD = {"wall": _since(began), "cpu": round(_cpu() - cpu, 6)}
 
 
 def _import_method(layout: snapshot.Layout, job_dir: str) -> snapshot.Code:

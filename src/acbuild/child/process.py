@@ -25,6 +25,9 @@ _WRITE_END = -1  # in a forked child: the write end of the pipe its parent reads
 _WRITE_END_KEY: tuple[int, int] | None = None  # its device and inode: still ours?
 _JOB_DIR: JobDir | None = None  # in a job process: its directory, held open
 _JOB_PID = -1  # in a job process: its pid
+# In a job process: the import of its method, if the launcher made it for this job (its
+# first of that code): {"wall", "cpu"} seconds, post.json's "load" phase.
+_LOAD: dict[str, float] | None = None
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _libc: Any = None  # prctl(2), once looked up; False where there is none
 

@@ -70,6 +70,9 @@ def run_job(job_dir: str, concurrency: int, module: ModuleType | BaseException,
     line_buffered()
     start, began = time.time(), time.monotonic()
     phases: dict[str, Any] = {}
+    if process._LOAD is not None:  # the launcher imported the method for this job: its time
+        phases["load"] = process._LOAD  # is the job's (started when the import did)
+        start, began = start - process._LOAD["wall"], began - process._LOAD["wall"]
     error = None
     try:
         if isinstance(module, BaseException):

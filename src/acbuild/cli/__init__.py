@@ -47,7 +47,16 @@ def _remote(session: Any, required: bool = False) -> Any:
 
 
 def _script_path(script: str) -> Path:
-    return Path(script).resolve()
+    """The build script: as given, or, a relative name not found from here (``acbuild run``
+    in ``methods/``), at the project root, where the config is found too."""
+    path = Path(script)
+    if not path.is_absolute() and not path.exists():
+        from acbuild.config import find_config
+
+        at_root = find_config(Path.cwd().resolve())[0] / path
+        if at_root.exists():
+            return at_root.resolve()
+    return path.resolve()
 
 
 def _jobs_default() -> int:
