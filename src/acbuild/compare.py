@@ -10,6 +10,7 @@ directories: loading a pickle runs code, and those are the user's own.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import math
 from collections.abc import Iterable, Sequence
@@ -59,10 +60,13 @@ class _Job:
 
 
 def compare(session: Session, specs: Sequence[str], metrics: str | None = None,
-            sort: str | None = None, descending: bool = False) -> Comparison:
+            sort: str | None = None, descending: bool = False,
+            only: Sequence[str] = ()) -> Comparison:
     """Compare the jobs ``specs`` name: one method name (every finished job of it) or JOB
     arguments (each a job of the same method). ``metrics``: a JSON file inside each job
-    to take the fields from, instead of its result. ``sort``: a column to order rows by."""
+    to take the fields from, instead of its result. ``sort``: a column to order rows by.
+    ``only``: patterns (``roc_auc.*``) the fields shown must match (a result with many
+    fields, a dict of counts, makes a wide table)."""
     jobs = _jobs(session, specs)
     method = jobs[0].setup.get("method", "?")
     options = [_flatten(j.setup.get("options", {})) for j in jobs]
@@ -73,7 +77,8 @@ def compare(session: Session, specs: Sequence[str], metrics: str | None = None,
     problems: list[str] = []
     fields = [_fields(session, j, metrics, problems) for j in jobs]
     fields = [{_unclash(k, option_cols): v for k, v in f.items()} for f in fields]
-    field_cols = _columns(fields, only_differing=False)
+    field_cols = [c for c in _columns(fields, only_differing=False)
+                  if not only or any(fnmatch.fnmatchcase(c, p) for p in only)]
     rows = [{"job": j.setup.get("id"), "name": j.setup.get("label"),
              "built": _iso(j.setup.get("created")),
              **{c: o.get(c) for c in option_cols}, **{c: i.get(c) for c in input_cols},

@@ -10,7 +10,7 @@ pickle runs code, and those are the user's own.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -107,11 +107,12 @@ class ProjectReader:
                     for f in session.store.jobs(method)]
 
     def compare(self, *specs: str, metrics: str | None = None, sort: str | None = None,
-                descending: bool = False) -> list[dict[str, Any]]:
+                descending: bool = False, fields: Sequence[str] = ()) -> list[dict[str, Any]]:
         """``acbuild compare``'s rows, one dict a job: ``pandas.DataFrame(rows)`` is the
-        table. ``specs``: a method name, or jobs of one method."""
+        table. ``specs``: a method name, or jobs of one method; ``fields``: patterns the
+        fields kept match (``roc_auc.*``)."""
         with self._session() as session:
-            found = comparing.compare(session, specs, metrics, sort, descending)
+            found = comparing.compare(session, specs, metrics, sort, descending, fields)
         return [dict(row) for row in found.rows]
 
 

@@ -125,3 +125,29 @@ def test_show_json_of_a_result_json_cannot_hold_is_its_repr(project: Project) ->
     project.run_json()
     info = json.loads(project.acbuild("show", "odd", "--json").stdout)
     assert info["result"] == "{1, 2, 3}" and info["result_format"] == "repr"
+
+
+def test_compare_field_patterns_narrow_a_wide_result(project: Project) -> None:
+    sweep(project)
+    found = json.loads(project.acbuild("compare", "train", "--json", "--field", "roc_auc.*",
+                                       "--sort", "alpha").stdout)
+    assert found["fields"] == ["roc_auc.test", "roc_auc.train"]
+    assert [r["roc_auc.train"] for r in found["rows"]] == [0.9191, 0.6767, 0.3433]
+
+
+def test_compare_of_the_example_project_sweep_with_labels(project: Project) -> None:
+    project.acbuild("init", ".", "--force")  # the example project
+    project.script('''
+def main(urd):
+    text = urd.file("data/first.txt")
+    for length in (3, 4, 5):
+        urd.build("wordcount", text=text, min_length=length, name=f"min_length={length}")
+''', "sweep.py")
+    project.acbuild("run", "sweep.py")
+    found = json.loads(project.acbuild("compare", "wordcount", "--json", "--field",
+                                       "counts.built", "--sort", "min_length").stdout)
+    assert found["options"] == ["min_length"]
+    assert [r["name"] for r in found["rows"]] == [f"min_length={n}" for n in (3, 4, 5)]
+    assert [r["counts.built"] for r in found["rows"]] == [1, 1, 1]
+    text = project.acbuild("compare", "wordcount", "--field", "counts.built").stdout
+    assert "min_length=4" in text and "counts.built" in text

@@ -16,12 +16,14 @@ from acbuild.cli.complete import complete_job
 @click.argument("jobs", nargs=-1, required=True, shell_complete=complete_job)
 @click.option("--metrics", metavar="FILE",
               help="Take the fields from this JSON file inside each job, not the result.")
+@click.option("--field", "only", multiple=True, metavar="PATTERN",
+              help="Show only the fields matching PATTERN (roc_auc.*); repeatable.")
 @click.option("--sort", metavar="COLUMN", help="Order the jobs by this column.")
 @click.option("-r", "--desc", "descending", is_flag=True, help="Sort largest first.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV: a header, one row a job.")
-def compare(jobs: tuple[str, ...], metrics: str | None, sort: str | None, descending: bool,
-            as_json: bool, as_csv: bool) -> None:
+def compare(jobs: tuple[str, ...], metrics: str | None, only: tuple[str, ...],
+            sort: str | None, descending: bool, as_json: bool, as_csv: bool) -> None:
     """Jobs of one method side by side: the options and inputs that differ, and the scalar
     fields of each result (a dict result flattened: roc_auc.test).
 
@@ -32,7 +34,7 @@ def compare(jobs: tuple[str, ...], metrics: str | None, sort: str | None, descen
     from acbuild import console
 
     with _session() as session:
-        found = comparing.compare(session, jobs, metrics, sort, descending)
+        found = comparing.compare(session, jobs, metrics, sort, descending, only)
     if as_json:
         console.print_json(found.as_json())
         return
