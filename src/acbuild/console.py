@@ -731,6 +731,7 @@ def render_compare(found: dict[str, Any]) -> None:
 def _compare_cell(value: Any) -> str:
     if value is None:
         return "-"
-    if isinstance(value, float):
-        return f"{value:.6g}"
+    if isinstance(value, float):  # 2.0 as itself, a long 0.30000000000000004 cut
+        text = repr(value)
+        return text if len(text) <= 10 else f"{value:.6g}"
     return value if isinstance(value, str) else json.dumps(value, default=str)
