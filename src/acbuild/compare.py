@@ -69,7 +69,7 @@ def compare(session: Session, specs: Sequence[str], metrics: str | None = None,
     fields, a dict of counts, makes a wide table)."""
     jobs = _jobs(session, specs)
     method = jobs[0].setup.get("method", "?")
-    options = [_flatten(j.setup.get("options", {})) for j in jobs]
+    options = [_flatten(j.setup.get("options", {}), keep_lists=True) for j in jobs]
     inputs = [{INPUT_PREFIX + k: (v or {}).get("id") for k, v in j.setup.get("inputs", {}).items()}
               for j in jobs]
     option_cols = _columns(options, only_differing=len(jobs) > 1)
@@ -79,14 +79,20 @@ def compare(session: Session, specs: Sequence[str], metrics: str | None = None,
     fields = [{_unclash(k, option_cols): v for k, v in f.items()} for f in fields]
     field_cols = [c for c in _columns(fields, only_differing=False)
                   if not only or any(fnmatch.fnmatchcase(c, p) for p in only)]
-    rows = [{"job": j.setup.get("id"), "name": j.setup.get("label"),
-             "built": _iso(j.setup.get("created")),
-             **{c: o.get(c) for c in option_cols}, **{c: i.get(c) for c in input_cols},
-             **{c: f.get(c) for c in field_cols}}
+    rows = [_row(j, [(option_cols, o), (input_cols, i), (field_cols, f)])
             for j, o, i, f in zip(jobs, options, inputs, fields, strict=True)]
     comparison = Comparison(method, tuple(option_cols), tuple(input_cols), tuple(field_cols),
                             tuple(rows), tuple(problems))
     return sorted_by(comparison, sort, descending) if sort else comparison
+
+
+def _row(job: _Job, groups: list[tuple[list[str], dict[str, Any]]]) -> dict[str, Any]:
+    """One job's row: its id, label and time, then each group's columns (None: absent)."""
+    row = {"job": job.setup.get("id"), "name": job.setup.get("label"),
+           "built": _iso(job.setup.get("created"))}
+    for columns, values in groups:
+        row.update((c, values.get(c)) for c in columns)
+    return row
 
 
 def sorted_by(comparison: Comparison, column: str, descending: bool = False) -> Comparison:
@@ -162,18 +168,20 @@ def _fields(session: Session, job: _Job, metrics: str | None,
         return {}
 
 
-def _flatten(value: Any, top: str = "", prefix: str = "") -> dict[str, Any]:
+def _flatten(value: Any, top: str = "", prefix: str = "",
+             keep_lists: bool = False) -> dict[str, Any]:
     """The scalar leaves of nested dicts, keyed by their dotted path; a scalar alone is
-    ``top``. Lists, tuples and objects are not scalars: left out (a file option's record,
-    ``{"$file": ...}``, is its path)."""
+    ``top``. Lists, tuples and objects are not scalars: left out, or, ``keep_lists`` (an
+    option's value, which is JSON), kept whole. A file option's record, ``{"$file": ...}``,
+    is its path."""
     if isinstance(value, dict) and "$file" in value:
         return {prefix.rstrip(".") or top: value["$file"]}
     if isinstance(value, dict):
         flat: dict[str, Any] = {}
         for key, item in value.items():
-            flat.update(_flatten(item, top, f"{prefix}{key}."))
+            flat.update(_flatten(item, top, f"{prefix}{key}.", keep_lists))
         return flat
-    if isinstance(value, JSON_SCALARS):
+    if isinstance(value, JSON_SCALARS) or (keep_lists and isinstance(value, list)):
         return {prefix.rstrip(".") or top: value}
     if _is_number(value):  # numpy's float64, say: a number in a table and in JSON
         return {prefix.rstrip(".") or top: float(value)}

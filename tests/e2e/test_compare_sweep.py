@@ -151,3 +151,21 @@ def main(urd):
     assert [r["counts.built"] for r in found["rows"]] == [1, 1, 1]
     text = project.acbuild("compare", "wordcount", "--field", "counts.built").stdout
     assert "min_length=4" in text and "counts.built" in text
+
+
+def test_compare_shows_a_list_option_whole_and_as_json_in_csv(project: Project) -> None:
+    project.method("pick", '''
+        options = {"columns": [str]}
+
+        def synthesis(options):
+            return len(options.columns)
+    ''')
+    project.script('def main(urd):\n'
+                   '    urd.build("pick", columns=["a"])\n'
+                   '    urd.build("pick", columns=["a", "b"])\n')
+    project.run_json()
+    found = json.loads(project.acbuild("compare", "pick", "--json", "--sort", "result").stdout)
+    assert [(r["columns"], r["result"]) for r in found["rows"]] == [(["a"], 1),
+                                                                    (["a", "b"], 2)]
+    rows = list(csv.DictReader(io.StringIO(project.acbuild("compare", "pick", "--csv").stdout)))
+    assert sorted(json.loads(r["columns"]) for r in rows) == [["a"], ["a", "b"]]

@@ -61,3 +61,8 @@ def test_a_result_json_cannot_hold_as_it_is_is_its_repr(value: object, shown: st
 def test_a_huge_result_is_its_short_repr() -> None:
     text, fmt = result_data(list(range(500_000)))
     assert fmt == "repr" and len(text) < 100
+
+
+def test_an_options_list_is_kept_whole() -> None:
+    options = {"columns": ["a", "b"], "cut": {"low": 1}}
+    assert _flatten(options, keep_lists=True) == {"columns": ["a", "b"], "cut.low": 1}

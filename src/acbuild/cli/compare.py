@@ -4,6 +4,7 @@ wrote a file."""
 from __future__ import annotations
 
 import csv
+import json
 import sys
 
 import click
@@ -47,6 +48,8 @@ def compare(jobs: tuple[str, ...], metrics: str | None, only: tuple[str, ...],
 
 
 def _csv_cell(value: object) -> object:
+    if isinstance(value, (list, dict)):  # an option's list: as JSON, not a Python repr
+        return json.dumps(value)
     return "" if value is None else value
 
 
