@@ -312,8 +312,9 @@ class _Run:
         from acbuild.executors import Request
 
         method_of = self.b.method_of
-        self.b.launcher().admit([Request(d.spec.id, method_of(d.spec.method).resources,
-                                         d.spec.slices or 1) for d in self.decisions.values()])
+        self.b.launcher().admit([Request(
+            d.spec.id, {**method_of(d.spec.method).resources, **dict(d.spec.resources)},
+            d.spec.slices or 1) for d in self.decisions.values()])
 
     def _unfinished(self) -> bool:
         return bool(self.ready or self.running or self.locked_elsewhere)

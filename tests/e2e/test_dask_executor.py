@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from conftest import SRC, Project, staging_leftovers
+from conftest import SRC, Project, alive, staging_leftovers
 
 distributed = pytest.importorskip("distributed")
 
@@ -139,6 +139,9 @@ def test_fifty_jobs_each_in_a_worker_process_then_all_reused(cluster: Cluster, p
         assert result["pid"] == ran["pid"]
         assert result["slice_parents"] == [ran["pid"]]  # its slices ran on its worker
     assert max(totals(first).values()) == sum(range(4, 50, 5))  # the chain that ends at 49
+    # -j on Dask is jobs in flight: never more than 4 job processes lived at once.
+    spans = [(p["start"], p["end"]) for p in posts(project.workdir).values()]
+    assert max(sum(s <= start < e for s, e in spans) for start, _ in spans) <= 4
     second = report(on_dask(project, cluster, "--json"))
     assert second["counts"] == {"built": 0, "reused": 50, "failed": 0, "skipped": 0}
     # The same graph built locally: the same job ids, the same results.
@@ -163,7 +166,7 @@ options = {"marker": ""}
 def synthesis(options):
     if not os.path.exists(options.marker):
         with open(options.marker + ".tmp", "w") as f:
-            f.write(str(os.getppid()))
+            f.write(f"{os.getppid()} {os.getpid()}")
         os.rename(options.marker + ".tmp", options.marker)
         time.sleep(120)  # until the test kills this job's worker
     return os.getppid()
@@ -186,7 +189,7 @@ def _kill_the_worker_mid_job(cluster: Cluster, project: Project,
         while not marker.exists() and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.1)
         assert marker.exists(), proc.stderr.read() if proc.poll() is not None else "no start"
-        worker_pid = int(marker.read_text())
+        worker_pid = int(marker.read_text().split()[0])
         assert worker_pid in cluster.worker_pids().values()
         os.kill(worker_pid, signal.SIGKILL)
         out, err = proc.communicate(timeout=120)
@@ -236,6 +239,46 @@ def test_a_resource_request_no_worker_meets_is_an_error_before_any_job(cluster: 
     assert "gpu-" in proc.stderr and "gpus 1" in proc.stderr, proc.stderr
     assert "no worker" in proc.stderr
     assert project.job_dirs() == [] and staging_leftovers(project.workdir) == []
-    # What the workers do have is asked for, and met.
+    # urd.build(resources=...) asks over the method's own declaration: refused the same way.
+    project.script('def main(urd):\n    urd.build("plain")\n'
+                   '    urd.build("big", resources={"memory": "64GiB"})\n')
+    proc = on_dask(project, cluster, check=2)
+    assert "big-" in proc.stderr and "memory 64GiB" in proc.stderr, proc.stderr
+    assert project.job_dirs() == []
+    # What the workers do have is asked for, and met; resources are not identity.
+    project.script('def main(urd):\n    urd.build("plain")\n'
+                   '    urd.build("big", resources={"memory": "2GiB"})\n')
+    ran = report(on_dask(project, cluster, "--json"))
+    assert ran["counts"]["built"] == 2
     project.script('def main(urd):\n    urd.build("plain")\n    urd.build("big")\n')
-    assert report(on_dask(project, cluster, "--json"))["counts"]["built"] == 2
+    assert report(on_dask(project, cluster, "--json"))["counts"]["reused"] == 2
+
+
+def test_ctrl_c_kills_the_running_job_on_its_worker(cluster: Cluster, project: Project):
+    cluster.wait_for(2)
+    marker = project.root / "started"
+    project.method("sleeper", SLEEPER)
+    project.script(f'def main(urd):\n    urd.build("sleeper", marker={str(marker)!r})\n')
+    env = {**os.environ, "ACBUILD_PLAIN": "1", "PYTHONPATH": str(SRC)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "acbuild", "run", "--executor", "dask", "--scheduler",
+         cluster.address], cwd=project.root, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+        assert marker.exists(), "the job never started"
+        job_pid = int(marker.read_text().split()[1])
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130
+    deadline = time.monotonic() + 20
+    while alive(job_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(job_pid)
+    assert project.job_dirs() == [] and staging_leftovers(project.workdir) == []

@@ -378,7 +378,8 @@ def _meets(has: dict[str, float], wanted: dict[str, float]) -> bool:
 
 
 def _shown(resources: dict[str, float]) -> str:
-    return ", ".join(f"{name} {amount:g}" for name, amount in sorted(resources.items()))
+    return ", ".join(f"memory {amount / 2**30:g}GiB" if name == "memory" else
+                     f"{name} {amount:g}" for name, amount in sorted(resources.items()))
 
 
 def _worker_list(workers: dict[str, dict[str, Any]]) -> str:
