@@ -308,13 +308,14 @@ class _Run:
                 self._skip(h, "the run stopped after a failure")
 
     def _admit(self) -> None:
-        """The executor checks, before any job starts, that it can run them all."""
+        """The executor checks, before any job starts, that it can run them all (the requests
+        are made only if it reads them: the local executor does not)."""
         from acbuild.executors import Request
 
         method_of = self.b.method_of
-        self.b.launcher().admit([Request(
+        self.b.launcher().admit(Request(
             d.spec.id, {**method_of(d.spec.method).resources, **dict(d.spec.resources)},
-            d.spec.slices or 1) for d in self.decisions.values()])
+            d.spec.slices or 1) for d in self.decisions.values())
 
     def _unfinished(self) -> bool:
         return bool(self.ready or self.running or self.locked_elsewhere)

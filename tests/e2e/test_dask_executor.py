@@ -282,3 +282,31 @@ def test_ctrl_c_kills_the_running_job_on_its_worker(cluster: Cluster, project: P
         time.sleep(0.1)
     assert not alive(job_pid)
     assert project.job_dirs() == [] and staging_leftovers(project.workdir) == []
+
+
+def _break_python(home: str | None) -> None:
+    """On a worker: what the job processes it starts inherit (None: as it was)."""
+    if home is None:
+        os.environ.pop("PYTHONHOME", None)
+    else:
+        os.environ["PYTHONHOME"] = home
+
+
+def test_a_job_that_never_started_fails_with_what_its_process_said(cluster: Cluster,
+                                                                    project: Project):
+    cluster.wait_for(2)
+    project.method("one", "def synthesis():\n    return 1\n")
+    project.script('def main(urd):\n    urd.build("one")\n')
+    # The workers' environment breaks the interpreter a job process starts with.
+    cluster.client.run(_break_python, "/nonexistent-python-home")
+    try:
+        proc = on_dask(project, cluster, "--json", check=1)
+    finally:
+        cluster.client.run(_break_python, None)
+    [job] = report(proc)["jobs"]
+    assert job["state"] == "failed"
+    assert "before the job started" in job["reason"]
+    assert f"(host {socket.gethostname()})" in job["reason"]
+    assert "nonexistent-python-home" in job["reason"] or "Python" in job["reason"]
+    assert "The worker's log:" in job["reason"]
+    assert project.job_dirs() == []

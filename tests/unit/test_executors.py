@@ -13,7 +13,7 @@ from acbuild import graph
 from acbuild.config import ExecutorConfig, load_project
 from acbuild.errors import ConfigError, ExecutorError
 from acbuild.executors import open_executor
-from acbuild.executors.dask import _meets, _shown, dask_resources
+from acbuild.executors.dask.resources import dask_resources, meets, shown
 from acbuild.executors.local import LocalExecutor
 
 
@@ -52,13 +52,13 @@ def test_declared_resources_become_dask_resources() -> None:
     wanted = dask_resources({"cpus": 2, "memory": "4GiB", "gpus": 1})
     assert wanted == {"cpus": 2.0, "memory": float(4 * 2**30), "gpus": 1.0}
     assert dask_resources({}) == {}  # only what a method declares is asked for
-    assert _shown(wanted) == "cpus 2, gpus 1, memory 4GiB"
+    assert shown(wanted) == "cpus 2, gpus 1, memory 4GiB"
 
 
 def test_a_worker_meets_a_request_only_with_every_resource() -> None:
-    assert _meets({"cpus": 4, "memory": 8e9}, {"cpus": 4, "memory": 4e9})
-    assert not _meets({"cpus": 4, "memory": 8e9}, {"gpus": 1})
-    assert not _meets({}, {"cpus": 1})
+    assert meets({"cpus": 4, "memory": 8e9}, {"cpus": 4, "memory": 4e9})
+    assert not meets({"cpus": 4, "memory": 8e9}, {"gpus": 1})
+    assert not meets({}, {"cpus": 1})
 
 
 def test_resources_are_never_identity() -> None:

@@ -13,7 +13,7 @@ and only when a run asks for it.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
@@ -35,7 +35,7 @@ class Request(NamedTuple):
 class Executor(Protocol):
     """Runs staged jobs, named by the caller's integer tokens."""
 
-    def admit(self, requests: list[Request]) -> None:
+    def admit(self, requests: Iterable[Request]) -> None:
         """Before any of these jobs starts: raise ExecutorError if one cannot run here (a
         resource request no worker can meet, a work directory a worker does not see)."""
 

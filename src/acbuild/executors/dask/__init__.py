@@ -13,38 +13,35 @@ Dask itself reschedules after its worker died finds the attempt's claim file (wr
 the first worker, beside the staging directory) and only reports the loss, so a job is
 never run twice behind acbuild's back.
 
-``distributed`` is imported here only, and only when a run asks for this executor.
+``distributed`` is imported in this package only, and only when a run asks for this
+executor. ``task`` is what runs on the workers.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import queue
 import shutil
 import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from acbuild.config import ExecutorConfig
-from acbuild.declarations.resources import memory_bytes
 from acbuild.errors import ExecutorError, LauncherDied
 from acbuild.executors import Exited, Request
+from acbuild.executors.dask.resources import dask_resources, meets, shown, worker_list
+from acbuild.executors.dask.task import kill_keys, read_claim, read_marker, run_staged
 from acbuild.workdir import last_marked_phase
 
 CONNECT_SECONDS = 30.0
 WORKERS_SECONDS = 60.0  # how long admit waits for a first worker (a batch queue may be slow)
 POLL_SECONDS = 0.25  # wait() wakes this often, so that Ctrl-C is heard
 KEPT_ON_RETRY = frozenset({"setup.json", "source"})
-_RUNNING: dict[str, int] = {}  # on a worker: task key -> pid of the job process it started
 
 
 @dataclass
@@ -82,18 +79,18 @@ class DaskExecutor:
         self.running: set[int] = set()
 
     # -- the protocol ------------------------------------------------------------------------
-    def admit(self, requests: list[Request]) -> None:
+    def admit(self, requests: Iterable[Request]) -> None:
         workers = self._workers()
         self._check_shared(workers)
         for request in requests:
             wanted = dask_resources(request.resources)
             self._wanted[request.job_id] = (wanted, int(request.resources.get(
                 "cpus", request.slices)))
-            if wanted and not any(_meets(w.get("resources") or {}, wanted)
+            if wanted and not any(meets(w.get("resources") or {}, wanted)
                                   for w in workers.values()):
                 raise ExecutorError(
-                    f"job {request.job_id} asks for {_shown(wanted)}, which no worker of "
-                    f"{self.where} has (workers: {_worker_list(workers)})",
+                    f"job {request.job_id} asks for {shown(wanted)}, which no worker of "
+                    f"{self.where} has (workers: {worker_list(workers)})",
                     hint="start workers with --resources, e.g. "
                          "dask worker ADDRESS --resources \"cpus=4,memory=17179869184,gpus=1\"")
 
@@ -231,15 +228,19 @@ class DaskExecutor:
                                "(was the scheduler lost?)")
         error = future.exception()
         if type(error).__name__ == "KilledWorker":
-            return self._lost(attempt, _read_claim(attempt.claim) or {})
+            last = getattr(error, "last_worker", None)
+            return self._lost(attempt, read_claim(attempt.claim) or {
+                "worker": getattr(last, "address", "?"), "host": getattr(last, "host", "?")})
         return [self._fail(attempt, "DaskError", f"its Dask task failed: "
                                                  f"{type(error).__name__}: {error}")]
 
     def _lost(self, attempt: _Attempt, where: dict[str, Any]) -> list[Exited]:
-        """Its worker died: try it again on another, or fail naming the host."""
-        started = bool(where)
-        who = (f"its worker {where.get('worker')} on host {where.get('host')} (pid "
-               f"{where.get('worker_pid')})" if started else "the worker given it")
+        """Its worker died: try it again on another, or fail naming the host. ``where``: the
+        claim the worker wrote as it started the job, else what Dask knows of the worker."""
+        started = "worker_pid" in where  # only a claim, written as the job starts, has it
+        who = f"its worker {where.get('worker', '?')} on host {where.get('host', '?')}"
+        if started:
+            who += f" (pid {where['worker_pid']})"
         if attempt.number <= self.config.retries:
             _forget(attempt.claim)
             _empty(attempt.job_dir)
@@ -249,10 +250,19 @@ class DaskExecutor:
         message = (f"{who} died while the job ran (attempt {attempt.number} of "
                    f"{self.config.retries + 1})")
         if not started:
-            message += "; the job never started. The worker's log:\n" + self._log_tail()
+            message += ("; the job never started. The workers' logs (that one's is gone with "
+                        "it, unless its nanny restarted it):\n" + self._log_tail())
         return [self._fail(attempt, "WorkerLost", message)]
 
     def _exited(self, attempt: _Attempt, outcome: dict[str, Any]) -> Exited:
+        if outcome["post"] is None and not os.path.exists(os.path.join(attempt.job_dir,
+                                                                       "stderr.log")):
+            # It ended before the job opened its logs: what it said is on the worker.
+            return self._fail(attempt, "JobNotStarted", (
+                f"the job process on the worker {outcome['worker']} (host {outcome['host']}) "
+                f"exited with status {outcome['status']} before the job started; it said:\n"
+                f"{_indented(outcome['stderr']) or '  (nothing)'}\nThe worker's log:\n"
+                f"{self._log_tail([outcome['worker']])}"), status=outcome["status"] or 1)
         self._done(attempt)
         return Exited(attempt.token, outcome["status"], outcome["wall"], outcome["cpu"],
                       outcome["maxrss_kib"], outcome["post"])
@@ -273,127 +283,19 @@ class DaskExecutor:
         if keys:
             self.client().run(kill_keys, keys)
 
-    def _log_tail(self, lines: int = 20) -> str:
+    def _log_tail(self, workers: list[str] | None = None, lines: int = 20) -> str:
         try:
-            logs = self.client().get_worker_logs(n=lines)
+            logs = self.client().get_worker_logs(n=lines, workers=workers)
         except Exception as e:
             return f"  (the workers' logs cannot be read: {e})"
+        # Newest first, as Dask keeps them: the last few, in the order they were written.
         return "\n".join(f"  {address}: {text}" for address, entries in sorted(logs.items())
-                         for _, text in entries[-lines:]) or "  (empty)"
-
-
-# -- on the worker ----------------------------------------------------------------------------
-def run_staged(job_dir: str, concurrency: int, attempt: int, claim: str,
-               key: str) -> dict[str, Any]:
-    """A Dask task: run the job staged in ``job_dir`` as a process of this worker, wait for
-    it, and say how it ended. Runs on the worker; never raises for the job's sake."""
-    from distributed import get_worker
-
-    here = {"kind": "dask", "host": socket.gethostname(), "worker": get_worker().address,
-            "worker_pid": os.getpid(), "attempt": attempt}
-    if not os.path.isfile(os.path.join(job_dir, "setup.json")):
-        return {"outcome": "unseen", "message": f"the worker {here['worker']} on host "
-                f"{here['host']} does not see the job's directory {job_dir}", **here}
-    try:
-        fd = os.open(claim, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileExistsError:  # an attempt of this task ran before: its worker died
-        return {"outcome": "lost", "previous": _read_claim(claim), **here}
-    with os.fdopen(fd, "w") as f:
-        json.dump(here, f)
-    safe_path = ["-P"] if sys.version_info >= (3, 11) else []
-    with tempfile.TemporaryFile() as errors:
-        began = time.monotonic()
-        try:
-            proc = subprocess.Popen(
-                [sys.executable, *safe_path, "-m", "acbuild.child", job_dir, str(concurrency)],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors,
-                start_new_session=True)
-        except OSError as e:
-            return {"outcome": "not_started", "message": f"the worker {here['worker']} on host "
-                    f"{here['host']} could not start {sys.executable}: {e}", **here}
-        _RUNNING[key] = proc.pid
-        try:
-            _, wait_status, usage = os.wait4(proc.pid, 0)
-        finally:
-            _RUNNING.pop(key, None)
-        proc.returncode = status = os.waitstatus_to_exitcode(wait_status)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)  # whatever it left running goes with it
-        wall = round(time.monotonic() - began, 6)
-    post = _record_executor(job_dir, {**here, "pid": proc.pid})
-    return {"outcome": "exited", "status": status, "wall": wall,
-            "cpu": round(usage.ru_utime + usage.ru_stime, 6), "maxrss_kib": usage.ru_maxrss,
-            "post": post, **here}
-
-
-def read_marker(path: str) -> str:
-    """On a worker: what the coordinator's marker file holds, seen from here."""
-    try:
-        with open(path) as f:
-            return f.read()
-    except OSError as e:
-        return f"nothing ({e.strerror or e})"
-
-
-def kill_keys(keys: list[str]) -> None:
-    """On a worker: kill the job processes these tasks started (and their slices)."""
-    for key in keys:
-        pid = _RUNNING.get(key)
-        if pid is not None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pid, signal.SIGKILL)
-
-
-def _record_executor(job_dir: str, where: dict[str, Any]) -> dict[str, Any] | None:
-    """Add where the job ran to its post.json (rewritten whole, by rename); its content."""
-    path = os.path.join(job_dir, "post.json")
-    try:
-        with open(path, "rb") as f:
-            post: dict[str, Any] = json.load(f)
-    except (OSError, ValueError):
-        return None  # it ended without one: the coordinator says how it ended
-    post["executor"] = where
-    partial = f"{path}.{os.getpid()}.partial"
-    with open(partial, "w") as f:
-        f.write(json.dumps(post) + "\n")
-    os.replace(partial, path)
-    return post
+                         for _, text in reversed(entries[:lines])) or "  (empty)"
 
 
 # -- small pieces ---------------------------------------------------------------------------
-def dask_resources(declared: Any) -> dict[str, float]:
-    """A method's declared resources as Dask worker resources (memory in bytes): only
-    what it declares is asked of the workers."""
-    wanted: dict[str, float] = {}
-    for name in ("cpus", "gpus"):
-        if name in declared:
-            wanted[name] = float(declared[name])
-    if "memory" in declared:
-        wanted["memory"] = float(memory_bytes(declared["memory"]) or 0)
-    return wanted
-
-
-def _meets(has: dict[str, float], wanted: dict[str, float]) -> bool:
-    return all(has.get(name, 0) >= amount for name, amount in wanted.items())
-
-
-def _shown(resources: dict[str, float]) -> str:
-    return ", ".join(f"memory {amount / 2**30:g}GiB" if name == "memory" else
-                     f"{name} {amount:g}" for name, amount in sorted(resources.items()))
-
-
-def _worker_list(workers: dict[str, dict[str, Any]]) -> str:
-    return "; ".join(f"{address}: {_shown(w.get('resources') or {}) or 'no resources'}"
-                     for address, w in sorted(workers.items()))
-
-
-def _read_claim(path: str) -> dict[str, Any] | None:
-    try:
-        with open(path) as f:
-            claim: dict[str, Any] = json.load(f)
-            return claim
-    except (OSError, ValueError):
-        return None
+def _indented(text: str, lines: int = 30) -> str:
+    return "\n".join(f"  {line}" for line in text.rstrip().splitlines()[-lines:])
 
 
 def _forget(path: str) -> None:
@@ -411,3 +313,4 @@ def _empty(job_dir: str) -> None:
                 shutil.rmtree(entry.path, ignore_errors=True)
             else:
                 _forget(entry.path)
+
