@@ -310,3 +310,29 @@ def test_a_job_that_never_started_fails_with_what_its_process_said(cluster: Clus
     assert "nonexistent-python-home" in job["reason"] or "Python" in job["reason"]
     assert "The worker's log:" in job["reason"]
     assert project.job_dirs() == []
+
+
+def test_executor_from_the_config_or_a_scheduler_file(cluster: Cluster, project: Project):
+    project.method("one", "import os\n\ndef synthesis():\n    return os.getppid()\n")
+    project.script('def main(urd):\n    urd.build("one")\n')
+    project.write("acbuild.toml", 'methods = ["methods"]\nslices = 2\n\n'
+                                  f'[executor]\nkind = "dask"\naddress = "{cluster.address}"\n')
+    first = project.run_json()  # no option: [executor] says where
+    [job] = first["jobs"]
+    post = json.loads((Path(job["path"]) / "post.json").read_text())
+    assert post["executor"]["worker_pid"] in cluster.worker_pids().values()
+    # --scheduler-file, as `dask scheduler --scheduler-file` writes it; --force builds again.
+    scheduler_file = project.root / "scheduler.json"
+    cluster.client.write_scheduler_file(str(scheduler_file))
+    project.write("acbuild.toml", 'methods = ["methods"]\nslices = 2\n')
+    again = report(project.acbuild("run", "--json", "--force", "one", "--scheduler-file",
+                                   str(scheduler_file)))
+    [job] = again["jobs"]
+    assert job["state"] == "built"
+    assert "executor" in json.loads((Path(job["path"]) / "post.json").read_text())
+    # --executor local wins over the config.
+    project.write("acbuild.toml", 'methods = ["methods"]\nslices = 2\n\n'
+                                  '[executor]\nkind = "dask"\naddress = "tcp://127.0.0.1:9"\n')
+    local = project.run_json("--executor", "local", "--force", "one")
+    [job] = local["jobs"]
+    assert "executor" not in json.loads((Path(job["path"]) / "post.json").read_text())
