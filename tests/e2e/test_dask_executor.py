@@ -336,3 +336,23 @@ def test_executor_from_the_config_or_a_scheduler_file(cluster: Cluster, project:
     local = project.run_json("--executor", "local", "--force", "one")
     [job] = local["jobs"]
     assert "executor" not in json.loads((Path(job["path"]) / "post.json").read_text())
+
+
+def test_urd_build_resources_are_checked_and_never_identity_locally(project: Project):
+    project.method("one", "def synthesis():\n    return 1\n")
+    project.script('def main(urd):\n    urd.build("one", resources={"gpus": -1})\n')
+    proc = project.acbuild("run", check=2)
+    assert "build.py:2" in proc.stderr and "'gpus' must be a whole number" in proc.stderr
+    assert project.job_dirs() == []
+    project.script('def main(urd):\n    urd.build("one")\n')
+    first = project.run_json()
+    project.script('def main(urd):\n    urd.build("one", resources={"cpus": 1, "gpus": 1})\n')
+    again = project.run_json()  # the local executor runs it here, as before: reused
+    assert again["jobs"][0]["state"] == "reused" and again["jobs"][0]["id"] == \
+           first["jobs"][0]["id"]
+    # A method with an option named "resources" takes it through options=.
+    project.method("two", 'options = {"resources": 0}\n\ndef synthesis(options):\n'
+                          '    return options.resources\n')
+    project.script('def main(urd):\n    urd.build("two", resources={"cpus": 1})\n')
+    proc = project.acbuild("run", check=2)
+    assert "'resources' is both a parameter of urd.build and an option" in proc.stderr
