@@ -188,6 +188,7 @@ def _executor(config: ExecutorConfig, workdir: Path) -> Callable[[], Any] | None
         return None
     from acbuild.executors import open_executor  # only a run on another executor loads it
 
+    open_executor(config, workdir)  # connects to nothing: a config it cannot use fails now
     return functools.partial(open_executor, config, workdir)
 
 

@@ -356,3 +356,11 @@ def test_urd_build_resources_are_checked_and_never_identity_locally(project: Pro
     project.script('def main(urd):\n    urd.build("two", resources={"cpus": 1})\n')
     proc = project.acbuild("run", check=2)
     assert "'resources' is both a parameter of urd.build and an option" in proc.stderr
+
+
+def test_dask_without_a_scheduler_is_an_error_before_the_script_runs(project: Project):
+    project.method("one", "def synthesis():\n    return 1\n")
+    project.script('def main(urd):\n    print("evaluated")\n    urd.build("one")\n')
+    proc = project.acbuild("run", "--executor", "dask", check=2)
+    assert "the dask executor needs a scheduler" in proc.stderr
+    assert "evaluated" not in proc.stdout + proc.stderr and project.job_dirs() == []
