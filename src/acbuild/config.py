@@ -26,6 +26,7 @@ DEFAULT_WORKDIR = "workdirs/dev"
 # Object stores a [remote] url may name (the schemes obstore opens).
 REMOTE_SCHEMES = ("s3", "gs", "az", "file")
 PUSH_MODES = ("manual", "auto")
+EXECUTOR_KINDS = ("local", "dask")
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,17 @@ class RemoteConfig:
 
 
 @dataclass(frozen=True)
+class ExecutorConfig:
+    """``[executor]``: where jobs run (DESIGN section 9). ``local``: this machine's warm
+    launcher; ``dask``: the workers of a Dask distributed scheduler."""
+
+    kind: str = "local"
+    address: str | None = None  # tcp://host:8786
+    scheduler_file: Path | None = None  # the JSON file `dask scheduler --scheduler-file` writes
+    retries: int = 1  # times a job whose worker died is tried again on another worker
+
+
+@dataclass(frozen=True)
 class Project:
     """Where things are: everything a command needs to know before reading a script."""
 
@@ -57,6 +69,7 @@ class Project:
     source_workdirs: tuple[Path, ...]
     keep_runs: int
     remote: RemoteConfig | None = None
+    executor: ExecutorConfig = ExecutorConfig()
 
     @property
     def workdirs(self) -> tuple[Path, ...]:
@@ -98,6 +111,7 @@ def parse_config(root: Path, config_file: Path | None, table: dict[str, Any]) ->
     sources = workdirs.take("sources", list, [], item_type=str)
     workdirs.refuse_unknown()
     remote_table = reader.take("remote", dict, None)
+    executor_table = reader.take("executor", dict, {})
     reader.refuse_unknown()
     if slices < 1:
         raise ConfigError(f"'slices' must be at least 1, not {slices}", where=where)
@@ -112,7 +126,25 @@ def parse_config(root: Path, config_file: Path | None, table: dict[str, Any]) ->
         source_workdirs=tuple(_resolve(root, s) for s in sources),
         keep_runs=keep_runs,
         remote=None if remote_table is None else _parse_remote(root, remote_table, where),
+        executor=_parse_executor(root, executor_table, where),
     )
+
+
+def _parse_executor(root: Path, table: dict[str, Any], where: str | None) -> ExecutorConfig:
+    reader = _TableReader(table, where, prefix="executor.")
+    kind = reader.take("kind", str, "local")
+    address = reader.take("address", str, None)
+    scheduler_file = reader.take("scheduler_file", str, None)
+    retries = reader.take("retries", int, 1)
+    reader.refuse_unknown(hint="known keys: kind, address, scheduler_file, retries")
+    if kind not in EXECUTOR_KINDS:
+        raise ConfigError(f"'executor.kind' must be \"local\" or \"dask\", not {kind!r}",
+                          where=where)
+    if retries < 0:
+        raise ConfigError(f"'executor.retries' must not be negative, not {retries}", where=where)
+    return ExecutorConfig(kind, address,
+                          None if scheduler_file is None else _resolve(root, scheduler_file),
+                          retries)
 
 
 def _parse_remote(root: Path, table: dict[str, Any], where: str | None) -> RemoteConfig:
@@ -171,7 +203,7 @@ class _TableReader:
         return value
 
     def refuse_unknown(self, hint: str = "known keys: methods, slices, keep_runs, "
-                       "workdirs.target, workdirs.sources, remote") -> None:
+                       "workdirs.target, workdirs.sources, remote, executor") -> None:
         if self.left:
             names = ", ".join(f"'{self.prefix}{k}'" for k in sorted(self.left))
             raise ConfigError(f"unknown key {names}", where=self.where, hint=hint)

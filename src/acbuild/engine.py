@@ -33,7 +33,7 @@ from acbuild.store import JobStore
 from acbuild.workdir import JobLock, last_marked_phase, read_json
 
 if TYPE_CHECKING:
-    from acbuild.runner import Exited, Launcher
+    from acbuild.executors import Executor, Exited
 
 # Fetches what it can of the given stale jobs from elsewhere (the remote cache), publishing
 # them into the target, and tells the builder of each: (hash, directory, seconds, who made it).
@@ -114,7 +114,8 @@ class Builder:
     def __init__(self, store: JobStore, method_of: Callable[[str], Method], project_root: Path,
                  reporter: events.Reporter, jobs: int, keep_going: bool = False,
                  stream_output: bool = False, on_built: Callable[[Path], None] | None = None,
-                 fetch: FetchJobs | None = None):
+                 fetch: FetchJobs | None = None,
+                 executor: Callable[[], Executor] | None = None):
         self.store = store
         self.method_of = method_of
         self.project_root = project_root
@@ -124,9 +125,10 @@ class Builder:
         self.stream_output = stream_output  # report running jobs' output (run -v)
         self.on_built = on_built  # hears of each job this run built, once it is published
         self.fetch = fetch  # asked for the stale jobs before any of them is built
+        self.make_executor = executor  # where jobs run; None: the local warm launcher
         self.outcomes: dict[str, Outcome] = {}
         self.failed = False
-        self._launcher: Launcher | None = None
+        self._launcher: Executor | None = None
         self._versions: dict[str, Any] | None = None
         self._started = time.monotonic()
 
@@ -187,12 +189,16 @@ class Builder:
         return finished
 
     # -- used by _Run -----------------------------------------------------------------------
-    def launcher(self) -> Launcher:
+    def launcher(self) -> Executor:
+        """The executor jobs run on (the engine knows it only by the protocol)."""
         if self._launcher is None:
-            # Imported here: only a run that builds starts processes (a no-op run does not).
-            from acbuild.runner import Launcher
+            if self.make_executor is not None:
+                self._launcher = self.make_executor()
+            else:
+                # Imported here: only a run that builds starts processes (a no-op run does not).
+                from acbuild.executors.local import LocalExecutor
 
-            self._launcher = Launcher()
+                self._launcher = LocalExecutor()
         return self._launcher
 
     def fetched(self, spec: JobSpec, path: Path, seconds: float, origin: str) -> None:
@@ -269,6 +275,7 @@ class _Run:
 
     def run(self) -> None:
         try:
+            self._admit()
             while self._unfinished():
                 self._start_ready()
                 if not self.running:
@@ -299,6 +306,16 @@ class _Run:
         for h in self.decisions:
             if h not in self.b.outcomes:
                 self._skip(h, "the run stopped after a failure")
+
+    def _admit(self) -> None:
+        """The executor checks, before any job starts, that it can run them all (the requests
+        are made only if it reads them: the local executor does not)."""
+        from acbuild.executors import Request
+
+        method_of = self.b.method_of
+        self.b.launcher().admit(Request(
+            d.spec.id, {**method_of(d.spec.method).resources, **dict(d.spec.resources)},
+            d.spec.slices or 1) for d in self.decisions.values())
 
     def _unfinished(self) -> bool:
         return bool(self.ready or self.running or self.locked_elsewhere)
@@ -347,7 +364,7 @@ class _Run:
             self._not_staged(decision, lock, e)
             return
         started = time.time()  # the job's directory is ready: from here on, it is launching
-        slots = min(self.free, spec.slices or 1)
+        slots = self.b.launcher().slots(spec.slices or 1, self.free)
         self.free -= slots
         self._token += 1
         follower = LogFollower(staging) if self.b.stream_output else None
@@ -372,7 +389,7 @@ class _Run:
             self._done(spec.hash)
             return
         try:
-            post = read_json(job.staging / "post.json")
+            post = exited.post if exited.post is not None else read_json(job.staging / "post.json")
         except Exception:
             post = {}
         if exited.status == 0 and post.get("status") == "ok":

@@ -99,6 +99,12 @@ class RemoteError(AcbuildError):
     exit_status = 1
 
 
+class ExecutorError(AcbuildError):
+    """The executor cannot run this run's jobs: its scheduler cannot be reached, a worker
+    does not see the work directory, or no worker can meet a job's resource request.
+    Raised before any job starts."""
+
+
 class NeedsBuild(AcbuildError):
     """The script needs the result of a job that is not built, and this command builds nothing."""
 

@@ -31,6 +31,8 @@ class JobSpec(NamedTuple):
     label: str | None = None
     where: str | None = None  # "build.py:12": the script line that asked for it
     input_ids: tuple[tuple[str, str | None], ...] = ()
+    # urd.build(resources=...): scheduling, never identity (over the method's own)
+    resources: tuple[tuple[str, object], ...] = ()
 
     # Compared by hash only, never as tuples (so != too: a tuple has its own).
     def __eq__(self, other: object) -> bool:
@@ -84,13 +86,15 @@ def make_spec(
     force: bool = False,
     label: str | None = None,
     where: str | None = None,
+    resources: Mapping[str, object] | None = None,
 ) -> JobSpec:
     pairs = sorted(inputs.items())  # by name: names are distinct, so no spec is compared
     hashes = tuple([(name, None if spec is None else spec.hash) for name, spec in pairs])
     digest = job_hash(identity_record(method, code_hash, options, dict(hashes), slices))
     return JobSpec(method, code_hash, options, hashes, slices, digest,
                    hashing.job_id(method, digest), force, label, where,
-                   tuple([(name, None if spec is None else spec.id) for name, spec in pairs]))
+                   tuple([(name, None if spec is None else spec.id) for name, spec in pairs]),
+                   tuple(sorted(resources.items())) if resources else ())
 
 
 def input_files(value: object) -> list[canonical.InputFile]:

@@ -33,13 +33,15 @@ CLOSE_TIMEOUT = 5.0
 @dataclass(frozen=True)
 class Exited:
     """A job's process ended. ``status``: its exit code (0 ok, 1 failed), or -N if signal N
-    killed it; ``wall`` and ``cpu`` in seconds (cpu includes its slices)."""
+    killed it; ``wall`` and ``cpu`` in seconds (cpu includes its slices). ``post``: its
+    post.json, when the executor brought it back (else the engine reads it)."""
 
     token: int
     status: int
     wall: float
     cpu: float
     maxrss_kib: int
+    post: dict[str, Any] | None = None
 
 
 class Launcher:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from acbuild import canonical, graph, options
+from acbuild.declarations import check_resources
 from acbuild.errors import (
     AcbuildError,
     InputFileError,
@@ -31,7 +32,7 @@ from acbuild.methods import Method, MethodRegistry
 # directory; or raise NeedsBuild when this command builds nothing.
 Realize = Callable[[graph.JobSpec], Path]
 FileDigest = Callable[[Path], str]
-BUILD_PARAMETERS = ("options", "jobs", "name", "force")
+BUILD_PARAMETERS = ("options", "jobs", "name", "force", "resources")
 LABEL_MAX = 200  # characters of a job's label (urd.build's name=)
 
 
@@ -99,10 +100,11 @@ class Urd:
 
     def build(self, method: str, options: Mapping[str, Any] | None = None,
               jobs: Mapping[str, Any] | None = None, name: str | None = None,
-              force: bool = False, **params: Any) -> JobHandle:
+              force: bool = False, resources: Mapping[str, Any] | None = None,
+              **params: Any) -> JobHandle:
         where = _caller(self._script_name)
         try:
-            return self._build(method, options, jobs, name, force, params, where)
+            return self._build(method, options, jobs, name, force, params, where, resources)
         except AcbuildError as e:
             if e.where is None:
                 e.where = where
@@ -130,13 +132,16 @@ class Urd:
 
     def _build(self, method_name: str, given_options: Mapping[str, Any] | None,
                given_jobs: Mapping[str, Any] | None, label: str | None, force: bool,
-               params: dict[str, Any], where: str) -> JobHandle:
+               params: dict[str, Any], where: str,
+               resources: Mapping[str, Any] | None = None) -> JobHandle:
         if not isinstance(method_name, str):
             raise MethodError(f"urd.build takes a method name (a str) first, got "
                               f"{type(method_name).__name__} {canonical.brief(method_name)}")
         method = self._registry.get(method_name)
-        if given_options is not None or given_jobs is not None or label is not None or force:
-            _refuse_build_parameter_clash(method, given_options, given_jobs, label, force)
+        if (given_options is not None or given_jobs is not None or label is not None or force
+                or resources is not None):
+            _refuse_build_parameter_clash(method, given_options, given_jobs, label, force,
+                                          resources)
             if label is not None:
                 _check_label(label)
         option_values = dict(given_options or {})
@@ -154,6 +159,7 @@ class Urd:
             self._slices if method.has_analysis else None,
             force=bool(force) or method.name in self._force_methods, label=label,
             where=where,
+            resources=None if resources is None else check_resources(resources, where),
         )
         if method.warnings:
             self.warnings.extend(w for w in method.warnings if w not in self.warnings)
@@ -211,9 +217,11 @@ class Urd:
 
 
 def _refuse_build_parameter_clash(method: Method, given_options: object, given_jobs: object,
-                                  label: object, force: object) -> None:
+                                  label: object, force: object,
+                                  resources: object = None) -> None:
     given = {"options": given_options is not None, "jobs": given_jobs is not None,
-             "name": label is not None, "force": bool(force)}
+             "name": label is not None, "force": bool(force),
+             "resources": resources is not None}
     for parameter in BUILD_PARAMETERS:
         if given[parameter] and (parameter in method.options or parameter in method.inputs):
             kind = "option" if parameter in method.options else "input"

@@ -8,6 +8,7 @@ Returns records; never prints. ``cli`` renders what these return.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from acbuild import engine, events, joblog, plan
-from acbuild.config import Project
+from acbuild.config import ExecutorConfig, Project
 from acbuild.decision import decide, look_at_cached
 from acbuild.errors import AcbuildError, Interrupted, JobSpecError, NeedsBuild
 from acbuild.graph import Graph, JobSpec
@@ -134,11 +135,13 @@ class StatusResult:
 
 def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: int,
                keep_going: bool = False, force_methods: Iterable[str] = (),
-               stream_output: bool = False, remote: RemoteJobs | None = None) -> RunResult:
+               stream_output: bool = False, remote: RemoteJobs | None = None,
+               executor: ExecutorConfig | None = None) -> RunResult:
     """Evaluate ``script`` and build what it declares; what it reads mid-way is built first.
     ``stream_output``: report what running jobs print as they print it. ``remote``: fetch a
     missing job from it before building it (``fetch = true``), push each job built
-    (``push = "auto"``; the caller waits for those pushes: ``remote.wait()``)."""
+    (``push = "auto"``; the caller waits for those pushes: ``remote.wait()``). ``executor``:
+    where jobs run, instead of the project's ``[executor]``."""
     store = session.store
     store.open_sources()
     config = session.project.remote
@@ -148,7 +151,9 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
                              jobs, keep_going, stream_output,
                              fetch=_fetcher(remote, store, reporter) if remote and fetching
                              else None,
-                             on_built=remote.push_later if remote and pushing else None)
+                             on_built=remote.push_later if remote and pushing else None,
+                             executor=_executor(executor or session.project.executor,
+                                                store.target.path))
 
     def realize(spec: JobSpec) -> Path:
         builder.execute(decide(urd.graph.ancestors(spec), store, builder.built_hashes(),
@@ -183,6 +188,16 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
     outcomes = sorted(builder.outcomes.values(), key=lambda o: order.get(o.spec.hash, 0))
     return RunResult(outcomes, finished, [*urd.warnings, *store.warnings,
                                           *(remote.warnings if remote else [])])
+
+
+def _executor(config: ExecutorConfig, workdir: Path) -> Callable[[], Any] | None:
+    """How the engine makes its executor; None: the local warm launcher, as always."""
+    if config.kind == "local":
+        return None
+    from acbuild.executors import open_executor  # only a run on another executor loads it
+
+    open_executor(config, workdir)  # connects to nothing: a config it cannot use fails now
+    return functools.partial(open_executor, config, workdir)
 
 
 def _build(session: Session, script: Path, urd: Urd, builder: engine.Builder,

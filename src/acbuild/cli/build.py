@@ -27,9 +27,16 @@ from acbuild.cli.complete import complete_method, complete_script
               help="Stream jobs' output as they print it; show reused jobs too.")
 @click.option("-q", "--quiet", is_flag=True, help="Only the summary and errors.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default=None,
+              help="Where jobs run [default: [executor] kind, or local].")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", help="The Dask scheduler (--executor dask).")
+@click.option("--scheduler-file", type=click.Path(dir_okay=False),
+              help="The file `dask scheduler --scheduler-file` wrote (--executor dask).")
 def run(script: str, jobs: int | None, keep_going: bool, dry_run: bool, force: tuple[str, ...],
-        workdir: str | None, verbose: bool, quiet: bool, as_json: bool) -> None:
-    """Build SCRIPT: run every stale job, reuse the rest."""
+        workdir: str | None, verbose: bool, quiet: bool, as_json: bool, executor: str | None,
+        scheduler: str | None, scheduler_file: str | None) -> None:
+    """Build SCRIPT: run every stale job, reuse the rest. With --executor dask, -j is the
+    number of jobs in flight on the cluster."""
     if dry_run:
         _status(script, force, workdir, as_json)
         return
@@ -50,7 +57,9 @@ def run(script: str, jobs: int | None, keep_going: bool, dry_run: bool, force: t
         try:
             result = run_script(session, _script_path(script), reporter, jobs or _jobs_default(),
                                 keep_going, force, stream_output=verbose and not as_json,
-                                remote=remote)
+                                remote=remote, executor=_executor(session.project.executor,
+                                                                  executor, scheduler,
+                                                                  scheduler_file))
         finally:
             if hasattr(reporter, "close"):
                 reporter.close()
@@ -67,6 +76,20 @@ def run(script: str, jobs: int | None, keep_going: bool, dry_run: bool, force: t
         console.print_json(console.jobs_json(rows, counts, warnings=result.warnings))
     if result.finished.failed:
         sys.exit(1)
+
+
+def _executor(config: Any, kind: str | None, scheduler: str | None,
+              scheduler_file: str | None) -> Any:
+    """The project's [executor], as the options change it."""
+    import dataclasses
+    from pathlib import Path
+
+    if scheduler is not None or scheduler_file is not None:
+        config = dataclasses.replace(config, kind=kind or "dask", address=scheduler,
+                                     scheduler_file=scheduler_file and Path(scheduler_file).resolve())
+    elif kind is not None:
+        config = dataclasses.replace(config, kind=kind)
+    return config
 
 
 def _wait_pushes(remote: Any, quiet: bool) -> list[str]:
