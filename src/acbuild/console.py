@@ -386,7 +386,7 @@ def render_job(info: dict[str, Any], log_lines: int = 10) -> None:
     parts: list[Any] = [kv_table(header)]
     sections = [
         ("options", [(k, _short(v)) for k, v in info["options"].items()]),
-        ("inputs", [(k, v or "(absent)") for k, v in info["inputs"].items()]),
+        ("inputs", [(k, _input_text(v)) for k, v in info["inputs"].items()]),
         ("input files", [(f["path"], f["blake3"][:16]) for f in info.get("input_files", [])]),
         ("result", [("", info["result"])] if info.get("result") is not None else []),
         ("files", [(name, _size(meta["size"])) for name, meta in info["files"].items()]),
@@ -409,6 +409,13 @@ def render_job(info: dict[str, Any], log_lines: int = 10) -> None:
         parts.append("\n[bold underline]log (last lines)[/]")
         parts.append(escape("\n".join(tail[-log_lines:])))
     Console().print(Panel(Group(*parts), title=f"[bold]{escape(info['id'])}[/]", expand=False))
+
+
+def _input_text(value: Any) -> str:
+    """An input as ``show`` lists it: its job id; a list input's, in order, comma-separated."""
+    if isinstance(value, list):
+        return "[" + ", ".join(v or "(absent)" for v in value) + "]"
+    return value or "(absent)"
 
 
 def _version_rows(versions: dict[str, Any]) -> list[tuple[str, str]]:

@@ -71,10 +71,15 @@ def identity_view(spec: JobSpec) -> dict[str, Any]:
         "method": spec.method,
         "code": spec.code_hash,
         "options": canonical.to_json(dict(spec.options)),
-        "inputs": dict(spec.input_ids),
-        "input_hashes": dict(spec.inputs),
+        "inputs": _listed(spec.input_ids),
+        "input_hashes": _listed(spec.inputs),
         "slices": spec.slices,
     }
+
+
+def _listed(inputs: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
+    """Inputs as setup.json has them: a list input's jobs a list (JSON has no tuple)."""
+    return {name: list(ref) if type(ref) is tuple else ref for name, ref in inputs}
 
 
 @dataclass(frozen=True)

@@ -165,8 +165,9 @@ def render_graph_tree(view: dict[str, Any]) -> None:
 
     root = Tree(f"[bold]{len(jobs)} jobs[/]: {view['counts']['cached']} cached, "
                 f"{view['counts']['stale']} stale", guide_style="dim")
+    has_input = {edge["to"] for edge in view["edges"]}  # (a list input may hold only Nones)
     for job in view["jobs"]:
-        if not any(job["inputs"].values()):
+        if job["id"] not in has_input:
             add(root, job["id"], None)
     console = _console()
     console.print(root)

@@ -1,0 +1,143 @@
+"""List inputs end to end: ``jobs = ("one", ["many"])``, built, reused, ordered, shown."""
+
+from __future__ import annotations
+
+import json
+import pickle
+
+from conftest import Project, built, states
+
+
+def list_project(project: Project, many: str) -> Project:
+    project.method("num", '''
+        options = {"n": 0}
+
+        def synthesis(options):
+            return options.n
+    ''')
+    project.method("total", '''
+        jobs = ("one", ["many"])
+
+        def synthesis(jobs):
+            assert isinstance(jobs.many, list)
+            return {"one": jobs.one.load(),
+                    "many": [None if j is None else j.load() for j in jobs.many],
+                    "ids": [None if j is None else j.id for j in jobs.many]}
+    ''')
+    project.script(f'''
+        def main(urd):
+            a = urd.build("num", n=1)
+            b = urd.build("num", n=2)
+            c = urd.build("num", n=3)
+            urd.build("total", one=a, many={many})
+    ''')
+    return project
+
+
+def _result(project: Project, report: dict) -> dict:
+    [job] = [j for j in report["jobs"] if j["method"] == "total"]
+    return pickle.loads((project.workdir / job["id"] / "result.pickle").read_bytes())
+
+
+def test_list_input_reaches_the_method_as_a_list_of_handles(project: Project) -> None:
+    list_project(project, "[a, b, c]")
+    report = project.run_json()
+    assert built(report) == ["num", "num", "num", "total"]
+    result = _result(project, report)
+    assert result["one"] == 1 and result["many"] == [1, 2, 3]
+    again = project.run_json()
+    assert set(states(again).values()) == {"reused"}
+    # setup.json records the list, in order
+    [total] = [j for j in report["jobs"] if j["method"] == "total"]
+    setup = json.loads((project.workdir / total["id"] / "setup.json").read_text())
+    assert [i["id"] for i in setup["inputs"]["many"]] == result["ids"]
+
+
+def test_order_of_a_list_input_is_identity(project: Project) -> None:
+    list_project(project, "[a, b, c]")
+    first = _result(project, project.run_json())
+    list_project(project, "[c, b, a]")
+    report = project.run_json()
+    assert states(report)["total"] == "built"
+    assert _result(project, report)["many"] == [3, 2, 1]
+    assert first["many"] == [1, 2, 3]
+    # and the first order is still the first job
+    list_project(project, "[a, b, c]")
+    assert states(project.run_json())["total"] == "reused"
+
+
+def test_none_entries_and_empty_and_absent_lists_are_distinct_jobs(project: Project) -> None:
+    ids = set()
+    for many in ("[a, None, c]", "[a, c]", "[]", "None", "[None]"):
+        list_project(project, many)
+        report = project.run_json()
+        [total] = [j for j in report["jobs"] if j["method"] == "total"]
+        ids.add(total["id"])
+        result = _result(project, report)
+        if many == "[a, None, c]":
+            assert result["many"] == [1, None, 3]
+        if many == "None":
+            assert result["many"] is None
+        if many == "[None]":
+            assert result["many"] == [None]
+    assert len(ids) == 5
+
+
+def test_a_changed_element_reruns_the_job_and_status_says_which(project: Project) -> None:
+    list_project(project, "[a, b, c]")
+    project.run_json()
+    project.write("build.py", '''
+        def main(urd):
+            a = urd.build("num", n=1)
+            b = urd.build("num", n=20)
+            c = urd.build("num", n=3)
+            urd.build("total", one=a, many=[a, b, c])
+    ''')
+    status = project.status_json()
+    [total] = [j for j in status["jobs"] if j["method"] == "total"]
+    assert total["state"] == "stale"
+    assert "input many is rebuilt" in total["reason"]
+    report = project.run_json()
+    assert _result(project, report)["many"] == [1, 20, 3]
+
+
+def test_graph_and_show_list_every_element(project: Project) -> None:
+    list_project(project, "[a, b, c]")
+    report = project.run_json()
+    view = json.loads(project.acbuild("graph", "--format", "json").stdout)
+    [total] = [j for j in view["jobs"] if j["method"] == "total"]
+    ids = {j["id"]: j for j in report["jobs"]}
+    nums = [j["id"] for j in report["jobs"] if j["method"] == "num"]
+    assert total["inputs"]["many"] == nums
+    into = sorted((e["input"], e["from"]) for e in view["edges"] if e["to"] == total["id"])
+    assert into == sorted([("one", nums[0]), ("many[0]", nums[0]), ("many[1]", nums[1]),
+                           ("many[2]", nums[2])])
+    shown = project.acbuild("show", total["id"], "--json")
+    info = json.loads(shown.stdout)
+    assert info["inputs"]["many"] == nums
+    text = project.acbuild("show", total["id"]).stdout
+    assert all(n in text for n in nums)
+    assert "many" in text and ids
+
+
+def test_wrong_shapes_are_clear_errors(project: Project) -> None:
+    list_project(project, "a")
+    proc = project.acbuild("run", check=2)
+    assert "method 'total'" in proc.stderr and "'many'" in proc.stderr
+    assert "list input" in proc.stderr
+    project.write("build.py", '''
+        def main(urd):
+            a = urd.build("num", n=1)
+            urd.build("total", one=[a], many=[a])
+    ''')
+    proc = project.acbuild("run", check=2)
+    assert "method 'total'" in proc.stderr and "'one'" in proc.stderr
+    assert "takes one job" in proc.stderr
+    project.write("build.py", '''
+        def main(urd):
+            a = urd.build("num", n=1)
+            urd.build("total", one=a, many=[a, 3])
+    ''')
+    proc = project.acbuild("run", check=2)
+    assert "'many'[1]" in proc.stderr and "int" in proc.stderr
+    assert project.job_dirs() == []
