@@ -186,6 +186,8 @@ class Urd:
 
     def _inputs(self, method: Method, given: dict[str, Any]) -> dict[str, _Input]:
         inputs: dict[str, _Input] = dict.fromkeys(method.inputs)
+        for key in method.list_inputs:
+            inputs[key] = ()  # not given: an empty list, as None
         for key, value in given.items():
             if key not in method.inputs:
                 raise MethodError(_unknown_parameter_message(method, key))
@@ -213,9 +215,9 @@ class Urd:
 
     def _list_input(self, method: Method, key: str, value: Any) -> _Input:
         """A list input: a list (or tuple) of jobs and Nones, in the order that is identity;
-        None for none at all."""
+        None is an empty list, as the Accelerator's."""
         if value is None:
-            return None
+            return ()
         if not isinstance(value, (list, tuple)):
             raise MethodError(
                 f"method {method.name!r}: input {key!r} is a list input (declared [{key!r}]): "

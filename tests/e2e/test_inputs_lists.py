@@ -66,21 +66,22 @@ def test_order_of_a_list_input_is_identity(project: Project) -> None:
     assert states(project.run_json())["total"] == "reused"
 
 
-def test_none_entries_and_empty_and_absent_lists_are_distinct_jobs(project: Project) -> None:
-    ids = set()
+def test_none_entries_are_kept_and_none_is_an_empty_list(project: Project) -> None:
+    ids = {}
     for many in ("[a, None, c]", "[a, c]", "[]", "None", "[None]"):
         list_project(project, many)
         report = project.run_json()
         [total] = [j for j in report["jobs"] if j["method"] == "total"]
-        ids.add(total["id"])
+        ids[many] = total["id"]
         result = _result(project, report)
         if many == "[a, None, c]":
             assert result["many"] == [1, None, 3]
-        if many == "None":
-            assert result["many"] is None
+        if many in ("None", "[]"):
+            assert result["many"] == []
         if many == "[None]":
             assert result["many"] == [None]
-    assert len(ids) == 5
+    assert ids["None"] == ids["[]"]  # None is an empty list, one job
+    assert len(set(ids.values())) == 4
 
 
 def test_a_changed_element_reruns_the_job_and_status_says_which(project: Project) -> None:
