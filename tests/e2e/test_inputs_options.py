@@ -15,7 +15,11 @@ def _result(project: Project, report: dict, method: str) -> object:
 
 
 ENUM_METHOD = '''
+    import os
     from acbuild import Choice, Required
+
+    if os.environ.get("ENUM_MARK"):  # notes each import of the method
+        open(os.environ["ENUM_MARK"], "a").write("imported\\n")
 
     abcd = Choice("a b c d", none_ok=True)
     mnSTARop = Choice("m n* o p")
@@ -23,7 +27,7 @@ ENUM_METHOD = '''
 
     options = dict(
         abcd=abcd,
-        efgh=Choice(chr(n) for n in range(101, 105)).g if False else Choice("e f g h").g,
+        efgh=Choice(chr(n) for n in range(101, 105)).g,
         mnSTARop=mnSTARop.m,
         qSTARrSTARst=qSTARrSTARst["quu"],
         must=Required(int, none_ok=True),
@@ -55,9 +59,16 @@ def test_choice_wildcards_and_none_ok_as_the_accelerator(project: Project) -> No
     assert _result(project, project.run_json(), "enum") == {
         "abcd": "a", "efgh": "g", "mnSTARop": "nah", "qSTARrSTARst": "really good value\n",
         "must": 3, "pick": "y"}
-    # and the declarations were read without importing the method
-    methods = project.acbuild("methods", "enum").stdout
+    # and the declarations are read without importing the method
+    mark = project.root / "imported.log"
+    methods = project.acbuild("methods", "enum", env={"ENUM_MARK": str(mark)}).stdout
     assert "one of 'm', 'n*', 'o', 'p'" in methods
+    enum_project(project, 'must=4, pick="x"')
+    status = project.acbuild("status", "--json", env={"ENUM_MARK": str(mark)})
+    assert json.loads(status.stdout)["jobs"][0]["state"] == "stale"
+    assert not mark.exists()
+    project.acbuild("run", env={"ENUM_MARK": str(mark)})  # the job's own process imports it
+    assert mark.exists()
 
 
 def test_choice_and_required_refusals_name_the_option(project: Project) -> None:

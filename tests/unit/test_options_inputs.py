@@ -36,6 +36,7 @@ def refused(decl: object, value: Any = ...) -> str:
 def test_one_string_of_names_is_split_as_the_accelerator_does() -> None:
     assert Choice("a b,c").values == ("a", "b", "c")
     assert Choice(["i", "j"]).values == ("i", "j")
+    assert Choice(chr(n) for n in range(101, 103)).values == ("e", "f")
     assert Choice("a").values == ("a",)
     assert Choice("a", "b c").values == ("a", "b c")  # several values: taken as they are
 

@@ -53,7 +53,8 @@ class Choice:
                  none_ok: bool | None = None):
         if len(values) == 1 and isinstance(values[0], str) and _separated(values[0]):
             values = tuple(values[0].replace(",", " ").split())
-        elif len(values) == 1 and isinstance(values[0], (list, tuple)):
+        elif len(values) == 1 and not isinstance(values[0], (str, int)) \
+                and hasattr(values[0], "__iter__"):  # a list, or any iterable of names
             values = tuple(values[0])
         self.values = values
         self.default = default
