@@ -101,7 +101,8 @@ class JobHandle:
         refs = dict(self.spec.inputs)
         if name not in refs:
             raise ScriptError(f"{self.id} has no input {name!r} "
-                              f"(inputs: {', '.join(refs) or 'none'})")
+                              f"(inputs: {', '.join(refs) or 'none'})",
+                              where=_caller(self._urd._script_name))
         ref = refs[name]
         if type(ref) is tuple:
             return [None if h is None else self._urd._handle(h) for h in ref]
