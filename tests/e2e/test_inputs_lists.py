@@ -142,3 +142,19 @@ def test_wrong_shapes_are_clear_errors(project: Project) -> None:
     proc = project.acbuild("run", check=2)
     assert "'many'[1]" in proc.stderr and "int" in proc.stderr
     assert project.job_dirs() == []
+
+
+def test_explain_and_methods_know_list_inputs(project: Project) -> None:
+    list_project(project, "[a, b, c]")
+    project.run_json()
+    list_project(project, "[a, c]")
+    report = project.run_json()
+    [total] = [j for j in report["jobs"] if j["method"] == "total"]
+    info = json.loads(project.acbuild("explain", total["id"], "--json").stdout)
+    [many] = [row for row in info["inputs"] if row["name"] == "many"]
+    assert many["changed"] and len(many["old"]) == 3 and len(many["new"]) == 2
+    assert any("input many changed" in d for d in info["differences"])
+    assert "many" in project.acbuild("explain", total["id"]).stdout
+    methods = json.loads(project.acbuild("methods", "--json").stdout)
+    [declared] = [m for m in methods["methods"] if m["name"] == "total"]
+    assert declared["inputs"] == ["one", "[many]"]
