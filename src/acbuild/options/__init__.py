@@ -151,10 +151,11 @@ def _choice(decl: Choice) -> tuple[str, Converter]:
         raise _BadDeclaration(f"the default {default!r} is not one of the choices")
     if decl.none_ok not in (None, True, False):
         raise _BadDeclaration(f"none_ok is True or False, got {decl.none_ok!r}")
-    wild = any(type(v) is str and v.endswith("*") for v in values)
+    wildcards = [v for v in values if type(v) is str and v.endswith("*")]
+    wild = bool(wildcards)
     text = "one of " + ", ".join(map(repr, values))
     if wild:
-        text += " (a '*' at the end: any str that starts so)"
+        text += f" ({wildcards[0]!r}: any str starting with {wildcards[0][:-1]!r})"
 
     def convert(v: Any) -> Any:
         if type(v) in (str, int) and ((type(v), v) in allowed or (wild and _chosen(values, v))):
