@@ -111,9 +111,17 @@ WITHFILE_METHODS = {
             src = options.src
             with src.open() as f:
                 text = f.read()
+            part = options.more.parts[0]
+            try:
+                part.load()  # a sliced file needs a slice number
+                unsliced = "allowed"
+            except ValueError as e:
+                unsliced = str(e)
             return {"text": text, "name": src.filename().name, "job": src.job.id,
                     "json": options.more.inner.json_load(),
-                    "sliced": [options.more.parts[i].load(i) for i in range(2)]}
+                    "sliced": [options.more.parts[i].load(i) for i in range(2)],
+                    "unsliced": unsliced,
+                    "again": src.job.withfile("x.json").json_load()}
     ''',
 }
 
@@ -140,7 +148,8 @@ def test_a_file_of_another_job_as_an_option(project: Project) -> None:
     [make] = [j["id"] for j in report["jobs"] if j["method"] == "make"]
     assert _result(project, report, "read") == {
         "text": "hello", "name": "x.txt", "job": make, "json": {"t": "hello"},
-        "sliced": [0, 10]}
+        "sliced": [0, 10], "again": {"t": "hello"},
+        "unsliced": f"'part.pickle' of {make} is sliced: give a sliceno"}
     [read] = [j["id"] for j in report["jobs"] if j["method"] == "read"]
     setup = json.loads((project.workdir / read / "setup.json").read_text())
     # the producing job is an input of the new one, and the option names the job and file
