@@ -6,7 +6,9 @@ held open, which the job being built writes through: names are opened relative t
 one component at a time and never through a link, so neither the process's current
 directory nor a link the method made (or swapped in) can lead a write elsewhere.
 ``Namespace`` gives attribute access to options (at every depth) and input jobs.
-Standard library only: the job process imports this.
+As the Accelerator's: ``JobWithFile`` is a file of a job (an option type), ``JobList``
+a list input, and ``follow_chain`` walks the ``previous`` input (``Job.chain``, and the
+script's handles). Standard library only: the job process imports this.
 """
 
 from __future__ import annotations
@@ -120,7 +122,7 @@ class Job:
         with open(self.path / "setup.json") as f:
             info = (json.load(f).get("inputs") or {}).get(name)
         if type(info) is list:
-            return [None if i is None else Job(i["path"], i["id"]) for i in info]
+            return JobList(None if i is None else Job(i["path"], i["id"]) for i in info)
         return None if not info else Job(info["path"], info["id"])
 
     def chain(self, length: int = -1, reverse: bool = False, stop_job: Any = None) -> list[Job]:
@@ -377,3 +379,23 @@ class JobWithFile:
 
         with self.open("r", sliceno) as f:
             return json.load(f)
+
+
+class JobList(list[Any]):
+    """A list input in a method (``jobs.many``): a list of handles (None where the script
+    gave None), in order, with the Accelerator's ``[method]``, ``find`` and ``get``."""
+
+    def __getitem__(self, item: Any) -> Any:
+        if isinstance(item, str):
+            return self.find(item)[-1]  # the last of that method, or IndexError
+        if isinstance(item, slice):
+            return JobList(list.__getitem__(self, item))
+        return list.__getitem__(self, item)
+
+    def find(self, method: str) -> JobList:
+        """The jobs of ``method``, in order (an id is ``<method>-<hash>``)."""
+        return JobList(j for j in self if j is not None and j.id.rsplit("-", 1)[0] == method)
+
+    def get(self, method: str, default: Any = None) -> Any:
+        found = self.find(method)
+        return found[-1] if found else default

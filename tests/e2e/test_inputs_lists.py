@@ -22,7 +22,9 @@ def list_project(project: Project, many: str) -> Project:
             assert isinstance(jobs.many, list)
             return {"one": jobs.one.load(),
                     "many": [None if j is None else j.load() for j in jobs.many],
-                    "ids": [None if j is None else j.id for j in jobs.many]}
+                    "ids": [None if j is None else j.id for j in jobs.many],
+                    "last_num": jobs.many.get("num"), "nums": len(jobs.many.find("num")),
+                    "none": jobs.many.get("other")}
     ''')
     project.script(f'''
         def main(urd):
@@ -45,6 +47,9 @@ def test_list_input_reaches_the_method_as_a_list_of_handles(project: Project) ->
     assert built(report) == ["num", "num", "num", "total"]
     result = _result(project, report)
     assert result["one"] == 1 and result["many"] == [1, 2, 3]
+    # the Accelerator's JobList: [method], find, get
+    assert result["last_num"] == result["ids"][-1] and result["nums"] == 3
+    assert result["none"] is None
     again = project.run_json()
     assert set(states(again).values()) == {"reused"}
     # setup.json records the list, in order

@@ -29,7 +29,16 @@ from acbuild.child.process import (
 from acbuild.child.slices import _run_analysis
 from acbuild.errors import StorageError
 from acbuild.hashing import hash_file
-from acbuild.job import RESULT_FILE, WITHFILE, Job, JobDir, JobWithFile, Namespace, namespaces
+from acbuild.job import (
+    RESULT_FILE,
+    WITHFILE,
+    Job,
+    JobDir,
+    JobList,
+    JobWithFile,
+    Namespace,
+    namespaces,
+)
 from acbuild.joblog import LOGS, SLICE_LOGS
 
 SETUP_FORMAT = 1
@@ -130,7 +139,7 @@ def _arguments(job_dir: str, setup: dict[str, Any] | None, wanted: set[str],
 def _input_job(info: Any) -> Any:
     """An input's handle (None when absent); a list input's, a list of them, in order."""
     if type(info) is list:
-        return [_input_job(item) for item in info]
+        return JobList(_input_job(item) for item in info)
     return Job(info["path"], info["id"]) if info else None
 
 
