@@ -39,6 +39,7 @@ def test_one_string_of_names_is_split_as_the_accelerator_does() -> None:
     assert Choice(chr(n) for n in range(101, 103)).values == ("e", "f")
     assert Choice("a").values == ("a",)
     assert Choice("a", "b c").values == ("a", "b c")  # several values: taken as they are
+    assert Choice(["a b"]).values == ("a b",) and Choice(["a b"])["a b"].values == ("a b",)
 
 
 def test_wildcard_takes_any_str_that_starts_so() -> None:

@@ -105,6 +105,6 @@ def _decode(value: Any) -> Any:
     if tag == "required":
         return Required(_decode(data), none_ok=bool(value.get("n", False)))
     if tag == "choice":
-        return Choice(*(_decode(v) for v in data), default=_decode(value["d"]),
+        return Choice([_decode(v) for v in data], default=_decode(value["d"]),
                       none_ok=value.get("n"))
     raise KeyError(tag)

@@ -68,7 +68,7 @@ class Choice:
     def __getitem__(self, value: str | int) -> Choice:
         if not _chosen(self.values, value):
             raise KeyError(value)
-        return Choice(*self.values, default=value, none_ok=self.none_ok)
+        return Choice(list(self.values), default=value, none_ok=self.none_ok)
 
     def __getattr__(self, name: str) -> Choice:
         if name.startswith("_") or name not in self.__dict__.get("values", ()):
