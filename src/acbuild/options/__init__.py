@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import types
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any, TypeGuard
@@ -49,14 +50,14 @@ class Choice:
     unless ``none_ok=True``. ``choice.a`` and ``choice["a"]`` (``choice["cde"]`` for a
     wildcard's) are the same choice with that default."""
 
-    def __init__(self, *values: str | int, default: str | int | None = None,
-                 none_ok: bool | None = None):
+    def __init__(self, *values: str | int | Iterable[str | int],
+                 default: str | int | None = None, none_ok: bool | None = None):
         if len(values) == 1 and isinstance(values[0], str) and _separated(values[0]):
             values = tuple(values[0].replace(",", " ").split())
         elif len(values) == 1 and not isinstance(values[0], (str, int)) \
                 and hasattr(values[0], "__iter__"):  # a list, or any iterable of names
             values = tuple(values[0])
-        self.values = values
+        self.values: tuple[Any, ...] = values
         self.default = default
         self.none_ok = none_ok
 
