@@ -163,3 +163,17 @@ def test_explain_and_methods_know_list_inputs(project: Project) -> None:
     methods = json.loads(project.acbuild("methods", "--json").stdout)
     [declared] = [m for m in methods["methods"] if m["name"] == "total"]
     assert declared["inputs"] == ["one", "[many]"]
+
+
+def test_gc_keeping_a_job_keeps_each_element_of_its_list_input(project: Project) -> None:
+    list_project(project, "[b, c]")
+    project.write("acbuild.toml", 'methods = ["methods"]\nslices = 1\nkeep_runs = 1\n')
+    report = project.run_json()
+    [total] = [j["id"] for j in report["jobs"] if j["method"] == "total"]
+    project.write("build.py", 'def main(urd):\n    urd.build("num", n=9)\n')
+    project.run_json()
+    gc = json.loads(project.acbuild("gc", "--json", "-n", "--keep", total).stdout)
+    assert [r["name"] for r in gc["removed"] if r["kind"] == "job"] == []
+    assert gc["kept"]["input of a kept job"] == 3  # one=a, and many's b and c
+    gc = json.loads(project.acbuild("gc", "--json", "-n").stdout)
+    assert len([r for r in gc["removed"] if r["kind"] == "job"]) == 4
