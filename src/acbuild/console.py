@@ -426,8 +426,16 @@ def _version_rows(versions: dict[str, Any]) -> list[tuple[str, str]]:
 def _short(value: Any, limit: int = 70) -> str:
     if isinstance(value, dict) and "$file" in value:  # an urd.file: see "input files"
         return f"file {value['$file']}"
+    if isinstance(value, dict) and _is_jobfile(value):  # handle.withfile: see "inputs"
+        _, job_id, name, sliced = value["$jobfile"]
+        return f"file {name} of {job_id}" + (" (sliced)" if sliced else "")
     text = json.dumps(value, default=str) if not isinstance(value, str) else repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _is_jobfile(value: dict[str, Any]) -> bool:
+    found = value.get("$jobfile")
+    return len(value) == 1 and isinstance(found, list) and len(found) == 4
 
 
 def _size(n: int) -> str:

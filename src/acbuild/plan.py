@@ -164,8 +164,11 @@ def _files(value: Any) -> list[tuple[str, str]]:
 
 
 def _short(value: Any, limit: int = 40) -> str:
+    jobfile = value.get("$jobfile") if isinstance(value, dict) else None
     if isinstance(value, dict) and "$file" in value:
         text = f"file {value['$file']}"
+    elif isinstance(jobfile, list) and len(jobfile) == 4:  # handle.withfile
+        text = f"file {jobfile[2]} of {jobfile[1]}"
     else:
         text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"

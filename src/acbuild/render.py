@@ -35,6 +35,9 @@ def _value(value: Any, limit: int = 50) -> str:
         return "-"
     if isinstance(value, dict) and "$file" in value:  # an urd.file: its path and digest
         return f"file {value['$file']} ({str(value.get('blake3', ''))[:12]})"
+    jobfile = value.get("$jobfile") if isinstance(value, dict) else None
+    if isinstance(jobfile, list) and len(jobfile) == 4:  # handle.withfile: file and job
+        return f"file {jobfile[2]} of {jobfile[1]}"
     text = value if isinstance(value, str) else json.dumps(value, default=str,
                                                             ensure_ascii=False)
     return text if len(text) <= limit else text[: limit - 1] + "…"

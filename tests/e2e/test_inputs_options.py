@@ -157,6 +157,7 @@ def test_a_file_of_another_job_as_an_option(project: Project) -> None:
     assert setup["options"]["src"]["$jobfile"][1:] == [make, "x.txt", False]
     view = json.loads(project.acbuild("graph", "--format", "json").stdout)
     assert {"from": make, "to": read, "input": "withfile:src"} in view["edges"]
+    assert f"file x.txt of {make}" in project.acbuild("show", read).stdout
     assert set(states(project.run_json()).values()) == {"reused"}
 
 
@@ -180,6 +181,8 @@ def test_a_file_name_is_identity(project: Project) -> None:
     project.run_json()
     project.script(WITHFILE_SCRIPT.format(text="hello").replace('withfile("x.txt")',
                                                                 'withfile("x.json")'))
+    [reason] = [j["reason"] for j in project.status_json()["jobs"] if j["method"] == "read"]
+    assert "option src: file x.txt of make-" in reason and "→ file x.json of make-" in reason
     report = project.run_json()
     assert states(report) == {"make": "reused", "read": "built"}
     assert _result(project, report, "read")["text"] == '{"t": "hello"}'
