@@ -1,7 +1,7 @@
 """acbuild: a build system for reproducible computations.
 
 Importing the package stays light (no click, rich or sqlite3): the job process
-imports it too. Methods may use ``from acbuild import Required``.
+imports it too. Methods may use ``from acbuild import Required, Choice, JobWithFile``.
 """
 
 from __future__ import annotations
@@ -10,14 +10,15 @@ __version__ = "0.1.0"
 
 from typing import TYPE_CHECKING
 
-from acbuild.options import Required
+from acbuild.job import JobWithFile
+from acbuild.options import Choice, Required
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from acbuild.reader import ProjectReader
 
-__all__ = ["Required", "__version__", "open_project"]
+__all__ = ["Choice", "JobWithFile", "Required", "__version__", "open_project"]
 
 
 def open_project(path: str | Path = ".") -> ProjectReader:

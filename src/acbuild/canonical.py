@@ -10,7 +10,7 @@ byte length of ``body``; for ``list`` and ``dict``, ``n`` is the number of
 items and ``body`` their encodings, one after another. Every encoding thus
 says where it ends, and the tag says how to read its body, so no two
 different values share an encoding. Tags: none bool int float str bytes list
-dict odict date datetime time timedelta path file. Tuples encode as ``list`` (option
+dict odict date datetime time timedelta path file jobfile. Tuples encode as ``list`` (option
 normalisation turns them into lists anyway); dict entries are sorted by their
 encoded key, so key order does not matter; an ``OrderedDict`` (``odict``) keeps
 its order, which is part of its value. Changing anything here changes every job
@@ -43,6 +43,17 @@ class InputFile:
 
     relpath: str  # project-relative, '/'-separated
     digest: str  # blake3 hex of the content
+
+
+@dataclass(frozen=True)
+class JobFile:
+    """A file of another job of the build, given as an option value (``handle.withfile``).
+    Its identity is the job's hash, the file's name and whether it is sliced."""
+
+    job: str  # the job's hash
+    id: str  # the job's id, for people (the hash decides it)
+    name: str
+    sliced: bool = False
 
 
 class _Unencodable(Exception):
@@ -243,6 +254,7 @@ _ENCODERS: dict[type, _Encoder] = {
     timedelta: _enc_timedelta,
     PurePath: lambda v: _scalar(b"path", v.as_posix().encode("utf-8", "surrogatepass")),
     InputFile: lambda v: _scalar(b"file", v.digest.encode()),
+    JobFile: lambda v: _scalar(b"jobfile", _encode([v.job, v.name, v.sliced])),
 }
 
 
@@ -340,6 +352,7 @@ _TAG_DECODERS: dict[str, Callable[[Any], Any]] = {
     "$bytes": base64.b64decode,
     "$dict": lambda v: {_hashable(from_json(k)): from_json(item) for k, item in v},
     "$odict": lambda v: OrderedDict((_hashable(from_json(k)), from_json(item)) for k, item in v),
+    "$jobfile": lambda v: JobFile(*v),
 }
 
 
@@ -417,6 +430,7 @@ _TO_JSON: dict[type, Callable[[Any], Any]] = {
     timedelta: lambda v: {"$timedelta": [v.days, v.seconds, v.microseconds]},
     PurePath: lambda v: {"$path": v.as_posix()},
     InputFile: lambda v: {"$file": v.relpath, "blake3": v.digest},
+    JobFile: lambda v: {"$jobfile": [v.job, v.id, v.name, v.sliced]},
 }
 
 

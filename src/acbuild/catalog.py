@@ -49,7 +49,8 @@ def _declarations(method: Method, root: Path) -> dict[str, Any]:
         "description": method.description,
         "file": _relative(method.file, root),
         "options": {name: _option(spec) for name, spec in method.options.items()},
-        "inputs": list(method.inputs),
+        # a list input as it is declared: [name]
+        "inputs": [f"[{i}]" if i in method.list_inputs else i for i in method.inputs],
         "phases": list(method.phases),
         "resources": method.resources,
         "code_hash": method.current_hash,

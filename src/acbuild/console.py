@@ -386,7 +386,7 @@ def render_job(info: dict[str, Any], log_lines: int = 10) -> None:
     parts: list[Any] = [kv_table(header)]
     sections = [
         ("options", [(k, _short(v)) for k, v in info["options"].items()]),
-        ("inputs", [(k, v or "(absent)") for k, v in info["inputs"].items()]),
+        ("inputs", [(k, _input_text(v)) for k, v in info["inputs"].items()]),
         ("input files", [(f["path"], f["blake3"][:16]) for f in info.get("input_files", [])]),
         ("result", [("", _result_text(info))] if "result" in info else []),
         ("files", [(name, _size(meta["size"])) for name, meta in info["files"].items()]),
@@ -419,6 +419,13 @@ def _result_text(info: dict[str, Any], limit: int = 600) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _input_text(value: Any) -> str:
+    """An input as ``show`` lists it: its job id; a list input's, in order, comma-separated."""
+    if isinstance(value, list):
+        return "[" + ", ".join(v or "(absent)" for v in value) + "]"
+    return value or "(absent)"
+
+
 def _version_rows(versions: dict[str, Any]) -> list[tuple[str, str]]:
     rows = [(k, str(v)) for k, v in versions.items() if k != "packages"]
     return rows + [(name, version) for name, version in (versions.get("packages") or {}).items()]
@@ -427,8 +434,16 @@ def _version_rows(versions: dict[str, Any]) -> list[tuple[str, str]]:
 def _short(value: Any, limit: int = 70) -> str:
     if isinstance(value, dict) and "$file" in value:  # an urd.file: see "input files"
         return f"file {value['$file']}"
+    if isinstance(value, dict) and _is_jobfile(value):  # handle.withfile: see "inputs"
+        _, job_id, name, sliced = value["$jobfile"]
+        return f"file {name} of {job_id}" + (" (sliced)" if sliced else "")
     text = json.dumps(value, default=str) if not isinstance(value, str) else repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _is_jobfile(value: dict[str, Any]) -> bool:
+    found = value.get("$jobfile")
+    return len(value) == 1 and isinstance(found, list) and len(found) == 4
 
 
 def _size(n: int) -> str:

@@ -123,7 +123,7 @@ class _Reasons:
             cause, text = self.unusable[spec.hash]
             why = plan.Why(text, cause, (f"{spec.method}: {_ROOTS[cause]}",))
         else:
-            stale_inputs = {name: self.whys[h] for name, h in spec.inputs if h in self.whys}
+            stale_inputs = _stale_inputs(spec, self.whys)
             code_files = None if self.sources_of is None else (
                 lambda job: self._changed_files(spec.method, job))
             why = plan.why_stale(plan.identity_view(spec), self._peers_of(spec.method),
@@ -147,3 +147,13 @@ class _Reasons:
             self._changed[key] = plan.changed_files(read_sources(job.path),
                                                     self.sources_of(method))
         return self._changed[key]
+
+
+def _stale_inputs(spec: JobSpec, whys: Mapping[str, plan.Why]) -> dict[str, plan.Why]:
+    """input name -> why it is rebuilt; a list input's, the first of its rebuilt jobs'."""
+    stale: dict[str, plan.Why] = {}
+    for name, ref in spec.inputs:
+        for h in (ref if isinstance(ref, tuple) else (ref,)):
+            if h is not None and h in whys:
+                stale.setdefault(name, whys[h])
+    return stale

@@ -212,10 +212,12 @@ class Builder:
         self.reporter.report(events.JobReused(_ref(spec, reason), str(path)))
 
     def setup_for(self, spec: JobSpec, method: Method) -> dict[str, Any]:
-        inputs = {}
+        inputs: dict[str, Any] = {}
         for name, job_hash in spec.inputs:
-            inputs[name] = None if job_hash is None else {
-                "id": self.outcomes[job_hash].spec.id, "path": str(self.path_of(job_hash))}
+            if type(job_hash) is tuple:  # a list input: its jobs in order, None kept
+                inputs[name] = [self._input_record(h) for h in job_hash]
+            else:
+                inputs[name] = self._input_record(job_hash)  # type: ignore[arg-type]
         return {
             "format": 1,
             "id": spec.id,
@@ -236,6 +238,11 @@ class Builder:
             "versions": self.versions(method),
             "created": time.time(),
         }
+
+    def _input_record(self, job_hash: str | None) -> dict[str, str] | None:
+        """What setup.json says of one input job: its id and where it is."""
+        return None if job_hash is None else {
+            "id": self.outcomes[job_hash].spec.id, "path": str(self.path_of(job_hash))}
 
     def store_sys_path(self, method: Method) -> list[Path]:
         return [method.file.parent, self.project_root]

@@ -8,10 +8,13 @@ built is decided elsewhere (``plan``). The job hash is computed in one place,
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from acbuild import canonical, hashing
 from acbuild.errors import GraphError
+
+# An input's job hash (or id), None when absent; a tuple of those for a list input.
+InputRef = str | None | tuple[str | None, ...]
 
 
 class JobSpec(NamedTuple):
@@ -23,14 +26,15 @@ class JobSpec(NamedTuple):
     method: str
     code_hash: str
     options: Mapping[str, object]
-    inputs: tuple[tuple[str, str | None], ...]  # input name -> input job hash, None when absent
+    # input name -> input job hash, None when absent; a list input's, a tuple of those
+    inputs: tuple[tuple[str, InputRef], ...]
     slices: int | None  # part of the identity only for methods with an analysis phase
     hash: str
     id: str
     force: bool = False
     label: str | None = None
     where: str | None = None  # "build.py:12": the script line that asked for it
-    input_ids: tuple[tuple[str, str | None], ...] = ()
+    input_ids: tuple[tuple[str, InputRef], ...] = ()
     # urd.build(resources=...): scheduling, never identity (over the method's own)
     resources: tuple[tuple[str, object], ...] = ()
 
@@ -46,7 +50,18 @@ class JobSpec(NamedTuple):
 
     @property
     def input_hashes(self) -> list[str]:
-        return [h for _, h in self.inputs if h is not None]
+        return [h for _, h in edges(self.inputs)]
+
+
+def edges(inputs: Iterable[tuple[str, InputRef]]) -> list[tuple[str, str]]:
+    """(name, job) of each job an input holds: a list input's by ``name[i]``."""
+    out: list[tuple[str, str]] = []
+    for name, ref in inputs:
+        if type(ref) is tuple:
+            out.extend((f"{name}[{i}]", r) for i, r in enumerate(ref) if r is not None)
+        elif ref is not None:
+            out.append((name, ref))  # type: ignore[arg-type]
+    return out
 
 
 IDENTITY_FIELDS = ("format", "method", "code", "options", "inputs", "slices")
@@ -57,7 +72,7 @@ def identity_record(
     method: str,
     code_hash: str,
     options: Mapping[str, object],
-    inputs: Mapping[str, str | None],
+    inputs: Mapping[str, InputRef],
     slices: int | None,
 ) -> dict[str, object]:
     """Everything that goes into a job's hash, and nothing else."""
@@ -80,7 +95,7 @@ def make_spec(
     method: str,
     code_hash: str,
     options: Mapping[str, object],
-    inputs: Mapping[str, JobSpec | None],
+    inputs: Mapping[str, JobSpec | None | tuple[JobSpec | None, ...]],
     slices: int | None,
     *,
     force: bool = False,
@@ -89,12 +104,21 @@ def make_spec(
     resources: Mapping[str, object] | None = None,
 ) -> JobSpec:
     pairs = sorted(inputs.items())  # by name: names are distinct, so no spec is compared
-    hashes = tuple([(name, None if spec is None else spec.hash) for name, spec in pairs])
+    hashes = tuple([(name, None if spec is None else spec.hash if type(spec) is JobSpec
+                     else _refs(spec, "hash")) for name, spec in pairs])
+    # A list input is a list in the identity (canonical encodes a tuple as one): its order
+    # is identity, and no single input encodes as a list, so no id of one changes.
     digest = job_hash(identity_record(method, code_hash, options, dict(hashes), slices))
     return JobSpec(method, code_hash, options, hashes, slices, digest,
                    hashing.job_id(method, digest), force, label, where,
-                   tuple([(name, None if spec is None else spec.id) for name, spec in pairs]),
+                   tuple([(name, None if spec is None else spec.id if type(spec) is JobSpec
+                           else _refs(spec, "id")) for name, spec in pairs]),
                    tuple(sorted(resources.items())) if resources else ())
+
+
+def _refs(specs: Any, field: str) -> tuple[str | None, ...]:
+    """A list input's hashes (or ids), None where an entry is absent."""
+    return tuple([None if s is None else getattr(s, field) for s in specs])
 
 
 def input_files(value: object) -> list[canonical.InputFile]:
@@ -108,6 +132,18 @@ def input_files(value: object) -> list[canonical.InputFile]:
     return []
 
 
+def job_files(value: object, where: str) -> list[tuple[str, canonical.JobFile]]:
+    """Every ``handle.withfile`` inside an option value, with where it is (``cfg.inner``,
+    ``files[0]``), in order."""
+    if isinstance(value, canonical.JobFile):
+        return [(where, value)]
+    if isinstance(value, Mapping):
+        return [f for k, v in value.items() for f in job_files(v, f"{where}.{k}")]
+    if isinstance(value, (list, tuple)):
+        return [f for i, v in enumerate(value) for f in job_files(v, f"{where}[{i}]")]
+    return []
+
+
 class Graph:
     """The jobs of one script, in the order the script declared them (a topological order)."""
 
@@ -117,8 +153,8 @@ class Graph:
 
     def add(self, spec: JobSpec) -> JobSpec:
         """Add ``spec``; asking for the same job twice gives the first spec back."""
-        for _, input_hash in spec.inputs:
-            if input_hash is not None and input_hash not in self.specs:
+        for input_hash in spec.input_hashes:
+            if input_hash not in self.specs:
                 raise GraphError(f"{spec.id}: an input job is not part of this graph")
         if spec.label is not None:
             owner = self.labels.get(spec.label)

@@ -6,7 +6,9 @@ held open, which the job being built writes through: names are opened relative t
 one component at a time and never through a link, so neither the process's current
 directory nor a link the method made (or swapped in) can lead a write elsewhere.
 ``Namespace`` gives attribute access to options (at every depth) and input jobs.
-Standard library only: the job process imports this.
+As the Accelerator's: ``JobWithFile`` is a file of a job (an option type), ``JobList``
+a list input, and ``follow_chain`` walks the ``previous`` input (``Job.chain``, and the
+script's handles). Standard library only: the job process imports this.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ RESULT_FILE = "result.pickle"
 # acbuild's own records in a job directory: a method reads them, never writes them.
 OWN_FILES = frozenset({"setup.json", "post.json", *LOGS, SLICE_LOGS, "source", RESULT_FILE})
 _WRITE_MODES = frozenset("wax+")
+# The input a withfile option makes (its job is an input): "withfile:" + where the option is.
+WITHFILE = "withfile:"
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 # A file is opened without blocking (a FIFO the method made must not hang it) and never
 # through a link; O_TRUNC waits until it is known to be the job's own file.
@@ -53,10 +57,13 @@ class Job:
         return (Job, (str(self.path), self.id))
 
     def __eq__(self, other: object) -> bool:
+        # Equal to its id, as the Accelerator's (a str there): ``job == "clean-3f9a2c1be07d"``.
+        if isinstance(other, str):
+            return other == self.id
         return isinstance(other, Job) and other.id == self.id
 
     def __hash__(self) -> int:
-        return hash(self.id)
+        return hash(self.id)  # the id's hash: a handle and its id are one dict key
 
     def filename(self, name: str) -> Path:
         """The path of ``name`` inside the job directory; a name that leaves it is refused,
@@ -102,6 +109,26 @@ class Job:
         return sorted(
             str(p.relative_to(self.path)) for p in self.path.rglob("*") if p.is_file()
         )
+
+    def withfile(self, name: str, sliced: bool = False) -> JobWithFile:
+        """A file of this job, as an option type the Accelerator's way."""
+        return JobWithFile(self, name, sliced)
+
+    def input(self, name: str) -> Any:
+        """The input ``name`` this job was built with (a handle, a list of them, or None),
+        as its setup.json records it."""
+        import json  # here: most jobs never look at an input's inputs
+
+        with open(self.path / "setup.json") as f:
+            info = (json.load(f).get("inputs") or {}).get(name)
+        if type(info) is list:
+            return JobList(None if i is None else Job(i["path"], i["id"]) for i in info)
+        return None if not info else Job(info["path"], info["id"])
+
+    def chain(self, length: int = -1, reverse: bool = False, stop_job: Any = None) -> list[Job]:
+        """This job and those before it along the ``previous`` input, oldest first
+        (``reverse=True``: newest first), as the Accelerator's ``Job.chain``."""
+        return follow_chain(self, lambda job: job.input("previous"), length, reverse, stop_job)
 
 
 def contained_path(root: Path, name: str | os.PathLike[str]) -> Path:
@@ -279,3 +306,96 @@ def namespaces(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return type(value)(namespaces(item) for item in value)
     return value
+
+
+def follow_chain(tip: Any, previous: Any, length: int, reverse: bool, stop_job: Any) -> list[Any]:
+    """``tip`` and the jobs before it (``previous(job)`` gives the one before, or None), at
+    most ``length`` of them (-1: all), stopping before ``stop_job``. ``stop_job`` may be
+    ``{job: input_name}``: stop at that job's input of that name. Oldest first, unless
+    ``reverse``. Handles compare equal to their ids, so a stop job may be either."""
+    if isinstance(stop_job, dict):
+        if len(stop_job) != 1:
+            raise ValueError("pass a single stop_job={job: input_name}")
+        [(holder, name)] = stop_job.items()
+        stop_job = holder.input(name) if holder else None
+    chain: list[Any] = []
+    current = tip
+    seen = set()
+    while length != len(chain) and current is not None and current != stop_job:
+        if current.id in seen:
+            raise ValueError(f"the chain of {tip.id} loops at {current.id}")
+        seen.add(current.id)
+        chain.append(current)
+        current = previous(current)
+    if not reverse:
+        chain.reverse()
+    return chain
+
+
+class JobWithFile:
+    """A file of a job: the option value ``handle.withfile(name)`` becomes in the method
+    (and ``job.withfile(name)``), as the Accelerator's. A sliced file is one per slice,
+    ``name.<sliceno>``; ``filename`` refuses a slice number for an unsliced file and the
+    other way round. As an option declaration, ``JobWithFile`` is its type."""
+
+    __slots__ = ("job", "name", "sliced")
+
+    def __init__(self, job: Job, name: str | os.PathLike[str], sliced: bool = False):
+        self.job, self.name, self.sliced = job, os.fspath(name), bool(sliced)
+        if os.path.isabs(self.name):
+            raise ValueError(f"{self.name!r}: a job file name must be relative to the job")
+
+    def __repr__(self) -> str:
+        return f"JobWithFile({self.job.id!r}, {self.name!r}, sliced={self.sliced})"
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, JobWithFile) and (other.job, other.name, other.sliced)
+                == (self.job, self.name, self.sliced))
+
+    def __hash__(self) -> int:
+        return hash((self.job.id, self.name, self.sliced))
+
+    def filename(self, sliceno: int | None = None) -> Path:
+        if sliceno is None and self.sliced:
+            raise ValueError(f"{self.name!r} of {self.job.id} is sliced: give a sliceno")
+        if sliceno is not None and not self.sliced:
+            raise ValueError(f"{self.name!r} of {self.job.id} is not sliced: no sliceno")
+        name = self.name if sliceno is None else f"{self.name}.{sliceno}"
+        return contained_path(self.job.path, name)
+
+    def open(self, mode: str = "r", sliceno: int | None = None, **kwargs: Any) -> IO[Any]:
+        if _WRITE_MODES & set(mode):
+            raise PermissionError(f"{self.name!r} is a file of {self.job.id}: only read it")
+        return open(self.filename(sliceno), mode, **kwargs)
+
+    def load(self, sliceno: int | None = None) -> Any:
+        """The file unpickled."""
+        from acbuild import results  # here: a method that reads no pickle does not load it
+
+        return results.load(self.job.path, str(self.filename(sliceno).relative_to(self.job.path)))
+
+    def json_load(self, sliceno: int | None = None) -> Any:
+        import json
+
+        with self.open("r", sliceno) as f:
+            return json.load(f)
+
+
+class JobList(list[Any]):
+    """A list input in a method (``jobs.many``): a list of handles (None where the script
+    gave None), in order, with the Accelerator's ``[method]``, ``find`` and ``get``."""
+
+    def __getitem__(self, item: Any) -> Any:
+        if isinstance(item, str):
+            return self.find(item)[-1]  # the last of that method, or IndexError
+        if isinstance(item, slice):
+            return JobList(list.__getitem__(self, item))
+        return list.__getitem__(self, item)
+
+    def find(self, method: str) -> JobList:
+        """The jobs of ``method``, in order (an id is ``<method>-<hash>``)."""
+        return JobList(j for j in self if j is not None and j.id.rsplit("-", 1)[0] == method)
+
+    def get(self, method: str, default: Any = None) -> Any:
+        found = self.find(method)
+        return found[-1] if found else default

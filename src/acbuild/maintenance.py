@@ -252,7 +252,9 @@ def _input_ids(job_dir: Path) -> Iterable[str]:
         inputs = read_setup(job_dir).get("inputs") or {}
     except StorageError:
         return []
-    return [v["id"] for v in inputs.values() if isinstance(v, dict) and "id" in v]
+    # a list input's jobs are its inputs too
+    listed = [i for v in inputs.values() for i in (v if isinstance(v, list) else [v])]
+    return [v["id"] for v in listed if isinstance(v, dict) and "id" in v]
 
 
 def _collect(store: JobStore, plan: GcReport) -> GcReport:

@@ -58,6 +58,7 @@ class Method:
     warnings: tuple[str, ...] = field(default=())
     resources: dict[str, Any] = field(default_factory=dict)  # scheduling, never identity
     read_by: str = "source"  # how its declarations were read: "source" or "import"
+    list_inputs: frozenset[str] = frozenset()  # inputs declared ``["name"]``: lists of jobs
 
     @property
     def has_analysis(self) -> bool:
@@ -252,10 +253,8 @@ def _method(reading: _Reading, code: MethodCode, code_hash: str, values: dict[st
     except AcbuildError as e:
         e.where = e.where or reading.where("options")
         raise
-    inputs = _checked(values.get("jobs", ()), "jobs", (tuple, list), reading)
-    if not all(isinstance(i, str) and i.isidentifier() for i in inputs):
-        raise MethodError(f"'jobs' must be a tuple of names, not {inputs!r}",
-                          where=reading.where("jobs"))
+    declared_inputs = _checked(values.get("jobs", ()), "jobs", (tuple, list), reading)
+    inputs, list_inputs = _input_names(declared_inputs, reading)
     clash = set(inputs) & set(spec)
     if clash:
         raise MethodError(f"{', '.join(sorted(clash))} is both an option and an input job",
@@ -269,7 +268,7 @@ def _method(reading: _Reading, code: MethodCode, code_hash: str, values: dict[st
         file=path,
         description=declarations.description(reading.tree),
         options=spec,
-        inputs=tuple(inputs),
+        inputs=inputs,
         phases=phases,
         code_hash=code_hash,
         current_hash=code.hash,
@@ -278,7 +277,27 @@ def _method(reading: _Reading, code: MethodCode, code_hash: str, values: dict[st
         warnings=warnings,
         resources=resources,
         read_by=read_by,
+        list_inputs=list_inputs,
     )
+
+
+def _input_names(declared: tuple[Any, ...] | list[Any],
+                 reading: _Reading) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The names of ``jobs = ("one", ["many"])``, and which of them are list inputs (a
+    name in a list of its own, as in the Accelerator)."""
+    names, lists = [], set()
+    for item in declared:
+        if isinstance(item, (list, tuple)) and len(item) == 1:
+            item = item[0]
+            lists.add(item)
+        if not (isinstance(item, str) and item.isidentifier()):
+            raise MethodError(f"'jobs' must be a tuple of names (a name in a list of its own, "
+                              f"[\"name\"], for a list input), not {declared!r}",
+                              where=reading.where("jobs"))
+        names.append(item)
+    if len(set(names)) != len(names):
+        raise MethodError(f"'jobs' names an input twice: {declared!r}", where=reading.where("jobs"))
+    return tuple(names), frozenset(lists)
 
 
 def _unknown_method_message(name: str, files: dict[str, Path], dirs: Sequence[Path]) -> str:

@@ -71,10 +71,15 @@ def identity_view(spec: JobSpec) -> dict[str, Any]:
         "method": spec.method,
         "code": spec.code_hash,
         "options": canonical.to_json(dict(spec.options)),
-        "inputs": dict(spec.input_ids),
-        "input_hashes": dict(spec.inputs),
+        "inputs": _listed(spec.input_ids),
+        "input_hashes": _listed(spec.inputs),
         "slices": spec.slices,
     }
+
+
+def _listed(inputs: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
+    """Inputs as setup.json has them: a list input's jobs a list (JSON has no tuple)."""
+    return {name: list(ref) if type(ref) is tuple else ref for name, ref in inputs}
 
 
 @dataclass(frozen=True)
@@ -159,8 +164,11 @@ def _files(value: Any) -> list[tuple[str, str]]:
 
 
 def _short(value: Any, limit: int = 40) -> str:
+    jobfile = value.get("$jobfile") if isinstance(value, dict) else None
     if isinstance(value, dict) and "$file" in value:
         text = f"file {value['$file']}"
+    elif isinstance(jobfile, list) and len(jobfile) == 4:  # handle.withfile
+        text = f"file {jobfile[2]} of {jobfile[1]}"
     else:
         text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -35,6 +35,9 @@ def _value(value: Any, limit: int = 50) -> str:
         return "-"
     if isinstance(value, dict) and "$file" in value:  # an urd.file: its path and digest
         return f"file {value['$file']} ({str(value.get('blake3', ''))[:12]})"
+    jobfile = value.get("$jobfile") if isinstance(value, dict) else None
+    if isinstance(jobfile, list) and len(jobfile) == 4:  # handle.withfile: file and job
+        return f"file {jobfile[2]} of {jobfile[1]}"
     text = value if isinstance(value, str) else json.dumps(value, default=str,
                                                             ensure_ascii=False)
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -165,8 +168,9 @@ def render_graph_tree(view: dict[str, Any]) -> None:
 
     root = Tree(f"[bold]{len(jobs)} jobs[/]: {view['counts']['cached']} cached, "
                 f"{view['counts']['stale']} stale", guide_style="dim")
+    has_input = {edge["to"] for edge in view["edges"]}  # (a list input may hold only Nones)
     for job in view["jobs"]:
-        if not any(job["inputs"].values()):
+        if job["id"] not in has_input:
             add(root, job["id"], None)
     console = _console()
     console.print(root)

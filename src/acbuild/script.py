@@ -25,7 +25,7 @@ from acbuild.errors import (
     ScriptError,
     UnhashableFile,
 )
-from acbuild.job import Job
+from acbuild.job import WITHFILE, Job, follow_chain
 from acbuild.methods import Method, MethodRegistry
 
 # Given a spec the script needs a result of, build it (and what it needs) and return its
@@ -33,6 +33,8 @@ from acbuild.methods import Method, MethodRegistry
 Realize = Callable[[graph.JobSpec], Path]
 FileDigest = Callable[[Path], str]
 BUILD_PARAMETERS = ("options", "jobs", "name", "force", "resources")
+# What an input is in a spec: a job, None (absent), or, for a list input, a tuple of those.
+_Input = graph.JobSpec | None | tuple[graph.JobSpec | None, ...]
 LABEL_MAX = 200  # characters of a job's label (urd.build's name=)
 
 
@@ -76,6 +78,47 @@ class JobHandle:
 
     def filename(self, name: str) -> Path:
         return self._built().filename(name)
+
+    # Handles of one job are one: equal to each other and to the job's id, with its hash.
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            return other == self.spec.id
+        return isinstance(other, (JobHandle, Job)) and other.id == self.spec.id
+
+    def __hash__(self) -> int:
+        return hash(self.spec.id)
+
+    def withfile(self, name: str | os.PathLike[str], sliced: bool = False) -> canonical.JobFile:
+        """A file of this job as an option value: the job becomes an input of the job that
+        takes it, and the method gets a ``JobWithFile`` (``.load()``, ``.open()``...)."""
+        name = os.fspath(name)
+        if not isinstance(name, str) or not name or os.path.isabs(name):
+            raise ScriptError(f"withfile takes a file name relative to the job {self.id}, "
+                              f"got {canonical.brief(name)}", where=_caller(self._urd._script_name))
+        return canonical.JobFile(self.spec.hash, self.spec.id, name, bool(sliced))
+
+    def input(self, name: str) -> Any:
+        """The input ``name`` this job is declared with: a handle, a list of them, or None."""
+        refs = dict(self.spec.inputs)
+        if name not in refs:
+            raise ScriptError(f"{self.id} has no input {name!r} "
+                              f"(inputs: {', '.join(refs) or 'none'})",
+                              where=_caller(self._urd._script_name))
+        ref = refs[name]
+        if type(ref) is tuple:
+            return [None if h is None else self._urd._handle(h) for h in ref]
+        return None if ref is None else self._urd._handle(ref)  # type: ignore[arg-type]
+
+    def chain(self, length: int = -1, reverse: bool = False,
+              stop_job: Any = None) -> list[JobHandle]:
+        """This job and those before it along its ``previous`` input, oldest first
+        (``reverse=True``: newest first), as the Accelerator's ``Job.chain``."""
+        def previous(handle: JobHandle) -> JobHandle | None:
+            refs = dict(handle.spec.inputs)
+            ref = refs.get("previous")
+            return self._urd._handle(ref) if isinstance(ref, str) else None
+
+        return follow_chain(self, previous, length, reverse, stop_job)
 
 
 class Urd:
@@ -154,8 +197,12 @@ class Urd:
             else:
                 raise MethodError(_unknown_parameter_message(method, key))
         normalized = options.normalize(method.name, method.options, option_values)
+        inputs = self._inputs(method, job_values)
+        if any(type(v) is canonical.JobFile or isinstance(v, (dict, list))
+               for v in normalized.values()):
+            inputs.update(self._withfile_inputs(method, normalized))
         spec = graph.make_spec(
-            method.name, method.code_hash, normalized, self._inputs(method, job_values),
+            method.name, method.code_hash, normalized, inputs,
             self._slices if method.has_analysis else None,
             force=bool(force) or method.name in self._force_methods, label=label,
             where=where,
@@ -165,21 +212,63 @@ class Urd:
             self.warnings.extend(w for w in method.warnings if w not in self.warnings)
         return JobHandle(self.graph.add(spec), self)
 
-    def _inputs(self, method: Method, given: dict[str, Any]) -> dict[str, graph.JobSpec | None]:
-        inputs: dict[str, graph.JobSpec | None] = dict.fromkeys(method.inputs)
+    def _inputs(self, method: Method, given: dict[str, Any]) -> dict[str, _Input]:
+        inputs: dict[str, _Input] = dict.fromkeys(method.inputs)
+        for key in method.list_inputs:
+            inputs[key] = ()  # not given: an empty list, as None
         for key, value in given.items():
             if key not in method.inputs:
                 raise MethodError(_unknown_parameter_message(method, key))
-            if value is None:
-                continue
-            if type(value) is not JobHandle and not isinstance(value, JobHandle):
-                raise MethodError(
-                    f"method {method.name!r}: input {key!r} must be a job from urd.build "
-                    f"or None, not {type(value).__name__}")
-            if value._urd is not self:
-                raise MethodError(f"input {key!r} is a job of another build")
-            inputs[key] = value.spec
+            if key in method.list_inputs:
+                inputs[key] = self._list_input(method, key, value)
+            elif value is not None:
+                inputs[key] = self._input_job(method, key, value, "")
         return inputs
+
+    def _withfile_inputs(self, method: Method, normalized: dict[str, Any]) -> dict[str, _Input]:
+        """The jobs whose files options name (``handle.withfile``): inputs of the job, by
+        where the option names them first ("withfile:cfg.data"), each job once."""
+        found: dict[str, _Input] = {}
+        seen: set[str] = set()
+        for name, value in normalized.items():
+            for where, jobfile in graph.job_files(value, name):
+                spec = self.graph.specs.get(jobfile.job)
+                if spec is None:
+                    raise MethodError(f"method {method.name!r}: option {where!r} is a file of "
+                                      f"{jobfile.id}, a job of another build")
+                if jobfile.job not in seen:
+                    seen.add(jobfile.job)
+                    found[WITHFILE + where] = spec
+        return found
+
+    def _list_input(self, method: Method, key: str, value: Any) -> _Input:
+        """A list input: a list (or tuple) of jobs and Nones, in the order that is identity;
+        None is an empty list, as the Accelerator's."""
+        if value is None:
+            return ()
+        if not isinstance(value, (list, tuple)):
+            raise MethodError(
+                f"method {method.name!r}: input {key!r} is a list input (declared [{key!r}]): "
+                f"it takes a list of jobs from urd.build (or None), not {type(value).__name__}")
+        return tuple([None if item is None else self._input_job(method, key, item, f"[{i}]")
+                      for i, item in enumerate(value)])
+
+    def _input_job(self, method: Method, key: str, value: Any, at: str) -> graph.JobSpec:
+        if type(value) is not JobHandle and not isinstance(value, JobHandle):
+            if not at and isinstance(value, (list, tuple)):
+                raise MethodError(
+                    f"method {method.name!r}: input {key!r} takes one job, not a "
+                    f"{type(value).__name__}",
+                    hint=f"declare it jobs = ([{key!r}],) to make it a list input")
+            raise MethodError(
+                f"method {method.name!r}: input {key!r}{at} must be a job from urd.build "
+                f"or None, not {type(value).__name__}")
+        if value._urd is not self:
+            raise MethodError(f"input {key!r}{at} is a job of another build")
+        return value.spec
+
+    def _handle(self, job_hash: str) -> JobHandle:
+        return JobHandle(self.graph.specs[job_hash], self)
 
     def file(self, path: str | os.PathLike[str]) -> canonical.InputFile:
         """An input file (or directory): its content is part of every job that takes it."""

@@ -20,6 +20,7 @@ from acbuild.config import ExecutorConfig, Project
 from acbuild.decision import decide, look_at_cached
 from acbuild.errors import AcbuildError, Interrupted, JobSpecError, NeedsBuild
 from acbuild.graph import Graph, JobSpec
+from acbuild.graph import edges as edges_of
 from acbuild.methods import MethodRegistry
 from acbuild.script import Urd, evaluate
 from acbuild.store import JobStore
@@ -278,11 +279,12 @@ def graph_view(result: StatusResult) -> dict[str, Any]:
     jobs: list[dict[str, Any]] = []
     edges: list[dict[str, str]] = []
     for d in result.decisions:
-        inputs = {name: ids.get(h) if h else None for name, h in d.spec.inputs}
+        inputs = {name: [ids.get(x) if x else None for x in h] if isinstance(h, tuple)
+                  else ids.get(h) if h else None for name, h in d.spec.inputs}
         jobs.append({"id": d.spec.id, "method": d.spec.method, "label": d.spec.label,
                      "state": d.state, "reason": d.reason, "inputs": inputs})
-        edges.extend({"from": job_id, "to": d.spec.id, "input": name}
-                     for name, job_id in inputs.items() if job_id)
+        edges.extend({"from": ids[h], "to": d.spec.id, "input": name}
+                     for name, h in edges_of(d.spec.inputs) if h in ids)
     stale = sum(d.build for d in result.decisions)
     return {"jobs": jobs, "edges": edges,
             "counts": {"cached": len(jobs) - stale, "stale": stale},
@@ -369,7 +371,8 @@ def describe_job(path: Path, with_result: bool = True) -> dict[str, Any]:
         "state": state, "path": str(path), "label": setup.get("label"),
         "created": _when(setup.get("created")),
         "options": setup.get("options", {}),
-        "inputs": {k: (v or {}).get("id") for k, v in setup.get("inputs", {}).items()},
+        "inputs": {k: [(i or {}).get("id") for i in v] if isinstance(v, list)
+                   else (v or {}).get("id") for k, v in setup.get("inputs", {}).items()},
         "input_files": _input_files(setup.get("options", {})),
         "code": setup.get("code", {}), "versions": setup.get("versions", {}),
         "script_line": setup.get("script_line"),

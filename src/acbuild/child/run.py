@@ -14,7 +14,7 @@ from types import ModuleType
 from typing import Any
 
 from acbuild import results
-from acbuild.canonical import InputFile, from_json
+from acbuild.canonical import InputFile, JobFile, from_json
 from acbuild.child import process
 from acbuild.child.phases import JobFailure, Phase, Phases, _method_phases
 from acbuild.child.process import (
@@ -29,7 +29,16 @@ from acbuild.child.process import (
 from acbuild.child.slices import _run_analysis
 from acbuild.errors import StorageError
 from acbuild.hashing import hash_file
-from acbuild.job import RESULT_FILE, Job, JobDir, Namespace, namespaces
+from acbuild.job import (
+    RESULT_FILE,
+    WITHFILE,
+    Job,
+    JobDir,
+    JobList,
+    JobWithFile,
+    Namespace,
+    namespaces,
+)
 from acbuild.joblog import LOGS, SLICE_LOGS
 
 SETUP_FORMAT = 1
@@ -118,25 +127,46 @@ def _arguments(job_dir: str, setup: dict[str, Any] | None, wanted: set[str],
         if "job" in wanted:
             args["job"] = Job(job_dir, setup["id"], writable=True)
         # In setup.json's (sorted) order, the one the job's identity was computed from.
+        inputs = setup["inputs"]
         args["options"] = namespaces(_resolve_files(from_json(setup["options"]),
-                                                    setup["project_root"]))
-        args["jobs"] = Namespace({name: Job(info["path"], info["id"]) if info else None
-                                  for name, info in setup["inputs"].items()})
+                                                    setup["project_root"], inputs))
+        # A withfile option's job is an input ("withfile:..."), reached through the option.
+        args["jobs"] = Namespace({name: _input_job(info) for name, info in inputs.items()
+                                  if not name.startswith(WITHFILE)})
         vars(module).update(options=args["options"], jobs=args["jobs"])
         return args
     except Exception as exc:
         raise JobFailure.of("load", None, exc) from None
 
 
-def _resolve_files(value: Any, root: str) -> Any:
-    """Input files become absolute paths, also inside lists and dicts."""
+def _input_job(info: Any) -> Any:
+    """An input's handle (None when absent); a list input's, a list of them, in order."""
+    if type(info) is list:
+        return JobList(_input_job(item) for item in info)
+    return Job(info["path"], info["id"]) if info else None
+
+
+def _resolve_files(value: Any, root: str, inputs: dict[str, Any]) -> Any:
+    """Input files become absolute paths, and files of other jobs (withfile) JobWithFiles,
+    also inside lists and dicts."""
     if isinstance(value, InputFile):
         return Path(root, value.relpath)
+    if isinstance(value, JobFile):
+        return JobWithFile(Job(_withfile_path(value, inputs), value.id), value.name,
+                           value.sliced)
     if isinstance(value, (list, tuple)):
-        return type(value)(_resolve_files(item, root) for item in value)
+        return type(value)(_resolve_files(item, root, inputs) for item in value)
     if isinstance(value, dict):  # an OrderedDict stays one
-        return type(value)((key, _resolve_files(item, root)) for key, item in value.items())
+        return type(value)((key, _resolve_files(item, root, inputs))
+                           for key, item in value.items())
     return value
+
+
+def _withfile_path(jobfile: JobFile, inputs: dict[str, Any]) -> str:
+    for name, info in inputs.items():
+        if name.startswith(WITHFILE) and info and info["id"] == jobfile.id:
+            return str(info["path"])
+    raise ValueError(f"setup.json names no input for the file {jobfile.name!r} of {jobfile.id}")
 
 
 def _run_phases(functions: Phases, args: dict[str, Any], concurrency: int,

@@ -34,7 +34,8 @@ _NAMES = frozenset({
     "pathlib", "pathlib.Path", "pathlib.PurePath", "pathlib.PurePosixPath",
     "pathlib.PureWindowsPath", "pathlib.PosixPath",
     "acbuild", "acbuild.Required", "acbuild.Choice", "acbuild.options",
-    "acbuild.options.Required", "acbuild.options.Choice",
+    "acbuild.options.Required", "acbuild.options.Choice", "acbuild.JobWithFile",
+    "acbuild.job.JobWithFile",
 })
 _METHODS = frozenset({
     "copy", "update", "setdefault", "pop", "popitem", "get", "items", "keys", "values",

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path, PosixPath, PurePath, PurePosixPath, PureWindowsPath
 from typing import Any
 
+from acbuild.job import JobWithFile
 from acbuild.options import Choice, Required
 
 FORMAT = 1  # of the record; part of its key
@@ -69,10 +70,12 @@ def _encode(value: Any) -> Any:
     if _PATHS.get(kind.__name__) is kind:
         return {"$": "path", "t": kind.__name__, "v": str(value)}
     if kind is Required:
-        return {"$": "required", "v": _encode(value.form)}
+        return {"$": "required", "v": _encode(value.form), "n": bool(value.none_ok)}
     if kind is Choice:
         return {"$": "choice", "v": [_encode(v) for v in value.values],
-                "d": _encode(value.default)}
+                "d": _encode(value.default), "n": value.none_ok}
+    if value is JobWithFile:
+        return {"$": "type", "v": "JobWithFile"}
     raise _NotKept
 
 
@@ -88,7 +91,7 @@ def _decode(value: Any) -> Any:
         pairs = [(_decode(k), _decode(v)) for k, v in data]
         return dict(pairs) if tag == "dict" else OrderedDict(pairs)
     if tag == "type":
-        return _TYPES[data]
+        return JobWithFile if data == "JobWithFile" else _TYPES[data]
     if tag == "date":
         return date.fromisoformat(data)
     if tag == "datetime":
@@ -100,7 +103,8 @@ def _decode(value: Any) -> Any:
     if tag == "path":
         return _PATHS[value["t"]](data)
     if tag == "required":
-        return Required(_decode(data))
+        return Required(_decode(data), none_ok=bool(value.get("n", False)))
     if tag == "choice":
-        return Choice(*(_decode(v) for v in data), default=_decode(value["d"]))
+        return Choice([_decode(v) for v in data], default=_decode(value["d"]),
+                      none_ok=value.get("n"))
     raise KeyError(tag)

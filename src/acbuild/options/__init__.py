@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import types
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any, TypeGuard
@@ -33,20 +34,65 @@ from acbuild.options.convert import (
 
 @dataclass(frozen=True)
 class Required:
-    """``Required(T)``: the option must be given, as a value of T (never None)."""
+    """``Required(T)``: the option must be given, as a value of T (never None, unless
+    ``none_ok=True``: then None is a value it may be given)."""
 
     form: object
+    none_ok: bool = False
 
 
 class Choice:
-    """``Choice("a", "b", default="a")``: one of the given str/int values (default None)."""
+    """``Choice("a", "b", default="a")``: one of the given str/int values. As the
+    Accelerator's ``OptionEnum``, one string of names is split on spaces and commas
+    (``Choice("a b c*")``), and a str value ending in ``*`` takes any str that starts
+    with what is before it. Without a default, None is the default and a value it takes,
+    unless ``none_ok=False`` (then the option must be given); with one, None is refused
+    unless ``none_ok=True``. ``choice.a`` and ``choice["a"]`` (``choice["cde"]`` for a
+    wildcard's) are the same choice with that default."""
 
-    def __init__(self, *values: str | int, default: str | int | None = None):
-        self.values = values
+    def __init__(self, *values: str | int | Iterable[str | int],
+                 default: str | int | None = None, none_ok: bool | None = None):
+        if len(values) == 1 and isinstance(values[0], str) and _separated(values[0]):
+            values = tuple(values[0].replace(",", " ").split())
+        elif len(values) == 1 and not isinstance(values[0], (str, int)) \
+                and hasattr(values[0], "__iter__"):  # a list, or any iterable of names
+            values = tuple(values[0])
+        self.values: tuple[Any, ...] = values
         self.default = default
+        self.none_ok = none_ok
 
     def __repr__(self) -> str:
-        return f"Choice({', '.join(map(repr, self.values))}, default={self.default!r})"
+        none_ok = "" if self.none_ok is None else f", none_ok={self.none_ok!r}"
+        return (f"Choice({', '.join(map(repr, self.values))}, default={self.default!r}"
+                f"{none_ok})")
+
+    def __getitem__(self, value: str | int) -> Choice:
+        if not _chosen(self.values, value):
+            raise KeyError(value)
+        return Choice(list(self.values), default=value, none_ok=self.none_ok)
+
+    def __getattr__(self, name: str) -> Choice:
+        if name.startswith("_") or name not in self.__dict__.get("values", ()):
+            raise AttributeError(name)
+        return self[name]
+
+
+def _separated(text: str) -> bool:
+    return any(c.isspace() or c == "," for c in text)
+
+
+def _chosen(values: tuple[Any, ...], v: Any) -> bool:
+    """Whether ``v`` is one of ``values``: equal, of the same type (True is not 1), or a str
+    that a wildcard (``"n*"``) starts."""
+    if type(v) not in (str, int):
+        return False
+    for allowed in values:
+        if type(allowed) is type(v) and allowed == v:
+            return True
+        if type(v) is str and type(allowed) is str and allowed.endswith("*") \
+                and v.startswith(allowed[:-1]):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -102,14 +148,18 @@ def _choice(decl: Choice) -> tuple[str, Converter]:
     allowed = {(type(v), v) for v in values}  # keyed by type too: True is not 1, "1" is not 1
     if len(allowed) != len(values):
         raise _BadDeclaration(f"{decl!r} lists a value twice")
-    if default is not None and (
-        type(default) not in (str, int) or (type(default), default) not in allowed
-    ):
+    if default is not None and not _chosen(values, default):
         raise _BadDeclaration(f"the default {default!r} is not one of the choices")
+    if decl.none_ok not in (None, True, False):
+        raise _BadDeclaration(f"none_ok is True or False, got {decl.none_ok!r}")
+    wildcards = [v for v in values if type(v) is str and v.endswith("*")]
+    wild = bool(wildcards)
     text = "one of " + ", ".join(map(repr, values))
+    if wild:
+        text += f" ({wildcards[0]!r}: any str starting with {wildcards[0][:-1]!r})"
 
     def convert(v: Any) -> Any:
-        if type(v) in (str, int) and (type(v), v) in allowed:
+        if type(v) in (str, int) and ((type(v), v) in allowed or (wild and _chosen(values, v))):
             return v
         raise Refused(text, v)
 
@@ -176,21 +226,38 @@ def _parse_one(name: str, decl: object) -> OptionSpec:
     if isinstance(decl, Required):
         if isinstance(decl.form, Choice) and decl.form.default is not None:
             raise _BadDeclaration("a Required(Choice(...)) has no default")
+        if decl.none_ok not in (True, False):
+            raise _BadDeclaration(f"none_ok is True or False, got {decl.none_ok!r}")
         text, convert = _form(decl.form)
+        if decl.none_ok:
+            return OptionSpec(name, f"{text} or None", None, True, False, nullable(convert))
         return OptionSpec(name, text, None, True, False, not_none(convert, text))
     if decl is None:
         return OptionSpec(name, "any JSON value", None, False, False, to_json_value)
-    if _is_type(decl) or (isinstance(decl, Choice) and decl.default is None):
+    if isinstance(decl, Choice):
+        return _choice_option(name, decl)
+    if _is_type(decl):
         text, convert = _form(decl)
         return OptionSpec(name, f"{text} or None", None, False, False, nullable(convert))
-    if isinstance(decl, Choice):
-        text, convert = _choice(decl)
-        return OptionSpec(name, text, decl.default, False, True, convert)
     if isinstance(decl, (list, tuple, dict)) and _mentions_type(decl):
         text, convert = _form(decl)
         empty: Any = {} if isinstance(decl, dict) else []
         return OptionSpec(name, text, empty, False, False, convert, True)
     return _default_value(name, decl)
+
+
+def _choice_option(name: str, decl: Choice) -> OptionSpec:
+    """A Choice: without a default, None is its default (and a value) unless
+    ``none_ok=False``, which makes it required; with one, None only with ``none_ok=True``."""
+    text, convert = _choice(decl)
+    if decl.default is None:
+        if decl.none_ok is False:  # the Accelerator's bare OptionEnum: must be given
+            return OptionSpec(name, text, None, True, False, not_none(convert, text))
+        return OptionSpec(name, f"{text} or None", None, False, False, nullable(convert))
+    if decl.none_ok:
+        return OptionSpec(name, f"{text} or None", decl.default, False, True,
+                          nullable(convert))
+    return OptionSpec(name, text, decl.default, False, True, convert)
 
 
 def parse_declarations(method: str, declared: dict[str, Any]) -> dict[str, OptionSpec]:

@@ -20,10 +20,12 @@ from acbuild.canonical import (
     JSON_INT_MAX,
     JSON_INT_MIN,
     InputFile,
+    JobFile,
     brief,
     json_int_fits,
 )
 from acbuild.errors import OptionError
+from acbuild.job import JobWithFile
 
 Converter = Callable[[Any], Any]
 # How deep lists and dicts of a free-form option (a list, dict or None declaration) may nest:
@@ -141,11 +143,17 @@ def _to_path(v: Any) -> Any:
     raise Refused("Path", v)
 
 
+def _to_jobfile(v: Any) -> JobFile:
+    if type(v) is JobFile:
+        return v
+    raise Refused("a file of a job (handle.withfile(name))", v)
+
+
 def to_json_value(v: Any, depth: int = 0) -> Any:
     """Anything JSON-representable, or an InputFile; tuples become lists. ``depth``: how
     many lists and dicts ``v`` is in."""
     kind = type(v)
-    if kind is str or kind is bool or v is None or kind is InputFile:
+    if kind is str or kind is bool or v is None or kind is InputFile or kind is JobFile:
         return v
     if kind is int:
         return _to_int(v)
@@ -216,6 +224,7 @@ TYPES: dict[type, tuple[str, Converter]] = {
     time: ("time", _iso(time, time.fromisoformat)),
     timedelta: ("timedelta", _to_timedelta),
     Path: ("Path", _to_path),
+    JobWithFile: ("JobWithFile", _to_jobfile),
 }
 # Hashable and with one equality: float keys (1 == 1.0) are left out.
 KEY_TYPES = (int, str, bool, date, datetime, time, timedelta, Path)

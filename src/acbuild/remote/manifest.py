@@ -70,7 +70,8 @@ class Manifest:
     def input_hashes(self) -> list[str]:
         """The hashes of the jobs this one was built from (for remote gc)."""
         inputs = (self.setup.get("identity") or {}).get("input_hashes") or {}
-        return [h for h in inputs.values() if isinstance(h, str)]
+        listed = [h for v in inputs.values() for h in (v if isinstance(v, list) else [v])]
+        return [h for h in listed if isinstance(h, str)]  # a list input's jobs too
 
     @property
     def size(self) -> int:
