@@ -1,0 +1,229 @@
+"""The board's web application: Starlette routes that open a session per request, get a
+page's document from ``documents`` and answer it as HTML (``pages``) or, with
+``?format=json``, as the JSON the matching command prints.
+
+Read-only: GET only; no route builds, writes a job or unpickles a result unless asked
+(``?load=1`` on a job, behind the trust note); files are served from inside their job
+directory only. A run going on is followed by polling (the runs page refreshes every 2 s
+and ``/live`` answers what runs now), not by server-sent events.
+Routes to come: ``/urd`` (result lists) and the comparison of a method's jobs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.routing import Route
+
+from acbuild.board import documents, pages, svg
+from acbuild.board.files import FileMissing, FileRefused, inside, media_type
+from acbuild.config import Project
+from acbuild.errors import AcbuildError, JobSpecError
+from acbuild.session import Session
+
+PER_PAGE = 50
+NOT_FOUND = ("JobSpecError", "RunSpecError", "ScriptRefused", "FileMissing")
+
+
+def create_app(project: Project) -> Starlette:
+    """The board of ``project``: a fresh session (its own database connections) for each
+    request, closed when the answer is made."""
+    dependents = documents.Dependents()
+
+    def route(path: str, make: Callable[[Request, Session], Response]) -> Route:
+        def endpoint(request: Request) -> Response:  # sync: Starlette runs it in a thread
+            try:
+                with Session(project) as session:
+                    return make(request, session)
+            except AcbuildError as error:
+                return _error(request, error)
+        return Route(path, endpoint, methods=["GET"])
+
+    def job_page(request: Request, session: Session) -> Response:
+        text = _job_text(request)
+        load = request.query_params.get("load") == "1"
+        info = documents.job(session, text, load=load)
+        if _wants_json(request):
+            return _json(info)
+        path = documents.resolve_job(session, text)
+        why = (info.get("built_because") or {}).get("reason") if isinstance(
+            info.get("built_because"), dict) else None
+        return HTMLResponse(pages.job(info, dependents.of(session, info["id"]),
+                                      sorted(documents.sources(path)),
+                                      (path / "result.pickle").is_file(), load, why))
+
+    return Starlette(routes=[
+        route("/", _runs),
+        route("/live", _live),
+        route("/run/{run}", _run),
+        route("/job/{job}", job_page),
+        route("/job/{job}/file/{name:path}", _file),
+        route("/job/{job}/source/{name:path}", _source),
+        route("/job/{job}/log", _log),
+        route("/job/{job}/explain", _explain),
+        route("/methods", _methods),
+        route("/method/{name}", _method),
+        route("/graph", _graph),
+    ])
+
+
+def _wants_json(request: Request) -> bool:
+    return request.query_params.get("format") == "json"
+
+
+def _json(value: Any, status: int = 200) -> Response:
+    # As the command line prints it (console.print_json): str() for what JSON lacks.
+    return Response(json.dumps(value, indent=2, default=str, ensure_ascii=False), status,
+                    media_type="application/json")
+
+
+def _error(request: Request, error: AcbuildError) -> Response:
+    kind = type(error).__name__
+    status = 404 if kind in NOT_FOUND else 403 if isinstance(error, FileRefused) else 500
+    message = f"{error.where}: {error.message}" if error.where else error.message
+    if _wants_json(request):
+        return _json({"error": message, "hint": error.hint}, status)
+    hint = f"<p>{pages.escape(error.hint)}</p>" if error.hint else ""
+    return HTMLResponse(pages.page("Not here" if status != 500 else "Error",
+                                   f"<pre>{pages.escape(message)}</pre>{hint}"), status)
+
+
+def _page_no(request: Request) -> int:
+    text = request.query_params.get("page", "0")
+    return int(text) if text.isascii() and text.isdigit() else 0
+
+
+def _job_text(request: Request) -> str:
+    """A job id, a prefix of one or a method; never a path (the board shows jobs of the
+    project's work directories only)."""
+    text = request.path_params["job"]
+    if "/" in text or text.startswith(".") or not text:
+        raise JobSpecError(f"{text!r} is not a job id")
+    return text
+
+
+def _runs(request: Request, session: Session) -> Response:
+    page_no = _page_no(request)
+    doc, more = documents.runs(session, page_no, PER_PAGE)
+    if _wants_json(request):
+        return _json(doc)
+    going = [r for r in doc["runs"] if r["status"] == "running"]
+    live = documents.live(session, going[0]) if going and page_no == 0 else None
+    return HTMLResponse(pages.runs(doc, page_no, more, live))
+
+
+def _live(request: Request, session: Session) -> Response:
+    going = [r for r in documents.runs(session, 0, 5)[0]["runs"] if r["status"] == "running"]
+    return _json({"live": documents.live(session, going[0]) if going else None})
+
+
+def _run(request: Request, session: Session) -> Response:
+    doc = documents.run(session, request.path_params["run"])
+    if _wants_json(request):
+        return _json(doc)
+    return HTMLResponse(pages.run(doc, documents.reasons(doc["jobs"][:1000])))
+
+
+def _file(request: Request, session: Session) -> Response:
+    path = documents.resolve_job(session, _job_text(request))
+    found = inside(path, request.path_params["name"])
+    kind, inline = media_type(found)
+    return FileResponse(found, media_type=kind,
+                        content_disposition_type="inline" if inline else "attachment",
+                        filename=found.name)
+
+
+def _source(request: Request, session: Session) -> Response:
+    text = _job_text(request)
+    path = documents.resolve_job(session, text)
+    name = request.path_params["name"]
+    kept = documents.sources(path)
+    if name not in kept:
+        raise FileMissing(f"{name!r} is not a source file {text} kept")
+    code = kept[name].decode(errors="replace")
+    if _wants_json(request):
+        return _json({"id": path.name, "path": name, "source": code})
+    return HTMLResponse(pages.source(path.name, name, code))
+
+
+def _log(request: Request, session: Session) -> Response:
+    path = documents.resolve_job(session, _job_text(request))
+    parts = documents.log_parts(path)
+    if _wants_json(request):
+        return _json({"id": path.name, "parts": parts})
+    return HTMLResponse(pages.log(path.name, parts))
+
+
+def _explain(request: Request, session: Session) -> Response:
+    script = documents.script_path(session, request.query_params.get("script"))
+    report = documents.why(session, _job_text(request), script)
+    return _json(report) if _wants_json(request) else HTMLResponse(pages.explained(report))
+
+
+def _methods(request: Request, session: Session) -> Response:
+    doc = documents.methods(session)
+    return _json(doc) if _wants_json(request) else HTMLResponse(pages.methods(doc))
+
+
+def _method(request: Request, session: Session) -> Response:
+    doc = documents.method(session, request.path_params["name"])
+    return _json(doc) if _wants_json(request) else HTMLResponse(pages.method(doc))
+
+
+def _graph(request: Request, session: Session) -> Response:
+    name = request.query_params.get("script") or documents.DEFAULT_SCRIPT
+    view = documents.graph(session, documents.script_path(session, name))
+    if _wants_json(request):
+        return _json(view)
+    focus = request.query_params.get("job") or None
+    hops_text = request.query_params.get("hops", "2")
+    hops = min(int(hops_text), 50) if hops_text.isascii() and hops_text.isdigit() else 2
+    drawing, summary = _drawing(view, name, focus, hops)
+    return HTMLResponse(pages.graph(name, documents.scripts(session), drawing, summary))
+
+
+def _drawing(view: dict[str, Any], script: str, focus: str | None, hops: int
+             ) -> tuple[str, str]:
+    """The SVG and a line saying what it shows: the whole graph within the budget, a job's
+    neighbourhood, or (past the budget) the method-level graph."""
+    edges = [(e["from"], e["to"]) for e in view["edges"]]
+    counts = f"{len(view['jobs'])} jobs: {view['counts']['cached']} cached, " \
+             f"{view['counts']['stale']} stale"
+    if focus is not None:
+        ids = {j["id"] for j in view["jobs"]}
+        match = [i for i in ids if i == focus] or [i for i in ids if i.startswith(focus)]
+        if len(match) != 1:
+            raise JobSpecError(f"{focus!r} names no single job of {script}")
+        keep = svg.neighbourhood(edges, match[0], hops)
+        nodes = pages.graph_nodes(view, keep, script)
+        return (svg.draw(nodes, edges, focus=match[0]),
+                f"{counts}; the neighbourhood of {pages.escape(match[0])}: {len(nodes)} "
+                f"jobs within {hops} hops")
+    if len(view["jobs"]) <= svg.BUDGET:
+        return svg.draw(pages.graph_nodes(view, None, script), edges), counts
+    return _method_level(view, script, counts)
+
+
+def _method_level(view: dict[str, Any], script: str, counts: str) -> tuple[str, str]:
+    method_of = {j["id"]: j["method"] for j in view["jobs"]}
+    states: dict[str, list[str]] = {}
+    for j in view["jobs"]:
+        states.setdefault(j["method"], []).append(j["state"])
+    nodes = [svg.Node(m, m, f"{len(s)} jobs: {s.count('cached')} cached, "
+                      f"{s.count('stale')} stale",
+                      s[0] if len(set(s)) == 1 else "mixed", f"/method/{m}")
+             for m, s in states.items()]
+    edges = sorted({(method_of[e["from"]], method_of[e["to"]]) for e in view["edges"]})
+    first, last = view["jobs"][0]["id"], view["jobs"][-1]["id"]
+    stale = next((j["id"] for j in view["jobs"] if j["state"] == "stale"), None)
+    near = " · ".join(pages.link(f"/graph?script={script}&job={i}", f"{what} ({i})")
+                      for what, i in (("the first job", first), ("the first stale job", stale),
+                                      ("the last job", last)) if i)
+    return (svg.draw(nodes, edges),
+            f"{counts} — more than {svg.BUDGET} to draw: the graph of methods. "
+            f"A job's neighbourhood: {near}, or name one below.")
