@@ -121,6 +121,7 @@ def job(info: dict[str, Any], dependents: list[str], sources: Sequence[str],
     body += "<h3>Inputs</h3>" + _ids_table(info["inputs"])
     body += "<h3>Dependents</h3>" + (" ".join(link(job_href(d), d) for d in dependents)
                                      or "<span class=dim>none</span>")
+    body += _around(jid, info, dependents)
     body += "<h3>Source</h3>" + (" · ".join(
         link(job_href(jid, "/source/" + quote(s)), s) for s in sources)
         or "<span class=dim>none kept</span>")
@@ -136,6 +137,19 @@ def job(info: dict[str, Any], dependents: list[str], sources: Sequence[str],
              f"<pre>{escape(chr(10).join(info['log_tail']))}</pre>")
     body += f"<p>{link(job_href(jid, '?format=json'), 'as JSON')}</p>"
     return page(f"Job {jid}", body)
+
+
+def _around(jid: str, info: dict[str, Any], dependents: list[str]) -> str:
+    """The job between its inputs and its dependents, drawn (the first hundred of each)."""
+    inputs = [i for i in info["inputs"].values() if isinstance(i, str)][:100]
+    if not inputs and not dependents:
+        return ""
+    near = [*dict.fromkeys([*inputs, *dependents[:100]])]
+    nodes = [svg.Node(jid, jid, info.get("label") or info["method"] or "", "focus", None)]
+    nodes += [svg.Node(i, i, "input" if i in inputs else "dependent", "cached", job_href(i))
+              for i in near if i != jid]
+    edges = [(i, jid) for i in inputs] + [(jid, d) for d in dependents[:100]]
+    return f"<div style='overflow:auto'>{svg.draw(nodes, edges, focus=jid)}</div>"
 
 
 def _ids_table(inputs: dict[str, Any]) -> str:
@@ -179,11 +193,21 @@ def explained(report: dict[str, Any]) -> str:
     for kind, key in (("option", "options"), ("input", "inputs")):
         for r in report[key]:
             mark = "≠" if r["changed"] else ""
-            rows.append((mark, escape(f"{kind} {r['name']}"), value(r["old"]), value(r["new"])))
+            show = _job_link if kind == "input" else value
+            rows.append((mark, escape(f"{kind} {r['name']}"), show(r["old"]), show(r["new"])))
+    code = report["code"]
+    rows.append(("≠" if old and code["old"] != code["new"] else "", "code hash",
+                 escape(str(code["old"] or "")[:16]), escape(str(code["new"] or "")[:16])))
     body += table(("", "", "before", "this job"), rows)
+    if code["changed_files"]:
+        body += f"<p>changed source files: {escape(', '.join(code['changed_files']))}</p>"
     if report.get("source_diff"):
         body += "<h3>Source diff</h3>" + diff(report["source_diff"])
     return page(f"Why {report['id']}", body)
+
+
+def _job_link(v: Any) -> str:
+    return link(job_href(v), v) if isinstance(v, str) else value(v)
 
 
 def diff(text: str) -> str:

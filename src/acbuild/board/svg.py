@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 BUDGET = 300  # nodes drawn at most; past it, a neighbourhood or the method-level graph
 FILL = {"cached": "#c8e6c9", "stale": "#fff3c4", "built": "#bbdefb", "reused": "#c8e6c9",
-        "failed": "#ffcdd2", "mixed": "#e1bee7"}
+        "failed": "#ffcdd2", "mixed": "#e1bee7", "focus": "#ffffff"}
 WIDTH, HEIGHT, GAP_X, GAP_Y = 190, 40, 24, 34
 
 
