@@ -57,9 +57,14 @@ def live(session: Session, run: dict[str, Any]) -> dict[str, Any]:
     now = time.time()
     for entry in entries:
         job_id = staged_job_id(entry.name)
-        if job_id is not None and entry.is_dir():
-            began = entry.stat().st_mtime
-            running.append({"id": job_id, "elapsed": round(max(0.0, now - began), 1)})
+        rest = entry.name[len(job_id or "") + 1:].split(".")
+        if job_id is None or len(rest) != 2 or not all(p.isdigit() for p in rest):
+            continue  # not a job being built (one being replaced or removed)
+        try:  # written when the job was staged, never after: when it began
+            began = os.stat(os.path.join(entry.path, "setup.json")).st_mtime
+        except OSError:
+            continue  # published or gone since the listing
+        running.append({"id": job_id, "elapsed": round(max(0.0, now - began), 1)})
     finished = [{"id": j.id, "method": j.method, "created": j.created}
                 for j in session.store.jobs() if j.created >= started - 1]
     return {"run": run["run"], "running": sorted(running, key=lambda r: -r["elapsed"]),
