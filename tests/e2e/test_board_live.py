@@ -3,11 +3,14 @@ now, and polls until the run ends (nothing from the run but what it writes anywa
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -88,3 +91,59 @@ def test_the_runs_page_follows_a_run_going_on(project: Any, tmp_path: Path,
         if run.poll() is None:
             run.kill()
         run.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def events(url: str) -> Iterator[dict[str, Any]]:
+    """The server-sent events of ``url``, each decoded, until the stream ends."""
+    with urllib.request.urlopen(url, timeout=30) as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        for line in stream:
+            if line.startswith(b"data: "):
+                yield json.loads(line[6:])
+
+
+def test_server_sent_events_follow_a_run_until_it_ends(project: Any, tmp_path: Path) -> None:
+    release = tmp_path / "release"
+    project.method("wait", WAIT)
+    project.script(f'def main(urd):\n    urd.build("wait", release={str(release)!r})\n')
+    env = {**os.environ, "PYTHONPATH": str(SRC), "ACBUILD_PLAIN": "1"}
+    port = free_port()
+    board = subprocess.Popen([sys.executable, "-m", "acbuild", "board", "--port", str(port)],
+                             cwd=project.root, env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    run = subprocess.Popen([sys.executable, "-m", "acbuild", "run"], cwd=project.root,
+                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+
+        def going() -> bool:
+            try:
+                with urllib.request.urlopen(base + "/live", timeout=5) as answer:
+                    live = json.loads(answer.read())["live"]
+            except OSError:
+                return False
+            return bool(live and live["running"])
+
+        until(going)
+        seen = []
+        for event in events(base + "/events"):  # one a second at most, while it runs
+            seen.append(event)
+            if len(seen) == 2:
+                release.write_text("")
+            assert len(seen) < 100
+        assert seen[0]["live"]["running"][0]["id"].startswith("wait-")
+        assert "wait-" in seen[0]["html"] and "is going on" in seen[0]["html"]
+        assert seen[-1] == {"live": None}  # the run ended, and so did the stream
+        assert run.wait(timeout=60) == 0
+    finally:
+        release.write_text("")
+        for process in (run, board):
+            if process.poll() is None:
+                process.terminate()
+            process.wait(timeout=30)

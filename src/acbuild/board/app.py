@@ -4,20 +4,25 @@ page's document from ``documents`` and answer it as HTML (``pages``) or, with
 
 Read-only: GET only; no route builds, writes a job or unpickles a result unless asked
 (``?load=1`` on a job, behind the trust note); files are served from inside their job
-directory only. A run going on is followed by polling (the runs page refreshes every 2 s
-and ``/live`` answers what runs now), not by server-sent events.
+directory only. A run going on is followed live: ``/events`` sends server-sent events,
+one each time what runs changes, polling the work directory once a second on the
+server's side (the run writes nothing for the board); without JavaScript the runs page
+reloads itself every 2 s.
 Routes to come: ``/urd`` (result lists) and the comparison of a method's jobs.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Callable
+import time
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from acbuild.board import documents, pages, svg
@@ -27,6 +32,8 @@ from acbuild.errors import AcbuildError, JobSpecError
 from acbuild.session import Session
 
 PER_PAGE = 50
+EVENTS_EVERY = 1.0  # seconds between two looks at a run going on
+EVENTS_FOR = 3600.0  # an event stream ends after this long (the browser reconnects)
 NOT_FOUND = ("JobSpecError", "RunSpecError", "ScriptRefused", "FileMissing")
 
 
@@ -57,9 +64,32 @@ def create_app(project: Project) -> Starlette:
                                       sorted(documents.sources(path)),
                                       (path / "result.pickle").is_file(), load, why))
 
+    def live_now() -> dict[str, Any]:
+        with Session(project) as session:
+            return _live_doc(session)
+
+    async def events(request: Request) -> Response:
+        async def stream() -> AsyncIterator[str]:
+            said, until = None, time.monotonic() + EVENTS_FOR
+            while time.monotonic() < until and not await request.is_disconnected():
+                doc = await run_in_threadpool(live_now)
+                if doc["live"] is not None:
+                    doc["html"] = pages.live_box(doc["live"])
+                text = json.dumps(doc, default=str)
+                if text != said:
+                    yield f"data: {text}\n\n"
+                    said = text
+                if doc["live"] is None:
+                    return  # the run is over: the page reloads, and listens again if another is
+                await asyncio.sleep(EVENTS_EVERY)
+
+        return StreamingResponse(stream(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache"})
+
     return Starlette(routes=[
         route("/", _runs),
         route("/live", _live),
+        Route("/events", events, methods=["GET"]),
         route("/run/{run}", _run),
         route("/job/{job}", job_page),
         route("/job/{job}/file/{name:path}", _file),
@@ -118,8 +148,12 @@ def _runs(request: Request, session: Session) -> Response:
 
 
 def _live(request: Request, session: Session) -> Response:
+    return _json(_live_doc(session))
+
+
+def _live_doc(session: Session) -> dict[str, Any]:
     going = [r for r in documents.runs(session, 0, 5)[0]["runs"] if r["status"] == "running"]
-    return _json({"live": documents.live(session, going[0]) if going else None})
+    return {"live": documents.live(session, going[0]) if going else None}
 
 
 def _run(request: Request, session: Session) -> Response:

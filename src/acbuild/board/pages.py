@@ -38,7 +38,9 @@ def job_href(job_id: str, tail: str = "") -> str:
 
 
 def page(title: str, body: str, refresh: int | None = None) -> str:
-    meta = f'<meta http-equiv="refresh" content="{refresh}">' if refresh else ""
+    # Without JavaScript (no server-sent events), a page to follow reloads itself.
+    meta = (f'<noscript><meta http-equiv="refresh" content="{refresh}"></noscript>'
+            if refresh else "")
     return (f"<!doctype html><html><head><meta charset=\"utf-8\">{meta}"
             f"<title>{escape(title)} · acbuild board</title><style>{_CSS}</style></head>"
             f"<body><header><b>acbuild board</b> &nbsp; {link('/', 'runs')}"
@@ -82,13 +84,30 @@ def runs(doc: dict[str, Any], page_no: int, more: bool, live: dict[str, Any] | N
 
 
 def _live(live: dict[str, Any]) -> str:
+    """The box of a run going on, and the script that keeps it current: server-sent events
+    from ``/events``; when they fail, a reload every 2 s."""
+    return f"<div class='note' id='live'>{live_box(live)}</div><script>{_FOLLOW}</script>"
+
+
+_FOLLOW = """(function(){
+var reload=function(){setTimeout(function(){location.reload()},2000)};
+if(!window.EventSource){reload();return}
+var es=new EventSource('/events');
+es.onmessage=function(e){var d=JSON.parse(e.data);
+if(!d.live){es.close();location.reload();return}
+document.getElementById('live').innerHTML=d.html};
+es.onerror=function(){es.close();reload()};})();"""
+
+
+def live_box(live: dict[str, Any]) -> str:
+    """What a run going on is doing: its running jobs with their time, its finished ones."""
     running = "".join(f"<li>{link(job_href(j['id']), j['id'])} "
                       f"<span class='dim'>{j['elapsed']:.1f}s</span></li>"
                       for j in live["running"]) or "<li class='dim'>none right now</li>"
     done = "".join(f"<li>{link(job_href(j['id']), j['id'])}</li>" for j in live["finished"])
-    return (f"<div class='note'><b>run {live['run']} is going on</b> (this page polls the "
-            f"work directory every 2 s)<br>running:<ul>{running}</ul>"
-            f"finished so far:<ul>{done or '<li class=dim>none yet</li>'}</ul></div>")
+    return (f"<b>run {live['run']} is going on</b> (followed live)<br>running:"
+            f"<ul>{running}</ul>finished so far:"
+            f"<ul>{done or '<li class=dim>none yet</li>'}</ul>")
 
 
 def run(doc: dict[str, Any], said: dict[str, str]) -> str:
