@@ -17,6 +17,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -25,11 +26,11 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from acbuild.board import documents, pages, svg
+from acbuild.board import documents, graphview, pages
 from acbuild.board.files import FileMissing, FileRefused, inside, media_type
 from acbuild.config import Project
 from acbuild.errors import AcbuildError, JobSpecError
-from acbuild.session import Session
+from acbuild.session import Session, resolve_job
 
 PER_PAGE = 50
 EVENTS_EVERY = 1.0  # seconds between two looks at a run going on
@@ -57,7 +58,7 @@ def create_app(project: Project) -> Starlette:
         info = documents.job(session, text, load=load)
         if _wants_json(request):
             return _json(info)
-        path = documents.resolve_job(session, text)
+        path = Path(info["path"])
         why = (info.get("built_because") or {}).get("reason") if isinstance(
             info.get("built_because"), dict) else None
         return HTMLResponse(pages.job(info, dependents.of(session, info["id"]),
@@ -164,7 +165,7 @@ def _run(request: Request, session: Session) -> Response:
 
 
 def _file(request: Request, session: Session) -> Response:
-    path = documents.resolve_job(session, _job_text(request))
+    path = resolve_job(session, _job_text(request))
     found = inside(path, request.path_params["name"])
     kind, inline = media_type(found)
     return FileResponse(found, media_type=kind,
@@ -174,7 +175,7 @@ def _file(request: Request, session: Session) -> Response:
 
 def _source(request: Request, session: Session) -> Response:
     text = _job_text(request)
-    path = documents.resolve_job(session, text)
+    path = resolve_job(session, text)
     name = request.path_params["name"]
     kept = documents.sources(path)
     if name not in kept:
@@ -186,7 +187,7 @@ def _source(request: Request, session: Session) -> Response:
 
 
 def _log(request: Request, session: Session) -> Response:
-    path = documents.resolve_job(session, _job_text(request))
+    path = resolve_job(session, _job_text(request))
     parts = documents.log_parts(path)
     if _wants_json(request):
         return _json({"id": path.name, "parts": parts})
@@ -217,47 +218,5 @@ def _graph(request: Request, session: Session) -> Response:
     focus = request.query_params.get("job") or None
     hops_text = request.query_params.get("hops", "2")
     hops = min(int(hops_text), 50) if hops_text.isascii() and hops_text.isdigit() else 2
-    drawing, summary = _drawing(view, name, focus, hops)
+    drawing, summary = graphview.drawing(view, name, focus, hops)
     return HTMLResponse(pages.graph(name, documents.scripts(session), drawing, summary))
-
-
-def _drawing(view: dict[str, Any], script: str, focus: str | None, hops: int
-             ) -> tuple[str, str]:
-    """The SVG and a line saying what it shows: the whole graph within the budget, a job's
-    neighbourhood, or (past the budget) the method-level graph."""
-    edges = [(e["from"], e["to"]) for e in view["edges"]]
-    counts = f"{len(view['jobs'])} jobs: {view['counts']['cached']} cached, " \
-             f"{view['counts']['stale']} stale"
-    if focus is not None:
-        ids = {j["id"] for j in view["jobs"]}
-        match = [i for i in ids if i == focus] or [i for i in ids if i.startswith(focus)]
-        if len(match) != 1:
-            raise JobSpecError(f"{focus!r} names no single job of {script}")
-        keep = svg.neighbourhood(edges, match[0], hops)
-        nodes = pages.graph_nodes(view, keep, script)
-        return (svg.draw(nodes, edges, focus=match[0]),
-                f"{counts}; the neighbourhood of {pages.escape(match[0])}: {len(nodes)} "
-                f"jobs within {hops} hops")
-    if len(view["jobs"]) <= svg.BUDGET:
-        return svg.draw(pages.graph_nodes(view, None, script), edges), counts
-    return _method_level(view, script, counts)
-
-
-def _method_level(view: dict[str, Any], script: str, counts: str) -> tuple[str, str]:
-    method_of = {j["id"]: j["method"] for j in view["jobs"]}
-    states: dict[str, list[str]] = {}
-    for j in view["jobs"]:
-        states.setdefault(j["method"], []).append(j["state"])
-    nodes = [svg.Node(m, m, f"{len(s)} jobs: {s.count('cached')} cached, "
-                      f"{s.count('stale')} stale",
-                      s[0] if len(set(s)) == 1 else "mixed", f"/method/{m}")
-             for m, s in states.items()]
-    edges = sorted({(method_of[e["from"]], method_of[e["to"]]) for e in view["edges"]})
-    first, last = view["jobs"][0]["id"], view["jobs"][-1]["id"]
-    stale = next((j["id"] for j in view["jobs"] if j["state"] == "stale"), None)
-    near = " · ".join(pages.link(f"/graph?script={script}&job={i}", f"{what} ({i})")
-                      for what, i in (("the first job", first), ("the first stale job", stale),
-                                      ("the last job", last)) if i)
-    return (svg.draw(nodes, edges),
-            f"{counts} — more than {svg.BUDGET} to draw: the graph of methods. "
-            f"A job's neighbourhood: {near}, or name one below.")
