@@ -198,3 +198,32 @@ def test_runs_are_paged_newest_first(project: Any, monkeypatch: pytest.MonkeyPat
         assert 'href="/?page=1"' in client.get("/").text
         assert 'href="/?page=0"' in client.get("/?page=1").text
     assert os.path.isdir(project.workdir)
+
+
+def test_a_failed_job_is_shown_with_its_error(project: Any,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    project.method("boom", '''
+    """Fails."""
+
+
+    def synthesis():
+        print("about to fail")
+        raise ValueError("no good <b>")
+    ''')
+    project.script('def main(urd):\n    urd.build("boom")\n')
+    report = project.run_json(check=1)
+    failed = report["jobs"][0]
+    monkeypatch.chdir(project.root)
+    with TestClient(create_app(load_project())) as client:
+        run = client.get("/run/1?format=json").json()
+        assert run == cli_json(project, "log", "1")
+        assert run["jobs"][0]["state"] == "failed" and run["jobs"][0]["path"]
+        assert f'href="/job/{failed["id"]}"' in client.get("/run/1").text
+        page = client.get(f"/job/{failed['id']}")
+        assert page.status_code == 200
+        assert "failed" in page.text and "no good &lt;b&gt;" in page.text
+        assert "<b>\"" not in page.text
+        twin = client.get(f"/job/{failed['id']}?format=json").json()
+        assert twin["state"] == "failed" and "no good" in json.dumps(twin["error"])
+        log = client.get(f"/job/{failed['id']}/log?format=json").json()
+        assert {p["part"]: p["stdout"] for p in log["parts"]} == {"synthesis": "about to fail\n"}
