@@ -4,6 +4,7 @@ page to a job, its input, its source and a file, and takes a screenshot."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -57,6 +58,10 @@ def served(project: Any) -> Iterator[tuple[Any, str]]:
     project.method("total", TOTAL)
     project.script(SCRIPT)
     project.run_json()
+    yield from serve(project)
+
+
+def serve(project: Any) -> Iterator[tuple[Any, str]]:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(SRC)}
     server = subprocess.Popen([sys.executable, "-m", "acbuild", "board", "--port", str(port)],
@@ -83,15 +88,22 @@ def served(project: Any) -> Iterator[tuple[Any, str]]:
             server.wait()
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="no system Chromium: install it (Debian: "
-                    "apt-get install chromium) to run the board's browser test")
+NO_CHROMIUM = ("no system Chromium: install it (Debian: apt-get install chromium) to run "
+               "the board's browser tests")
+
+
+def launch(p: Any) -> Any:
+    return p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                             args=["--no-sandbox", "--disable-gpu",
+                                   "--disable-background-networking"])
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 def test_a_browser_follows_the_board_from_runs_to_a_file(served: tuple[Any, str],
                                                          tmp_path: Path) -> None:
     project, url = served
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=["--no-sandbox", "--disable-gpu",
-                                          "--disable-background-networking"])
+        browser = launch(p)
         try:
             page = browser.new_page(viewport={"width": 1000, "height": 900})
             page.goto(url + "/")
@@ -115,3 +127,58 @@ def test_a_browser_follows_the_board_from_runs_to_a_file(served: tuple[Any, str]
             browser.close()
     shot = (tmp_path / "job.png").read_bytes()
     assert shot.startswith(b"\x89PNG") and len(shot) > 5000
+
+
+WAIT = '''
+"""Wait until the file named exists (at most a minute)."""
+import json
+import os
+import time
+
+options = {"release": ""}
+
+
+def synthesis(options):
+    deadline = time.monotonic() + 60
+    while not os.path.exists(options.release) and time.monotonic() < deadline:
+        time.sleep(0.05)
+'''
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
+def test_the_runs_page_follows_a_run_live_in_a_browser(project: Any, tmp_path: Path) -> None:
+    release = tmp_path / "release"
+    project.method("wait", WAIT)
+    project.script(f'def main(urd):\n    urd.build("wait", release={str(release)!r})\n')
+    env = {**os.environ, "PYTHONPATH": str(SRC), "ACBUILD_PLAIN": "1"}
+    run = subprocess.Popen([sys.executable, "-m", "acbuild", "run"], cwd=project.root,
+                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    board = serve(project)
+    try:
+        _, url = next(board)
+        with sync_api.sync_playwright() as p:
+            browser = launch(p)
+            try:
+                page = browser.new_page()
+                deadline = time.monotonic() + 30
+                while "wait-" not in page.goto(url + "/").text():
+                    assert time.monotonic() < deadline, "the run never showed as going on"
+                    time.sleep(0.2)
+                first = page.inner_html("#live")
+                # the box changes in place (the elapsed time), by the events, not a reload
+                page.evaluate("window.stayed = true")
+                page.wait_for_function("document.getElementById('live').innerHTML !== "
+                                       + json.dumps(first), timeout=20000)
+                assert page.evaluate("window.stayed") is True
+                release.write_text("")
+                page.wait_for_selector("#live", state="detached", timeout=30000)
+                assert "ok" in page.inner_text("table")  # reloaded: the run is over
+            finally:
+                browser.close()
+        assert run.wait(timeout=60) == 0
+    finally:
+        release.write_text("")
+        if run.poll() is None:
+            run.kill()
+        run.wait()
+        board.close()  # stops the server
