@@ -227,3 +227,16 @@ def test_a_failed_job_is_shown_with_its_error(project: Any,
         assert twin["state"] == "failed" and "no good" in json.dumps(twin["error"])
         log = client.get(f"/job/{failed['id']}/log?format=json").json()
         assert {p["part"]: p["stdout"] for p in log["parts"]} == {"synthesis": "about to fail\n"}
+
+
+def test_a_long_run_is_paged(board: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, client = board
+    from acbuild.board import app
+
+    monkeypatch.setattr(app, "RUN_PAGE", 1)
+    whole = client.get("/run/2?format=json").json()["jobs"]
+    assert len(whole) == 2  # the JSON twin is the whole run, as `log 2 --json`
+    first, second = client.get("/run/2").text, client.get("/run/2?page=1").text
+    assert f'href="/job/{whole[0]["id"]}"' in first and whole[1]["id"] not in first
+    assert f'href="/job/{whole[1]["id"]}"' in second and whole[0]["id"] not in second
+    assert 'href="/run/2?page=1"' in first and 'href="/run/2?page=0"' in second

@@ -32,7 +32,8 @@ from acbuild.config import Project
 from acbuild.errors import AcbuildError, JobSpecError
 from acbuild.session import Session, resolve_job
 
-PER_PAGE = 50
+PER_PAGE = 50  # runs on a page of the history
+RUN_PAGE = 500  # jobs on a page of a run
 EVENTS_EVERY = 1.0  # seconds between two looks at a run going on
 EVENTS_FOR = 3600.0  # an event stream ends after this long (the browser reconnects)
 NOT_FOUND = ("JobSpecError", "RunSpecError", "ScriptRefused", "FileMissing")
@@ -91,6 +92,7 @@ def create_app(project: Project) -> Starlette:
         route("/", _runs),
         route("/live", _live),
         Route("/events", events, methods=["GET"]),
+        # Result lists (`acbuild urd`) get /urd routes here when they exist.
         route("/run/{run}", _run),
         route("/job/{job}", job_page),
         route("/job/{job}/file/{name:path}", _file),
@@ -161,7 +163,10 @@ def _run(request: Request, session: Session) -> Response:
     doc = documents.run(session, request.path_params["run"])
     if _wants_json(request):
         return _json(doc)
-    return HTMLResponse(pages.run(doc, documents.reasons(doc["jobs"][:1000])))
+    page_no = _page_no(request)
+    shown = doc["jobs"][page_no * RUN_PAGE:(page_no + 1) * RUN_PAGE]
+    more = len(doc["jobs"]) > (page_no + 1) * RUN_PAGE
+    return HTMLResponse(pages.run(doc, shown, documents.reasons(shown), page_no, more))
 
 
 def _file(request: Request, session: Session) -> Response:

@@ -110,15 +110,20 @@ def live_box(live: dict[str, Any]) -> str:
             f"<ul>{done or '<li class=dim>none yet</li>'}</ul>")
 
 
-def run(doc: dict[str, Any], said: dict[str, str]) -> str:
+def run(doc: dict[str, Any], shown: list[dict[str, Any]], said: dict[str, str],
+        page_no: int, more: bool) -> str:
     head = (f"<p>{escape(doc['script'])} · started {escape(doc['started'])} · "
             f"{state(doc['status'])} · {doc['built']} built, {doc['reused']} reused, "
             f"{doc['failed']} failed</p>")
     rows = [(state(j["state"]), link(job_href(j["id"]), j["id"]) if j["path"] else
              escape(j["id"]) + " <span class=dim>(gone)</span>",
              escape(said.get(j["id"], "reused" if j["state"] == "reused" else "")))
-            for j in doc["jobs"]]
-    return page(f"Run {doc['run']}", head + table(("state", "job", "reason"), rows))
+            for j in shown]
+    nav = [link(f"/run/{doc['run']}?page={n}", label) for n, label, show in (
+        (page_no - 1, "← earlier jobs", page_no > 0), (page_no + 1, "later jobs →", more))
+        if show]
+    return page(f"Run {doc['run']}", head + table(("state", "job", "reason"), rows)
+                + f"<p>{' &nbsp; '.join(nav)}</p>")
 
 
 # -- a job -------------------------------------------------------------------------------------
