@@ -84,7 +84,28 @@ def test_a_small_graph_is_drawn_whole_with_states_and_links(project: Any,
     assert svg.FILL["stale"] in page and svg.FILL["cached"] in page
     cached = re.findall(r'<a href="(/job/noop-[0-9a-f]+)">', page)
     assert len(cached) == 3
-    assert re.search(r'<a href="/job/last-[0-9a-f]+/explain\?script=build.py">', page)
+    stale = re.search(r'<a href="(/job/last-[0-9a-f]+/explain\?script=build.py)">', page)
+    assert stale
+    with TestClient(create_app(load_project())) as client:
+        why = client.get(stale[1])
+        assert why.status_code == 200 and "never built" in why.text
+
+
+def test_a_script_that_stops_for_a_result_says_so(project: Any,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    project.method("last", LAST.replace("return None", "return 1"))
+    project.method("noop", NOOP)
+    project.script('''
+    def main(urd):
+        a = urd.build("last", a=None)
+        if a.load() == 1:
+            urd.build("noop", a=a)
+    ''')
+    monkeypatch.chdir(project.root)
+    with TestClient(create_app(load_project())) as client:
+        page = client.get("/graph").text
+        assert "the script stops at" in page and len(nodes_in(page)) == 1
+        assert client.get("/graph?format=json").json()["stopped_at"]
 
 
 def test_a_10000_job_graph_answers_within_a_second(project: Any,

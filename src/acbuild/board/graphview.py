@@ -19,6 +19,8 @@ def drawing(view: dict[str, Any], script: str, focus: str | None, hops: int
     edges = [(e["from"], e["to"]) for e in view["edges"]]
     counts = f"{len(view['jobs'])} jobs: {view['counts']['cached']} cached, " \
              f"{view['counts']['stale']} stale"
+    if view.get("stopped_at"):  # the jobs after a result not built yet are unknown
+        counts += f" ({pages.escape(view['stopped_at'])})"
     if focus is not None:
         ids = {j["id"] for j in view["jobs"]}
         match = [i for i in ids if i == focus] or [i for i in ids if i.startswith(focus)]
