@@ -240,3 +240,23 @@ def test_a_long_run_is_paged(board: Any, monkeypatch: pytest.MonkeyPatch) -> Non
     assert f'href="/job/{whole[0]["id"]}"' in first and whole[1]["id"] not in first
     assert f'href="/job/{whole[1]["id"]}"' in second and whole[0]["id"] not in second
     assert 'href="/run/2?page=1"' in first and 'href="/run/2?page=0"' in second
+
+
+def test_why_a_job_was_built_shows_the_source_diff(project: Any,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    project.method("make", MAKE)
+    project.script(SCRIPT.replace("N", "2").replace('    urd.build("total", source=a)\n', ""))
+    project.run_json()
+    project.method("make", MAKE.replace("return list(range(options.n))",
+                                        "return list(range(options.n + 1))  # one more"))
+    new = project.run_json()["jobs"][0]["id"]
+    monkeypatch.chdir(project.root)
+    with TestClient(create_app(load_project())) as client:
+        page = client.get(f"/job/{new}/explain").text
+        assert '<span class="add">+    return list(range(options.n + 1))  # one more</span>' \
+            in page
+        assert '<span class="del">-    return list(range(options.n))</span>' in page
+        assert "changed source files: methods/make.py" in page
+        assert "code of make changed" in client.get(f"/job/{new}").text  # why built
+        assert client.get(f"/job/{new}/explain?format=json").json() == \
+            cli_json(project, "explain", new)
