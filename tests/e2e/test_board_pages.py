@@ -257,6 +257,9 @@ def test_why_a_job_was_built_shows_the_source_diff(project: Any,
             in page
         assert '<span class="del">-    return list(range(options.n))</span>' in page
         assert "changed source files: methods/make.py" in page
-        assert "code of make changed" in client.get(f"/job/{new}").text  # why built
+        job_page = client.get(f"/job/{new}").text
+        assert "code of make changed" in job_page  # why it was built, with the diff
+        assert "Why it was built" in job_page and "+    return list(range(options.n + 1))" \
+            in job_page
         assert client.get(f"/job/{new}/explain?format=json").json() == \
             cli_json(project, "explain", new)

@@ -64,7 +64,8 @@ def create_app(project: Project) -> Starlette:
             info.get("built_because"), dict) else None
         return HTMLResponse(pages.job(info, dependents.of(session, info["id"]),
                                       sorted(documents.sources(path)),
-                                      (path / "result.pickle").is_file(), load, why))
+                                      (path / "result.pickle").is_file(), load, why,
+                                      documents.why_built(session, path)))
 
     def live_now() -> dict[str, Any]:
         with Session(project) as session:

@@ -27,7 +27,7 @@ from acbuild.session import (
     resolve_job,
     status_script,
 )
-from acbuild.workdir import read_setup, read_sources, staged_job_id
+from acbuild.workdir import FAILED_DIR, read_setup, read_sources, staged_job_id
 
 DEFAULT_SCRIPT = "build.py"
 
@@ -117,6 +117,18 @@ def sources(path: Path) -> dict[str, bytes]:
 def why(session: Session, text: str, script: Path) -> dict[str, Any]:
     """``explain JOB --json``."""
     return explain(session, text, script)
+
+
+def why_built(session: Session, path: Path) -> dict[str, Any] | None:
+    """``explain`` of a job in a work directory, as its run recorded it; None for a job not
+    reused as it is (explaining that one would evaluate the build script: its own page)."""
+    if session.store.problem(path) is not None and path.parent.name != FAILED_DIR:
+        return None
+    try:
+        return explain(session, path.name if path.parent.name != FAILED_DIR else str(path),
+                       session.project.root / DEFAULT_SCRIPT)
+    except AcbuildError:
+        return None
 
 
 def methods(session: Session) -> dict[str, Any]:

@@ -128,7 +128,8 @@ def run(doc: dict[str, Any], shown: list[dict[str, Any]], said: dict[str, str],
 
 # -- a job -------------------------------------------------------------------------------------
 def job(info: dict[str, Any], dependents: list[str], sources: Sequence[str],
-        has_result: bool, loaded: bool, why: str | None) -> str:
+        has_result: bool, loaded: bool, reason: str | None,
+        report: dict[str, Any] | None = None) -> str:
     jid = info["id"] or "?"
     facts = [("method", link(f"/method/{quote(info['method'] or '')}", info["method"] or "?")),
              ("state", state(info["state"])), ("description", escape(info["description"])),
@@ -136,8 +137,8 @@ def job(info: dict[str, Any], dependents: list[str], sources: Sequence[str],
              ("work directory", f"{escape(info['workdir'])} ({escape(info['workdir_role'])})"),
              ("script line", escape(info.get("script_line") or "-")),
              ("code", escape(str((info.get("code") or {}).get("hash", ""))[:16]))]
-    if why:
-        facts.append(("why built", escape(why) + " · " +
+    if reason:
+        facts.append(("why built", escape(reason) + " · " +
                       link(job_href(jid, "/explain"), "explain, with the source diff")))
     body = table(("", ""), facts)
     body += "<h3>Options</h3>" + table(("name", "value"), [
@@ -152,6 +153,8 @@ def job(info: dict[str, Any], dependents: list[str], sources: Sequence[str],
     body += "<h3>Files</h3>" + table(("file", "size", "blake3"), [
         (link(job_href(jid, "/file/" + quote(name)), name), f"{meta.get('size', '?')}",
          escape(str(meta.get("blake3", ""))[:16])) for name, meta in info["files"].items()])
+    if report is not None and (report.get("compared_with") or report.get("source_diff")):
+        body += "<h3>Why it was built</h3>" + why(report)
     body += "<h3>Result</h3>" + _result(jid, info, has_result, loaded)
     if info.get("error"):
         body += f"<h3>Error</h3><pre>{value(info['error'])}</pre>"
@@ -208,9 +211,14 @@ def log(jid: str, parts: list[dict[str, Any]]) -> str:
 
 
 def explained(report: dict[str, Any]) -> str:
-    old = report.get("compared_with")
     body = f"<p>{link(job_href(report['id']), '← ' + report['id'])} · {state(report['state'])}"
     body += f"</p><p><b>why:</b> {escape(report.get('reason') or '')}</p>"
+    return page(f"Why {report['id']}", body + why(report))
+
+
+def why(report: dict[str, Any]) -> str:
+    """What differs from the job it was compared with, side by side, and the source diff."""
+    old, body = report.get("compared_with"), ""
     if old:
         body += f"<p>compared with {link(job_href(old['id']), old['id'])}</p>"
     rows = []
@@ -226,8 +234,8 @@ def explained(report: dict[str, Any]) -> str:
     if code["changed_files"]:
         body += f"<p>changed source files: {escape(', '.join(code['changed_files']))}</p>"
     if report.get("source_diff"):
-        body += "<h3>Source diff</h3>" + diff(report["source_diff"])
-    return page(f"Why {report['id']}", body)
+        body += "<h4>Source diff</h4>" + diff(report["source_diff"])
+    return body
 
 
 def _job_link(v: Any) -> str:
