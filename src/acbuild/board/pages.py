@@ -151,7 +151,7 @@ def job(info: dict[str, Any], dependents: list[str], sources: Sequence[str],
         link(job_href(jid, "/source/" + quote(s)), s) for s in sources)
         or "<span class=dim>none kept</span>")
     body += "<h3>Files</h3>" + table(("file", "size", "blake3"), [
-        (link(job_href(jid, "/file/" + quote(name)), name), f"{meta.get('size', '?')}",
+        (link(job_href(jid, "/file/" + quote(name)), name), escape(str(meta.get("size", "?"))),
          escape(str(meta.get("blake3", ""))[:16])) for name, meta in info["files"].items()])
     if report is not None and (report.get("compared_with") or report.get("source_diff")):
         body += "<h3>Why it was built</h3>" + why(report)
