@@ -3,9 +3,13 @@ escaped HTML with line numbers."""
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from acbuild.board.files import FileMissing, FileRefused, highlighted, inside, media_type
 
@@ -56,3 +60,29 @@ def test_highlighted_escapes_and_numbers_lines() -> None:
 def test_text_that_is_not_python_is_still_escaped() -> None:
     text = highlighted('"""never closed <script>\n')
     assert "&lt;script&gt;" in text and "<script>" not in text
+
+
+def test_a_string_over_several_lines_is_styled_on_each() -> None:
+    text = highlighted('def f():\n    """One\n    two <i>\n    """\n    return 1\n')
+    assert '<span class="s">&quot;&quot;&quot;One</span>' in text
+    assert '<span class="s">    two &lt;i&gt;</span>' in text
+    assert '<span class="s">    &quot;&quot;&quot;</span>' in text
+    assert '<span class="k">return</span>' in text
+
+
+def test_odd_line_breaks_keep_rows_and_styles_in_step() -> None:
+    text = highlighted('x = 1  # a\x0cform feed\ny = "s"\r\n')
+    assert text.count('class="ln"') == 2
+    assert '<span class="ln">   2</span> y = <span class="s">&quot;s&quot;</span>' in text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list('ab1 _:"\'#<>&\\\n\r\x0c\t()=')), max_size=60))
+def test_the_text_shown_is_the_text_given(text: str) -> None:
+    shown = highlighted(text)
+    assert shown.startswith('<pre class="src">') and shown.endswith("</pre>")
+    inner = shown[len('<pre class="src">'):-len("</pre>")]
+    rows = [re.sub(r"^<span class=\"ln\">\s*\d+</span> ", "", row)
+            for row in inner.split("\n")]
+    plain = html.unescape("\n".join(re.sub(r"</?span[^>]*>", "", row) for row in rows))
+    assert plain == (text[:-1] if text.endswith("\n") else text)  # a last newline: no row

@@ -58,15 +58,24 @@ _STYLE = {tokenize.COMMENT: "c", tokenize.STRING: "s", tokenize.NUMBER: "n"}
 def highlighted(text: str) -> str:
     """Python source as HTML: each line numbered, keywords, strings, comments and numbers in
     spans. Text that does not tokenize (not Python) is escaped, unstyled."""
-    lines = text.splitlines() or [""]
+    # Lines as tokenize counts them (at "\n" only; str.splitlines also splits at \f, \x1c...)
+    lines = text.split("\n")
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()
     marks: dict[int, list[tuple[int, int, str]]] = {}  # row -> (start col, end col, class)
     try:
         for tok in tokenize.generate_tokens(io.StringIO(text).readline):
             kind = _STYLE.get(tok.type)
             if kind is None and tok.type == tokenize.NAME and keyword.iskeyword(tok.string):
                 kind = "k"
-            if kind and tok.start[0] == tok.end[0]:  # one-line tokens only: simple and safe
-                marks.setdefault(tok.start[0], []).append((tok.start[1], tok.end[1], kind))
+            if not kind:
+                continue
+            (row, col), (last, end) = tok.start, tok.end
+            while row < last:  # a token over several lines (a docstring): a span on each
+                marks.setdefault(row, []).append((col, len(lines[row - 1]) if row <= len(lines)
+                                                  else col, kind))
+                row, col = row + 1, 0
+            marks.setdefault(row, []).append((col, end, kind))
     except (tokenize.TokenError, SyntaxError):
         marks = {}
     rows = [f'<span class="ln">{number:>4}</span> {_line(line, marks.get(number, []))}'
