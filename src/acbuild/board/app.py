@@ -30,13 +30,14 @@ from acbuild.board import documents, graphview, pages
 from acbuild.board.files import FileMissing, FileRefused, inside, media_type
 from acbuild.config import Project
 from acbuild.errors import AcbuildError, JobSpecError
+from acbuild.history import RunSpecError
 from acbuild.session import Session, resolve_job
 
 PER_PAGE = 50  # runs on a page of the history
 RUN_PAGE = 500  # jobs on a page of a run
 EVENTS_EVERY = 1.0  # seconds between two looks at a run going on
 EVENTS_FOR = 3600.0  # an event stream ends after this long (the browser reconnects)
-NOT_FOUND = ("JobSpecError", "RunSpecError", "ScriptRefused", "FileMissing")
+NOT_FOUND = (JobSpecError, RunSpecError, documents.ScriptRefused, FileMissing)
 
 
 def create_app(project: Project) -> Starlette:
@@ -117,8 +118,8 @@ def _json(value: Any, status: int = 200) -> Response:
 
 
 def _error(request: Request, error: AcbuildError) -> Response:
-    kind = type(error).__name__
-    status = 404 if kind in NOT_FOUND else 403 if isinstance(error, FileRefused) else 500
+    status = (404 if isinstance(error, NOT_FOUND) else
+              403 if isinstance(error, FileRefused) else 500)
     message = f"{error.where}: {error.message}" if error.where else error.message
     if _wants_json(request):
         return _json({"error": message, "hint": error.hint}, status)

@@ -10,7 +10,7 @@ from acbuild.cli import cli
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; anything but loopback lets other machines in.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8520, show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8520, show_default=True)
 @click.option("--open", "open_browser", is_flag=True, help="Open it in a web browser.")
 def board(host: str, port: int, open_browser: bool) -> None:
     """Browse runs, jobs, their files, source and logs, methods and graphs in a browser.
