@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,lint,remote,dask]'
+	$(BIN)/pip install --quiet -e '.[test,lint,remote,dask,board]'
 	touch $(STAMP)
 
 example: $(STAMP)
