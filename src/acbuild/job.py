@@ -19,7 +19,9 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import IO, Any
 
-from acbuild.joblog import LOGS, SLICE_LOGS
+from acbuild import jobfiles
+from acbuild.early import FinishEarly
+from acbuild.joblog import LOGS, SLICE_LOGS, read_output
 
 RESULT_FILE = "result.pickle"
 # acbuild's own records in a job directory: a method reads them, never writes them.
@@ -58,10 +60,11 @@ class Job:
     def __hash__(self) -> int:
         return hash(self.id)
 
-    def filename(self, name: str) -> Path:
-        """The path of ``name`` inside the job directory; a name that leaves it is refused,
-        and, for the job being built, one through a link (``open`` is safer still: the
-        name is checked as it is opened, not before)."""
+    def filename(self, name: str | os.PathLike[str], sliceno: int | None = None) -> Path:
+        """The path of ``name`` inside the job directory (``name.N`` for slice N); a name
+        that leaves it is refused, and, for the job being built, one through a link
+        (``open`` is safer still: the name is checked as it is opened, not before)."""
+        name = jobfiles.sliced_name(name, sliceno)
         if self._dir is None:
             return contained_path(self.path, name)
         if name and os.path.normpath(name) == os.curdir:
@@ -70,9 +73,14 @@ class Job:
         self._dir.check_no_links(parts, name)
         return self.path.joinpath(*parts)
 
-    def open(self, name: str, mode: str = "r", **kwargs: Any) -> IO[Any]:
+    def open(self, name: str | os.PathLike[str], mode: str = "r", *, sliceno: int | None = None,
+             temp: bool = False, **kwargs: Any) -> IO[Any]:
         """Open a file of the job; writing is for the job being built, and not its records.
-        A write creates the directories the name needs."""
+        A write creates the directories the name needs. ``sliceno``: the file ``name.N``;
+        ``temp``: a file written now is removed when the job finishes."""
+        name = jobfiles.sliced_name(name, sliceno)
+        if temp and _WRITE_MODES & set(mode):
+            jobfiles.add_temps([name])
         if not _WRITE_MODES & set(mode):
             return open(self.filename(name), mode, **kwargs)
         if self._dir is None:
@@ -90,13 +98,61 @@ class Job:
             if owned:
                 os.close(parent)
 
-    def load(self) -> Any:
-        """The job's result: what synthesis (or prepare) returned."""
-        from acbuild import results  # here: a command that reads no result does not load it
+    def load(self, name: str | os.PathLike[str] = RESULT_FILE, sliceno: int | None = None,
+             default: Any = jobfiles._NO_DEFAULT) -> Any:
+        """The job's result (what synthesis, or prepare, returned; None if nothing), or
+        the pickle ``name`` it saved (``default`` if there is no such file)."""
+        name = jobfiles.sliced_name(name, sliceno)
+        if name == RESULT_FILE and default is jobfiles._NO_DEFAULT:
+            default = None
+        return jobfiles.load(self, name, default)
 
-        if not (self.path / RESULT_FILE).exists():
-            return None
-        return results.load(self.path, RESULT_FILE)
+    def json_load(self, name: str | os.PathLike[str] = "result.json",
+                  sliceno: int | None = None, default: Any = jobfiles._NO_DEFAULT) -> Any:
+        """The JSON file ``name`` of the job (``default`` if there is no such file)."""
+        return jobfiles.json_load(self, jobfiles.sliced_name(name, sliceno), default)
+
+    def save(self, obj: Any, name: str | os.PathLike[str], sliceno: int | None = None,
+             temp: bool = False, background: bool = False) -> jobfiles.SavedFile:
+        """Pickle ``obj`` to the file ``name`` (``name.N`` for slice N) of the job being
+        built; ``temp``: removed when the job finishes; ``background``: written by a forked
+        process, waited for at the end of the phase."""
+        return jobfiles.save(self, lambda: jobfiles.pickle_bytes(obj),
+                             jobfiles.sliced_name(name, sliceno), "pickle", temp, background)
+
+    def json_save(self, obj: Any, name: str | os.PathLike[str] = "result.json",
+                  sliceno: int | None = None, temp: bool = False, background: bool = False,
+                  sort_keys: bool = True) -> jobfiles.SavedFile:
+        """``save``, as JSON (indented, sorted keys, as the Accelerator writes it)."""
+        return jobfiles.save(self, lambda: jobfiles.json_bytes(obj, sort_keys),
+                             jobfiles.sliced_name(name, sliceno), "json", temp, background)
+
+    def register_file(self, name: str | os.PathLike[str]) -> None:
+        """Accepted for the Accelerator's methods: every file a job writes is listed in its
+        post.json anyway. The file must exist in the job directory."""
+        if not self.filename(name).is_file():
+            raise FileNotFoundError(f"register_file({os.fspath(name)!r}): no such file in "
+                                    f"{self.id}")
+
+    def finish_early(self, result: Any = None) -> None:
+        """End the job being built now, successfully, with ``result``; the later phases do
+        not run (in analysis every slice must call it, without a result)."""
+        if not self.writable:
+            raise PermissionError(f"{self.id} is not the job being built")
+        raise FinishEarly(result)
+
+    def output(self, part: str | int | None = None, stream: str = "stdout") -> str:
+        """What the job printed: all of it, or ``"prepare"``, ``"analysis"``, slice N,
+        ``"synthesis"`` (acbuild's markers left out)."""
+        return read_output(self.path, part, stream)
+
+    @property
+    def params(self) -> Namespace:
+        """The job's setup.json (method, options, inputs, ...), with attribute access."""
+        import json  # here: a handle that is never asked for its setup does not load it
+
+        with open(self.filename("setup.json"), "rb") as f:
+            return namespaces(json.load(f))
 
     def files(self) -> list[str]:
         return sorted(
