@@ -1,0 +1,181 @@
+"""The Accelerator's file API end to end: ``job.save`` / ``json_save`` (per slice, temp,
+background) and ``load`` / ``json_load`` on the job, on input jobs and in the script."""
+
+from __future__ import annotations
+
+import json
+import pickle
+
+from conftest import Project
+
+# The Accelerator's a_test_job_save.py, with the import-free parts unchanged. Its one edit:
+# job.filename() is a Path here, so the file name is taken with os.path.basename.
+JOB_SAVE = '''
+description = """
+Test using the returned object from job.save() and job.json_save()
+"""
+
+import os
+from pathlib import Path
+
+
+def save(job, name, sliceno):
+\tp = job.save(f'contents of {name} {sliceno}', name + '.pickle', sliceno=sliceno)
+\tj = job.json_save({name: sliceno}, name + '.json', sliceno=sliceno)
+\tname += '_path'
+\tp_path = job.save(f'contents of {name} {sliceno}', Path(name + '.pickle'), sliceno=sliceno)
+\tj_path = job.json_save({name: sliceno}, Path(name + '.json'), sliceno=sliceno)
+\treturn p, j, p_path, j_path
+
+def check(job, name, sliceno, p, j, p_path, j_path):
+\tassert p.load() == job.load(Path(p.filename)) == f'contents of {name} {sliceno}'
+\tassert j.load() == job.json_load(Path(j.filename)) == {name: sliceno}
+\tassert p_path.load() == job.load(Path(p_path.filename)) == f'contents of {name}_path {sliceno}'
+\tassert j_path.load() == job.json_load(Path(j_path.filename)) == {name + '_path': sliceno}
+\tfor obj, filename in [
+\t\t# Use Path() for files saved with strings and strings for files saved with Path.
+\t\t(p, Path(name + '.pickle')),
+\t\t(j, Path(name + '.json')),
+\t\t(p_path, name + '_path.pickle'),
+\t\t(j_path, name + '_path.json'),
+\t]:
+\t\tpath = job.filename(filename, sliceno=sliceno)
+\t\tassert obj.path == path
+\t\tassert obj.filename == os.path.basename(path)
+
+def prepare(job):
+\tres = save(job, 'prepare', None)
+\tcheck(job, 'prepare', None, *res)
+\treturn res
+
+def analysis(sliceno, job, prepare_res):
+\tcheck(job, 'prepare', None, *prepare_res)
+\tres = save(job, 'analysis', sliceno)
+\tcheck(job, 'analysis', sliceno, *res)
+\treturn res
+
+def synthesis(job, prepare_res, analysis_res):
+\tcheck(job, 'prepare', None, *prepare_res)
+\tfor sliceno, res in enumerate(analysis_res):
+\t\tcheck(job, 'analysis', sliceno, *res)
+\tres = save(job, 'synthesis', None)
+\tcheck(job, 'synthesis', None, *res)
+'''
+
+
+def only_job(project: Project, method: str):
+    (path,) = [p for p in project.workdir.iterdir() if p.name.startswith(method + "-")]
+    return path
+
+
+def test_the_accelerators_job_save_method_runs_and_lists_every_file(project: Project) -> None:
+    project.write("acbuild.toml", 'methods = ["methods"]\nslices = 3\n')
+    project.method("test_job_save", JOB_SAVE)
+    project.script('def main(urd):\n    urd.build("test_job_save")\n')
+    project.run_json()
+    job_dir = only_job(project, "test_job_save")
+    files = json.loads((job_dir / "post.json").read_text())["files"]
+    want = set()
+    for part, slicenos in (("prepare", [None]), ("analysis", [0, 1, 2]), ("synthesis", [None])):
+        for sliceno in slicenos:
+            for name in (part, part + "_path"):
+                for ext in ("pickle", "json"):
+                    want.add(f"{name}.{ext}" + ("" if sliceno is None else f".{sliceno}"))
+    assert want <= set(files)
+    for name in want:  # every saved file is listed as every other file is: size and blake3
+        assert files[name]["size"] == (job_dir / name).stat().st_size
+        assert len(files[name]["blake3"]) == 64
+    assert pickle.loads((job_dir / "analysis.pickle.2").read_bytes()) == "contents of analysis 2"
+    # JSON as the Accelerator writes it: indented, sorted keys, a final newline
+    assert (job_dir / "analysis.json.1").read_text() == '{\n    "analysis": 1\n}\n'
+
+
+SAVER = '''
+options = {"n": 100}
+
+def prepare(job, options):
+    job.save(list(range(options.n)), "big.pickle", background=True)
+    job.save({"scratch": True}, "scratch.pickle", temp=True)
+    with job.open("scratch.txt", "w", temp=True) as f:
+        f.write("temporary")
+    job.json_save({"n": options.n}, "meta.json")
+
+def analysis(sliceno, job):
+    job.save(sliceno * 10, "part.pickle", sliceno=sliceno, background=True)
+    job.json_save([sliceno], "part.json", sliceno=sliceno, temp=True)
+    return sliceno
+
+def synthesis(job, slices):
+    # temporary files live until the job finishes: synthesis reads them
+    assert job.load("scratch.pickle") == {"scratch": True}
+    assert [job.json_load("part.json", sliceno=s) for s in range(slices)] == [[0], [1]]
+    # the background saves were waited for at the end of their phase
+    assert job.load("big.pickle")[-1] == 99
+    assert job.load("missing.pickle", default="absent") == "absent"
+    job.register_file("meta.json")
+    return "done"
+'''
+
+READER = '''
+jobs = ("src",)
+
+def synthesis(jobs):
+    src = jobs.src
+    return {
+        "big": len(src.load("big.pickle")),
+        "parts": [src.load("part.pickle", sliceno=s) for s in (0, 1)],
+        "meta": src.json_load("meta.json"),
+        "result": src.load(),
+        "missing": src.json_load("nothing.json", default=None),
+    }
+'''
+
+
+def test_temp_files_go_background_saves_land_and_inputs_and_scripts_load(
+        project: Project) -> None:
+    project.method("saver", SAVER)
+    project.method("reader", READER)
+    project.script('''
+        def main(urd):
+            src = urd.build("saver")
+            got = urd.build("reader", src=src).load()
+            assert got == {"big": 100, "parts": [0, 10], "meta": {"n": 100},
+                           "result": "done", "missing": None}, got
+            assert src.load("part.pickle", sliceno=1) == 10
+            assert src.json_load("meta.json") == {"n": 100}
+            assert src.load("nothing.pickle", default=7) == 7
+            print("SCRIPT-OK")
+    ''')
+    proc = project.acbuild("run")
+    assert "SCRIPT-OK" in proc.stdout
+    job_dir = only_job(project, "saver")
+    files = json.loads((job_dir / "post.json").read_text())["files"]
+    for temp in ("scratch.pickle", "scratch.txt", "part.json.0", "part.json.1"):
+        assert not (job_dir / temp).exists()
+        assert temp not in files
+    for kept in ("big.pickle", "part.pickle.0", "part.pickle.1", "meta.json"):
+        assert kept in files and (job_dir / kept).exists()
+    # verify agrees: what post.json lists is what is there
+    project.acbuild("verify")
+
+
+def test_a_failed_background_save_fails_its_phase_naming_the_file(project: Project) -> None:
+    project.method("badsave", '''
+        def prepare(job):
+            job.save(lambda: 1, "fn.pickle", background=True)  # a lambda cannot be pickled
+            return 1
+    ''')
+    project.script('def main(urd):\n    urd.build("badsave")\n')
+    proc = project.acbuild("run", check=1)
+    assert "background save of 'fn.pickle' failed" in proc.stderr
+    assert "in prepare" in proc.stderr
+
+
+def test_saving_onto_acbuilds_records_is_refused(project: Project) -> None:
+    project.method("clash", '''
+        def synthesis(job):
+            job.save(1, "result.pickle")
+    ''')
+    project.script('def main(urd):\n    urd.build("clash")\n')
+    proc = project.acbuild("run", check=1)
+    assert "'result.pickle' is acbuild's record of the job" in proc.stderr
