@@ -86,11 +86,11 @@ def merge(a: Any, b: Any, path: tuple[Any, ...] = ()) -> Any:
     where = "".join(f"[{key!r}]" for key in path)
     what = f"the value at key {where}" if path else "the value"
     if _kind(a) != _kind(b):
-        raise MergeError(f"merge_auto: {what} is a {type(a).__name__} in one slice and a "
-                         f"{type(b).__name__} in another")
+        raise MergeError(f"merge_auto: {what} is {_a(a)} in one slice and {_a(b)} in "
+                         "another")
     if a != b:
         raise MergeError(f"merge_auto: {what} is {a!r} in one slice and {b!r} in another; "
-                         f"a {type(a).__name__} is not added up (only numbers, dicts, lists "
+                         f"{_a(a)} is not added up (only numbers, dicts, lists "
                          "and sets are), so the slices must agree on it")
     return a
 
@@ -106,3 +106,8 @@ def _kind(value: Any) -> str:
         if isinstance(value, kind):
             return "set" if kind is frozenset else kind.__name__
     return type(value).__name__
+
+
+def _a(value: Any) -> str:
+    name = type(value).__name__
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
