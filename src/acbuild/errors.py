@@ -140,7 +140,8 @@ class JobError(AcbuildError):
         where = f"{self.phase or 'job process'}"
         if self.sliceno is not None:
             where += f" slice {self.sliceno}"
-        lines = [f"job {self.job} failed in {where}: {self.error or self.message}"]
+        job = getattr(self.job, "id", self.job)  # a handle, or the id
+        lines = [f"job {job} failed in {where}: {self.error or self.message}"]
         if self.status:
             lines.append("status when the error happened: " + " › ".join(self.status))
         return "\n".join(lines)

@@ -16,9 +16,9 @@ from acbuild.errors import MethodError
 
 PHASES = ("prepare", "analysis", "synthesis")
 PHASE_PARAMETERS = {
-    "prepare": {"job", "options", "jobs", "slices"},
-    "analysis": {"job", "options", "jobs", "slices", "sliceno", "prepare_res"},
-    "synthesis": {"job", "options", "jobs", "slices", "prepare_res", "analysis_res"},
+    "prepare": {"job", "options", "jobs", "slices", "params"},
+    "analysis": {"job", "options", "jobs", "slices", "params", "sliceno", "prepare_res"},
+    "synthesis": {"job", "options", "jobs", "slices", "params", "prepare_res", "analysis_res"},
 }
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SIMPLE = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Import, ast.Expr, ast.Delete)
