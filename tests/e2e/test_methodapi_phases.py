@@ -149,3 +149,17 @@ def test_analysis_res_is_read_once_in_slice_order(project: Project) -> None:
     ''')
     proc = project.acbuild("run", check=1)
     assert "analysis_res is read once, and it was read already" in proc.stderr
+
+
+def test_an_accelerator_description_is_the_methods_description(project: Project) -> None:
+    project.method("described", '''
+        description = r"""
+        Count the words.
+        More words here.
+        """
+
+        def synthesis():
+            return 1
+    ''')
+    out = project.acbuild("methods").stdout
+    assert "described  Count the words." in out
