@@ -79,8 +79,6 @@ class Job:
         A write creates the directories the name needs. ``sliceno``: the file ``name.N``;
         ``temp``: a file written now is removed when the job finishes."""
         name = jobfiles.sliced_name(name, sliceno)
-        if temp and _WRITE_MODES & set(mode):
-            jobfiles.add_temps([name])
         if not _WRITE_MODES & set(mode):
             return open(self.filename(name), mode, **kwargs)
         if self._dir is None:
@@ -92,11 +90,14 @@ class Job:
                                   "files under other names")
         parent, owned = self._dir.open_parent(parts, name)
         try:
-            return open(self.path.joinpath(*parts), mode, **kwargs,
-                        opener=lambda _, flags: _open_own_file(parts[-1], flags, parent, name))
+            f = open(self.path.joinpath(*parts), mode, **kwargs,  # noqa: SIM115 (returned)
+                     opener=lambda _, flags: _open_own_file(parts[-1], flags, parent, name))
         finally:
             if owned:
                 os.close(parent)
+        if temp:
+            jobfiles.add_temps([name])
+        return f
 
     def load(self, name: str | os.PathLike[str] = RESULT_FILE, sliceno: int | None = None,
              default: Any = jobfiles._NO_DEFAULT) -> Any:
