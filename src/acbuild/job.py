@@ -22,10 +22,12 @@ from typing import IO, Any
 from acbuild import jobfiles
 from acbuild.early import FinishEarly
 from acbuild.joblog import LOGS, SLICE_LOGS, read_output
+from acbuild.statusmsg import STATUS_FILE
 
 RESULT_FILE = "result.pickle"
 # acbuild's own records in a job directory: a method reads them, never writes them.
-OWN_FILES = frozenset({"setup.json", "post.json", *LOGS, SLICE_LOGS, "source", RESULT_FILE})
+OWN_FILES = frozenset({"setup.json", "post.json", *LOGS, SLICE_LOGS, "source", RESULT_FILE,
+                       STATUS_FILE})
 _WRITE_MODES = frozenset("wax+")
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 # A file is opened without blocking (a FIFO the method made must not hang it) and never

@@ -4,9 +4,15 @@ status()`` in a failed job's report, and the error a build script catches."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
-from conftest import Project
+from acbuild import statusmsg
+from acbuild.console import _said
+from conftest import SRC, Project
 
 PRINTER = '''
 options = {"n": 3}
@@ -148,3 +154,48 @@ def test_an_uncaught_failed_job_stops_the_script_at_its_line(project: Project) -
     proc = project.acbuild("run", check=1)
     assert "build.py:3" in proc.stderr
     assert "which failed in prepare: ZeroDivisionError: division by zero" in proc.stderr
+
+
+WAITER = '''
+import os, time
+from acbuild import status
+
+options = {"flags": str}
+
+def prepare():
+\twith status("outer"):
+\t\twith status("inner") as update:
+\t\t\tupdate("inner, waiting")
+\t\t\topen(os.path.join(options.flags, "ready"), "w").close()
+\t\t\tdeadline = time.monotonic() + 60
+\t\t\twhile not os.path.exists(os.path.join(options.flags, "go")):
+\t\t\t\tassert time.monotonic() < deadline, "never told to go"
+\t\t\t\ttime.sleep(0.02)
+\treturn "done"
+'''
+
+
+def test_a_running_job_says_its_status_where_the_live_display_reads_it(
+        project: Project, tmp_path: Path) -> None:
+    flags = tmp_path / "flags"
+    flags.mkdir()
+    project.method("waiter", WAITER)
+    project.script(f'def main(urd):\n    urd.build("waiter", flags={str(flags)!r})\n')
+    env = {**os.environ, "ACBUILD_PLAIN": "1", "PYTHONPATH": str(SRC)}
+    run = subprocess.Popen([sys.executable, "-m", "acbuild", "run"], cwd=project.root, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (flags / "ready").exists():
+            assert time.monotonic() < deadline and run.poll() is None, run.communicate()
+            time.sleep(0.02)
+        (staging,) = [p for p in (project.workdir / ".tmp").iterdir() if p.is_dir()]
+        assert statusmsg.read(staging) == "outer › inner, waiting"
+        assert "outer › inner, waiting" in _said(str(staging))
+    finally:
+        (flags / "go").touch()
+        out, err = run.communicate(timeout=120)
+    assert run.returncode == 0, err
+    (job_dir,) = [p for p in project.workdir.iterdir() if p.name.startswith("waiter-")]
+    assert not (job_dir / statusmsg.STATUS_FILE).exists()  # a finished job says nothing
+    assert statusmsg.STATUS_FILE not in json.loads((job_dir / "post.json").read_text())["files"]

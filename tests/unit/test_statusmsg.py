@@ -34,3 +34,22 @@ def test_job_error_formats_as_the_accelerators() -> None:
     assert e.format_msg() == ("job m-1 failed in analysis slice 1: KeyError: 'x'\n"
                               "status when the error happened: a › b")
     assert e.exit_status == 1
+
+
+def test_a_job_process_writes_its_stack_and_each_slices_for_the_display(tmp_path) -> None:
+    import os
+
+    (tmp_path / "slice-logs").mkdir()
+    fd = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        statusmsg.publish_to(lambda: fd)
+        with status("job"):
+            assert statusmsg.read(tmp_path) == "job"
+            statusmsg.publish_to(lambda: fd, "slice-logs/1.status")
+            with status("counting"):
+                assert statusmsg.read(tmp_path) == "job; slice 1: job › counting"
+    finally:
+        statusmsg.publish_to(None)
+        os.close(fd)
+    assert statusmsg.read(tmp_path) == "job"  # the slice's stack is empty now
+    assert statusmsg.read(tmp_path / "nowhere") == ""

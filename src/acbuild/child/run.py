@@ -13,7 +13,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from acbuild import jobfiles, results
+from acbuild import jobfiles, results, statusmsg
 from acbuild.canonical import InputFile, from_json
 from acbuild.child import process
 from acbuild.child.phases import JobFailure, Phase, Phases, _method_phases
@@ -39,7 +39,8 @@ POST_FORMAT = 1
 SETUP_FILE = "setup.json"
 POST_FILE = "post.json"
 # acbuild's own bookkeeping at the top of a job directory, which post.json's "files" omits.
-UNLISTED = frozenset({SETUP_FILE, POST_FILE, *LOGS, SLICE_LOGS, "source"})
+UNLISTED = frozenset({SETUP_FILE, POST_FILE, *LOGS, SLICE_LOGS, "source",
+                      statusmsg.STATUS_FILE})
 
 
 def read_setup(job_dir: str | os.PathLike[str]) -> dict[str, Any]:
@@ -68,6 +69,7 @@ def run_job(job_dir: str, concurrency: int, module: ModuleType | BaseException,
     process._JOB_DIR, process._JOB_PID = JobDir(job_dir), os.getpid()
     dir_fd = process._job_dir_fd()
     os.fchdir(dir_fd)  # job.path is the staging directory: relative names work
+    statusmsg.publish_to(process._job_dir_fd)
     _open_logs(dir_fd)
     line_buffered()
     start, began = time.time(), time.monotonic()
@@ -207,6 +209,9 @@ def _write_post(start: float, began: float, phases: dict[str, Any],
     # The method's code has all run: the job's directory is the current one again, wherever
     # the method went, so that the listing is of this job.
     os.fchdir(process._job_dir_fd())
+    if error is None:  # a finished job is doing nothing; a failed one keeps its last words
+        with contextlib.suppress(OSError):
+            os.unlink(statusmsg.STATUS_FILE, dir_fd=process._job_dir_fd())
     files = dict(sorted(_list_files(".", "").items()))
     cpu, peak_rss_kib = _usage_so_far()
     post: dict[str, Any] = {

@@ -13,7 +13,7 @@ import time
 import traceback
 from typing import Any, NoReturn
 
-from acbuild import jobfiles, results
+from acbuild import jobfiles, results, statusmsg
 from acbuild.child import process
 from acbuild.child.phases import JobFailure, Phase
 from acbuild.child.process import (
@@ -195,6 +195,7 @@ def _slice_main(function: Phase, args: dict[str, Any], sliceno: int, logs: int,
         _open_logs(logs, (slice_log(sliceno, "stdout"), slice_log(sliceno, "stderr")),
                    fresh=True)
         _marker(f"analysis slice {sliceno}")
+        statusmsg.publish_to(process._job_dir_fd, f"{SLICE_LOGS}/{sliceno}.status")
         try:
             value, early = _call_slice(function, args)
             payload, ok = results.dumps(("ok", value, {"early": early,
