@@ -130,6 +130,13 @@ def wait_background(name: str | None = None) -> None:
                            "(its traceback is in the job's stderr log)")
 
 
+def reap_background() -> None:
+    """After the phase failed: its background saves are waited for, whatever became of
+    them (none outlives its phase, or holds its process's pipes open)."""
+    with contextlib.suppress(RuntimeError):
+        wait_background()
+
+
 def load(job: Job, name: str, default: Any = _NO_DEFAULT) -> Any:
     from acbuild import results
 

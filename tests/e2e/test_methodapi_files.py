@@ -179,3 +179,16 @@ def test_saving_onto_acbuilds_records_is_refused(project: Project) -> None:
     project.script('def main(urd):\n    urd.build("clash")\n')
     proc = project.acbuild("run", check=1)
     assert "'result.pickle' is acbuild's record of the job" in proc.stderr
+
+
+def test_a_slice_that_fails_after_a_background_save_fails_its_job(project: Project) -> None:
+    project.method("failsave", '''
+        def analysis(sliceno, job):
+            job.save(list(range(10000)), "part.pickle", sliceno=sliceno, background=True)
+            if sliceno == 1:
+                raise ValueError("boom after saving")
+            return sliceno
+    ''')
+    project.script('def main(urd):\n    urd.build("failsave")\n')
+    proc = project.acbuild("run", check=1)
+    assert "in analysis slice 1: ValueError: boom after saving" in proc.stderr

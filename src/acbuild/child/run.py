@@ -189,6 +189,7 @@ def _call(phase: str, function: Phase, args: dict[str, Any], phases: dict[str, A
         jobfiles.wait_background()
         return value, early
     except BaseException as exc:  # SystemExit too: it fails the phase, not the bookkeeping
+        jobfiles.reap_background()
         raise JobFailure.of(phase, None, exc, _method_frames(exc)) from None
     finally:
         _leave_unless(process._JOB_PID)

@@ -224,9 +224,13 @@ def _call_slice(function: Phase, args: dict[str, Any]) -> tuple[Any, bool]:
         value, early = function[0](**{name: args[name] for name in function[1]}), False
     except FinishEarly as finish:
         if finish.result is not None:
+            jobfiles.reap_background()
             raise ValueError("job.finish_early(result) in analysis: a slice ends the job "
                              "without a result (return it from prepare or synthesis)"
                              ) from None
         value, early = None, True
+    except BaseException:
+        jobfiles.reap_background()
+        raise
     jobfiles.wait_background()
     return value, early
