@@ -120,15 +120,15 @@ class Job:
         """Pickle ``obj`` to the file ``name`` (``name.N`` for slice N) of the job being
         built; ``temp``: removed when the job finishes; ``background``: written by a forked
         process, waited for at the end of the phase."""
-        return jobfiles.save(self, lambda: jobfiles.pickle_bytes(obj),
-                             jobfiles.sliced_name(name, sliceno), "pickle", temp, background)
+        return jobfiles.save(self, lambda: jobfiles.pickle_bytes(obj), name, sliceno, "pickle",
+                             temp, background)
 
     def json_save(self, obj: Any, name: str | os.PathLike[str] = "result.json",
                   sliceno: int | None = None, temp: bool = False, background: bool = False,
                   sort_keys: bool = True) -> jobfiles.SavedFile:
         """``save``, as JSON (indented, sorted keys, as the Accelerator writes it)."""
-        return jobfiles.save(self, lambda: jobfiles.json_bytes(obj, sort_keys),
-                             jobfiles.sliced_name(name, sliceno), "json", temp, background)
+        return jobfiles.save(self, lambda: jobfiles.json_bytes(obj, sort_keys), name, sliceno,
+                             "json", temp, background)
 
     def register_file(self, name: str | os.PathLike[str]) -> None:
         """Accepted for the Accelerator's methods: every file a job writes is listed in its
@@ -136,6 +136,12 @@ class Job:
         if not self.filename(name).is_file():
             raise FileNotFoundError(f"register_file({os.fspath(name)!r}): no such file in "
                                     f"{self.id}")
+        jobfiles.keep(os.path.normpath(name))  # a temporary file registered is kept
+
+    def register_files(self, pattern: str = "**/*") -> set[str]:
+        """The Accelerator's: the job's files matching ``pattern`` (temporary ones and
+        acbuild's records aside). Every file a job writes is listed anyway."""
+        return jobfiles.unregistered(self, pattern, OWN_FILES)
 
     def finish_early(self, result: Any = None) -> None:
         """End the job being built now, successfully, with ``result``; the later phases do

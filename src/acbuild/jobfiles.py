@@ -43,8 +43,9 @@ def sliced_name(name: str | os.PathLike[str], sliceno: int | None) -> str:
 class SavedFile:
     """What ``job.save`` and ``job.json_save`` return: the file, to load back or pass on."""
 
-    def __init__(self, job: Job, name: str, kind: str):
-        self.job, self.name, self.kind = job, name, kind
+    def __init__(self, job: Job, base: str, sliceno: int | None, kind: str):
+        self.job, self.base, self.sliceno, self.kind = job, base, sliceno, kind
+        self.name = sliced_name(base, sliceno)
 
     def __repr__(self) -> str:
         return f"SavedFile({self.job.id!r}, {self.name!r})"
@@ -56,6 +57,14 @@ class SavedFile:
     @property
     def filename(self) -> str:
         return os.path.basename(self.name)
+
+    def wait(self) -> None:
+        """Wait until a background save has written the file (a failed one is an error)."""
+        wait_background(self.name)
+
+    def jobwithfile(self) -> Any:
+        """The file as an option value for another job (``job.withfile``)."""
+        return self.job.withfile(self.base, sliced=self.sliceno is not None)
 
     def load(self) -> Any:
         wait_background(self.name)  # saved in the background: it is there once written
@@ -72,20 +81,24 @@ def pickle_bytes(obj: Any) -> bytes:
 
 def json_bytes(obj: Any, sort_keys: bool = True) -> bytes:
     """JSON as the Accelerator writes it: indented, sorted keys, a final newline."""
-    return (json.dumps(obj, indent=4, sort_keys=sort_keys, ensure_ascii=False) + "\n").encode()
+    return (json.dumps(obj, indent=4, sort_keys=bool(sort_keys), ensure_ascii=False)
+            + "\n").encode()
 
 
-def save(job: Job, data: Callable[[], bytes], name: str, kind: str, temp: bool,
-         background: bool) -> SavedFile:
-    """Write ``data()`` to ``name`` in the job being built, now or in a forked process."""
+def save(job: Job, data: Callable[[], bytes], base: str | os.PathLike[str],
+         sliceno: int | None, kind: str, temp: bool, background: bool) -> SavedFile:
+    """Write ``data()`` to ``base`` (``base.N`` for slice N) in the job being built, now
+    or in a forked process."""
     if not job.writable:
         raise PermissionError(f"{job.id} is not the job being built: save to your own job")
+    saved = SavedFile(job, os.fspath(base), sliceno, kind)
+    name = saved.name
     job.filename(name)  # a bad name is refused here, in the caller, not in the background
     if temp:
-        _TEMP.append(name)
+        add_temps([name])
     if not background:
         _write(job, name, data())
-        return SavedFile(job, name, kind)
+        return saved
     _flush()
     pid = os.fork()
     if pid == 0:  # the object as it is now is what is saved: the fork has a copy
@@ -99,7 +112,7 @@ def save(job: Job, data: Callable[[], bytes], name: str, kind: str, temp: bool,
             _flush()
             os._exit(status)
     _BACKGROUND.append((pid, name))
-    return SavedFile(job, name, kind)
+    return saved
 
 
 def _write(job: Job, name: str, data: bytes) -> None:
@@ -168,7 +181,26 @@ def take_temps() -> list[str]:
 
 
 def add_temps(names: list[str]) -> None:
-    _TEMP.extend(name for name in names if name not in _TEMP)
+    for name in map(os.path.normpath, names):
+        if name not in _TEMP:
+            _TEMP.append(name)
+
+
+def keep(name: str) -> None:
+    """A temporary file registered after all: kept, as the Accelerator does."""
+    while name in _TEMP:
+        _TEMP.remove(name)
+
+
+def unregistered(job: Job, pattern: str, own: frozenset[str]) -> set[str]:
+    """The files under the job directory that match ``pattern`` (a glob, recursive),
+    but for temporary files and acbuild's records (``own``)."""
+    found = set()
+    for path in job.path.glob(pattern):
+        name = path.relative_to(job.path).as_posix()
+        if path.is_file() and name.split("/")[0] not in own and name not in _TEMP:
+            found.add(name)
+    return found
 
 
 def remove_temps(job_dir: Job) -> None:

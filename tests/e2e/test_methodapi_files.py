@@ -192,3 +192,120 @@ def test_a_slice_that_fails_after_a_background_save_fails_its_job(project: Proje
     project.script('def main(urd):\n    urd.build("failsave")\n')
     proc = project.acbuild("run", check=1)
     assert "in analysis slice 1: ValueError: boom after saving" in proc.stderr
+
+
+# The Accelerator's a_test_job_save_background.py: slow-to-encode objects saved in the
+# background, loaded and waited for in later phases. Its edits: job.filename() is a Path
+# (os.path.basename), the jobwithfile check is left to the JobWithFile tests, and its
+# upper bound on the time a save took (a flaky measure on a loaded machine) is replaced
+# by a check that the slow encoding ran in another process than the method's.
+JOB_SAVE_BACKGROUND = '''
+description = """
+Test job.save() and job.json_save() with background=True
+using silly objects that sleep to make saving slow without a lot of IO.
+"""
+
+options = {'sleeptime': 0.2}
+
+import os
+import time
+from time import monotonic
+
+METHOD_PID = []
+
+def not_here():
+\tassert os.getpid() not in METHOD_PID, "encoded in the method's own process"
+
+# This pickles as a string, but slowly.
+class SlowToPickle(object):
+\t__slots__ = ('text', 'sleeptime',)
+
+\tdef __init__(self, text, sleeptime):
+\t\tself.text = text
+\t\tself.sleeptime = sleeptime
+
+\tdef __reduce__(self):
+\t\tnot_here()
+\t\ttime.sleep(self.sleeptime)
+\t\treturn str, (str(self.text),)
+
+# This is a True boolean that takes a long time to evaluate.
+class SlowTrue(object):
+\t__slots__ = ('sleeptime',)
+
+\tdef __init__(self, sleeptime):
+\t\tself.sleeptime = sleeptime
+
+\tdef __bool__(self):
+\t\tnot_here()
+\t\ttime.sleep(self.sleeptime)
+\t\treturn True
+
+def save(job, name, sliceno):
+\tMETHOD_PID[:] = [os.getpid()]
+\tp = job.save(f'contents of {name} {sliceno}', name + '.pickle', sliceno=sliceno)
+\tj = job.json_save({name: sliceno}, name + '.json', sliceno=sliceno)
+\tname = 'background ' + name
+\tbp = job.save(SlowToPickle(f'contents of {name} {sliceno}', options.sleeptime), name + '.pickle', sliceno=sliceno, background=True)
+\tbj = job.json_save({name: sliceno}, name + '.json', sliceno=sliceno, sort_keys=SlowTrue(options.sleeptime), background=True)
+\treturn p, j, bp, bj
+
+def check(job, name, sliceno, p, j, bp, bj, do_background=True, do_wait=False):
+\ttodo = [(name, p, j)]
+\tif do_background:
+\t\ttodo.append(('background ' + name, bp, bj))
+\tfor name, p, j in todo:
+\t\tif do_wait:
+\t\t\t# Do explicit waiting sometimes
+\t\t\tp.wait()
+\t\t\tj.wait()
+\t\tassert p.load() == f'contents of {name} {sliceno}'
+\t\tassert j.load() == {name: sliceno}
+\t\tfor obj, filename in [(p, name + '.pickle'), (j, name + '.json')]:
+\t\t\tpath = job.filename(filename, sliceno=sliceno)
+\t\t\tassert obj.path == path
+\t\t\tassert obj.filename == os.path.basename(path)
+
+def prepare(job):
+\tres = save(job, 'prepare', None)
+\tcheck(job, 'prepare', None, *res, do_background=False)
+\tchecktime = options.sleeptime / 2.5
+\tbefore = monotonic()
+\tp = job.save(SlowToPickle('', checktime), 'test.pickle', background=True)
+\tp.wait()
+\tpickle_time = monotonic() - before
+\tassert pickle_time > checktime, f"Saving a slow pickle took {pickle_time} seconds, should have taken more than {checktime}"
+\tbefore = monotonic()
+\tj = job.json_save({}, 'test.json', sort_keys=SlowTrue(checktime), background=True)
+\tj.wait()
+\tjson_time = monotonic() - before
+\tassert json_time > checktime, f"Saving a slow json took {json_time} seconds, should have taken more than {checktime}"
+\treturn res
+
+def analysis(sliceno, job, prepare_res):
+\tcheck(job, 'prepare', None, *prepare_res, do_wait=(sliceno % 2 == 0))
+\tres = save(job, 'analysis', sliceno)
+\tcheck(job, 'analysis', sliceno, *res, do_background=False)
+\treturn res
+
+def synthesis(job, prepare_res, analysis_res):
+\tcheck(job, 'prepare', None, *prepare_res, do_wait=True)
+\tfor sliceno, res in enumerate(analysis_res):
+\t\tcheck(job, 'analysis', sliceno, *res, do_wait=(sliceno % 3 == 0))
+\tres = save(job, 'synthesis', None)
+\tcheck(job, 'synthesis', None, *res, do_wait=True)
+'''
+
+
+def test_the_accelerators_background_save_method_runs(project: Project) -> None:
+    project.write("acbuild.toml", 'methods = ["methods"]\nslices = 3\n')
+    project.method("test_job_save_background", JOB_SAVE_BACKGROUND)
+    project.script('def main(urd):\n    urd.build("test_job_save_background")\n')
+    project.run_json()
+    job_dir = only_job(project, "test_job_save_background")
+    files = json.loads((job_dir / "post.json").read_text())["files"]
+    # 10 + 4 x slices files, as the Accelerator's test counts them
+    assert len([n for n in files if n.endswith((".json", ".pickle")) or n[-1].isdigit()]) \
+        == 10 + 4 * 3
+    assert json.loads((job_dir / "background analysis.json.2").read_text()) == \
+        {"background analysis": 2}

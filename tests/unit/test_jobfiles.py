@@ -112,3 +112,26 @@ def test_a_refused_temporary_name_is_not_remembered(job: Job) -> None:
     with pytest.raises(ValueError):
         job.save(1, "../up.pickle", temp=True)
     assert jobfiles.take_temps() == []
+
+
+def test_registering_a_temporary_file_keeps_it_and_register_files_lists(job: Job) -> None:
+    with job.open("t.txt", "w", temp=True) as f:
+        f.write("t")
+    with job.open("kept temp.txt", "w", temp=True) as f:
+        f.write("k")
+    (job.path / "sub" / "deep").mkdir(parents=True)
+    (job.path / "sub" / "deep" / "f.txt").write_text("f")
+    (job.path / "plain.txt").write_text("p")
+    job.register_file("kept temp.txt")
+    assert job.register_files("*.txt") == {"plain.txt", "kept temp.txt"}
+    assert job.register_files() == {"plain.txt", "kept temp.txt", "sub/deep/f.txt"}
+    jobfiles.remove_temps(job)
+    assert (job.path / "kept temp.txt").exists() and not (job.path / "t.txt").exists()
+
+
+def test_wait_on_a_saved_handle(job: Job) -> None:
+    saved = job.json_save({"a": 1}, "w.json", sliceno=0, background=True)
+    saved.wait()
+    saved.wait()  # again, or in another phase: nothing to wait for
+    assert (saved.base, saved.sliceno, saved.name) == ("w.json", 0, "w.json.0")
+    assert json.loads((job.path / "w.json.0").read_text()) == {"a": 1}
