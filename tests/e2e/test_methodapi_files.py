@@ -309,3 +309,49 @@ def test_the_accelerators_background_save_method_runs(project: Project) -> None:
         == 10 + 4 * 3
     assert json.loads((job_dir / "background analysis.json.2").read_text()) == \
         {"background analysis": 2}
+
+
+# After the Accelerator's a_test_register_file_manual.py (without its datasets and
+# subjobs): which files a job keeps and lists.
+REGISTER_FILE_MANUAL = '''
+import os
+
+def analysis(sliceno, job):
+\tif sliceno == 0:
+\t\twith open('analysis slice 0.txt', 'w') as fh:
+\t\t\tfh.write('written in analysis slice 0')
+\tif sliceno == 1:
+\t\twith job.open('temporary analysis slice 1.txt', 'w', temp=True) as fh:
+\t\t\tfh.write('written as temporary in analysis slice 1')
+\tif sliceno == 2:
+\t\twith job.open('analysis slice 2.txt', 'w') as fh:
+\t\t\tfh.write('written and registered in analysis slice 2')
+
+def synthesis(job):
+\twith open('synthesis file.txt', 'w') as fh:
+\t\tfh.write('written in synthesis')
+\twith job.open('temp file.txt', 'w', temp=True) as fh:
+\t\tfh.write('temporary file, should not be registered by job.register_files()')
+\twith job.open('registered temp file.txt', 'w', temp=True) as fh:
+\t\tfh.write('temporary file, but manually registered after creation.')
+\t# But register_file can register a temp file (and make it no longer temporary).
+\tjob.register_file('registered temp file.txt')
+\tos.mkdir('subdir')
+\tos.mkdir('subdir/deep')
+\twith open('subdir/deep/file.txt', 'w') as fh:
+\t\tfh.write('written in a subdir, then registered with job.register_files() without a pattern.')
+\tassert 'subdir/deep/file.txt' in job.register_files()
+'''
+
+
+def test_the_accelerators_register_file_manual_keeps_the_right_files(project: Project) -> None:
+    project.write("acbuild.toml", 'methods = ["methods"]\nslices = 3\n')
+    project.method("test_register_file_manual", REGISTER_FILE_MANUAL)
+    project.script('def main(urd):\n    urd.build("test_register_file_manual")\n')
+    project.run_json()
+    job_dir = only_job(project, "test_register_file_manual")
+    files = set(json.loads((job_dir / "post.json").read_text())["files"])
+    assert files == {"analysis slice 0.txt", "analysis slice 2.txt",
+                     "registered temp file.txt", "synthesis file.txt", "subdir/deep/file.txt"}
+    assert not (job_dir / "temp file.txt").exists()
+    assert not (job_dir / "temporary analysis slice 1.txt").exists()
