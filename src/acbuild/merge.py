@@ -42,38 +42,43 @@ class AnalysisResults(list[Any]):
         # Returned as (part of) a result, it is the plain list it holds.
         return (list, (list(super().__iter__()),))
 
-    def merge_auto(self) -> Any:
-        """Every slice's return merged into one value (see the module's rules)."""
+    def merge_auto(self, allow_overwrite: bool = False) -> Any:
+        """Every slice's return merged into one value (see the module's rules);
+        ``allow_overwrite``: where the slices disagree, the later slice's value wins (the
+        Accelerator's behaviour before 2025.11)."""
         if self._read:
             raise RuntimeError("analysis_res.merge_auto() after analysis_res was read")
         self._read = True
-        return merge_all(list(super().__iter__()))
+        return merge_all(list(super().__iter__()), allow_overwrite)
 
 
-def merge_all(values: list[Any]) -> Any:
+def merge_all(values: list[Any], allow_overwrite: bool = False) -> Any:
     """The values merged, in order; tuples of equal length merge position by position."""
     if not values:
         return None
     if all(type(v) is tuple for v in values) and len({len(v) for v in values}) == 1:
-        return tuple(merge_all([v[i] for v in values]) for i in range(len(values[0])))
+        return tuple(merge_all([v[i] for v in values], allow_overwrite)
+                     for i in range(len(values[0])))
     merged = values[0]
     for sliceno, value in enumerate(values[1:], 1):
         try:
-            merged = merge(merged, value)
+            merged = merge(merged, value, (), allow_overwrite)
         except MergeError as e:
             raise MergeError(f"{e} (merging slice {sliceno} into slices 0-{sliceno - 1})"
                              ) from None
     return merged
 
 
-def merge(a: Any, b: Any, path: tuple[Any, ...] = ()) -> Any:
+def merge(a: Any, b: Any, path: tuple[Any, ...] = (), allow_overwrite: bool = False) -> Any:
     """``b`` merged into ``a`` (which a dict, list or set becomes: the slices' values are
-    fresh from their pickles, nobody else holds them). ``path``: the keys to here."""
+    fresh from their pickles, nobody else holds them). ``path``: the keys to here;
+    ``allow_overwrite``: ``b`` replaces an ``a`` it cannot merge with."""
     if _is_number(a) and _is_number(b):
         return a + b
     if isinstance(a, dict) and isinstance(b, dict):
         for key, value in b.items():
-            a[key] = merge(a[key], value, (*path, key)) if key in a else value
+            a[key] = (merge(a[key], value, (*path, key), allow_overwrite) if key in a
+                      else value)
         return a
     if isinstance(a, list) and isinstance(b, list):
         a.extend(b)
@@ -83,6 +88,8 @@ def merge(a: Any, b: Any, path: tuple[Any, ...] = ()) -> Any:
     if isinstance(a, set) and isinstance(b, (set, frozenset)):
         a.update(b)
         return a
+    if allow_overwrite:
+        return b
     where = "".join(f"[{key!r}]" for key in path)
     what = f"the value at key {where}" if path else "the value"
     if _kind(a) != _kind(b):

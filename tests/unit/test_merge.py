@@ -83,3 +83,9 @@ def test_analysis_res_is_read_once_and_pickles_as_a_list() -> None:
         res.merge_auto()
     assert AnalysisResults([{"a": 1}, {"a": 2}]).merge_auto() == {"a": 3}
     assert AnalysisResults([]).merge_auto() is None
+
+
+def test_allow_overwrite_lets_the_later_slice_win_as_the_accelerator_did() -> None:
+    res = AnalysisResults([{"a": {"name": "x", "n": 1}}, {"a": {"name": "y", "n": 2}}])
+    assert res.merge_auto(allow_overwrite=True) == {"a": {"name": "y", "n": 3}}
+    assert merge_all([("x", 1), ("y", 2)], allow_overwrite=True) == ("y", 3)
