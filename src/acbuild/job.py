@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from acbuild import jobfiles
-from acbuild.early import FinishEarly
-from acbuild.joblog import LOGS, SLICE_LOGS, read_output
+from acbuild.jobapi import AcceleratorAPI
+from acbuild.joblog import LOGS, SLICE_LOGS
 from acbuild.statusmsg import STATUS_FILE
 
 RESULT_FILE = "result.pickle"
@@ -35,9 +35,13 @@ _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _FILE_FLAGS = os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
 
 
-class Job:
+class Job(AcceleratorAPI):
     """A job directory. Inside a method, ``job`` is the job being built (``writable``);
-    every other job — an input, a finished job — is only read through this handle."""
+    every other job — an input, a finished job — is only read through this handle.
+    The Accelerator's method API (``save``, ``json_load``, ``finish_early``, ...) is
+    ``AcceleratorAPI``'s."""
+
+    _OWN = OWN_FILES
 
     def __init__(self, path: str | os.PathLike[str], job_id: str | None = None,
                  writable: bool = False):
@@ -109,51 +113,6 @@ class Job:
         if name == RESULT_FILE and default is jobfiles._NO_DEFAULT:
             default = None
         return jobfiles.load(self, name, default)
-
-    def json_load(self, name: str | os.PathLike[str] = "result.json",
-                  sliceno: int | None = None, default: Any = jobfiles._NO_DEFAULT) -> Any:
-        """The JSON file ``name`` of the job (``default`` if there is no such file)."""
-        return jobfiles.json_load(self, jobfiles.sliced_name(name, sliceno), default)
-
-    def save(self, obj: Any, name: str | os.PathLike[str], sliceno: int | None = None,
-             temp: bool = False, background: bool = False) -> jobfiles.SavedFile:
-        """Pickle ``obj`` to the file ``name`` (``name.N`` for slice N) of the job being
-        built; ``temp``: removed when the job finishes; ``background``: written by a forked
-        process, waited for at the end of the phase."""
-        return jobfiles.save(self, lambda: jobfiles.pickle_bytes(obj), name, sliceno, "pickle",
-                             temp, background)
-
-    def json_save(self, obj: Any, name: str | os.PathLike[str] = "result.json",
-                  sliceno: int | None = None, temp: bool = False, background: bool = False,
-                  sort_keys: bool = True) -> jobfiles.SavedFile:
-        """``save``, as JSON (indented, sorted keys, as the Accelerator writes it)."""
-        return jobfiles.save(self, lambda: jobfiles.json_bytes(obj, sort_keys), name, sliceno,
-                             "json", temp, background)
-
-    def register_file(self, name: str | os.PathLike[str]) -> None:
-        """Accepted for the Accelerator's methods: every file a job writes is listed in its
-        post.json anyway. The file must exist in the job directory."""
-        if not self.filename(name).is_file():
-            raise FileNotFoundError(f"register_file({os.fspath(name)!r}): no such file in "
-                                    f"{self.id}")
-        jobfiles.keep(os.path.normpath(name))  # a temporary file registered is kept
-
-    def register_files(self, pattern: str = "**/*") -> set[str]:
-        """The Accelerator's: the job's files matching ``pattern`` (temporary ones and
-        acbuild's records aside). Every file a job writes is listed anyway."""
-        return jobfiles.unregistered(self, pattern, OWN_FILES)
-
-    def finish_early(self, result: Any = None) -> None:
-        """End the job being built now, successfully, with ``result``; the later phases do
-        not run (in analysis every slice must call it, without a result)."""
-        if not self.writable:
-            raise PermissionError(f"{self.id} is not the job being built")
-        raise FinishEarly(result)
-
-    def output(self, part: str | int | None = None, stream: str = "stdout") -> str:
-        """What the job printed: all of it, or ``"prepare"``, ``"analysis"``, slice N,
-        ``"synthesis"`` (acbuild's markers left out)."""
-        return read_output(self.path, part, stream)
 
     @property
     def params(self) -> Namespace:
