@@ -22,6 +22,7 @@ _STACK: list[str] = []
 # In a job process: where the stack is written (a directory fd, got anew each time, and a
 # name relative to it); None elsewhere.
 _TARGET: tuple[Callable[[], int], str] | None = None
+_WRITTEN = False  # whether this process wrote its stack to _TARGET
 ATTRIBUTE = "_acbuild_status"  # on an exception: the stack when it was raised
 SEPARATOR = " › "
 
@@ -53,13 +54,22 @@ def status(text: object) -> Iterator[Callable[[object], None]]:
 def publish_to(directory: Callable[[], int] | None, name: str = STATUS_FILE) -> None:
     """Write the stack, from now on, to ``name`` in the directory ``directory()`` gives
     (None: nowhere)."""
-    global _TARGET
-    _TARGET = None if directory is None else (directory, name)
+    global _TARGET, _WRITTEN
+    _TARGET, _WRITTEN = (None if directory is None else (directory, name)), False
+
+
+def withdraw() -> None:
+    """The process is done: the file it wrote its stack to (if any) goes."""
+    if _TARGET is not None and _WRITTEN:
+        with contextlib.suppress(Exception):
+            os.unlink(_TARGET[1], dir_fd=_TARGET[0]())
 
 
 def _publish() -> None:
+    global _WRITTEN
     if _TARGET is None:
         return
+    _WRITTEN = True
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
     with contextlib.suppress(Exception):  # a display aid: never the method's failure
         fd = os.open(_TARGET[1], flags, 0o666, dir_fd=_TARGET[0]())

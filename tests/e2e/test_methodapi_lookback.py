@@ -162,6 +162,10 @@ from acbuild import status
 
 options = {"flags": str}
 
+def analysis(sliceno):
+\twith status("counting"):
+\t\tpass
+
 def prepare():
 \twith status("outer"):
 \t\twith status("inner") as update:
@@ -198,4 +202,5 @@ def test_a_running_job_says_its_status_where_the_live_display_reads_it(
     assert run.returncode == 0, err
     (job_dir,) = [p for p in project.workdir.iterdir() if p.name.startswith("waiter-")]
     assert not (job_dir / statusmsg.STATUS_FILE).exists()  # a finished job says nothing
+    assert not list(job_dir.glob("slice-logs/*.status"))
     assert statusmsg.STATUS_FILE not in json.loads((job_dir / "post.json").read_text())["files"]

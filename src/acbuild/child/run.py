@@ -211,8 +211,7 @@ def _write_post(start: float, began: float, phases: dict[str, Any],
     # the method went, so that the listing is of this job.
     os.fchdir(process._job_dir_fd())
     if error is None:  # a finished job is doing nothing; a failed one keeps its last words
-        with contextlib.suppress(OSError):
-            os.unlink(statusmsg.STATUS_FILE, dir_fd=process._job_dir_fd())
+        statusmsg.withdraw()
     files = dict(sorted(_list_files(".", "").items()))
     cpu, peak_rss_kib = _usage_so_far()
     post: dict[str, Any] = {

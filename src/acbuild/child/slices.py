@@ -200,6 +200,7 @@ def _slice_main(function: Phase, args: dict[str, Any], sliceno: int, logs: int,
             value, early = _call_slice(function, args)
             payload, ok = results.dumps(("ok", value, {"early": early,
                                                        "temps": jobfiles.take_temps()})), True
+            statusmsg.withdraw()
         except BaseException as exc:
             record = JobFailure.of("analysis", sliceno, exc, _method_frames(exc)).record
             payload, ok = pickle.dumps(("error", record["type"], record["message"],
