@@ -7,7 +7,8 @@ This process's bookkeeping lives here: the temporary files it saved (removed whe
 job finishes, so they are never in post.json's list) and the background saves it
 started (waited for at the end of the phase; one that failed fails the phase).
 
-Standard library and ``acbuild.results`` (when a pickle is read or written) only: the job process imports this.
+Standard library and ``acbuild.results`` (when a pickle is read or written) only: the
+job process imports this.
 """
 
 from __future__ import annotations
