@@ -136,7 +136,10 @@ def wait_background(name: str | None = None) -> None:
         if name is not None and saved != name:
             continue
         _BACKGROUND.remove((pid, saved))
-        _, status = os.waitpid(pid, 0)
+        try:
+            _, status = os.waitpid(pid, 0)
+        except ChildProcessError:  # a process the method forked: its parent's save, not its
+            continue
         if os.waitstatus_to_exitcode(status) != 0:
             failed.append(saved)
     if failed:
