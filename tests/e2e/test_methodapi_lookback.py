@@ -119,6 +119,8 @@ def test_a_failed_jobs_report_says_the_status_when_the_error_happened(
         assert error["phase"] == where and error["status"] == want.split(" › ")
         shown = project.acbuild("show", kept).stdout
         assert f"status when the error happened: {want}" in shown
+        shown_json = json.loads(project.acbuild("show", "--json", kept).stdout)
+        assert shown_json["error"]["status"] == want.split(" › ")
 
 
 def test_the_script_catches_a_failed_job_with_its_job_phase_and_error(
