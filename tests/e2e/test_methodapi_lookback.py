@@ -206,3 +206,23 @@ def test_a_running_job_says_its_status_where_the_live_display_reads_it(
     assert not (job_dir / statusmsg.STATUS_FILE).exists()  # a finished job says nothing
     assert not list(job_dir.glob("slice-logs/*.status"))
     assert statusmsg.STATUS_FILE not in json.loads((job_dir / "post.json").read_text())["files"]
+
+
+def test_the_script_catches_a_job_not_built_because_its_input_failed(
+        project: Project) -> None:
+    project.method("failer", FAILER)
+    project.method("after", 'jobs = ("src",)\n\ndef synthesis(jobs):\n    return 1\n')
+    project.script('''
+        from acbuild import JobError
+
+        def main(urd):
+            bad = urd.build("failer", die_in="synthesis", status1="s")
+            after = urd.build("after", src=bad)
+            try:
+                after.load()
+            except JobError as e:
+                print("CAUGHT", e.job is after, e.phase, e.error)
+    ''')
+    proc = project.acbuild("run", "--keep-going", check=1)
+    line = next(line for line in proc.stdout.splitlines() if line.startswith("CAUGHT"))
+    assert line.startswith("CAUGHT True None input failer-") and line.endswith(" failed")
