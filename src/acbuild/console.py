@@ -64,6 +64,16 @@ def failure_text(event: events.JobFailed) -> str:
     return "\n".join(lines)
 
 
+def _said(path: str) -> str:
+    """What a running job says it is doing (``with status()``), as markup to append."""
+    from rich.markup import escape
+
+    from acbuild import statusmsg
+
+    text = statusmsg.read(path) if path else ""
+    return f"  [italic]{escape(text[:200])}[/]" if text else ""
+
+
 class PlainReporter:
     """One line per event, for logs and pipes."""
 
@@ -114,6 +124,7 @@ class LiveReporter:
         self.verbose = verbose
         self.quiet = quiet
         self.running: dict[str, float] = {}
+        self.paths: dict[str, str] = {}  # a running job's staging directory: its status
         self.counts = {"built": 0, "fetched": 0, "reused": 0, "failed": 0, "skipped": 0}
         self.total = 0
         # Past a burst of lines, the rest of a tenth of a second is printed as one batch (a
@@ -151,7 +162,8 @@ class LiveReporter:
         now = time.monotonic()
         shown = list(running.items())[:RUNNING_SHOWN]
         for job_id, started in shown:
-            table.add_row(f"  [cyan]▸[/] {job_id}  [dim]{now - started:.1f}s[/]")
+            said = _said(self.paths.get(job_id, ""))
+            table.add_row(f"  [cyan]▸[/] {job_id}  [dim]{now - started:.1f}s[/]{said}")
         if len(running) > len(shown):
             table.add_row(f"  [dim]… and {len(running) - len(shown)} more[/]")
         return table
@@ -204,6 +216,7 @@ class LiveReporter:
             self._print("[yellow]waiting[/] ", f"{event.job.id}: another run is building it")
         elif isinstance(event, events.JobStarted):
             self.running[event.job.id] = time.monotonic()
+            self.paths[event.job.id] = event.path
             if self.verbose:
                 self._print("[cyan]start[/]   ", f"{event.job.id}  ({event.job.reason})")
         elif isinstance(event, events.JobBuilt):

@@ -377,7 +377,8 @@ class _Run:
         follower = LogFollower(staging) if self.b.stream_output else None
         self.running[self._token] = _Running(decision, staging, lock, slots, started, follower,
                                              _identity(staging))
-        self.b.reporter.report(events.JobStarted(_ref(spec, decision.reason), started))
+        self.b.reporter.report(events.JobStarted(_ref(spec, decision.reason), started,
+                                                 str(staging)))
         try:
             self.b.launcher().start(self._token, str(staging), slots, setup)
         except LauncherDied as e:

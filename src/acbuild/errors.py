@@ -124,6 +124,35 @@ class Interrupted(AcbuildError):
         self.exit_status = 128 + signum
 
 
+class JobError(AcbuildError):
+    """A job failed, met where a build script needs its result (``handle.load()``): the
+    script may catch it. ``job`` is the failed job (its handle, once the script's line is
+    known, else its id), ``phase`` and ``sliceno`` where it failed, ``error`` the method's
+    error (``"ZeroDivisionError: division by zero"``), ``status`` the ``with status()``
+    stack then, ``path`` its kept directory. The Accelerator's name, and its
+    ``format_msg()``."""
+
+    exit_status = 1
+
+    def __init__(self, message: str, *, job: object = None, method: str | None = None,
+                 phase: str | None = None, sliceno: int | None = None, error: str = "",
+                 status: tuple[str, ...] = (), path: str | None = None,
+                 where: str | None = None):
+        super().__init__(message, where=where)
+        self.job, self.method, self.phase, self.sliceno = job, method, phase, sliceno
+        self.error, self.status, self.path = error, status, path
+
+    def format_msg(self) -> str:
+        where = f"{self.phase or 'job process'}"
+        if self.sliceno is not None:
+            where += f" slice {self.sliceno}"
+        job = getattr(self.job, "id", self.job)  # a handle, or the id
+        lines = [f"job {job} failed in {where}: {self.error or self.message}"]
+        if self.status:
+            lines.append("status when the error happened: " + " › ".join(self.status))
+        return "\n".join(lines)
+
+
 class LauncherDied(RuntimeError):
     """The launcher process ended (killed, say): the jobs it was running are lost.
 

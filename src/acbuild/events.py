@@ -44,6 +44,7 @@ class JobWaiting(NamedTuple):
 class JobStarted(NamedTuple):
     job: JobRef
     started: float
+    path: str = ""  # its staging directory: where it says what it is doing (statusmsg)
 
 
 class JobBuilt(NamedTuple):

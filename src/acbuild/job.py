@@ -21,11 +21,15 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import IO, Any
 
+from acbuild import jobfiles
+from acbuild.jobapi import AcceleratorAPI
 from acbuild.joblog import LOGS, SLICE_LOGS
+from acbuild.statusmsg import STATUS_FILE
 
 RESULT_FILE = "result.pickle"
 # acbuild's own records in a job directory: a method reads them, never writes them.
-OWN_FILES = frozenset({"setup.json", "post.json", *LOGS, SLICE_LOGS, "source", RESULT_FILE})
+OWN_FILES = frozenset({"setup.json", "post.json", *LOGS, SLICE_LOGS, "source", RESULT_FILE,
+                       STATUS_FILE})
 _WRITE_MODES = frozenset("wax+")
 # The input a withfile option makes (its job is an input): "withfile:" + where the option is.
 WITHFILE = "withfile:"
@@ -35,9 +39,13 @@ _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _FILE_FLAGS = os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
 
 
-class Job:
+class Job(AcceleratorAPI):
     """A job directory. Inside a method, ``job`` is the job being built (``writable``);
-    every other job — an input, a finished job — is only read through this handle."""
+    every other job — an input, a finished job — is only read through this handle.
+    The Accelerator's method API (``save``, ``json_load``, ``finish_early``, ...) is
+    ``AcceleratorAPI``'s."""
+
+    _OWN = OWN_FILES
 
     def __init__(self, path: str | os.PathLike[str], job_id: str | None = None,
                  writable: bool = False):
@@ -65,10 +73,11 @@ class Job:
     def __hash__(self) -> int:
         return hash(self.id)  # the id's hash: a handle and its id are one dict key
 
-    def filename(self, name: str) -> Path:
-        """The path of ``name`` inside the job directory; a name that leaves it is refused,
-        and, for the job being built, one through a link (``open`` is safer still: the
-        name is checked as it is opened, not before)."""
+    def filename(self, name: str | os.PathLike[str], sliceno: int | None = None) -> Path:
+        """The path of ``name`` inside the job directory (``name.N`` for slice N); a name
+        that leaves it is refused, and, for the job being built, one through a link
+        (``open`` is safer still: the name is checked as it is opened, not before)."""
+        name = jobfiles.sliced_name(name, sliceno)
         if self._dir is None:
             return contained_path(self.path, name)
         if name and os.path.normpath(name) == os.curdir:
@@ -77,9 +86,12 @@ class Job:
         self._dir.check_no_links(parts, name)
         return self.path.joinpath(*parts)
 
-    def open(self, name: str, mode: str = "r", **kwargs: Any) -> IO[Any]:
+    def open(self, name: str | os.PathLike[str], mode: str = "r", *, sliceno: int | None = None,
+             temp: bool = False, **kwargs: Any) -> IO[Any]:
         """Open a file of the job; writing is for the job being built, and not its records.
-        A write creates the directories the name needs."""
+        A write creates the directories the name needs. ``sliceno``: the file ``name.N``;
+        ``temp``: a file written now is removed when the job finishes."""
+        name = jobfiles.sliced_name(name, sliceno)
         if not _WRITE_MODES & set(mode):
             return open(self.filename(name), mode, **kwargs)
         if self._dir is None:
@@ -91,19 +103,31 @@ class Job:
                                   "files under other names")
         parent, owned = self._dir.open_parent(parts, name)
         try:
-            return open(self.path.joinpath(*parts), mode, **kwargs,
-                        opener=lambda _, flags: _open_own_file(parts[-1], flags, parent, name))
+            f = open(self.path.joinpath(*parts), mode, **kwargs,  # noqa: SIM115 (returned)
+                     opener=lambda _, flags: _open_own_file(parts[-1], flags, parent, name))
         finally:
             if owned:
                 os.close(parent)
+        if temp:
+            jobfiles.add_temps([name])
+        return f
 
-    def load(self) -> Any:
-        """The job's result: what synthesis (or prepare) returned."""
-        from acbuild import results  # here: a command that reads no result does not load it
+    def load(self, name: str | os.PathLike[str] = RESULT_FILE, sliceno: int | None = None,
+             default: Any = jobfiles._NO_DEFAULT) -> Any:
+        """The job's result (what synthesis, or prepare, returned; None if nothing), or
+        the pickle ``name`` it saved (``default`` if there is no such file)."""
+        name = jobfiles.sliced_name(name, sliceno)
+        if name == RESULT_FILE and default is jobfiles._NO_DEFAULT:
+            default = None
+        return jobfiles.load(self, name, default)
 
-        if not (self.path / RESULT_FILE).exists():
-            return None
-        return results.load(self.path, RESULT_FILE)
+    @property
+    def params(self) -> Namespace:
+        """The job's setup.json (method, options, inputs, ...), with attribute access."""
+        import json  # here: a handle that is never asked for its setup does not load it
+
+        with open(self.filename("setup.json"), "rb") as f:
+            return namespaces(json.load(f))
 
     def files(self) -> list[str]:
         return sorted(

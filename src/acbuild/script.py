@@ -21,6 +21,7 @@ from acbuild.declarations import check_resources
 from acbuild.errors import (
     AcbuildError,
     InputFileError,
+    JobError,
     MethodError,
     ScriptError,
     UnhashableFile,
@@ -63,6 +64,8 @@ class JobHandle:
                 self._job = Job(self._urd._realize(self.spec), self.spec.id)
             except AcbuildError as e:
                 e.where = _caller(self._urd._script_name)  # where the script reads the result
+                if isinstance(e, JobError) and e.job == self.spec.id:
+                    e.job = self  # the script's own handle of the job that failed
                 raise
         return self._job
 
@@ -70,14 +73,24 @@ class JobHandle:
     def path(self) -> Path:
         return self._built().path
 
-    def load(self) -> Any:
-        return self._built().load()
+    def load(self, *args: Any, **kwargs: Any) -> Any:
+        return self._built().load(*args, **kwargs)
+
+    def json_load(self, *args: Any, **kwargs: Any) -> Any:
+        return self._built().json_load(*args, **kwargs)
+
+    def output(self, *args: Any, **kwargs: Any) -> str:
+        return self._built().output(*args, **kwargs)
+
+    @property
+    def params(self) -> Any:
+        return self._built().params
 
     def open(self, name: str, mode: str = "r", **kwargs: Any) -> IO[Any]:
         return self._built().open(name, mode, **kwargs)
 
-    def filename(self, name: str) -> Path:
-        return self._built().filename(name)
+    def filename(self, name: str, sliceno: int | None = None) -> Path:
+        return self._built().filename(name, sliceno)
 
     # Handles of one job are one: equal to each other and to the job's id, with its hash.
     def __eq__(self, other: object) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import Any, Protocol
 from acbuild import engine, events, joblog, plan
 from acbuild.config import ExecutorConfig, Project
 from acbuild.decision import decide, look_at_cached
-from acbuild.errors import AcbuildError, Interrupted, JobSpecError, NeedsBuild
+from acbuild.errors import AcbuildError, Interrupted, JobError, JobSpecError, NeedsBuild
 from acbuild.graph import Graph, JobSpec
 from acbuild.graph import edges as edges_of
 from acbuild.methods import MethodRegistry
@@ -64,10 +65,9 @@ def _origin(fetched: Any) -> str:
     return f"{fetched.pusher.get('user', '?')}@{fetched.pusher.get('host', '?')}"
 
 
-class BuildFailed(AcbuildError):
-    """The script needs a result of a job that failed in this run."""
-
-    exit_status = 1
+class BuildFailed(JobError):
+    """The script needs a result of a job that failed in this run (or was not built because
+    an input failed): ``job``, ``phase``, ``error``, ``status`` say which and how."""
 
 
 class Session:
@@ -161,8 +161,7 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
                                session.sources_of, files_of=[spec.hash]))
         path = builder.path_of(spec.hash)
         if path is None:
-            raise BuildFailed(f"the script needs the result of {spec.id}, which was not built",
-                              where=spec.where)
+            raise _build_failed(spec, builder.outcomes.get(spec.hash))
         return path
 
     def realize_all(specs: Sequence[JobSpec]) -> None:
@@ -230,6 +229,30 @@ def _build(session: Session, script: Path, urd: Urd, builder: engine.Builder,
     with engine.signals_ignored():  # the run is done: it is recorded as such
         builder.close()
         return graph, builder.finish(str(script), run_id)
+
+
+def _build_failed(spec: JobSpec, outcome: engine.Outcome | None) -> BuildFailed:
+    """The error a script meets where it needs the result of ``spec``, which was not built:
+    the job's failure as its kept post.json records it, or why it was not built."""
+    error: dict[str, Any] = {}
+    if outcome is not None and outcome.state == "failed" and outcome.path is not None:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            error = json.loads((outcome.path / "post.json").read_text()).get("error") or {}
+    detail = (f"{error.get('type', 'Error')}: {error.get('message', '')}" if error
+              else outcome.reason if outcome is not None else "")
+    phase = error.get("phase")
+    where = f" in {phase}" if phase else ""
+    if error.get("slice") is not None:
+        where += f" slice {error['slice']}"
+    state = outcome.state if outcome is not None else "not built"
+    message = (f"the script needs the result of {spec.id}, which "
+               f"{'failed' + where if state == 'failed' else 'was not built'}"
+               f"{': ' + detail if detail else ''}")
+    return BuildFailed(message, job=spec.id, method=spec.method, phase=phase,
+                       sliceno=error.get("slice"), error=detail,
+                       status=tuple(error.get("status") or ()),
+                       path=None if outcome is None or outcome.path is None
+                       else str(outcome.path), where=spec.where)
 
 
 def status_script(session: Session, script: Path, force_methods: Iterable[str] = (),

@@ -9,14 +9,15 @@ from collections.abc import Callable
 from types import ModuleType, TracebackType
 from typing import Any
 
+from acbuild import statusmsg
 from acbuild.errors import MethodError
 
 # The parameters each phase function may name; prepare_res and analysis_res exist only
 # once their phase has run.
 PHASE_PARAMETERS = {
-    "prepare": ("job", "options", "jobs", "slices"),
-    "analysis": ("job", "options", "jobs", "slices", "sliceno", "prepare_res"),
-    "synthesis": ("job", "options", "jobs", "slices", "prepare_res", "analysis_res"),
+    "prepare": ("job", "options", "jobs", "slices", "params"),
+    "analysis": ("job", "options", "jobs", "slices", "params", "sliceno", "prepare_res"),
+    "synthesis": ("job", "options", "jobs", "slices", "params", "prepare_res", "analysis_res"),
 }
 # A phase function, and the names of the parameters it takes.
 Phase = tuple[Callable[..., Any], tuple[str, ...]]
@@ -26,16 +27,22 @@ Phases = dict[str, Phase]
 class JobFailure(Exception):
     """Why a job failed: post.json's "error" record."""
 
-    def __init__(self, phase: str, sliceno: int | None, type_: str, message: str, tb: str):
+    def __init__(self, phase: str, sliceno: int | None, type_: str, message: str, tb: str,
+                 status: tuple[str, ...] | list[str] = ()):
         super().__init__(message)
-        self.record = {"phase": phase, "slice": sliceno, "type": type_, "message": message,
-                       "traceback": tb}
+        self.record: dict[str, Any] = {"phase": phase, "slice": sliceno, "type": type_,
+                                       "message": message, "traceback": tb}
+        if status:  # the `with status()` stack when the error happened
+            self.record["status"] = list(status)
 
     @classmethod
     def of(cls, phase: str, sliceno: int | None, exc: BaseException,
            tb: TracebackType | None = None) -> JobFailure:
         text = "".join(traceback.format_exception(type(exc), exc, tb or exc.__traceback__))
-        return cls(phase, sliceno, type(exc).__name__, str(exc), text)
+        stack = statusmsg.of(exc)
+        if stack:  # in the traceback too: the run's report and `show` print that
+            text += statusmsg.describe(stack) + "\n"
+        return cls(phase, sliceno, type(exc).__name__, str(exc), text, stack)
 
 
 _PHASES: dict[ModuleType, Phases | JobFailure] = {}

@@ -110,8 +110,15 @@ def _pidfd(pid: int) -> int | None:
 
 
 def _method_frames(exc: BaseException) -> TracebackType | None:
-    """The traceback from the method's own frame on: the caller's frame is acbuild's."""
-    return exc.__traceback__.tb_next if exc.__traceback__ else None
+    """The traceback from the method's own frame on: the callers' frames are acbuild's."""
+    tb = exc.__traceback__
+    while tb is not None and os.path.dirname(os.path.abspath(tb.tb_frame.f_code.co_filename)
+                                             ) == _HERE:
+        tb = tb.tb_next
+    return tb
+
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _open_logs(directory: str | int, names: tuple[str, str] = LOGS, fresh: bool = False

@@ -13,7 +13,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from acbuild import results
+from acbuild import jobfiles, results, statusmsg
 from acbuild.canonical import InputFile, JobFile, from_json
 from acbuild.child import process
 from acbuild.child.phases import JobFailure, Phase, Phases, _method_phases
@@ -27,6 +27,7 @@ from acbuild.child.process import (
     _usage_so_far,
 )
 from acbuild.child.slices import _run_analysis
+from acbuild.early import FinishEarly
 from acbuild.errors import StorageError
 from acbuild.hashing import hash_file
 from acbuild.job import (
@@ -40,13 +41,15 @@ from acbuild.job import (
     namespaces,
 )
 from acbuild.joblog import LOGS, SLICE_LOGS
+from acbuild.merge import AnalysisResults
 
 SETUP_FORMAT = 1
 POST_FORMAT = 1
 SETUP_FILE = "setup.json"
 POST_FILE = "post.json"
 # acbuild's own bookkeeping at the top of a job directory, which post.json's "files" omits.
-UNLISTED = frozenset({SETUP_FILE, POST_FILE, *LOGS, SLICE_LOGS, "source"})
+UNLISTED = frozenset({SETUP_FILE, POST_FILE, *LOGS, SLICE_LOGS, "source",
+                      statusmsg.STATUS_FILE})
 
 
 def read_setup(job_dir: str | os.PathLike[str]) -> dict[str, Any]:
@@ -75,6 +78,7 @@ def run_job(job_dir: str, concurrency: int, module: ModuleType | BaseException,
     process._JOB_DIR, process._JOB_PID = JobDir(job_dir), os.getpid()
     dir_fd = process._job_dir_fd()
     os.fchdir(dir_fd)  # job.path is the staging directory: relative names work
+    statusmsg.publish_to(process._job_dir_fd)
     _open_logs(dir_fd)
     line_buffered()
     start, began = time.time(), time.monotonic()
@@ -89,6 +93,7 @@ def run_job(job_dir: str, concurrency: int, module: ModuleType | BaseException,
         functions = _method_phases(module)
         wanted = {name for _, names in functions.values() for name in names}
         _run_phases(functions, _arguments(job_dir, setup, wanted, module), concurrency, phases)
+        _remove_temps(job_dir)
     except JobFailure as failure:
         error = failure.record
         _say(str(error["traceback"]))
@@ -126,6 +131,8 @@ def _arguments(job_dir: str, setup: dict[str, Any] | None, wanted: set[str],
                                 "analysis_res": None}
         if "job" in wanted:
             args["job"] = Job(job_dir, setup["id"], writable=True)
+        if "params" in wanted:
+            args["params"] = namespaces(setup)
         # In setup.json's (sorted) order, the one the job's identity was computed from.
         inputs = setup["inputs"]
         args["options"] = namespaces(_resolve_files(from_json(setup["options"]),
@@ -171,15 +178,7 @@ def _withfile_path(jobfile: JobFile, inputs: dict[str, Any]) -> str:
 
 def _run_phases(functions: Phases, args: dict[str, Any], concurrency: int,
                 phases: dict[str, Any]) -> None:
-    result, producer = None, ""
-    if "prepare" in functions:
-        result = args["prepare_res"] = _call("prepare", functions["prepare"], args, phases)
-        producer = "prepare"
-    if "analysis" in functions:
-        args["analysis_res"] = _run_analysis(functions["analysis"], args, concurrency, phases)
-    if "synthesis" in functions:
-        result = _call("synthesis", functions["synthesis"], args, phases)
-        producer = "synthesis"
+    result, producer = _phases(functions, args, concurrency, phases)
     if result is not None:
         try:
             data = results.dumps(result)  # defaultdicts as dicts
@@ -188,16 +187,55 @@ def _run_phases(functions: Phases, args: dict[str, Any], concurrency: int,
         _write_record(RESULT_FILE, data)
 
 
-def _call(phase: str, function: Phase, args: dict[str, Any], phases: dict[str, Any]) -> Any:
+def _phases(functions: Phases, args: dict[str, Any], concurrency: int,
+            phases: dict[str, Any]) -> tuple[Any, str]:
+    """Run the phases; the job's result and the phase that gave it. A phase that called
+    ``job.finish_early()`` is the last (in analysis: when every slice called it)."""
+    result, producer = None, ""
+    if "prepare" in functions:
+        result, early = _call("prepare", functions["prepare"], args, phases)
+        args["prepare_res"], producer = result, "prepare"
+        if early:
+            return result, producer
+    if "analysis" in functions:
+        values, early = _run_analysis(functions["analysis"], args, concurrency, phases)
+        args["analysis_res"] = AnalysisResults(values)
+        if early:
+            return None, "analysis"
+    if "synthesis" in functions:
+        result, _ = _call("synthesis", functions["synthesis"], args, phases)
+        producer = "synthesis"
+    return result, producer
+
+
+def _call(phase: str, function: Phase, args: dict[str, Any], phases: dict[str, Any]
+          ) -> tuple[Any, bool]:
+    """What the phase returned (or gave ``job.finish_early``), and whether it ended early;
+    its background saves are written by then."""
     _marker(phase)
     began, cpu = time.monotonic(), _cpu()
     try:
-        return function[0](**{name: args[name] for name in function[1]})
+        try:
+            value, early = function[0](**{name: args[name] for name in function[1]}), False
+        except FinishEarly as finish:
+            value, early = finish.result, True
+        jobfiles.wait_background()
+        return value, early
     except BaseException as exc:  # SystemExit too: it fails the phase, not the bookkeeping
+        jobfiles.reap_background()
         raise JobFailure.of(phase, None, exc, _method_frames(exc)) from None
     finally:
         _leave_unless(process._JOB_PID)
         phases[phase] = {"wall": _since(began), "cpu": round(_cpu() - cpu, 6)}
+
+
+def _remove_temps(job_dir: str) -> None:
+    """The job has finished: its temporary files go (a failed job keeps them, to look at)."""
+    try:
+        if jobfiles._TEMP:
+            jobfiles.remove_temps(Job(job_dir, writable=True))
+    except Exception as exc:
+        raise JobFailure.of("finish", None, exc) from None
 
 
 def _write_post(start: float, began: float, phases: dict[str, Any],
@@ -205,6 +243,8 @@ def _write_post(start: float, began: float, phases: dict[str, Any],
     # The method's code has all run: the job's directory is the current one again, wherever
     # the method went, so that the listing is of this job.
     os.fchdir(process._job_dir_fd())
+    if error is None:  # a finished job is doing nothing; a failed one keeps its last words
+        statusmsg.withdraw()
     files = dict(sorted(_list_files(".", "").items()))
     cpu, peak_rss_kib = _usage_so_far()
     post: dict[str, Any] = {

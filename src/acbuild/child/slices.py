@@ -13,7 +13,7 @@ import time
 import traceback
 from typing import Any, NoReturn
 
-from acbuild import results
+from acbuild import jobfiles, results, statusmsg
 from acbuild.child import process
 from acbuild.child.phases import JobFailure, Phase
 from acbuild.child.process import (
@@ -28,20 +28,24 @@ from acbuild.child.process import (
     _signal_name,
     _since,
 )
+from acbuild.early import FinishEarly
 from acbuild.joblog import SLICE_LOGS, slice_log
 
 # ---- analysis slices --------------------------------------------------------
 
 def _run_analysis(function: Phase, args: dict[str, Any], concurrency: int,
-                  phases: dict[str, Any]) -> list[Any]:
-    """analysis_res: every slice's return, in slice order."""
+                  phases: dict[str, Any]) -> tuple[list[Any], bool]:
+    """analysis_res: every slice's return, in slice order; and whether every slice called
+    ``job.finish_early()`` (some but not all is a failure)."""
     profile: list[dict[str, Any]] = []
     phases["analysis"] = {"wall": 0.0, "slices": profile}
     began = time.monotonic()
     _marker("analysis")  # the slices' own logs come here, when the whole log is read
     logs = _slice_logs()
     try:
-        return _Slices(function, args, profile, logs).run(args["slices"], max(1, concurrency))
+        slices = _Slices(function, args, profile, logs)
+        values = slices.run(args["slices"], max(1, concurrency))
+        return values, _all_early(slices.early)
     finally:
         os.close(logs)
         phases["analysis"]["wall"] = _since(began)
@@ -62,6 +66,18 @@ def _slice_logs() -> int:
         raise JobFailure.of("analysis", None, exc) from None
 
 
+def _all_early(early: list[int]) -> bool:
+    """Whether every slice finished early; a failure if only some did."""
+    if not any(early) or all(early):
+        return any(early)
+    said = [str(n) for n, e in enumerate(early) if e]
+    not_said = [str(n) for n, e in enumerate(early) if not e]
+    message = (f"slice(s) {', '.join(said)} called job.finish_early() and slice(s) "
+               f"{', '.join(not_said)} did not: in analysis every slice must call it, or none")
+    raise JobFailure("analysis", None, "FinishEarlyError", message,
+                     f"FinishEarlyError: {message}\n")
+
+
 class _Slice:
     def __init__(self, sliceno: int, pid: int, data: int, exit_fd: int):
         self.sliceno, self.pid, self.data, self.exit = sliceno, pid, data, exit_fd
@@ -78,10 +94,12 @@ class _Slices:
         self.function, self.args, self.profile, self.logs = function, args, profile, logs
         self.live: dict[int, _Slice] = {}  # by data pipe, and by pidfd where there are pidfds
         self.results: list[Any] = []
+        self.early: list[int] = []  # per slice: 1 if it called job.finish_early()
         self.poll = select.poll()
 
     def run(self, count: int, concurrency: int) -> list[Any]:
         self.results, started = [None] * count, 0
+        self.early = [0] * count
         try:
             while started < count or self.live:
                 while started < count and len(set(self.live.values())) < concurrency:
@@ -138,6 +156,9 @@ class _Slices:
         except Exception as exc:
             raise JobFailure.of("analysis", piece.sliceno, exc) from None
         if outcome[0] == "ok":
+            if len(outcome) > 2:  # what the slice did besides returning: early, temp files
+                self.early[piece.sliceno] = int(outcome[2]["early"])
+                jobfiles.add_temps(outcome[2]["temps"])
             return outcome[1]
         if outcome[0] == "error":
             raise JobFailure("analysis", piece.sliceno, *outcome[1:])
@@ -174,13 +195,16 @@ def _slice_main(function: Phase, args: dict[str, Any], sliceno: int, logs: int,
         _open_logs(logs, (slice_log(sliceno, "stdout"), slice_log(sliceno, "stderr")),
                    fresh=True)
         _marker(f"analysis slice {sliceno}")
+        statusmsg.publish_to(process._job_dir_fd, f"{SLICE_LOGS}/{sliceno}.status")
         try:
-            value = function[0](**{name: args[name] for name in function[1]})
-            payload, ok = results.dumps(("ok", value)), True
+            value, early = _call_slice(function, args)
+            payload, ok = results.dumps(("ok", value, {"early": early,
+                                                       "temps": jobfiles.take_temps()})), True
+            statusmsg.withdraw()
         except BaseException as exc:
             record = JobFailure.of("analysis", sliceno, exc, _method_frames(exc)).record
             payload, ok = pickle.dumps(("error", record["type"], record["message"],
-                                        record["traceback"])), False
+                                        record["traceback"], record.get("status", ()))), False
         _leave_unless(me)
         pipe = process._parent_pipe()
         if pipe is not None:  # else the method closed it: the job sees this slice die
@@ -192,3 +216,22 @@ def _slice_main(function: Phase, args: dict[str, Any], sliceno: int, logs: int,
             traceback.print_exc()
     finally:
         _end(status)
+
+
+def _call_slice(function: Phase, args: dict[str, Any]) -> tuple[Any, bool]:
+    """The slice's return, and whether it called ``job.finish_early()``; its background
+    saves are written before it says it is done."""
+    try:
+        value, early = function[0](**{name: args[name] for name in function[1]}), False
+    except FinishEarly as finish:
+        if finish.result is not None:
+            jobfiles.reap_background()
+            raise ValueError("job.finish_early(result) in analysis: a slice ends the job "
+                             "without a result (return it from prepare or synthesis)"
+                             ) from None
+        value, early = None, True
+    except BaseException:
+        jobfiles.reap_background()
+        raise
+    jobfiles.wait_background()
+    return value, early

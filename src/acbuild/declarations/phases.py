@@ -16,9 +16,9 @@ from acbuild.errors import MethodError
 
 PHASES = ("prepare", "analysis", "synthesis")
 PHASE_PARAMETERS = {
-    "prepare": {"job", "options", "jobs", "slices"},
-    "analysis": {"job", "options", "jobs", "slices", "sliceno", "prepare_res"},
-    "synthesis": {"job", "options", "jobs", "slices", "prepare_res", "analysis_res"},
+    "prepare": {"job", "options", "jobs", "slices", "params"},
+    "analysis": {"job", "options", "jobs", "slices", "params", "sliceno", "prepare_res"},
+    "synthesis": {"job", "options", "jobs", "slices", "params", "prepare_res", "analysis_res"},
 }
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SIMPLE = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Import, ast.Expr, ast.Delete)
@@ -67,5 +67,14 @@ def _check_parameters(node: ast.FunctionDef | ast.AsyncFunctionDef, phase: str,
 
 
 def description(tree: ast.Module) -> str:
-    """The first line of the module's docstring (what ``acbuild methods`` shows)."""
-    return (ast.get_docstring(tree) or "").strip().split("\n")[0]
+    """The first line of the module's docstring (what ``acbuild methods`` shows), or of
+    its ``description = "..."``, as the Accelerator's methods write it."""
+    text = ast.get_docstring(tree)
+    if text is None:
+        for node in tree.body:
+            if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                    and isinstance(node.targets[0], ast.Name)
+                    and node.targets[0].id == "description"
+                    and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
+                text = node.value.value
+    return (text or "").strip().split("\n")[0]
