@@ -26,6 +26,7 @@ from acbuild.errors import (
 )
 from acbuild.job import Job
 from acbuild.methods import Method, MethodRegistry
+from acbuild.urdcalls import ListAccess, ResultListCalls, existing_specs
 
 # Given a spec the script needs a result of, build it (and what it needs) and return its
 # directory; or raise NeedsBuild when this command builds nothing.
@@ -77,12 +78,12 @@ class JobHandle:
         return self._built().filename(name)
 
 
-class Urd:
-    """The object a build script's ``main`` receives."""
+class Urd(ResultListCalls):
+    """The object a build script's ``main`` receives (the result-list calls: ``urdcalls``)."""
 
     def __init__(self, registry: MethodRegistry, slices: int, script: Path, project_root: Path,
                  realize: Realize, file_digest: FileDigest,
-                 force_methods: frozenset[str] = frozenset()):
+                 force_methods: frozenset[str] = frozenset(), lists: ListAccess | None = None):
         self.graph = graph.Graph()
         self._registry = registry
         self._slices = slices
@@ -92,6 +93,7 @@ class Urd:
         self._realize = realize
         self._file_digest = file_digest
         self._force_methods = force_methods
+        self._list_access = lists
         self.warnings: list[str] = []
 
     def build(self, method: str, options: Mapping[str, Any] | None = None,
@@ -99,7 +101,10 @@ class Urd:
               force: bool = False, **params: Any) -> JobHandle:
         where = _caller(self._script_name)
         try:
-            return self._build(method, options, jobs, name, force, params, where)
+            handle = self._build(method, options, jobs, name, force, params, where)
+            if self._open_entry is not None:
+                self._noted(handle)
+            return handle
         except AcbuildError as e:
             if e.where is None:
                 e.where = where
@@ -137,6 +142,20 @@ class Urd:
         if method.warnings:
             self.warnings.extend(w for w in method.warnings if w not in self.warnings)
         return JobHandle(self.graph.add(spec), self)
+
+    def _adopt_hash(self, job_hash: str) -> JobHandle:
+        """A finished job (a list entry's) as a handle of this graph, with its inputs."""
+        spec = self.graph.specs.get(job_hash)
+        if spec is None:
+            assert self._list_access is not None
+            for found in existing_specs(job_hash, self._list_access.find,
+                                        _caller(self._script_name)):
+                spec = self.graph.specs.get(found.hash) or self.graph.add(found)
+        assert spec is not None
+        return JobHandle(spec, self)
+
+    def _realize_handle(self, handle: JobHandle) -> None:
+        handle._built()
 
     def _inputs(self, method: Method, given: dict[str, Any]) -> dict[str, graph.JobSpec | None]:
         inputs: dict[str, graph.JobSpec | None] = dict.fromkeys(method.inputs)

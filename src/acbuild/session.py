@@ -22,6 +22,8 @@ from acbuild.graph import Graph, JobSpec
 from acbuild.methods import MethodRegistry
 from acbuild.script import Urd, evaluate
 from acbuild.store import JobStore
+from acbuild.urdcalls import ListAccess
+from acbuild.urdlists import Lists
 from acbuild.workdir import FAILED_DIR, SETUP_FILE, failed_job_id
 
 
@@ -89,12 +91,23 @@ class Session:
         """The method's source files as they are now (what a code change is diffed against)."""
         return self.registry.get(method).sources
 
-    def urd(self, script: Path, realize: Any, force_methods: Iterable[str] = ()) -> Urd:
+    def urd(self, script: Path, realize: Any, force_methods: Iterable[str] = (),
+            write_lists: bool = True) -> Urd:
         for method in force_methods:
             if method not in self.registry.files():
                 self.registry.get(method)  # raises: unknown method, with the known ones
         return Urd(self.registry, self.project.slices, script, self.project.root, realize,
-                   self.store.file_digest, force_methods=frozenset(force_methods))
+                   self.store.file_digest, force_methods=frozenset(force_methods),
+                   lists=ListAccess(self.lists(write_lists), self._find_job))
+
+    def lists(self, writable: bool = False) -> Lists:
+        """The result lists of the work directories (written only when ``writable``)."""
+        target, *sources = self.store.databases()
+        return Lists(target, sources, writable=writable)
+
+    def _find_job(self, job_hash: str) -> Path | None:
+        found = self.store.find([job_hash]).get(job_hash)
+        return found.path if found is not None else None
 
 
 @dataclass
@@ -228,7 +241,7 @@ def status_script(session: Session, script: Path, force_methods: Iterable[str] =
             raise NeedsBuild(spec.id, where=spec.where)
         return Path(decision.found.path)
 
-    urd = session.urd(script, realize, force_methods)
+    urd = session.urd(script, realize, force_methods, write_lists=False)
     stopped = None
     try:
         evaluate(script, urd)
