@@ -157,6 +157,9 @@ class Urd(ResultListCalls):
     def _realize_handle(self, handle: JobHandle) -> None:
         handle._built()
 
+    def _call_site(self) -> str:
+        return _caller(self._script_name)
+
     def _inputs(self, method: Method, given: dict[str, Any]) -> dict[str, graph.JobSpec | None]:
         inputs: dict[str, graph.JobSpec | None] = dict.fromkeys(method.inputs)
         for key, value in given.items():

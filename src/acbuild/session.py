@@ -17,14 +17,14 @@ from typing import Any, Protocol
 from acbuild import engine, events, joblog, plan
 from acbuild.config import Project
 from acbuild.decision import decide, look_at_cached
-from acbuild.errors import AcbuildError, Interrupted, JobSpecError, NeedsBuild
+from acbuild.errors import AcbuildError, Interrupted, NeedsBuild
 from acbuild.graph import Graph, JobSpec
 from acbuild.methods import MethodRegistry
 from acbuild.script import Urd, evaluate
 from acbuild.store import JobStore
 from acbuild.urdcalls import ListAccess
 from acbuild.urdlists import Lists
-from acbuild.workdir import FAILED_DIR, SETUP_FILE, failed_job_id
+from acbuild.workdir import FAILED_DIR
 
 
 class RemoteJobs(Protocol):
@@ -280,51 +280,35 @@ def graph_view(result: StatusResult) -> dict[str, Any]:
 
 
 # -- finding a job from what a user typed ------------------------------------------------------
+DEFAULT_SCRIPT = "build.py"  # the script a method name's job is looked for in
+
+
 def resolve_job(session: Session, text: str) -> Path:
-    """A job directory from an id, a unique id prefix, a method (its latest job), ``method~N``,
-    or a path."""
-    path = Path(text)
-    try:
-        if (path / SETUP_FILE).is_file():
-            return path.resolve()
-    except (OSError, ValueError):
-        pass  # no path (too long, a NUL in it): an id, a prefix or a method, or nothing
-    jobs = session.store.jobs()
-    method, _, back = text.partition("~")
-    if method in session.registry.files() or any(j.method == method for j in jobs):
-        of_method = [j for j in jobs if j.method == method]
-        steps = _steps(back, text)
-        failed = [p for p in _failed(session)
-                  if (failed_job_id(p.name) or "").rsplit("-", 1)[0] == method]
-        if not of_method and steps == 0 and failed:
-            return failed[-1]  # nothing finished yet: its latest attempt, to see why
-        if steps >= len(of_method):
-            raise JobSpecError(f"{text!r}: method {method!r} has {len(of_method)} finished "
-                               f"job(s)")
-        return of_method[-1 - steps].path
-    matches = {j.id: j.path for j in jobs if j.id.startswith(text)}
-    matches.update({f"{failed_job_id(p.name) or p.name} (failed)": p for p in _failed(session)
-                    if p.name.startswith(text) and not matches})
-    if len(matches) == 1:
-        return next(iter(matches.values()))
-    if not matches:
-        raise JobSpecError(f"no job matches {text!r}",
-                           hint="give a job id or a prefix of one, a method name, "
-                                "method~N, or a job directory")
-    listed = "\n  ".join(sorted(matches))
-    raise JobSpecError(f"{text!r} matches {len(matches)} jobs:\n  {listed}")
+    """A job directory from a JOB argument (``acbuild.jobspec`` says which forms)."""
+    from acbuild import jobspec
+
+    script = session.project.root / DEFAULT_SCRIPT
+    planned: list[plan.Decision] = []
+
+    def script_jobs(method: str) -> list[tuple[str, Path | None]]:
+        if not planned:
+            planned.extend(_script_decisions(session, script))
+        return [(d.spec.id, None if d.build or d.found is None else Path(d.found.path))
+                for d in planned if d.spec.method == method]
+
+    return jobspec.resolve(text, jobspec.Finder(
+        session.store, session.registry.files, lambda m: session.registry.get(m).inputs,
+        session.lists, script_jobs, script_name=DEFAULT_SCRIPT))
 
 
-def _steps(back: str, text: str) -> int:
-    if not back:
-        return 0
-    if not (back.isascii() and back.isdigit()):  # "²" is a digit, and no number of jobs
-        raise JobSpecError(f"{text!r}: after '~' comes a number of jobs back")
-    return int(back)
+def _script_decisions(session: Session, script: Path) -> list[plan.Decision]:
+    """The jobs of ``script`` as ``status`` plans them (what it prints is not ours to show)."""
+    import io
 
-
-def _failed(session: Session) -> list[Path]:
-    return [p for w in session.store.workdirs for p in w.failed_dirs()]
+    if not script.is_file():
+        return []
+    with contextlib.redirect_stdout(io.StringIO()):
+        return status_script(session, script).decisions
 
 
 def job_location(session: Session, path: Path) -> dict[str, Any]:

@@ -13,6 +13,7 @@ the jobs it was built from.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,6 +103,21 @@ class ListEntry:
         return f"ListEntry({self.list}/{self.timestamp}: {', '.join(self.joblist.ids)})"
 
 
+def _at_script_line(call: Callable[..., Any]) -> Callable[..., Any]:
+    """An error of ``call`` names the script line that made it."""
+
+    @functools.wraps(call)
+    def wrapper(self: ResultListCalls, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return call(self, *args, **kwargs)
+        except AcbuildError as e:
+            if e.where is None:
+                e.where = self._call_site()
+            raise
+
+    return wrapper
+
+
 class ResultListCalls:
     """Mixed into the script's ``Urd``, which provides ``_list_access``, ``_adopt_hash`` (an
     existing job as a handle of its graph) and ``_realize_handle`` (build a handle's job)."""
@@ -115,6 +131,9 @@ class ResultListCalls:
     def _realize_handle(self, handle: Any) -> None:
         raise NotImplementedError
 
+    def _call_site(self) -> str | None:
+        return None
+
     def _lists(self) -> Lists:
         if self._list_access is None:
             raise UrdError("result lists need a work directory (this urd has none)")
@@ -126,6 +145,7 @@ class ResultListCalls:
             label = handle.spec.label or handle.spec.method
             self._open_entry.jobs.append((label, handle))
 
+    @_at_script_line
     def begin(self, name: str, timestamp: object = None, caption: str | None = None) -> None:
         if self._open_entry is not None:
             raise UrdError(f"urd.begin({name!r}) while {self._open_entry.name!r} is open",
@@ -133,6 +153,7 @@ class ResultListCalls:
         ts = None if timestamp is None else _ts(timestamp)
         self._open_entry = _Open(check_list_name(name), ts, _caption(caption))
 
+    @_at_script_line
     def finish(self, name: str, timestamp: object = None, caption: str | None = None,
                update: bool = False) -> ListEntry:
         """Record the open entry (its jobs built first); a no-op when it is already there."""
@@ -158,30 +179,38 @@ class ResultListCalls:
         return ListEntry(kept, self._adopt_hash, state)
 
     # -- reading, noted as what the open entry read ------------------------------------------
+    @_at_script_line
     def get(self, name: str, timestamp: object) -> ListEntry:
         return self._read(self._lists().get(name, timestamp), name, timestamp)
 
+    @_at_script_line
     def latest(self, name: str) -> ListEntry:
         return self._read(self._lists().latest(name), name, "latest")
 
+    @_at_script_line
     def first(self, name: str) -> ListEntry:
         return self._read(self._lists().first(name), name, "first")
 
+    @_at_script_line
     def since(self, name: str, timestamp: object) -> list[ListEntry]:
         found = self._lists().since(name, timestamp)
         if self._open_entry is not None:
             self._open_entry.deps.extend(found)
         return [ListEntry(e, self._adopt_hash) for e in found]
 
+    @_at_script_line
     def peek(self, name: str, timestamp: object) -> ListEntry:
         return self._view(self._lists().get(name, timestamp), name, timestamp)
 
+    @_at_script_line
     def peek_latest(self, name: str) -> ListEntry:
         return self._view(self._lists().latest(name), name, "latest")
 
+    @_at_script_line
     def peek_first(self, name: str) -> ListEntry:
         return self._view(self._lists().first(name), name, "first")
 
+    @_at_script_line
     def truncate(self, name: str, timestamp: object) -> int:
         """Ghost the entries of ``name`` at and after ``timestamp``; how many."""
         return len(self._lists().truncate(name, timestamp))

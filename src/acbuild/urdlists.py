@@ -185,6 +185,24 @@ class Lists:
         after = timestamp(ts)
         return [e for e in self.entries(check_list_name(name)) if timestamp(e.timestamp) > after]
 
+    def locate(self, text: str) -> tuple[str, Entry | None]:
+        """``LIST`` (the list, no entry) or ``LIST/TS``, TS a timestamp, ``latest`` or
+        ``first`` (the list and that entry); an error naming the known lists otherwise."""
+        names = self.names()
+        if text in names:
+            return text, None
+        name, _, ts = text.rpartition("/")
+        if name not in names:
+            raise UrdError(f"no result list {text!r}",
+                           hint=f"the lists: {', '.join(names)}" if names else
+                           "there are none yet: urd.begin/urd.finish in a build script make one")
+        entry = (self.latest(name) if ts == "latest" else self.first(name) if ts == "first"
+                 else self.get(name, ts))
+        if entry is None:
+            shown = ", ".join(e.timestamp for e in self.entries(name))
+            raise UrdError(f"list {name!r} has no entry {ts!r}", hint=f"its entries: {shown}")
+        return name, entry
+
     # -- writing ----------------------------------------------------------------------------
     def record(self, entry: Entry, update: bool = False) -> tuple[str, Entry]:
         """Add ``entry``: ("new" | "same" | "updated", the entry as kept). A changed entry is
