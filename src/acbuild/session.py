@@ -262,6 +262,35 @@ def status_script(session: Session, script: Path, force_methods: Iterable[str] =
                         frozenset(on_remote), fetched)
 
 
+def current_script_jobs(session: Session) -> tuple[frozenset[str], list[str]]:
+    """The cached jobs the build scripts use as they are now (planned as ``status`` plans):
+    the default script and every script a recorded run ran that still exists; and a warning
+    for each script that does not evaluate."""
+    import io
+
+    ran = {Path(r.script) for r in session.store.target_db().runs()}
+    scripts = sorted({session.project.root / DEFAULT_SCRIPT, *ran})
+    ids: set[str] = set()
+    warnings = []
+    for script in scripts:
+        if not script.is_file():
+            continue
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                result = status_script(session, script)
+        except AcbuildError as e:
+            warnings.append(f"build script {script} does not evaluate ({e.message}); "
+                            "its jobs are kept only by the other rules")
+            continue
+        ids.update(d.spec.id for d in result.decisions if not d.build)
+    return frozenset(ids), warnings
+
+
+def list_jobs(session: Session) -> frozenset[str]:
+    """Every job a live (not ghost) result-list entry names."""
+    return frozenset(job_id for e in session.lists().entries() for _, job_id, _ in e.jobs)
+
+
 def graph_view(result: StatusResult) -> dict[str, Any]:
     """The script's graph as data: each job with its state and inputs, and the edges."""
     ids = {d.spec.hash: d.spec.id for d in result.decisions}
