@@ -30,8 +30,8 @@ from acbuild.store import Found, JobStore
 from acbuild.urdlists import Lists
 from acbuild.workdir import SETUP_FILE, failed_job_id, read_setup
 
-_STEP = re.compile(r"~(\d*)|\^(\d*)|\.([A-Za-z_]\w*)")
-_STEPS = re.compile(r"(?:~\d*|\^\d*|\.[A-Za-z_]\w*)*$")
+_STEP = re.compile(r"~([0-9]*)|\^([0-9]*)|\.([A-Za-z_]\w*)")
+_STEPS = re.compile(r"(?:~[0-9]*|\^[0-9]*|\.[A-Za-z_]\w*)*$")
 HINT = ("give a job id or a prefix of one, a method name, method~N, JOB^, JOB.input, "
         ":list:name, or a job directory")
 
