@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
+
+import pytest
 
 from conftest import Project
 
@@ -70,3 +73,35 @@ def test_gc_keeps_what_live_list_entries_name_and_not_ghosts(project: Project) -
     report = gc_json(project, "--keep-runs", "1", "--no-scripts")
     assert removed(report) == [listed[1]]  # the truncated entry's job; day 1 is kept
     assert project.acbuild("show", "--path", ":days:count").stdout.strip().endswith(listed[0])
+
+
+def test_remote_gc_keep_lists_keeps_what_the_lists_name(project: Project) -> None:
+    pytest.importorskip("obstore")
+    pytest.importorskip("cryptography")
+    shared = project.root.parent / "remote"
+    shared.mkdir()
+    project.acbuild("remote", "keygen", "ci")
+    counter(project)
+    project.write("acbuild.toml", f'''
+        methods = ["methods"]
+        slices = 1
+        [remote]
+        url = "file://{shared}"
+        sign_key = "{project.root / 'ci.key'}"
+        [remote.trusted_keys]
+        ci = "{project.root / 'ci.pub'}"
+    ''')
+    project.script('''
+        def main(urd):
+            urd.begin("models", 1)
+            urd.build("count", n=1)
+            urd.finish("models")
+            urd.build("count", n=2)
+    ''')
+    listed = project.run_json()["jobs"][0]["id"]
+    project.acbuild("push")
+    time.sleep(1.1)  # both jobs are now older than 1s
+    args = ("remote", "gc", "--keep-newer", "1s", "--grace", "1s", "--dry-run", "--json")
+    assert len(json.loads(project.acbuild(*args).stdout)["removed"]) == 2
+    report = json.loads(project.acbuild(*args, "--keep-lists").stdout)
+    assert report["kept"] == [listed] and len(report["removed"]) == 1
