@@ -172,7 +172,7 @@ class ResultListCalls:
                 self._realize_handle(handle)  # an entry names only jobs that exist
         jobs = tuple(dict.fromkeys((label, h.spec.id, h.spec.hash)
                                    for label, h in open_entry.jobs))
-        deps = tuple(dict.fromkeys((e.list, e.timestamp, e.number) for e in open_entry.deps))
+        deps = tuple(dict.fromkeys(lists.dependency(e) for e in open_entry.deps))
         self._open_entry = None
         shown = _caption(caption) if caption is not None else open_entry.caption
         state, kept = lists.record(Entry(name, ts, shown, jobs, deps), update=bool(update))

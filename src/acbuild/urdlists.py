@@ -203,6 +203,12 @@ class Lists:
             raise UrdError(f"list {name!r} has no entry {ts!r}", hint=f"its entries: {shown}")
         return name, entry
 
+    def dependency(self, entry: Entry) -> tuple[str, str, int | None]:
+        """How an entry that read ``entry`` records it: list, timestamp, and its number when
+        it is the target's (a source's numbers are its own; its entries never ghost here)."""
+        mine = self._target is not None and entry.workdir == str(self._target.path.parent)
+        return (entry.list, entry.timestamp, entry.number if mine else None)
+
     # -- writing ----------------------------------------------------------------------------
     def record(self, entry: Entry, update: bool = False) -> tuple[str, Entry]:
         """Add ``entry``: ("new" | "same" | "updated", the entry as kept). A changed entry is

@@ -111,5 +111,8 @@ def test_sources_are_read_and_the_target_wins(tmp_path: Path) -> None:
     assert [(e.timestamp, e.jobs[0][0]) for e in lists.entries("l")] == [
         ("1", "src"), ("2", "mine")]
     assert lists.locate("l/latest")[1].jobs[0][0] == "mine"  # type: ignore[union-attr]
+    # A source's entry numbers are its own: what read one records no number to ghost by.
+    assert lists.dependency(lists.get("l", 1)) == ("l", "1", None)  # type: ignore[arg-type]
+    assert lists.dependency(lists.get("l", 2))[2] is not None  # type: ignore[arg-type]
     with pytest.raises(UrdError, match="no result list 'x'"):
         lists.locate("x")
