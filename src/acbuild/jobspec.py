@@ -32,6 +32,9 @@ from acbuild.workdir import SETUP_FILE, failed_job_id, read_setup
 
 _STEP = re.compile(r"~([0-9]*)|\^([0-9]*)|\.([A-Za-z_]\w*)")
 _STEPS = re.compile(r"(?:~[0-9]*|\^[0-9]*|\.[A-Za-z_]\w*)*$")
+_EXPECTED = {"~": "after '~' comes a number of jobs back",
+             "^": "after '^' comes a number of inputs to follow",
+             ".": "after '.' comes an input name"}
 HINT = ("give a job id or a prefix of one, a method name, method~N, JOB^, JOB.input, "
         ":list:name, or a job directory")
 
@@ -77,8 +80,12 @@ def _split(text: str, whole: str) -> tuple[str, tuple[Step, ...]]:
     cut = min((i for i in (text.find(c) for c in "~^.") if i >= 0), default=len(text))
     base, rest = text[:cut], text[cut:]
     if not _STEPS.fullmatch(rest):
-        raise JobSpecError(f"{whole!r}: cannot read {rest!r} after {base!r} "
-                           "(~N, ^N or .input)", hint=HINT)
+        at, last = 0, ""
+        while (m := _STEP.match(rest, at)) and m.end() > at:
+            at, last = m.end(), m.group()
+        step = rest[at] if rest[at] in _EXPECTED else last[:1] if last[:1] in "~^" else ""
+        raise JobSpecError(f"{whole!r}: cannot read {rest[at:]!r} after {text[:cut + at]!r}: "
+                           f"{_EXPECTED.get(step, 'a step is ~N, ^N or .input')}", hint=HINT)
     steps = []
     for m in _STEP.finditer(rest):
         tilde, caret, name = m.groups()

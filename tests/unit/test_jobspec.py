@@ -34,8 +34,8 @@ def test_a_list_job_name_that_looks_like_steps_is_a_name_when_the_entry_has_it()
 
 
 @pytest.mark.parametrize("text, words", [
-    ("train~x", "cannot read '~x'"),
-    ("train^^x", "cannot read"),
+    ("train~x", "after '~' comes a number of jobs back"),
+    ("train^^x", "after '^' comes a number"),
     ("train.1", "cannot read '.1'"),
     ("^", "no job before '^'"),
     (":sales", ":LIST:NAME"),
