@@ -116,3 +116,25 @@ def test_sources_are_read_and_the_target_wins(tmp_path: Path) -> None:
     assert lists.dependency(lists.get("l", 2))[2] is not None  # type: ignore[arg-type]
     with pytest.raises(UrdError, match="no result list 'x'"):
         lists.locate("x")
+
+
+def test_a_version_5_database_gains_the_table_and_an_old_source_has_no_lists(
+        tmp_path: Path) -> None:
+    import sqlite3
+
+    from acbuild import db as dbmod
+    from acbuild.db import JobRow
+
+    row = JobRow("a" * 64, "m-aaaaaaaaaaaa", "m", "0" * 64, 1.0)
+    with Database.open(tmp_path) as db:
+        db.record_job(row)
+    conn = sqlite3.connect(tmp_path / dbmod.DB_NAME)
+    conn.executescript("DROP TABLE urd_entries; PRAGMA user_version = 5;")
+    conn.close()
+    with Database.open(tmp_path, readonly=True) as old:  # a source nobody upgraded
+        assert old.urd_rows() == [] and Lists(None, [old]).names() == []
+    with Database.open(tmp_path) as db:
+        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == 6
+        assert db.lookup([row.hash]) == {row.hash: row}
+        Lists(db).record(entry("1"))
+        assert [r.ts for r in db.urd_rows("l")] == ["1"]
