@@ -197,6 +197,7 @@ def _build(session: Session, script: Path, urd: Urd, builder: engine.Builder,
     store.target.remove_leftovers()  # of runs that died: their locks are free
     try:
         graph = evaluate(script, urd)
+        urd.note_unfinished(urd.warnings)
         decisions = decide(list(graph), store, builder.built_hashes(), session.sources_of)
         for warning in [*urd.warnings, *store.warnings]:  # deciding may add some
             builder.reporter.report(events.Warning(warning))
@@ -245,6 +246,7 @@ def status_script(session: Session, script: Path, force_methods: Iterable[str] =
     stopped = None
     try:
         evaluate(script, urd)
+        urd.note_unfinished(urd.warnings)
     except NeedsBuild as e:
         stopped = e
     decisions = decide(list(urd.graph), store, sources_of=session.sources_of)

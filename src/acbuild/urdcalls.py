@@ -134,6 +134,13 @@ class ResultListCalls:
     def _call_site(self) -> str | None:
         return None
 
+    def note_unfinished(self, warnings: list[str]) -> None:
+        """The script ended with an entry open: it is not recorded, which a user must hear."""
+        if self._open_entry is not None:
+            warnings.append(f"urd.begin({self._open_entry.name!r}) has no urd.finish: "
+                            "that entry was not recorded")
+            self._open_entry = None
+
     def _lists(self) -> Lists:
         if self._list_access is None:
             raise UrdError("result lists need a work directory (this urd has none)")

@@ -204,3 +204,12 @@ def test_bad_list_calls_are_clear_errors(project: Project) -> None:
         project.script(f"def main(urd):\n    {body}\n")
         proc = project.acbuild("run", check=2)
         assert words in proc.stderr and "build.py:" in proc.stderr, (body, proc.stderr)
+
+
+def test_an_entry_begun_and_never_finished_is_a_warning(project: Project) -> None:
+    sales(project)
+    project.script('def main(urd):\n    urd.begin("x", 1)\n    urd.build("ingest", day="01")\n')
+    for command in ("run", "status"):
+        proc = project.acbuild(command)
+        assert "urd.begin('x') has no urd.finish" in proc.stdout + proc.stderr, command
+    assert urd_json(project)["lists"] == []
