@@ -21,9 +21,12 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from acbuild.db import Database, UrdRow
 from acbuild.errors import AcbuildError
+
+if TYPE_CHECKING:  # a build script's urd imports this; sqlite3 comes with the databases given
+    from acbuild.db import Database, UrdRow
 
 LIST_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*(/[A-Za-z0-9_][A-Za-z0-9_.\-]*)*$")
 _TS = re.compile(r"^(?P<base>[^+]+?)(?:\+(?P<tie>\d+))?$")
