@@ -390,11 +390,20 @@ class Database:
         return [UrdRow(*r) for r in rows]
 
     def urd_write(self, add: Iterable[tuple[str, str, str, str]],
-                  ghosts: Iterable[tuple[int, str]]) -> list[int]:
+                  ghosts: Iterable[tuple[int, str]],
+                  expect: tuple[str, str, int | None] | None = None) -> list[int] | None:
         """In one transaction: mark ``ghosts`` (entry, why) and add entries (list, ts,
-        sort_key, record); the new entries' numbers."""
+        sort_key, record); the new entries' numbers. ``expect`` (list, sort_key, entry or
+        None): write only if that is still the live entry there, else None (another
+        process recorded one meanwhile)."""
         added = []
         with self.transaction():
+            if expect is not None:
+                live = self.conn.execute(
+                    "SELECT max(entry) FROM urd_entries WHERE list = ? AND sort_key = ? "
+                    "AND ghost IS NULL", expect[:2]).fetchone()[0]
+                if live != expect[2]:
+                    return None
             self.conn.executemany("UPDATE urd_entries SET ghost = ? WHERE entry = ?",
                                   [(why, entry) for entry, why in ghosts])
             for row in add:

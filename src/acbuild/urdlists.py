@@ -236,9 +236,13 @@ class Lists:
             self._ghosted.update(ghosts)
             return ("updated" if old else "new"), kept
         assert self._target is not None
-        (number,) = self._target.urd_write([(kept.list, ts.text, ts.key, kept.record())],
-                                           ghosts)
-        return ("updated" if old else "new"), _replace(kept, number=number)
+        was = self.dependency(old)[2] if old is not None else None
+        written = self._target.urd_write([(kept.list, ts.text, ts.key, kept.record())], ghosts,
+                                         expect=(kept.list, ts.key, was))
+        if written is None:
+            raise UrdError(f"another acbuild recorded {kept.list}/{ts.text} meanwhile; "
+                           "nothing was recorded", hint="run the script again")
+        return ("updated" if old else "new"), _replace(kept, number=written[0])
 
     def truncate(self, name: str, ts: object) -> list[Entry]:
         """Ghost the entries of ``name`` at and after ``ts`` (and what read them)."""

@@ -138,3 +138,16 @@ def test_a_version_5_database_gains_the_table_and_an_old_source_has_no_lists(
         assert db.lookup([row.hash]) == {row.hash: row}
         Lists(db).record(entry("1"))
         assert [r.ts for r in db.urd_rows("l")] == ["1"]
+
+
+def test_an_entry_another_process_recorded_meanwhile_is_not_overwritten(tmp_path: Path) -> None:
+    mine, theirs = Database.open(tmp_path), Database.open(tmp_path)
+    key = timestamp(1).key
+    # Both looked and found no entry at 1; the other process writes first.
+    assert Lists(theirs).record(entry("1", jobs=("theirs",)))[0] == "new"
+    assert mine.urd_write([("l", "1", key, entry("1", jobs=("mine",)).record())], [],
+                          expect=("l", key, None)) is None
+    assert [e.jobs[0][0] for e in Lists(mine).entries("l", ghosts=True)] == ["theirs"]
+    # Expecting the live entry it saw, a write goes through.
+    live = Lists(mine).get("l", 1)
+    assert live is not None and mine.urd_write([], [], expect=("l", key, live.number)) == []
