@@ -24,8 +24,9 @@ from typing import Any, NamedTuple
 from acbuild.errors import DiskFull, StorageError
 
 DB_NAME = "acbuild.db"
-# 3: runs.pid and runs.lock; 4: jobs.post_size and jobs.post_mtime_ns; 5: declarations.
-SCHEMA_VERSION = 5
+# 3: runs.pid and runs.lock; 4: jobs.post_size and jobs.post_mtime_ns; 5: declarations;
+# 6: urd_entries (result lists).
+SCHEMA_VERSION = 6
 OLDEST_READABLE = 1  # a read-only database of version 1 is read as it is
 _INT_MAX = 2**63 - 1  # SQLite's largest integer
 _CHUNK = 500  # stay well under SQLite's bound-parameter limit
@@ -107,6 +108,34 @@ CREATE TABLE IF NOT EXISTS declarations (
     created REAL NOT NULL
 );
 """
+
+# -- schema step 5 -> 6 (urd): result lists. One row per version of an entry; a replaced or
+# truncated entry, and one that read it, is kept as a ghost (``ghost``: why, NULL if live).
+# ``record`` is JSON (caption, jobs, the entries it read); ``acbuild.urdlists`` owns it.
+_URD = """
+CREATE TABLE IF NOT EXISTS urd_entries (
+    entry INTEGER PRIMARY KEY AUTOINCREMENT,
+    list TEXT NOT NULL,
+    ts TEXT NOT NULL,
+    sort_key TEXT NOT NULL,
+    record TEXT NOT NULL,
+    ghost TEXT,
+    created REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS urd_by_list ON urd_entries (list, sort_key);
+"""
+
+
+class UrdRow(NamedTuple):
+    """One version of a result-list entry (``acbuild.urdlists`` reads ``record``)."""
+
+    entry: int
+    list: str
+    ts: str
+    sort_key: str
+    record: str
+    ghost: str | None
+    created: float
 
 
 class JobRow(NamedTuple):
@@ -348,6 +377,42 @@ class Database:
             self.conn.execute("INSERT OR REPLACE INTO declarations VALUES (?, ?, ?)",
                               (key, record, time.time()))
 
+    # -- result lists (urd) ----------------------------------------------------------------
+    def urd_rows(self, name: str | None = None) -> list[UrdRow]:
+        """Every version of every entry (of list ``name``), ghosts too, oldest first; none in
+        a read-only database from before result lists."""
+        if self.readonly and not list(self._query(
+                "SELECT 1 FROM sqlite_master WHERE name = 'urd_entries'")):
+            return []
+        sql = "SELECT * FROM urd_entries"
+        rows = (self._query(sql + " WHERE list = ? ORDER BY entry", (name,)) if name is not None
+                else self._query(sql + " ORDER BY entry"))
+        return [UrdRow(*r) for r in rows]
+
+    def urd_write(self, add: Iterable[tuple[str, str, str, str]],
+                  ghosts: Iterable[tuple[int, str]],
+                  expect: tuple[str, str, int | None] | None = None) -> list[int] | None:
+        """In one transaction: mark ``ghosts`` (entry, why) and add entries (list, ts,
+        sort_key, record); the new entries' numbers. ``expect`` (list, sort_key, entry or
+        None): write only if that is still the live entry there, else None (another
+        process recorded one meanwhile)."""
+        added = []
+        with self.transaction():
+            if expect is not None:
+                live = self.conn.execute(
+                    "SELECT max(entry) FROM urd_entries WHERE list = ? AND sort_key = ? "
+                    "AND ghost IS NULL", expect[:2]).fetchone()[0]
+                if live != expect[2]:
+                    return None
+            self.conn.executemany("UPDATE urd_entries SET ghost = ? WHERE entry = ?",
+                                  [(why, entry) for entry, why in ghosts])
+            for row in add:
+                cur = self.conn.execute(
+                    "INSERT INTO urd_entries (list, ts, sort_key, record, created) "
+                    "VALUES (?, ?, ?, ?, ?)", (*row, time.time()))
+                added.append(int(cur.lastrowid or 0))
+        return added
+
     # -- the stat cache ---------------------------------------------------------------------
     def cached_digest(self, path: str, stat: FileStat) -> str | None:
         rows = self._query("SELECT size, mtime_ns, inode, ctime_ns, digest FROM file_stats "
@@ -425,7 +490,7 @@ def _upgrade(version: int, job_columns: set[str], run_columns: set[str]) -> str:
         steps += _FROM_VERSION_2
     if job_columns and "post_size" not in job_columns:
         steps += _FROM_VERSION_3
-    return steps + _DECLARATIONS  # CREATE TABLE IF NOT EXISTS: harmless where it is
+    return steps + _DECLARATIONS + _URD  # CREATE TABLE IF NOT EXISTS: harmless where it is
 
 
 def _unpack(jobs: str) -> list[tuple[str, str]]:

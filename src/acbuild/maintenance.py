@@ -2,8 +2,9 @@
 
 `gc` removes the target's jobs that no recent run used. Keep-rules: the jobs of
 the last ``keep_runs`` successful runs of each script (and of every run since
-the oldest of those), jobs built or used within an age, and jobs named by the
-user — each with the jobs it was built from. Failed jobs and the staging
+the oldest of those), jobs built or used within an age, jobs named by the
+user, and the jobs the caller adds (``KeepRules.also``: the current build
+scripts', the result lists') — each with the jobs it was built from. Failed jobs and the staging
 leftovers of dead runs go too. Only the target is collected; sources are never
 touched. Returns records; never prints.
 """
@@ -111,6 +112,8 @@ class KeepRules:
     runs: int  # the last N successful runs of each script
     newer_than: float | None = None  # seconds: jobs built or used more recently than this
     names: frozenset[str] = frozenset()  # job ids (or failed directory names) to keep
+    # (why, job ids): the jobs of the current build scripts, those result lists name
+    also: tuple[tuple[str, frozenset[str]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -209,8 +212,11 @@ def _keep_reasons(jobs: Sequence[JobUsage], runs: Sequence[RunRow],
                   now: float) -> dict[str, str]:
     reasons: dict[str, str] = {}
     for job in jobs:
+        why = next((why for why, ids in rules.also if job.id in ids), None)
         if job.id in rules.names:
             reasons[job.id] = "named with --keep"
+        elif why is not None:
+            reasons[job.id] = why
         elif _recent(max(job.created, job.last_used or 0), rules, now):
             reasons[job.id] = "newer than --keep-newer"
     names = {j.id for j in jobs}

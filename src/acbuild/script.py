@@ -28,6 +28,7 @@ from acbuild.errors import (
 )
 from acbuild.job import WITHFILE, Job, follow_chain
 from acbuild.methods import Method, MethodRegistry
+from acbuild.urdcalls import ListAccess, ResultListCalls, existing_specs
 
 # Given a spec the script needs a result of, build it (and what it needs) and return its
 # directory; or raise NeedsBuild when this command builds nothing.
@@ -134,12 +135,12 @@ class JobHandle:
         return follow_chain(self, previous, length, reverse, stop_job)
 
 
-class Urd:
-    """The object a build script's ``main`` receives."""
+class Urd(ResultListCalls):
+    """The object a build script's ``main`` receives (the result-list calls: ``urdcalls``)."""
 
     def __init__(self, registry: MethodRegistry, slices: int, script: Path, project_root: Path,
                  realize: Realize, file_digest: FileDigest,
-                 force_methods: frozenset[str] = frozenset()):
+                 force_methods: frozenset[str] = frozenset(), lists: ListAccess | None = None):
         self.graph = graph.Graph()
         self._registry = registry
         self._slices = slices
@@ -149,6 +150,7 @@ class Urd:
         self._realize = realize
         self._file_digest = file_digest
         self._force_methods = force_methods
+        self._list_access = lists
         self.warnings: list[str] = []
         # Builds several parts of the graph at once (set by a run; None when nothing may be
         # built, as in status): what ``load_all`` needs to build a sweep's variants together.
@@ -160,7 +162,10 @@ class Urd:
               **params: Any) -> JobHandle:
         where = _caller(self._script_name)
         try:
-            return self._build(method, options, jobs, name, force, params, where, resources)
+            handle = self._build(method, options, jobs, name, force, params, where, resources)
+            if self._open_entry is not None:
+                self._noted(handle)
+            return handle
         except AcbuildError as e:
             if e.where is None:
                 e.where = where
@@ -224,6 +229,23 @@ class Urd:
         if method.warnings:
             self.warnings.extend(w for w in method.warnings if w not in self.warnings)
         return JobHandle(self.graph.add(spec), self)
+
+    def _adopt_hash(self, job_hash: str) -> JobHandle:
+        """A finished job (a list entry's) as a handle of this graph, with its inputs."""
+        spec = self.graph.specs.get(job_hash)
+        if spec is None:
+            assert self._list_access is not None
+            for found in existing_specs(job_hash, self._list_access.find,
+                                        _caller(self._script_name)):
+                spec = self.graph.specs.get(found.hash) or self.graph.add(found)
+        assert spec is not None
+        return JobHandle(spec, self)
+
+    def _realize_handle(self, handle: JobHandle) -> None:
+        handle._built()
+
+    def _call_site(self) -> str:
+        return _caller(self._script_name)
 
     def _inputs(self, method: Method, given: dict[str, Any]) -> dict[str, _Input]:
         inputs: dict[str, _Input] = dict.fromkeys(method.inputs)

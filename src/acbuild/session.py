@@ -19,13 +19,15 @@ from typing import Any, Protocol
 from acbuild import engine, events, joblog, plan
 from acbuild.config import ExecutorConfig, Project
 from acbuild.decision import decide, look_at_cached
-from acbuild.errors import AcbuildError, Interrupted, JobError, JobSpecError, NeedsBuild
+from acbuild.errors import AcbuildError, Interrupted, JobError, NeedsBuild
 from acbuild.graph import Graph, JobSpec
 from acbuild.graph import edges as edges_of
 from acbuild.methods import MethodRegistry
 from acbuild.script import Urd, evaluate
 from acbuild.store import JobStore
-from acbuild.workdir import FAILED_DIR, SETUP_FILE, failed_job_id
+from acbuild.urdcalls import ListAccess
+from acbuild.urdlists import Lists
+from acbuild.workdir import FAILED_DIR
 
 
 class RemoteJobs(Protocol):
@@ -91,12 +93,23 @@ class Session:
         """The method's source files as they are now (what a code change is diffed against)."""
         return self.registry.get(method).sources
 
-    def urd(self, script: Path, realize: Any, force_methods: Iterable[str] = ()) -> Urd:
+    def urd(self, script: Path, realize: Any, force_methods: Iterable[str] = (),
+            write_lists: bool = True) -> Urd:
         for method in force_methods:
             if method not in self.registry.files():
                 self.registry.get(method)  # raises: unknown method, with the known ones
         return Urd(self.registry, self.project.slices, script, self.project.root, realize,
-                   self.store.file_digest, force_methods=frozenset(force_methods))
+                   self.store.file_digest, force_methods=frozenset(force_methods),
+                   lists=ListAccess(self.lists(write_lists), self._find_job))
+
+    def lists(self, writable: bool = False) -> Lists:
+        """The result lists of the work directories (written only when ``writable``)."""
+        target, *sources = self.store.databases()
+        return Lists(target, sources, writable=writable)
+
+    def _find_job(self, job_hash: str) -> Path | None:
+        found = self.store.find([job_hash]).get(job_hash)
+        return found.path if found is not None else None
 
 
 @dataclass
@@ -207,6 +220,7 @@ def _build(session: Session, script: Path, urd: Urd, builder: engine.Builder,
     store.target.remove_leftovers()  # of runs that died: their locks are free
     try:
         graph = evaluate(script, urd)
+        urd.note_unfinished(urd.warnings)
         decisions = decide(list(graph), store, builder.built_hashes(), session.sources_of)
         for warning in [*urd.warnings, *store.warnings]:  # deciding may add some
             builder.reporter.report(events.Warning(warning))
@@ -275,10 +289,11 @@ def status_script(session: Session, script: Path, force_methods: Iterable[str] =
             raise NeedsBuild(spec.id, where=spec.where)
         return Path(decision.found.path)
 
-    urd = session.urd(script, realize, force_methods)
+    urd = session.urd(script, realize, force_methods, write_lists=False)
     stopped = None
     try:
         evaluate(script, urd)
+        urd.note_unfinished(urd.warnings)
     except NeedsBuild as e:
         stopped = e
     decisions = decide(list(urd.graph), store, sources_of=session.sources_of)
@@ -294,6 +309,35 @@ def status_script(session: Session, script: Path, force_methods: Iterable[str] =
     return StatusResult(decisions, stopped, [*urd.warnings, *store.warnings, *changed,
                                              *(remote.warnings if remote else [])],
                         frozenset(on_remote), fetched)
+
+
+def current_script_jobs(session: Session) -> tuple[frozenset[str], list[str]]:
+    """The cached jobs the build scripts use as they are now (planned as ``status`` plans):
+    the default script and every script a recorded run ran that still exists; and a warning
+    for each script that does not evaluate."""
+    import io
+
+    ran = {Path(r.script) for r in session.store.target_db().runs()}
+    scripts = sorted({session.project.root / DEFAULT_SCRIPT, *ran})
+    ids: set[str] = set()
+    warnings = []
+    for script in scripts:
+        if not script.is_file():
+            continue
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                result = status_script(session, script)
+        except AcbuildError as e:
+            warnings.append(f"build script {script} does not evaluate ({e.message}); "
+                            "its jobs are kept only by the other rules")
+            continue
+        ids.update(d.spec.id for d in result.decisions if not d.build)
+    return frozenset(ids), warnings
+
+
+def list_jobs(session: Session) -> frozenset[str]:
+    """Every job a live (not ghost) result-list entry names."""
+    return frozenset(job_id for e in session.lists().entries() for _, job_id, _ in e.jobs)
 
 
 def graph_view(result: StatusResult) -> dict[str, Any]:
@@ -315,55 +359,35 @@ def graph_view(result: StatusResult) -> dict[str, Any]:
 
 
 # -- finding a job from what a user typed ------------------------------------------------------
+DEFAULT_SCRIPT = "build.py"  # the script a method name's job is looked for in
+
+
 def resolve_job(session: Session, text: str) -> Path:
-    """A job directory from an id, a unique id prefix, a method (its latest job), ``method~N``,
-    a job directory's path, or the path of a file inside one."""
-    path = Path(text)
-    try:
-        if (path / SETUP_FILE).is_file():
-            return path.resolve()
-        if path.exists():  # a file inside a job directory names its job
-            for parent in path.resolve().parents:
-                if (parent / SETUP_FILE).is_file():
-                    return parent
-    except (OSError, ValueError):
-        pass  # no path (too long, a NUL in it): an id, a prefix or a method, or nothing
-    jobs = session.store.jobs()
-    method, _, back = text.partition("~")
-    if method in session.registry.files() or any(j.method == method for j in jobs):
-        of_method = [j for j in jobs if j.method == method]
-        steps = _steps(back, text)
-        failed = [p for p in _failed(session)
-                  if (failed_job_id(p.name) or "").rsplit("-", 1)[0] == method]
-        if not of_method and steps == 0 and failed:
-            return failed[-1]  # nothing finished yet: its latest attempt, to see why
-        if steps >= len(of_method):
-            raise JobSpecError(f"{text!r}: method {method!r} has {len(of_method)} finished "
-                               f"job(s)")
-        return of_method[-1 - steps].path
-    matches = {j.id: j.path for j in jobs if j.id.startswith(text)}
-    matches.update({f"{failed_job_id(p.name) or p.name} (failed)": p for p in _failed(session)
-                    if p.name.startswith(text) and not matches})
-    if len(matches) == 1:
-        return next(iter(matches.values()))
-    if not matches:
-        raise JobSpecError(f"no job matches {text!r}",
-                           hint="give a job id or a prefix of one, a method name, "
-                                "method~N, or a job directory")
-    listed = "\n  ".join(sorted(matches))
-    raise JobSpecError(f"{text!r} matches {len(matches)} jobs:\n  {listed}")
+    """A job directory from a JOB argument (``acbuild.jobspec`` says which forms)."""
+    from acbuild import jobspec
+
+    script = session.project.root / DEFAULT_SCRIPT
+    planned: list[plan.Decision] = []
+
+    def script_jobs(method: str) -> list[tuple[str, Path | None]]:
+        if not planned:
+            planned.extend(_script_decisions(session, script))
+        return [(d.spec.id, None if d.build or d.found is None else Path(d.found.path))
+                for d in planned if d.spec.method == method]
+
+    return jobspec.resolve(text, jobspec.Finder(
+        session.store, session.registry.files, lambda m: session.registry.get(m).inputs,
+        session.lists, script_jobs, script_name=DEFAULT_SCRIPT))
 
 
-def _steps(back: str, text: str) -> int:
-    if not back:
-        return 0
-    if not (back.isascii() and back.isdigit()):  # "²" is a digit, and no number of jobs
-        raise JobSpecError(f"{text!r}: after '~' comes a number of jobs back")
-    return int(back)
+def _script_decisions(session: Session, script: Path) -> list[plan.Decision]:
+    """The jobs of ``script`` as ``status`` plans them (what it prints is not ours to show)."""
+    import io
 
-
-def _failed(session: Session) -> list[Path]:
-    return [p for w in session.store.workdirs for p in w.failed_dirs()]
+    if not script.is_file():
+        return []
+    with contextlib.redirect_stdout(io.StringIO()):
+        return status_script(session, script).decisions
 
 
 def job_location(session: Session, path: Path) -> dict[str, Any]:

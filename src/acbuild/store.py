@@ -191,6 +191,10 @@ class JobStore:
                 continue
             yield workdir, result
 
+    def databases(self) -> list[Database]:
+        """The databases in use, target first (result lists read them all)."""
+        return [db for _, db in self._each_db(lambda db: db)]
+
     def find(self, hashes: Iterable[str]) -> dict[str, Found]:
         """The finished, intact jobs among ``hashes``: one query and one listing per work
         directory, and one lstat per job (its post.json of the size and mtime its row

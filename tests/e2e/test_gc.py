@@ -93,8 +93,10 @@ def test_keep_rules(project: Project) -> None:
     run_factor(project, 7, script="other.py")
     run_factor(project, 3)
     assert removed(gc_json(project, "-n")) == [old["scaled"]]
-    # keep_runs = 0 keeps nothing but what the other rules keep.
-    report = gc_json(project, "-n", "--keep-runs", "0")
+    # keep_runs = 0 keeps nothing but what the other rules keep: the jobs the current
+    # scripts use (both of them), unless --no-scripts.
+    assert removed(gc_json(project, "-n", "--keep-runs", "0")) == [old["scaled"]]
+    report = gc_json(project, "-n", "--keep-runs", "0", "--no-scripts")
     assert len(removed(report)) == 4
     proc = project.acbuild("gc", "--keep-newer", "soon", check=2)
     assert "not an age" in proc.stderr
@@ -154,7 +156,8 @@ def test_gc_collects_only_the_target(tmp_path: Path) -> None:
     mine.write("acbuild.toml", 'methods = ["methods"]\nslices = 1\nkeep_runs = 0\n'
                                f'[workdirs]\nsources = ["{shared.workdir}"]\n')
     assert built(run_factor(mine, 5)) == ["scaled"]
-    report = gc_json(mine)
+    assert removed(gc_json(mine, "-n")) == []  # the script uses it
+    report = gc_json(mine, "--no-scripts")
     assert len(removed(report)) == 1 and mine.job_dirs() == []
     assert len(shared.job_dirs()) == 2
 

@@ -47,6 +47,10 @@ def test_gc_keeps_recent_jobs_and_their_inputs_and_young_blobs(tmp_path: Path) -
     dry = collect(bucket, keep_newer, grace=0, dry_run=True)
     assert dry.removed == [old_alone.name] and sorted(dry.kept) == sorted(
         [old_input.name, recent.name])
+    # --keep-lists: a job a result list names is kept, whatever its age
+    listed = collect(bucket, keep_newer, grace=0, dry_run=True,
+                     keep=frozenset([_hash(old_alone)]))
+    assert listed.removed == [] and old_alone.name in listed.kept
     assert _count(bucket, JOBS) == 3  # a dry run deletes nothing
 
     young = collect(bucket, keep_newer, grace=3600)

@@ -69,7 +69,7 @@ def cli() -> None:
     """acbuild: build reproducible computations; reuse every job built before."""
 
 
-from acbuild.cli import board, build, compare, explore, maintain, methods, query, remote  # noqa: E402,F401  (registers the commands)
+from acbuild.cli import board, build, compare, explore, maintain, methods, query, remote, urd  # noqa: E402,F401  (registers the commands)
 
 
 def main() -> None:

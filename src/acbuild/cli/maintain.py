@@ -96,22 +96,30 @@ def _age(ctx: click.Context, param: click.Parameter, value: str | None) -> float
               help="Keep jobs built or used within AGE (90m, 12h, 7d, 2w).")
 @click.option("--keep", "keep", multiple=True, metavar="JOB",
               help="Keep JOB and the jobs it was built from (repeatable).")
+@click.option("--no-scripts", "no_scripts", is_flag=True,
+              help="Do not keep the jobs the current build scripts use.")
 @click.option("--workdir", type=click.Path(file_okay=False),
               help="The work directory to collect [default: the target].")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def gc(dry_run: bool, keep_runs: int | None, keep_newer: float | None, keep: tuple[str, ...],
-       workdir: str | None, as_json: bool) -> None:
+       no_scripts: bool, workdir: str | None, as_json: bool) -> None:
     """Remove jobs no recent run used, failed jobs and dead leftovers.
 
     Only the target work directory is collected. Try --dry-run first.
     """
     from acbuild import console, maintenance
-    from acbuild.session import resolve_job
+    from acbuild.session import current_script_jobs, list_jobs, resolve_job
 
     with _session(workdir) as session:
         names = frozenset(resolve_job(session, text).name for text in keep)
         runs = session.project.keep_runs if keep_runs is None else keep_runs
-        rules = maintenance.KeepRules(runs, keep_newer, names)
+        also = [("named by a result list", list_jobs(session))]
+        if not no_scripts:
+            script_jobs, warnings = current_script_jobs(session)
+            also.append(("used by a current build script", script_jobs))
+            for warning in warnings:
+                click.echo(f"warning: {warning}", err=True)
+        rules = maintenance.KeepRules(runs, keep_newer, names, tuple(also))
         report = maintenance.gc(session.store, rules, dry_run)
     data = {
         "dry_run": report.dry_run, "freed": report.freed, "kept": report.kept,

@@ -184,9 +184,12 @@ def keygen(name: str, directory: str) -> None:
                    "built from.")
 @click.option("--grace", metavar="AGE", callback=_age, default="48h", show_default=True,
               help="Keep unreferenced blobs younger than AGE (a push in flight needs them).")
+@click.option("--keep-lists", "keep_lists", is_flag=True,
+              help="Keep the jobs this project's live result lists name, and their inputs.")
 @click.option("-n", "--dry-run", is_flag=True, help="List what would go; delete nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def remote_gc(keep_newer: float, grace: float, dry_run: bool, as_json: bool) -> None:
+def remote_gc(keep_newer: float, grace: float, keep_lists: bool, dry_run: bool,
+              as_json: bool) -> None:
     """Delete the remote's jobs outside the keep-rules, then the blobs no job references."""
     from acbuild import console
     from acbuild.remote.gc import collect
@@ -194,7 +197,9 @@ def remote_gc(keep_newer: float, grace: float, dry_run: bool, as_json: bool) -> 
     with _session() as session:
         cache = _remote(session, required=True)
         cache.check()
-        report = collect(cache.bucket, keep_newer, grace, dry_run)
+        listed = frozenset(h for e in session.lists().entries() for _, _, h in e.jobs
+                           ) if keep_lists else frozenset()
+        report = collect(cache.bucket, keep_newer, grace, dry_run, keep=listed)
     data: dict[str, Any] = {"dry_run": report.dry_run, "kept": report.kept,
                             "removed": report.removed, "blobs_removed": report.blobs_removed,
                             "bytes_freed": report.bytes_freed, "blobs_young": report.blobs_young}

@@ -1,6 +1,7 @@
 """Collecting a remote: manifests outside the keep-rules, then blobs nothing references.
 
-Kept: every manifest pushed within ``keep_newer``, and the jobs those were
+Kept: every manifest pushed within ``keep_newer``, those the caller names (the jobs
+of the project's result lists, ``remote gc --keep-lists``), and the jobs those were
 built from (their inputs, transitively), so a kept job's inputs can still be
 fetched. Manifests go first — a job disappears whole — then the blobs no kept
 manifest names, but only those older than ``grace``: a push in flight uploads
@@ -33,12 +34,13 @@ class RemoteGcReport:
 
 
 def collect(bucket: Bucket, keep_newer: float, grace: float = GRACE, dry_run: bool = False,
-            now: float | None = None) -> RemoteGcReport:
+            now: float | None = None, keep: frozenset[str] = frozenset()) -> RemoteGcReport:
+    """``keep``: job hashes kept whatever their age (``--keep-lists``: what lists name)."""
     now = time.time() if now is None else now
     report = RemoteGcReport(dry_run)
     entries = {h: e for page in bucket.pages(JOBS) for e in page
                if (h := hash_of(e.key)) is not None}
-    kept = _kept(bucket, entries, now - keep_newer)
+    kept = _kept(bucket, entries, now - keep_newer, keep)
     for job_hash, entry in sorted(entries.items()):
         if job_hash in kept:
             continue
@@ -61,9 +63,11 @@ def collect(bucket: Bucket, keep_newer: float, grace: float = GRACE, dry_run: bo
     return report
 
 
-def _kept(bucket: Bucket, entries: dict[str, Entry], cutoff: float) -> dict[str, Manifest]:
-    """The manifests to keep, read: the recent ones and, transitively, their inputs."""
-    todo = [h for h, e in entries.items() if e.modified >= cutoff]
+def _kept(bucket: Bucket, entries: dict[str, Entry], cutoff: float,
+          keep: frozenset[str] = frozenset()) -> dict[str, Manifest]:
+    """The manifests to keep, read: the recent ones, those in ``keep``, and, transitively,
+    their inputs."""
+    todo = [h for h, e in entries.items() if e.modified >= cutoff or h in keep]
     kept: dict[str, Manifest] = {}
     while todo:
         job_hash = todo.pop()

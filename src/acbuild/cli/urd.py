@@ -1,0 +1,71 @@
+"""`acbuild urd [LIST[/TS]]`: the result lists, a list's entries, or one entry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from acbuild.cli import _session, cli
+
+
+@cli.command()
+@click.argument("where", required=False, metavar="[LIST[/TS]]")
+@click.option("--ghosts", is_flag=True, help="Show ghost entries (replaced, truncated) too.")
+@click.option("--workdir", type=click.Path(file_okay=False), help="Target work directory.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def urd(where: str | None, ghosts: bool, workdir: str | None, as_json: bool) -> None:
+    """The result lists; with LIST, its entries; with LIST/TS (or LIST/latest), one entry."""
+    from acbuild import console
+
+    with _session(workdir) as session:
+        lists = session.lists()
+        if where is None:
+            data: dict[str, Any] = {"lists": _lists(lists.entries(ghosts=ghosts))}
+        else:
+            name, entry = lists.locate(where.rstrip("/"))
+            if entry is None:
+                data = {"list": name,
+                        "entries": [e.as_json() for e in lists.entries(name, ghosts=ghosts)]}
+            else:
+                data = {"entry": entry.as_json()}
+    if as_json:
+        console.print_json(data)
+        return
+    for line in _text(data):
+        click.echo(line)
+
+
+def _lists(entries: list[Any]) -> list[dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for e in entries:
+        row = found.setdefault(e.list, {"list": e.list, "entries": 0, "ghosts": 0,
+                                        "first": e.timestamp, "latest": e.timestamp})
+        row["ghosts" if e.ghost else "entries"] += 1
+        if not e.ghost:
+            row["latest"] = e.timestamp
+    return list(found.values())
+
+
+def _text(data: dict[str, Any]) -> list[str]:
+    if "lists" in data:
+        if not data["lists"]:
+            return ["no result lists (urd.begin ... urd.finish in a build script makes one)"]
+        return [f"{r['list']}  {r['entries']} entries, {r['first']} .. {r['latest']}"
+                + (f"  ({r['ghosts']} ghosts)" if r["ghosts"] else "") for r in data["lists"]]
+    if "entries" in data:
+        return [_entry_line(e) for e in data["entries"]]
+    e = data["entry"]
+    lines = [f"{e['list']}/{e['timestamp']}" + (f"  {e['caption']}" if e["caption"] else ""),
+             *[f"  {j['name']:<20} {j['id']}" for j in e["jobs"]]]
+    lines += [f"  read {d['list']}/{d['timestamp']}" for d in e["deps"]]
+    if e["ghost"]:
+        lines.append(f"  ghost: {e['ghost']}")
+    return lines
+
+
+def _entry_line(e: dict[str, Any]) -> str:
+    jobs = ", ".join(f"{j['name']}={j['id']}" for j in e["jobs"])
+    ghost = f"  [ghost: {e['ghost']}]" if e["ghost"] else ""
+    caption = f"  {e['caption']}" if e["caption"] else ""
+    return f"{e['timestamp']:<20}{caption}  {jobs}{ghost}"
