@@ -24,8 +24,9 @@ from typing import Any, NamedTuple
 from acbuild.errors import DiskFull, StorageError
 
 DB_NAME = "acbuild.db"
-# 3: runs.pid and runs.lock; 4: jobs.post_size and jobs.post_mtime_ns; 5: declarations.
-SCHEMA_VERSION = 5
+# 3: runs.pid and runs.lock; 4: jobs.post_size and jobs.post_mtime_ns; 5: declarations;
+# 6: identities.
+SCHEMA_VERSION = 6
 OLDEST_READABLE = 1  # a read-only database of version 1 is read as it is
 _INT_MAX = 2**63 - 1  # SQLite's largest integer
 _CHUNK = 500  # stay well under SQLite's bound-parameter limit
@@ -74,6 +75,16 @@ CREATE TABLE IF NOT EXISTS file_stats (
     inode INTEGER NOT NULL,
     ctime_ns INTEGER NOT NULL,
     digest TEXT NOT NULL
+);
+-- version 6 (perf): each finished job's identity view (its setup.json's "identity", as
+-- JSON) and the key of its options that a stale job's closest earlier job is looked up by
+-- (``plan.options_key``), so that a reason reads a few rows, not 1,000 setup.json files.
+-- An index of what setup.json says: a job without its row is read from there (and its
+-- row written then); a row whose job is gone is never joined.
+CREATE TABLE IF NOT EXISTS identities (
+    hash TEXT PRIMARY KEY,
+    options_key TEXT NOT NULL,
+    view TEXT NOT NULL
 );
 """
 # Version 1 kept a row per job of a run (run_jobs); version 2 packs them (run_lists).
@@ -244,11 +255,42 @@ class Database:
     def record_job(self, row: JobRow) -> None:
         self.record_jobs([row])
 
-    def record_jobs(self, rows: Iterable[JobRow]) -> None:
-        """Write (or overwrite) rows, in one transaction."""
+    def record_jobs(self, rows: Iterable[JobRow],
+                    identities: Iterable[tuple[str, str, str]] = ()) -> None:
+        """Write (or overwrite) rows, and their (hash, options key, view), in one transaction."""
         with self.transaction():
             self.conn.executemany(f"INSERT OR REPLACE INTO jobs VALUES ({_JOB_MARKS})",
                                   [tuple(r) for r in rows])
+            self.conn.executemany("INSERT OR REPLACE INTO identities VALUES (?, ?, ?)",
+                                  list(identities))
+
+    def identities(self, method: str, limit: int
+                   ) -> list[tuple[JobRow, str | None, str | None]]:
+        """The newest ``limit`` jobs of ``method``, newest first, each with its options key
+        and identity view (None, None where the index has none: an older acbuild, doctor or
+        a remote fetch recorded the job)."""
+        if not self._has_identities():
+            return [(row, None, None) for row in reversed(self.jobs(method)[-limit:])]
+        rows = self._query(
+            "SELECT j.*, i.options_key, i.view FROM jobs j LEFT JOIN identities i "
+            "ON i.hash = j.hash WHERE j.method = ? ORDER BY j.created DESC LIMIT ?",
+            (method, min(limit, _INT_MAX)))
+        return [(JobRow(*r[:-2]), r[-2], r[-1]) for r in rows]
+
+    def keep_identities(self, entries: Iterable[tuple[str, str, str]]) -> None:
+        """Index (hash, options key, view) of jobs read from their setup.json."""
+        if self.readonly or not self._has_identities():
+            return
+        with self.transaction():
+            self.conn.executemany("INSERT OR REPLACE INTO identities VALUES (?, ?, ?)",
+                                  list(entries))
+
+    def _has_identities(self) -> bool:
+        """Whether the table is there (a read-only database of an older version lacks it)."""
+        if self.version >= 6:
+            return True
+        return bool(list(self._query(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'identities'")))
 
     def forget_jobs(self, hashes: Iterable[str]) -> None:
         with self.transaction():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import json
 import os
 import signal
 import stat
@@ -426,7 +427,9 @@ class _Run:
             # no moment — and after no crash — a row names a directory that is not there.
             self.b.store.target_db().forget_jobs([spec.hash])
         path = target.publish(job.staging, spec.id)
-        self.b.store.record(JobRow(spec.hash, spec.id, spec.method, spec.code_hash, time.time()))
+        view = plan.identity_view(spec)  # indexed: a later reason reads no setup.json
+        self.b.store.record(JobRow(spec.hash, spec.id, spec.method, spec.code_hash, time.time()),
+                            (plan.options_key(view), json.dumps(view, sort_keys=True)))
         self.b.outcomes[spec.hash] = Outcome(spec, "built", job.decision.reason, path)
         self.b.reporter.report(events.JobBuilt(_ref(spec, job.decision.reason), str(path),
                                                seconds))

@@ -344,14 +344,15 @@ class JobStore:
                                f"{e.strerror}", where=str(path)) from None
         return Recheck(None, problem, kept)
 
-    def record(self, row: JobRow) -> None:
-        """Index a job just published in the target (with its post.json's size and mtime)."""
+    def record(self, row: JobRow, identity: tuple[str, str] | None = None) -> None:
+        """Index a job just published in the target (with its post.json's size and mtime),
+        and its (options key, identity view) when given."""
         self._listing(self.target).add(row.id)
         if row.post_size is None:
             stat = post_stat(str(self.target.job_dir(row.id)))
             if stat is not None:
                 row = row._replace(post_size=stat[0], post_mtime_ns=stat[1])
-        self.target_db().record_job(row)
+        self.target_db().record_jobs([row], [(row.hash, *identity)] if identity else ())
 
     # -- declarations kept by code hash (the registry's cache; see acbuild.methods) -----------
     def cached_declarations(self, key: str) -> str | None:
@@ -418,18 +419,34 @@ class JobStore:
                                                           row.created)
         return sorted(versions.values(), key=lambda v: v.latest_created, reverse=True)
 
-    def previous_setups(self, method: str, limit: int = 50) -> list[tuple[Found, dict[str, Any]]]:
-        """The newest jobs of ``method`` with their setup.json, newest first."""
-        found = []
-        for job in reversed(self.jobs(method)[-limit:]):
-            # A published job's setup.json never changes: read each once per command.
-            if job.path not in self._setups:
-                try:
-                    self._setups[job.path] = read_setup(job.path)
-                except StorageError:
-                    continue
-            found.append((job, self._setups[job.path]))
-        return found
+    def previous_identities(self, method: str, limit: int
+                            ) -> list[tuple[Found, str | None, str | None]]:
+        """The newest ``limit`` jobs of ``method``, newest first, across the work directories,
+        each with its options key and identity view (JSON) from the index: None, None for a
+        job the index has none of (``setup_of`` reads it; ``index_identities`` keeps it)."""
+        seen: dict[str, tuple[Found, str | None, str | None]] = {}
+        for workdir, rows in self._each_db(lambda db: db.identities(method, limit)):
+            listing, root = self._listing(workdir), str(workdir.path)
+            for row, key, view in rows:
+                if row.id in listing and row.hash not in seen:
+                    seen[row.hash] = (Found(row.hash, row.id, row.method, f"{root}/{row.id}",
+                                            row.created), key, view)
+        return sorted(seen.values(), key=lambda e: e[0].created, reverse=True)[:limit]
+
+    def setup_of(self, job: Found) -> dict[str, Any]:
+        """A finished job's setup.json, read once per command (a published one never changes)."""
+        if job.path not in self._setups:
+            self._setups[job.path] = read_setup(job.path)
+        return self._setups[job.path]
+
+    def index_identities(self, entries: Sequence[tuple[Found, str, str]]) -> None:
+        """Keep (job, options key, view) in the index of the job's work directory, if that is
+        the target (the sources are only read): the next reason reads them from there."""
+        mine = [(job.hash, key, view) for job, key, view in entries
+                if job.path.parent == self.target.path]
+        if mine:
+            with contextlib.suppress(StorageError):  # an index: not keeping it loses nothing
+                self.target_db().keep_identities(mine)
 
     def file_digest(self, path: Path) -> str:
         """blake3 of a file or directory; a file unchanged since it was last hashed is not read.
