@@ -283,6 +283,11 @@ class _Run:
                 timeout = LOCK_RETRY_SECONDS if self.locked_elsewhere else None
                 if self.b.stream_output:
                     timeout = min(timeout or OUTPUT_POLL_SECONDS, OUTPUT_POLL_SECONDS)
+                due = self.b.store.flush_due()  # the rows of jobs published, batched
+                if due <= 0:
+                    self.b.store.flush()
+                elif due != float("inf"):
+                    timeout = due if timeout is None else min(timeout, due)
                 try:
                     exits = self.b.launcher().wait(timeout)
                 except LauncherDied as e:
@@ -297,6 +302,7 @@ class _Run:
             with signals_ignored():
                 self._interrupt()
             raise Interrupted(signal_of(interrupt)) from None
+        self.b.store.flush()
         for h in self.decisions:
             if h not in self.b.outcomes:
                 self._skip(h, "the run stopped after a failure")
@@ -429,7 +435,8 @@ class _Run:
         path = target.publish(job.staging, spec.id)
         view = plan.identity_view(spec)  # indexed: a later reason reads no setup.json
         self.b.store.record(JobRow(spec.hash, spec.id, spec.method, spec.code_hash, time.time()),
-                            (plan.options_key(view), json.dumps(view, sort_keys=True)))
+                            (plan.options_key(view), json.dumps(view, sort_keys=True)),
+                            defer=True)  # batched: see JobStore.record
         self.b.outcomes[spec.hash] = Outcome(spec, "built", job.decision.reason, path)
         self.b.reporter.report(events.JobBuilt(_ref(spec, job.decision.reason), str(path),
                                                seconds))

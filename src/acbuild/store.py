@@ -39,6 +39,10 @@ from acbuild.workdir import (
 )
 
 T = TypeVar("T")
+# Rows of jobs published by a run are written in batches: one transaction per job cost the
+# engine about 50 µs of CPU (0.2 ms wall on a loaded VM); per 50 jobs, 7 µs a job.
+FLUSH_ROWS = 64
+FLUSH_SECONDS = 0.25
 
 
 class Found(NamedTuple):
@@ -93,6 +97,8 @@ class JobStore:
         self._digests: dict[str, tuple[FileStat, str]] = {}  # stat cache, in this process
         self._fresh: list[tuple[str, FileStat, str]] = []  # new digests, not yet stored
         self._damaged: dict[str, str] = {}  # hash -> what is wrong with its directory
+        self._pending: list[tuple[JobRow, tuple[str, str] | None]] = []  # rows not yet written
+        self._pending_since = 0.0
 
     @property
     def workdirs(self) -> list[Workdir]:
@@ -102,6 +108,11 @@ class JobStore:
         db = self._db(self.target)
         assert db is not None
         return db
+
+    def _db(self, workdir: Workdir) -> Database | None:
+        if self._pending and workdir is self.target:
+            self.flush()  # what this process reads or writes there sees every job it published
+        return self._open_db(workdir)
 
     def open_sources(self) -> None:
         """Open every source now, so that what is wrong with one is said before a run starts."""
@@ -128,7 +139,7 @@ class JobStore:
         self._holds[self.target.path] = hold
         return True
 
-    def _db(self, workdir: Workdir) -> Database | None:
+    def _open_db(self, workdir: Workdir) -> Database | None:
         if workdir.path not in self._dbs:
             self._dbs[workdir.path] = self._open(workdir)
         return self._dbs[workdir.path]
@@ -167,6 +178,8 @@ class JobStore:
         self._listings[workdir.path] = set()
 
     def close(self) -> None:
+        with contextlib.suppress(StorageError):  # rows not written: the directories say it
+            self.flush()
         for db in self._dbs.values():
             if db is not None:
                 db.close()
@@ -344,15 +357,41 @@ class JobStore:
                                f"{e.strerror}", where=str(path)) from None
         return Recheck(None, problem, kept)
 
-    def record(self, row: JobRow, identity: tuple[str, str] | None = None) -> None:
+    def record(self, row: JobRow, identity: tuple[str, str] | None = None,
+               defer: bool = False) -> None:
         """Index a job just published in the target (with its post.json's size and mtime),
-        and its (options key, identity view) when given."""
+        and its (options key, identity view) when given.
+
+        ``defer``: the row waits, with others, for one transaction (``flush``: at most
+        ``FLUSH_ROWS`` rows or ``FLUSH_SECONDS``, and before this store reads or writes the
+        target's database again). Until then the job is a finished directory without its
+        row, as after a crash between publishing and recording: a run that meets it records
+        it (``recheck``) and reuses it, and doctor indexes it.
+        """
         self._listing(self.target).add(row.id)
         if row.post_size is None:
             stat = post_stat(str(self.target.job_dir(row.id)))
             if stat is not None:
                 row = row._replace(post_size=stat[0], post_mtime_ns=stat[1])
-        self.target_db().record_jobs([row], [(row.hash, *identity)] if identity else ())
+        if not self._pending:
+            self._pending_since = time.monotonic()
+        self._pending.append((row, identity))
+        if not defer or len(self._pending) >= FLUSH_ROWS or self.flush_due() <= 0:
+            self.flush()
+
+    def flush_due(self) -> float:
+        """Seconds until the rows ``record`` deferred are due (inf: there are none)."""
+        if not self._pending:
+            return float("inf")
+        return self._pending_since + FLUSH_SECONDS - time.monotonic()
+
+    def flush(self) -> None:
+        """Write the rows ``record`` deferred, in one transaction."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        self.target_db().record_jobs([row for row, _ in pending],
+                                     [(row.hash, *ident) for row, ident in pending if ident])
 
     # -- declarations kept by code hash (the registry's cache; see acbuild.methods) -----------
     def cached_declarations(self, key: str) -> str | None:
