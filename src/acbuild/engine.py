@@ -31,7 +31,7 @@ from acbuild.graph import JobSpec
 from acbuild.logfollow import LogFollower
 from acbuild.methods import Method
 from acbuild.store import JobStore
-from acbuild.workdir import JobLock, last_marked_phase, read_json
+from acbuild.workdir import JobLock, last_marked_phase, read_json, setup_text
 
 if TYPE_CHECKING:
     from acbuild.runner import Exited, Launcher
@@ -349,7 +349,8 @@ class _Run:
         setup = self.b.setup_for(spec, method)
         setup["built_because"] = decision.record()  # explain and show say it, as it was
         try:
-            staging = target.stage(spec.id, setup, method.sources)
+            text = setup_text(setup)  # encoded once: written, and sent to the launcher
+            staging = target.stage(spec.id, text, method.sources)
         except OSError as e:  # a full disk, say: the job cannot even begin
             self._not_staged(decision, lock, e)
             return
@@ -362,7 +363,7 @@ class _Run:
                                              _identity(staging))
         self.b.reporter.report(events.JobStarted(_ref(spec, decision.reason), started))
         try:
-            self.b.launcher().start(self._token, str(staging), slots, setup)
+            self.b.launcher().start(self._token, str(staging), slots, text)
         except LauncherDied as e:
             self._launcher_died(e)
 
