@@ -17,7 +17,6 @@ import sqlite3
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -141,8 +140,7 @@ class JobRow(NamedTuple):
     post_mtime_ns: int | None = None
 
 
-@dataclass(frozen=True)
-class RunRow:
+class RunRow(NamedTuple):  # not a dataclass: cheaper to make at import
     """One run of a script: when, how it ended, and its counts."""
 
     run: int
@@ -157,8 +155,7 @@ class RunRow:
     lock: int | None = None
 
 
-@dataclass(frozen=True)
-class FileStat:
+class FileStat(NamedTuple):  # not a dataclass: cheaper to make at import
     """What says a file is unchanged without reading it."""
 
     size: int

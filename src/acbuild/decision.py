@@ -7,7 +7,6 @@ intact is the store's.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -155,7 +154,7 @@ class _Reasons:
             why = plan.why_stale(plan.identity_view(spec), self._peers_of(spec.method),
                                  stale_inputs, code_files)
         if spec.id in self.failed and not forced:
-            why = dataclasses.replace(why, text=f"{why.text}; the last attempt failed")
+            why = why._replace(text=f"{why.text}; the last attempt failed")
         self.whys[spec.hash] = why
 
     def _peers_of(self, method: str) -> plan.Peers:

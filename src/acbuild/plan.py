@@ -8,7 +8,6 @@ what ``status``, ``run`` and ``explain`` print.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
 from acbuild import canonical
@@ -77,8 +76,7 @@ def identity_view(spec: JobSpec) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class Difference:
+class Difference(NamedTuple):  # not a dataclass: cheaper to make at import
     """One way a job differs from an earlier one of its method."""
 
     kind: str  # code, option, input file, input, slices
@@ -86,8 +84,7 @@ class Difference:
     text: str  # in words: "option n: 3 → 4"
 
 
-@dataclass(frozen=True)
-class Why:
+class Why(NamedTuple):  # not a dataclass: cheaper to make at import
     """Why a job is built: the words, the main cause (for summaries), and the root causes
     its dependents cite ("clean: option min_units: 1 → 2") instead of nesting reasons."""
 

@@ -18,7 +18,6 @@ import contextlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
@@ -68,8 +67,7 @@ class Recheck(NamedTuple):
     kept: Path | None = None  # and where that was moved
 
 
-@dataclass(frozen=True)
-class CodeVersion:
+class CodeVersion(NamedTuple):  # not a dataclass: cheaper to make at import
     """A code hash of a method, with how many finished jobs were built from it."""
 
     code_hash: str
