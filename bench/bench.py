@@ -12,9 +12,13 @@ after their inputs), and measures, with the real commands in subprocesses:
   end to the engine seeing it; and the time between one job's end and the next one's
   start (everything the engine does per job: publish, record, stage, launch);
 - two CPU-bound jobs at ``-j2`` vs ``-j1``, and one CPU-bound ``analysis`` on 2 slices
-  vs 1 (from post.json: the jobs' span, and the analysis phase's wall time).
+  vs 1 (from post.json: the jobs' span, and the analysis phase's wall time);
+- the real pipeline (``bench/pipeline.py``): methods that import a heavy library, no-op
+  ``run`` and ``status`` beside the import itself.
 
-Prints one table with the issue's targets and whether each is met. ``make bench``.
+Prints one table with the targets and whether each is met, then issue 12's table: each
+figure as a ratio to make (or to the import), measured in the same run. ``make bench``;
+``--quick`` for the wide graphs only, 3 runs a median.
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import pipeline  # noqa: E402  (bench/pipeline.py, beside this file)
 
 ROOT = Path(__file__).resolve().parents[1]
 # NOTE: nothing is deleted until the end of the whole run. On ext4 without a journal (this
@@ -152,9 +159,9 @@ def set_edit(path: Path, shape: str, n: int, edit: int) -> None:
 
 
 # -- running things ---------------------------------------------------------------------------
-def timed(cmd: Sequence[str], cwd: Path) -> float:
+def timed(cmd: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> float:
     began = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL,
+    proc = subprocess.run(cmd, cwd=cwd, env=env or ENV, stdout=subprocess.DEVNULL,
                           stderr=subprocess.PIPE, text=True)
     seconds = time.perf_counter() - began
     if proc.returncode != 0:
@@ -299,7 +306,8 @@ def speedups(base: Path, repeat: int) -> tuple[float, float]:
 
 # -- the table --------------------------------------------------------------------------------
 def table(figs: dict[tuple[str, int], dict[str, float]], launch: tuple[float, float, float],
-          speed: tuple[float, float], sizes: Sequence[int]) -> list[list[str]]:
+          speed: tuple[float, float], sizes: Sequence[int],
+          shapes: Sequence[str] = SHAPES) -> list[list[str]]:
     rows = [["figure", "graph", "acbuild", "make", "ninja", "target", "met"]]
 
     def row(figure: str, graph: str, value: str, target: str = "", met: bool | None = None,
@@ -311,7 +319,7 @@ def table(figs: dict[tuple[str, int], dict[str, float]], launch: tuple[float, fl
         return f"{x:.3f} s"
 
     for n in sizes:
-        for shape in SHAPES:
+        for shape in shapes:
             f = figs[(shape, n)]
             rate = n / f["cold"]
             # The target is for independent jobs: a chain runs one job at a time at any -j.
@@ -320,7 +328,7 @@ def table(figs: dict[tuple[str, int], dict[str, float]], launch: tuple[float, fl
                 target.strip(), rate >= 300 if target else None,
                 s(f["make_cold"]), s(f["ninja_cold"]))
     for n in sizes:
-        for shape in SHAPES:
+        for shape in shapes:
             f = figs[(shape, n)]
             if n == 1000:
                 row("no-op run", f"{shape} {n}", s(f["noop"]), "≤ 0.2 s", f["noop"] <= 0.2,
@@ -332,12 +340,12 @@ def table(figs: dict[tuple[str, int], dict[str, float]], launch: tuple[float, fl
                     "≤ 0.5 s, ≤ 11× 1k", f["noop"] <= 0.5 and (not small or ratio <= 11),
                     s(f["make_noop"]), s(f["ninja_noop"]))
     for n in sizes:
-        for shape in SHAPES:
+        for shape in shapes:
             f = figs[(shape, n)]
             ok = f["status"] <= 0.5 if n >= 10_000 else None
             row("status", f"{shape} {n}", s(f["status"]), "≤ 0.5 s" if ok is not None else "", ok)
     for n in sizes:
-        for shape in SHAPES:
+        for shape in shapes:
             f = figs[(shape, n)]
             row("one-edit run", f"{shape} {n}", f"{s(f['edit'])} ({f['edited']:.0f} built)", "",
                 None, s(f["make_edit"]), s(f["ninja_edit"]))
@@ -347,11 +355,42 @@ def table(figs: dict[tuple[str, int], dict[str, float]], launch: tuple[float, fl
     row("job end to next start", "wide 1000 -j1", f"{gap:.2f} ms/job ({rate:.0f} jobs/s)")
     row("2 CPU-bound jobs", "-j2 vs -j1", f"{speed[0]:.2f}×", "≥ 1.8×", speed[0] >= 1.8)
     row("analysis", "2 slices vs 1", f"{speed[1]:.2f}×", "≥ 1.8×", speed[1] >= 1.8)
-    for shape in SHAPES:
+    for shape in shapes:
         rss = figs.get((shape, 10_000), {}).get("rss")
         if rss is not None:
             row("peak memory, no-op", f"{shape} 10000", f"{rss:.0f} MiB", "≤ 150 MiB",
                 rss <= 150)
+    return rows
+
+
+def issue_table(figs: dict[tuple[str, int], dict[str, float]], pipe: dict[str, float],
+                sizes: Sequence[int], shapes: Sequence[str]) -> list[list[str]]:
+    """Issue 12's figures, each as a ratio to make (or to the import), from this run."""
+    rows = [["figure", "graph", "acbuild", "reference", "ratio", "target", "met"]]
+
+    def row(figure: str, graph: str, ours: float, ref: float, ref_name: str, limit: float,
+            extra: str = "", extra_ok: bool = True) -> None:
+        ratio = ours / ref if ref else float("nan")
+        rows.append([figure, graph, f"{ours:.3f} s", f"{ref:.3f} s ({ref_name})",
+                     f"{ratio:.1f}×", f"≤ {limit:g}×{extra}",
+                     "yes" if ratio <= limit and extra_ok else "NO"])
+
+    big, small = max(sizes), min(sizes)
+    for shape in shapes:
+        f = figs[(shape, big)]
+        row("no-op run", f"{shape} {big}", f["noop"], f["make_noop"], "make no-op", 4)
+    for shape in shapes:
+        f = figs[(shape, big)]
+        row("status", f"{shape} {big}", f["status"], f["make_noop"], "make no-op", 4)
+    if "wide" in shapes:
+        f = figs[("wide", small)]
+        row("cold build -j2", f"wide {small}", f["cold"], f["make_cold"], "make cold", 2.5)
+        f = figs[("wide", big)]
+        row("one stale job", f"wide {big}", f["edit"], f["make_edit"], "make one edit", 4)
+    for name in ("noop", "status"):
+        ours = pipe[name]
+        row("real pipeline " + ("no-op run" if name == "noop" else "status"), "9 jobs",
+            ours, pipe["import"], "the import", 0.5, ", ≤ 0.3 s", ours <= 0.3)
     return rows
 
 
@@ -366,23 +405,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000,10000", help="graph sizes, comma-separated")
     parser.add_argument("--repeat", type=int, default=5, help="runs per median")
+    parser.add_argument("--shapes", default=",".join(SHAPES), help="graph shapes, comma-separated")
+    parser.add_argument("--quick", action="store_true",
+                        help="the wide graphs only, 3 runs per median (issue 12's table whole)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    shapes = ["wide"] if args.quick else [s for s in args.shapes.split(",") if s in SHAPES]
+    repeat = 3 if args.quick else args.repeat
     figs = {}
     load_before = os.getloadavg()[0]  # other work on the machine skews every figure
     with tempfile.TemporaryDirectory(prefix="acbuild-bench-") as tmp:
         base = Path(tmp)
         for n in sizes:
-            for shape in SHAPES:
+            for shape in shapes:
                 print(f"bench: {shape} {n} ...", file=sys.stderr, flush=True)
-                figs[(shape, n)] = graph_figures(base, shape, n, args.repeat)
+                figs[(shape, n)] = graph_figures(base, shape, n, repeat)
+        print("bench: real pipeline ...", file=sys.stderr, flush=True)
+        pipe = pipeline.pipeline_figures(base, ENV, ACBUILD, repeat, timed)
         print("bench: launch overhead, speed-ups ...", file=sys.stderr, flush=True)
         launch = launch_overhead(base)
-        speed = speedups(base, max(3, args.repeat))
+        speed = speedups(base, max(3, repeat))
     print(f"acbuild bench, {datetime.date.today()}, {platform.node()}: "
           f"{os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}; "
           f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
-    print(render(table(figs, launch, speed, sizes)))
+    print(render(table(figs, launch, speed, sizes, shapes)))
+    print("\nissue 12 (ratios of wall times measured in this run):")
+    print(render(issue_table(figs, pipe, sizes, shapes)))
 
 
 if __name__ == "__main__":

@@ -559,6 +559,8 @@ def render_gc(report: dict[str, Any]) -> None:
     parts = [f"{kinds['job']} job(s)"]
     parts += [f"{kinds[k]} {name}" for k, name in (("failed", "failed job(s)"),
                                                    ("leftover", "staging leftover(s)")) if kinds[k]]
+    if report.get("runs"):
+        parts.append(f"{len(report['runs'])} old run record(s)")
     freed = "would free" if report["dry_run"] else "freed"
     console.print(f"[bold]{verb} {', '.join(parts)}: {freed} {_size(report['freed'])}[/]",
                   highlight=False)

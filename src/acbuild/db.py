@@ -17,7 +17,6 @@ import sqlite3
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -25,7 +24,7 @@ from acbuild.errors import DiskFull, StorageError
 
 DB_NAME = "acbuild.db"
 # 3: runs.pid and runs.lock; 4: jobs.post_size and jobs.post_mtime_ns; 5: declarations;
-# 6: urd_entries (result lists).
+# 6: urd_entries (result lists), subjobs, identities, run_same.
 SCHEMA_VERSION = 6
 OLDEST_READABLE = 1  # a read-only database of version 1 is read as it is
 _INT_MAX = 2**63 - 1  # SQLite's largest integer
@@ -75,6 +74,23 @@ CREATE TABLE IF NOT EXISTS file_stats (
     inode INTEGER NOT NULL,
     ctime_ns INTEGER NOT NULL,
     digest TEXT NOT NULL
+);
+-- version 6 (perf): each finished job's identity view (its setup.json's "identity", as
+-- JSON) and the key of its options that a stale job's closest earlier job is looked up by
+-- (``plan.options_key``), so that a reason reads a few rows, not 1,000 setup.json files.
+-- An index of what setup.json says: a job without its row is read from there (and its
+-- row written then); a row whose job is gone is never joined.
+CREATE TABLE IF NOT EXISTS identities (
+    hash TEXT PRIMARY KEY,
+    options_key TEXT NOT NULL,
+    view TEXT NOT NULL
+);
+-- version 6 (perf): a run whose job list is the one of the run before it keeps, instead of
+-- a copy, the run that holds that list (a no-op run of 10,000 jobs wrote 270 KB each time).
+-- same_as always holds a list itself: a reference is never to a reference.
+CREATE TABLE IF NOT EXISTS run_same (
+    run INTEGER PRIMARY KEY,
+    same_as INTEGER NOT NULL
 );
 """
 # Version 1 kept a row per job of a run (run_jobs); version 2 packs them (run_lists).
@@ -152,8 +168,7 @@ class JobRow(NamedTuple):
     post_mtime_ns: int | None = None
 
 
-@dataclass(frozen=True)
-class RunRow:
+class RunRow(NamedTuple):  # not a dataclass: cheaper to make at import
     """One run of a script: when, how it ended, and its counts."""
 
     run: int
@@ -168,8 +183,7 @@ class RunRow:
     lock: int | None = None
 
 
-@dataclass(frozen=True)
-class FileStat:
+class FileStat(NamedTuple):  # not a dataclass: cheaper to make at import
     """What says a file is unchanged without reading it."""
 
     size: int
@@ -273,11 +287,47 @@ class Database:
     def record_job(self, row: JobRow) -> None:
         self.record_jobs([row])
 
-    def record_jobs(self, rows: Iterable[JobRow]) -> None:
-        """Write (or overwrite) rows, in one transaction."""
+    def record_jobs(self, rows: Iterable[JobRow],
+                    identities: Iterable[tuple[str, str, str]] = ()) -> None:
+        """Write (or overwrite) rows, and their (hash, options key, view), in one transaction."""
         with self.transaction():
             self.conn.executemany(f"INSERT OR REPLACE INTO jobs VALUES ({_JOB_MARKS})",
                                   [tuple(r) for r in rows])
+            self.conn.executemany("INSERT OR REPLACE INTO identities VALUES (?, ?, ?)",
+                                  list(identities))
+
+    def identities(self, method: str, limit: int
+                   ) -> list[tuple[JobRow, str | None, str | None]]:
+        """The newest ``limit`` jobs of ``method``, newest first, each with its options key
+        and identity view (None, None where the index has none: an older acbuild, doctor or
+        a remote fetch recorded the job)."""
+        if not self._has_table("identities"):
+            return [(row, None, None) for row in reversed(self.jobs(method)[-limit:])]
+        rows = self._query(
+            "SELECT j.*, i.options_key, i.view FROM jobs j LEFT JOIN identities i "
+            "ON i.hash = j.hash WHERE j.method = ? ORDER BY j.created DESC LIMIT ?",
+            (method, min(limit, _INT_MAX)))
+        return [(JobRow(*r[:-2]), r[-2], r[-1]) for r in rows]
+
+    def keep_identities(self, entries: Iterable[tuple[str, str, str]]) -> None:
+        """Index (hash, options key, view) of jobs read from their setup.json."""
+        if self.readonly or not self._has_table("identities"):
+            return
+        with self.transaction():
+            self.conn.executemany("INSERT OR REPLACE INTO identities VALUES (?, ?, ?)",
+                                  list(entries))
+
+    def forget_orphan_identities(self) -> None:
+        """Drop the index rows of jobs no longer in the work directory (after `gc`)."""
+        with self.transaction():
+            self.conn.execute("DELETE FROM identities WHERE hash NOT IN (SELECT hash FROM jobs)")
+
+    def _has_table(self, name: str) -> bool:
+        """Whether a table of schema 6 is there (a read-only older database lacks it)."""
+        if self.version >= 6:
+            return True
+        return bool(list(self._query(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))))
 
     def forget_jobs(self, hashes: Iterable[str]) -> None:
         with self.transaction():
@@ -315,19 +365,66 @@ class Database:
         return int(cur.lastrowid or 0)
 
     def finish_run(self, run: int, status: str, jobs: list[tuple[str, str]]) -> None:
-        """Close a run: its status and every job it built, reused or failed (id, state)."""
+        """Close a run: its status and every job it built, reused or failed (id, state). A
+        list that is the one of the run before is kept as a reference to it."""
         listed = dict(jobs)  # a job met twice in a run is listed once, as last met
         counts = Counter(listed.values())
+        text = "\n".join(f"{state} {job_id}" for job_id, state in listed.items())
         with self.transaction():
-            self.conn.execute(
-                "INSERT OR REPLACE INTO run_lists VALUES (?, ?)",
-                (run, "\n".join(f"{state} {job_id}" for job_id, state in listed.items())),
-            )
+            same = self._same_list(run, text)
+            if same is None:
+                self.conn.execute("INSERT OR REPLACE INTO run_lists VALUES (?, ?)", (run, text))
+            else:
+                self.conn.execute("INSERT OR REPLACE INTO run_same VALUES (?, ?)", (run, same))
             self.conn.execute(
                 "UPDATE runs SET ended = ?, status = ?, built = ?, reused = ?, failed = ? "
                 "WHERE run = ?",
                 (time.time(), status, counts["built"], counts["reused"], counts["failed"], run),
             )
+
+    def _same_list(self, run: int, text: str) -> int | None:
+        """The run holding the list of the newest run before ``run`` if it is ``text``."""
+        rows = self.conn.execute(
+            "SELECT coalesce(s.same_as, u.run) FROM (SELECT max(run) AS run FROM "
+            "(SELECT run FROM run_lists WHERE run < ?1 UNION ALL "
+            "SELECT run FROM run_same WHERE run < ?1)) u "
+            "LEFT JOIN run_same s ON s.run = u.run WHERE u.run IS NOT NULL", (run,)).fetchall()
+        if not rows:
+            return None
+        holder = int(rows[0][0])
+        listed = self.conn.execute("SELECT jobs FROM run_lists WHERE run = ?",
+                                   (holder,)).fetchone()
+        return holder if listed is not None and listed[0] == text else None
+
+    def prune_runs(self, runs: Iterable[int]) -> None:
+        """Forget ``runs`` (their rows and lists), in one transaction. A kept run whose list
+        was a reference to a forgotten one gets the list itself (the oldest such run; the
+        others then refer to it)."""
+        gone = sorted(set(runs))
+        if not gone:
+            return
+        with self.transaction():
+            for start in range(0, len(gone), _CHUNK):
+                chunk = gone[start : start + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                self._adopt_lists(chunk, marks)
+                for table in ("run_same", "run_lists", "runs"):
+                    self.conn.execute(f"DELETE FROM {table} WHERE run IN ({marks})", chunk)
+
+    def _adopt_lists(self, gone: list[int], marks: str) -> None:
+        referrers = self.conn.execute(
+            f"SELECT run, same_as FROM run_same WHERE same_as IN ({marks}) "
+            f"AND run NOT IN ({marks}) ORDER BY run", gone + gone).fetchall()
+        heir: dict[int, int] = {}
+        for run, same_as in referrers:
+            if same_as not in heir:
+                heir[same_as] = run
+                self.conn.execute("DELETE FROM run_same WHERE run = ?", (run,))
+                self.conn.execute("INSERT INTO run_lists SELECT ?, jobs FROM run_lists "
+                                  "WHERE run = ?", (run, same_as))
+            else:
+                self.conn.execute("UPDATE run_same SET same_as = ? WHERE run = ?",
+                                  (heir[same_as], run))
 
     def runs(self, limit: int | None = None) -> list[RunRow]:
         sql = "SELECT * FROM runs ORDER BY run DESC"
@@ -346,8 +443,12 @@ class Database:
         if self.version < 2:  # a read-only database of version 1
             return [(r[0], r[1]) for r in self._query(
                 "SELECT id, state FROM run_jobs WHERE run = ? ORDER BY rowid", (run,))]
-        return [pair for (jobs,) in self._query("SELECT jobs FROM run_lists WHERE run = ?",
-                                                (run,)) for pair in _unpack(jobs)]
+        if self._has_table("run_same"):
+            rows = self._query("SELECT jobs FROM run_lists WHERE run = coalesce("
+                               "(SELECT same_as FROM run_same WHERE run = ?1), ?1)", (run,))
+        else:
+            rows = self._query("SELECT jobs FROM run_lists WHERE run = ?", (run,))
+        return [pair for (jobs,) in rows for pair in _unpack(jobs)]
 
     def last_used(self) -> dict[str, float]:
         """Job id → the start time of the newest run that built or reused it."""
@@ -357,13 +458,17 @@ class Database:
                 "WHERE rj.state != 'failed' GROUP BY rj.id"
             )
             return {job_id: started for job_id, started in rows}
+        # Each list once, with the newest start of the runs it is the list of.
+        users = ("SELECT run, run AS holder FROM run_lists" + (
+            " UNION ALL SELECT run, same_as FROM run_same" if self._has_table("run_same")
+            else ""))
         used: dict[str, float] = {}
         for started, jobs in self._query(
-                "SELECT r.started, l.jobs FROM run_lists l JOIN runs r ON r.run = l.run "
-                "ORDER BY r.started"):
+                f"SELECT max(r.started), l.jobs FROM ({users}) u JOIN runs r ON r.run = u.run "
+                "JOIN run_lists l ON l.run = u.holder GROUP BY u.holder ORDER BY 1"):
             for job_id, state in _unpack(jobs):
                 if state != "failed":
-                    used[job_id] = started  # runs in order of start: the newest stays
+                    used[job_id] = started  # lists in order of their newest start: it stays
         return used
 
     # -- declarations -----------------------------------------------------------------------

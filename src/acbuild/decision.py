@@ -7,10 +7,12 @@ intact is the store's.
 
 from __future__ import annotations
 
-import dataclasses
+import functools
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from acbuild import plan
+from acbuild.errors import StorageError
 from acbuild.graph import JobSpec
 from acbuild.store import Found, JobStore
 from acbuild.workdir import read_sources
@@ -75,6 +77,29 @@ def _modified(decisions: Sequence[plan.Decision], found: Mapping[str, Found], st
     return modified
 
 
+def earlier_jobs(store: JobStore, method: str, limit: int = PEERS) -> plan.Peers:
+    """The newest ``limit`` jobs of ``method``, to find a stale job's closest one among: from
+    the database's index, each view parsed only if it is compared. A job the index lacks
+    (recorded by an older acbuild, by doctor, by a fetch) is read from its setup.json once,
+    and indexed for the next time."""
+    entries: list[tuple[Found, str, plan.View]] = []
+    read: list[tuple[Found, str, str]] = []
+    for job, key, text in store.previous_identities(method, limit):
+        if key is not None and text is not None:
+            entries.append((job, key, functools.partial(json.loads, text)))
+            continue
+        try:
+            view = store.setup_of(job).get("identity") or {}
+        except StorageError:
+            continue
+        key = plan.options_key(view)
+        entries.append((job, key, view))
+        read.append((job, key, json.dumps(view, sort_keys=True)))
+    if read:
+        store.index_identities(read)
+    return plan.Peers.indexed(entries)
+
+
 def look_at_cached(decisions: Sequence[plan.Decision], store: JobStore
                    ) -> tuple[list[plan.Decision], list[str]]:
     """`status`'s look at every cached job's records and files (post.json read, a stat per
@@ -129,14 +154,12 @@ class _Reasons:
             why = plan.why_stale(plan.identity_view(spec), self._peers_of(spec.method),
                                  stale_inputs, code_files)
         if spec.id in self.failed and not forced:
-            why = dataclasses.replace(why, text=f"{why.text}; the last attempt failed")
+            why = why._replace(text=f"{why.text}; the last attempt failed")
         self.whys[spec.hash] = why
 
     def _peers_of(self, method: str) -> plan.Peers:
         if method not in self._peers:
-            self._peers[method] = plan.Peers([
-                (job, setup.get("identity", {}))
-                for job, setup in self.store.previous_setups(method, PEERS)])
+            self._peers[method] = earlier_jobs(self.store, method)
         return self._peers[method]
 
     def _changed_files(self, method: str, job: Found) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import json
 import os
 import signal
 import stat
@@ -30,7 +31,7 @@ from acbuild.graph import JobSpec
 from acbuild.logfollow import LogFollower
 from acbuild.methods import Method
 from acbuild.store import JobStore
-from acbuild.workdir import JobLock, last_marked_phase, read_json
+from acbuild.workdir import JobLock, last_marked_phase, read_json, setup_text
 
 if TYPE_CHECKING:
     from acbuild.executors import Executor, Exited
@@ -296,6 +297,11 @@ class _Run:
                 timeout = LOCK_RETRY_SECONDS if self.locked_elsewhere else None
                 if self.b.stream_output:
                     timeout = min(timeout or OUTPUT_POLL_SECONDS, OUTPUT_POLL_SECONDS)
+                due = self.b.store.flush_due()  # the rows of jobs published, batched
+                if due <= 0:
+                    self.b.store.flush()
+                elif due != float("inf"):
+                    timeout = due if timeout is None else min(timeout, due)
                 try:
                     exits = self.b.launcher().wait(timeout)
                 except LauncherDied as e:
@@ -310,6 +316,7 @@ class _Run:
             with signals_ignored():
                 self._interrupt()
             raise Interrupted(signal_of(interrupt)) from None
+        self.b.store.flush()
         for h in self.decisions:
             if h not in self.b.outcomes:
                 self._skip(h, "the run stopped after a failure")
@@ -366,7 +373,8 @@ class _Run:
         setup = self.b.setup_for(spec, method)
         setup["built_because"] = decision.record()  # explain and show say it, as it was
         try:
-            staging = target.stage(spec.id, setup, method.sources)
+            text = setup_text(setup)  # encoded once: written, and sent to the launcher
+            staging = target.stage(spec.id, text, method.sources)
         except OSError as e:  # a full disk, say: the job cannot even begin
             self._not_staged(decision, lock, e)
             return
@@ -380,7 +388,7 @@ class _Run:
         self.b.reporter.report(events.JobStarted(_ref(spec, decision.reason), started,
                                                  str(staging)))
         try:
-            self.b.launcher().start(self._token, str(staging), slots, setup)
+            self.b.launcher().start(self._token, str(staging), slots, text)
         except LauncherDied as e:
             self._launcher_died(e)
 
@@ -451,7 +459,10 @@ class _Run:
             # no moment — and after no crash — a row names a directory that is not there.
             self.b.store.target_db().forget_jobs([spec.hash])
         path = target.publish(job.staging, spec.id)
-        self.b.store.record(JobRow(spec.hash, spec.id, spec.method, spec.code_hash, time.time()))
+        view = plan.identity_view(spec)  # indexed: a later reason reads no setup.json
+        self.b.store.record(JobRow(spec.hash, spec.id, spec.method, spec.code_hash, time.time()),
+                            (plan.options_key(view), json.dumps(view, sort_keys=True)),
+                            defer=True)  # batched: see JobStore.record
         self.b.outcomes[spec.hash] = Outcome(spec, "built", job.decision.reason, path)
         self.b.reporter.report(events.JobBuilt(_ref(spec, job.decision.reason), str(path),
                                                seconds))

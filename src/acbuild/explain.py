@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from acbuild import plan
-from acbuild.decision import PEERS
+from acbuild.decision import earlier_jobs
 from acbuild.errors import JobSpecError, ScriptError, StorageError
 from acbuild.session import Session, describe_job, resolve_job, status_script
 from acbuild.store import Found
@@ -30,22 +30,22 @@ class _Earlier:
 
     def __init__(self, session: Session):
         self.store = session.store
-        self._setups: dict[str, list[tuple[Found, dict[str, Any]]]] = {}
+        self._peers: dict[str, plan.Peers] = {}
         self._sources: dict[Path, dict[str, bytes]] = {}
 
-    def of(self, method: str) -> list[tuple[Found, dict[str, Any]]]:
-        """(job, identity view), newest first."""
-        if method not in self._setups:
-            self._setups[method] = [(job, setup.get("identity") or {}) for job, setup in
-                                    self.store.previous_setups(method, PEERS)]
-        return self._setups[method]
+    def of(self, method: str) -> plan.Peers:
+        """The newest jobs of ``method`` (their views read from the index when compared)."""
+        if method not in self._peers:
+            self._peers[method] = earlier_jobs(self.store, method)
+        return self._peers[method]
 
-    def job(self, method: str, job_id: str) -> tuple[Found, dict[str, Any]] | None:
+    def job(self, method: str, job_id: str) -> tuple[Found, Mapping[str, Any]] | None:
         """A finished job of ``method`` by its id, with its identity view; None when it is
         in no work directory (or its setup.json cannot be read)."""
-        for job, view in self.of(method):
+        peers = self.of(method)
+        for job in peers.jobs():
             if job.id == job_id:
-                return job, view
+                return job, peers.view(job)
         for job in self.store.jobs(method):  # an older one than ``of`` reads
             if job.id == job_id:
                 try:
@@ -121,8 +121,8 @@ def _derived(path: Path, info: dict[str, Any], setup: dict[str, Any], earlier: _
     """A job built before acbuild recorded why: said against the closest job built before."""
     view = setup.get("identity") or {}
     created = setup.get("created") or 0.0
-    candidates = [(job, v) for job, v in earlier.of(info["method"])
-                  if job.hash != setup.get("hash") and job.created < created]
+    candidates = earlier.of(info["method"]).where(
+        lambda job: job.hash != setup.get("hash") and job.created < created)
     old_job, old_view, diff = _closest(candidates, view)
     reason = (f"{'; '.join(diff)} (since {old_job.id})" if old_job and diff
               else f"the first job of {info['method']}" if old_job is None else "")
@@ -136,7 +136,7 @@ def explain_planned(session: Session, decision: plan.Decision, earlier: _Earlier
     """Why a job of the script is stale (or not): against the jobs there are now."""
     spec = decision.spec
     view = plan.identity_view(spec)
-    candidates = [(job, v) for job, v in earlier.of(spec.method) if job.hash != spec.hash]
+    candidates = earlier.of(spec.method).where(lambda job: job.hash != spec.hash)
     old_job, old_view, _ = _closest(candidates, view)
     path = str(decision.found.path) if decision.found else None
     return {**_report(spec.id, spec.method, decision.state, path, view,
@@ -171,15 +171,14 @@ def _script_job(session: Session, text: str, script: Path, not_found: JobSpecErr
     raise not_found
 
 
-def _closest(candidates: list[tuple[Found, dict[str, Any]]], view: Mapping[str, Any]
+def _closest(candidates: plan.Peers, view: Mapping[str, Any]
              ) -> tuple[Found | None, Mapping[str, Any], list[str]]:
     """The closest candidate as status chooses it, its identity view, and the differences."""
-    best = plan.Peers(candidates).closest(view)
+    best = candidates.closest(view)
     if best is None:
         return None, {}, []
     old_job, diff = best
-    old_view = next(v for job, v in candidates if job is old_job)
-    return old_job, old_view, [d.text for d in diff]
+    return old_job, candidates.view(old_job), [d.text for d in diff]
 
 
 def _report(job_id: str, method: str, state: str, path: str | None, view: Mapping[str, Any],

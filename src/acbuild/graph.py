@@ -91,6 +91,34 @@ def job_hash(record: Mapping[str, object]) -> str:
     return hashing.hash_bytes(_IDENTITY.encode(record, where="job"))
 
 
+# The identity records of one method's jobs share their shape (the method, its code, the
+# slices, the names of the options and of the inputs): its constant bytes are made once
+# (canonical.ShapeEncoder), and a job costs only its values. Bounded; beyond, ``job_hash``.
+_SHAPES: dict[tuple[object, ...], canonical.ShapeEncoder] = {}
+_SHAPES_MAX = 4096
+
+
+def _fast_hash(method: str, code_hash: str, options: Mapping[str, object],
+               inputs: dict[str, Any], slices: int | None) -> str | None:
+    """``job_hash`` of the record, through the shape of its method's jobs; None where that
+    does not apply (options not a dict, or not str keys) or a value is refused."""
+    if type(options) is not dict:
+        return None
+    key = (method, code_hash, slices, *options, None, *inputs)
+    shape = _SHAPES.get(key)
+    try:
+        if shape is None:
+            if len(_SHAPES) >= _SHAPES_MAX or not all(type(k) is str for k in key[3:]
+                                                      if k is not None):
+                return None
+            shape = _SHAPES[key] = canonical.ShapeEncoder(
+                {"format": hashing.JOB_FORMAT, "method": method, "code": code_hash,
+                 "slices": slices}, [("options", list(options)), ("inputs", list(inputs))])
+        return hashing.hash_bytes(shape.encode(options, inputs))
+    except canonical.Unencodable:
+        return None  # job_hash says what and where
+
+
 def make_spec(
     method: str,
     code_hash: str,
@@ -108,7 +136,9 @@ def make_spec(
                      else _refs(spec, "hash")) for name, spec in pairs])
     # A list input is a list in the identity (canonical encodes a tuple as one): its order
     # is identity, and no single input encodes as a list, so no id of one changes.
-    digest = job_hash(identity_record(method, code_hash, options, dict(hashes), slices))
+    by_name = dict(hashes)
+    digest = (_fast_hash(method, code_hash, options, by_name, slices)
+              or job_hash(identity_record(method, code_hash, options, by_name, slices)))
     return JobSpec(method, code_hash, options, hashes, slices, digest,
                    hashing.job_id(method, digest), force, label, where,
                    tuple([(name, None if spec is None else spec.id if type(spec) is JobSpec

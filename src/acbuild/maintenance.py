@@ -5,7 +5,9 @@ the last ``keep_runs`` successful runs of each script (and of every run since
 the oldest of those), jobs built or used within an age, jobs named by the
 user, and the jobs the caller adds (``KeepRules.also``: the current build
 scripts', the result lists') — each with the jobs it was built from. Failed jobs and the staging
-leftovers of dead runs go too. Only the target is collected; sources are never
+leftovers of dead runs go too, and the records of runs beyond the newest
+``history`` that no keep-rule reads (so that no decision of this or a later
+gc changes by their going). Only the target is collected; sources are never
 touched. Returns records; never prints.
 """
 
@@ -114,6 +116,7 @@ class KeepRules:
     names: frozenset[str] = frozenset()  # job ids (or failed directory names) to keep
     # (why, job ids): the jobs of the current build scripts, those result lists name
     also: tuple[tuple[str, frozenset[str]], ...] = ()
+    history: int = 100  # the run records kept in any case (`log`), newest first
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,7 @@ class GcReport:
     removed: list[Removal]  # with dry_run: what would be removed
     kept: dict[str, int]  # keep-rule -> how many jobs it kept
     skipped: list[tuple[Removal, str]] = field(default_factory=list)  # and why
+    runs: list[int] = field(default_factory=list)  # the run records forgotten
 
     @property
     def freed(self) -> int:
@@ -174,7 +178,9 @@ def _plan(store: JobStore, rules: KeepRules, now: float) -> GcReport:
     jobs = [JobUsage(r.id, r.hash, r.method, target.job_dir(r.id), target.path, r.created,
                      used.get(r.id), None) for r in db.jobs() if r.id in listing]
     by_id = {j.id: j for j in jobs}
-    reasons = _keep_reasons(jobs, _recent_runs(db.runs(), rules.runs), db.run_jobs, rules, now)
+    all_runs = db.runs()
+    recent = _recent_runs(all_runs, rules.runs)
+    reasons = _keep_reasons(jobs, recent, db.run_jobs, rules, now)
     kept = _with_inputs(set(reasons), by_id)
     for job_id in kept - set(reasons):
         reasons[job_id] = "input of a kept job"
@@ -190,7 +196,18 @@ def _plan(store: JobStore, rules: KeepRules, now: float) -> GcReport:
         removed.append(Removal("failed", failed.name, None, failed, disk_usage(failed)))
     for leftover in target.remove_leftovers(dry_run=True):
         removed.append(Removal("leftover", leftover.name, None, leftover, disk_usage(leftover)))
-    return GcReport(True, removed, dict(counts))
+    return GcReport(True, removed, dict(counts), runs=_old_runs(all_runs, recent, rules, now))
+
+
+def _old_runs(runs: Sequence[RunRow], recent: Sequence[RunRow], rules: KeepRules,
+              now: float) -> list[int]:
+    """The runs whose records go: beyond the newest ``history``, not among the runs the
+    keep-rules read, not running, and (with --keep-newer) older than that age, so that
+    what they say of when a job was last used decides nothing any more."""
+    needed = {r.run for r in recent}
+    return sorted(r.run for r in sorted(runs, key=lambda r: -r.run)[rules.history:]
+                  if r.run not in needed and r.status != "running"
+                  and not _recent(r.started, rules, now))
 
 
 def _recent_runs(runs: Sequence[RunRow], keep: int) -> list[RunRow]:
@@ -287,4 +304,7 @@ def _collect(store: JobStore, plan: GcReport) -> GcReport:
     left = {p.name for p in target.remove_leftovers()}
     report.removed = [r for r in report.removed if r.kind != "leftover" or r.name in left]
     target.remove_stale_locks()
+    db.prune_runs(plan.runs)
+    db.forget_orphan_identities()
+    report.runs = plan.runs
     return report

@@ -8,7 +8,6 @@ what ``status``, ``run`` and ``explain`` print.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
 from acbuild import canonical
@@ -82,8 +81,7 @@ def _listed(inputs: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
     return {name: list(ref) if type(ref) is tuple else ref for name, ref in inputs}
 
 
-@dataclass(frozen=True)
-class Difference:
+class Difference(NamedTuple):  # not a dataclass: cheaper to make at import
     """One way a job differs from an earlier one of its method."""
 
     kind: str  # code, option, input file, input, slices
@@ -91,8 +89,7 @@ class Difference:
     text: str  # in words: "option n: 3 → 4"
 
 
-@dataclass(frozen=True)
-class Why:
+class Why(NamedTuple):  # not a dataclass: cheaper to make at import
     """Why a job is built: the words, the main cause (for summaries), and the root causes
     its dependents cite ("clean: option min_units: 1 → 2") instead of nesting reasons."""
 
@@ -185,25 +182,70 @@ def closest(new: Mapping[str, Any], candidates: Sequence[tuple[Any, Mapping[str,
     return best
 
 
+# An earlier job's identity view, or a function that reads it (from the index) when needed.
+View = Mapping[str, Any] | Callable[[], Mapping[str, Any]]
+
+
 class Peers:
     """The earlier jobs of one method (newest first), indexed so that a job's closest one is
     found without comparing it with every one: among those with the same options (input
-    files by path) and the newest few."""
+    files by path) and the newest few.
+
+    Built from (job, view) pairs, or (``indexed``) from the database's index of them, where
+    each view is read only when it is compared: a stale job among 1,000 earlier ones reads
+    the few that share its options, not all of them.
+    """
 
     NEWEST = 20
 
     def __init__(self, candidates: Sequence[tuple[Any, Mapping[str, Any]]]):
-        self.candidates = list(candidates)
-        self._by_options: dict[str, list[tuple[Any, Mapping[str, Any]]]] = {}
-        for job, view in self.candidates:
-            self._by_options.setdefault(_options_key(view), []).append((job, view))
+        self._entries: list[tuple[Any, str, View]] = [
+            (job, options_key(view), view) for job, view in candidates]
+        self._index()
+
+    @classmethod
+    def indexed(cls, entries: Sequence[tuple[Any, str, View]]) -> Peers:
+        """(job, its ``options_key``, its view or a function that reads it), newest first."""
+        peers = cls.__new__(cls)
+        peers._entries = list(entries)
+        peers._index()
+        return peers
+
+    def _index(self) -> None:
+        self._views: dict[int, Mapping[str, Any]] = {}
+        self._by_options: dict[str, list[int]] = {}
+        for k, (_, key, _) in enumerate(self._entries):
+            self._by_options.setdefault(key, []).append(k)
+
+    def where(self, keep: Callable[[Any], bool]) -> Peers:
+        """The candidates whose job ``keep`` accepts (views still read only when needed)."""
+        return Peers.indexed([e for e in self._entries if keep(e[0])])
+
+    def jobs(self) -> list[Any]:
+        return [job for job, _, _ in self._entries]
+
+    def view(self, job: Any) -> Mapping[str, Any]:
+        """The identity view of one of the candidates ({} when it is none of them)."""
+        for k, entry in enumerate(self._entries):
+            if entry[0] is job:
+                return self._view(k)
+        return {}
+
+    def _view(self, k: int) -> Mapping[str, Any]:
+        if k not in self._views:
+            view = self._entries[k][2]
+            self._views[k] = view() if callable(view) else view
+        return self._views[k]
 
     def closest(self, new: Mapping[str, Any]) -> tuple[Any, list[Difference]] | None:
-        same = self._by_options.get(_options_key(new), [])
-        return closest(new, same + self.candidates[: self.NEWEST])
+        ks = self._by_options.get(options_key(new), []) + list(
+            range(min(self.NEWEST, len(self._entries))))
+        return closest(new, [(self._entries[k][0], self._view(k)) for k in ks])
 
 
-def _options_key(view: Mapping[str, Any]) -> str:
+def options_key(view: Mapping[str, Any]) -> str:
+    """A job's options as text, each input file by its path alone: the jobs with the same
+    key are the ones a stale job is compared with first."""
     import json
 
     def without_digests(value: Any) -> Any:

@@ -64,16 +64,22 @@ class Launcher:
         self.running: set[int] = set()
 
     def start(self, token: int, job_dir: str | os.PathLike[str], concurrency: int,
-              setup: dict[str, Any] | None = None) -> None:
+              setup: dict[str, Any] | str | None = None) -> None:
         """Fork a process for the job whose setup.json is in ``job_dir``. ``setup``: what
-        that setup.json says, when the caller has it (it saves the launcher reading it)."""
+        that setup.json says, when the caller has it (it saves the launcher reading it), as
+        a dict or as the JSON text written there (then it is not encoded again)."""
         if token in self.running:
             raise ValueError(f"job token {token} is already running")
-        request = {"op": "start", "token": token, "job_dir": os.fspath(job_dir),
-                   "concurrency": concurrency}
-        if setup is not None:
-            request["setup"] = setup
-        self._send(request)
+        request: dict[str, Any] = {"op": "start", "token": token, "job_dir": os.fspath(job_dir),
+                                   "concurrency": concurrency}
+        if isinstance(setup, str):
+            # JSON text has raw newlines only between items (a string's are escaped): without
+            # them it is one line of the same JSON, spliced into the request's.
+            self._send_line(f'{json.dumps(request)[:-1]}, "setup": {setup.replace(chr(10), "")}}}')
+        else:
+            if setup is not None:
+                request["setup"] = setup
+            self._send(request)
         self.running.add(token)
 
     def wait(self, timeout: float | None) -> list[Exited]:
@@ -124,10 +130,13 @@ class Launcher:
         self.close()
 
     def _send(self, request: dict[str, Any]) -> None:
+        self._send_line(json.dumps(request))
+
+    def _send_line(self, line: str) -> None:
         if self._closed:
             raise RuntimeError("the job launcher is closed")
         try:
-            self._stdin.write((json.dumps(request) + "\n").encode())
+            self._stdin.write((line + "\n").encode())
             self._stdin.flush()
         except BrokenPipeError:
             raise LauncherDied(self._death()) from None

@@ -100,8 +100,10 @@ class Workdir:
             return set()
         return {n for n in names if not n.startswith((".", "acbuild.db"))}
 
-    def stage(self, job_id: str, setup: Mapping[str, Any], sources: Mapping[str, bytes]) -> Path:
-        """A fresh staging directory holding ``setup.json`` and ``source/``."""
+    def stage(self, job_id: str, setup: Mapping[str, Any] | str,
+              sources: Mapping[str, bytes]) -> Path:
+        """A fresh staging directory holding ``setup.json`` (``setup``, or its ``setup_text``)
+        and ``source/``."""
         staging = self.path / STAGING_DIR / f"{job_id}.{os.getpid()}.{time.monotonic_ns()}"
         try:
             # Plain os calls, each directory made once, setup.json written in place (nobody sees
@@ -115,9 +117,7 @@ class Workdir:
                 with open(target, "wb") as f:
                     f.write(data)
             with open(os.path.join(root, SETUP_FILE), "w") as f:
-                # One item a line, for grep and diff; json's C encoder (indent= is pure Python,
-                # a tenth of a millisecond per job).
-                f.write(json.dumps(setup, sort_keys=True, separators=(",\n ", ": ")) + "\n")
+                f.write(setup if isinstance(setup, str) else setup_text(setup))
         except OSError:
             shutil.rmtree(staging, ignore_errors=True)  # a full disk: leave no half a staging
             raise
@@ -469,6 +469,13 @@ def read_json(path: Path) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise StorageError("corrupt: not a JSON object", where=str(path))
     return value
+
+
+def setup_text(setup: Mapping[str, Any]) -> str:
+    """setup.json's text: one item a line, for grep and diff; json's C encoder (indent= is
+    pure Python, a tenth of a millisecond per job). Made once a job: the launcher is sent it
+    too (``runner.Launcher.start``), its newlines taken out."""
+    return json.dumps(setup, sort_keys=True, separators=(",\n ", ": ")) + "\n"
 
 
 def read_setup(job_dir: Path) -> dict[str, Any]:

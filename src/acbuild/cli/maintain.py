@@ -98,11 +98,14 @@ def _age(ctx: click.Context, param: click.Parameter, value: str | None) -> float
               help="Keep JOB and the jobs it was built from (repeatable).")
 @click.option("--no-scripts", "no_scripts", is_flag=True,
               help="Do not keep the jobs the current build scripts use.")
+@click.option("--keep-history", type=click.IntRange(min=0), default=100, show_default=True,
+              metavar="N", help="Keep the records of the newest N runs (`acbuild log`); "
+                                "older ones that no keep-rule reads go.")
 @click.option("--workdir", type=click.Path(file_okay=False),
               help="The work directory to collect [default: the target].")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def gc(dry_run: bool, keep_runs: int | None, keep_newer: float | None, keep: tuple[str, ...],
-       no_scripts: bool, workdir: str | None, as_json: bool) -> None:
+       no_scripts: bool, keep_history: int, workdir: str | None, as_json: bool) -> None:
     """Remove jobs no recent run used, failed jobs and dead leftovers.
 
     Only the target work directory is collected. Try --dry-run first.
@@ -119,12 +122,13 @@ def gc(dry_run: bool, keep_runs: int | None, keep_newer: float | None, keep: tup
             also.append(("used by a current build script", script_jobs))
             for warning in warnings:
                 click.echo(f"warning: {warning}", err=True)
-        rules = maintenance.KeepRules(runs, keep_newer, names, tuple(also))
+        rules = maintenance.KeepRules(runs, keep_newer, names, tuple(also), keep_history)
         report = maintenance.gc(session.store, rules, dry_run)
     data = {
         "dry_run": report.dry_run, "freed": report.freed, "kept": report.kept,
         "removed": [_removal_row(r) for r in report.removed],
         "skipped": [{**_removal_row(r), "why": why} for r, why in report.skipped],
+        "runs": report.runs,  # the run records forgotten (with --dry-run: that would be)
     }
     if as_json:
         console.print_json(data)

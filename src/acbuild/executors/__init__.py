@@ -44,7 +44,7 @@ class Executor(Protocol):
         at most ``free``)."""
 
     def start(self, token: int, job_dir: str | os.PathLike[str], concurrency: int,
-              setup: dict[str, Any] | None = None) -> None:
+              setup: dict[str, Any] | str | None = None) -> None:
         """Start the job staged in ``job_dir`` (``setup``: its setup.json, when at hand)."""
 
     def wait(self, timeout: float | None) -> list[Exited]:

@@ -20,6 +20,7 @@ executor. ``task`` is what runs on the workers.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import queue
 import shutil
@@ -98,8 +99,10 @@ class DaskExecutor:
         return 1  # -j on Dask: jobs in flight; its slices run on its worker
 
     def start(self, token: int, job_dir: str | os.PathLike[str], concurrency: int,
-              setup: dict[str, Any] | None = None) -> None:
+              setup: dict[str, Any] | str | None = None) -> None:
         job_dir = os.fspath(job_dir)
+        if isinstance(setup, str):  # the setup's JSON text, as the engine wrote setup.json
+            setup = json.loads(setup)
         job_id = setup["id"] if setup else os.path.basename(job_dir).split(".")[0]
         wanted, cpus = self._wanted.get(job_id, ({}, concurrency))
         attempt = _Attempt(token, job_id, job_dir, cpus, wanted)
