@@ -101,9 +101,9 @@ class DaskExecutor:
     def start(self, token: int, job_dir: str | os.PathLike[str], concurrency: int,
               setup: dict[str, Any] | str | None = None) -> None:
         job_dir = os.fspath(job_dir)
-        if isinstance(setup, str):  # the setup's JSON text, as the engine wrote setup.json
-            setup = json.loads(setup)
-        job_id = setup["id"] if setup else os.path.basename(job_dir).split(".")[0]
+        # The setup as the engine wrote setup.json: its JSON text, or the record.
+        record = json.loads(setup) if isinstance(setup, str) else setup
+        job_id = record["id"] if record else os.path.basename(job_dir).split(".")[0]
         wanted, cpus = self._wanted.get(job_id, ({}, concurrency))
         attempt = _Attempt(token, job_id, job_dir, cpus, wanted)
         self._submit(attempt)
