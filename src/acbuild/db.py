@@ -24,8 +24,9 @@ from typing import Any, NamedTuple
 from acbuild.errors import DiskFull, StorageError
 
 DB_NAME = "acbuild.db"
-# 3: runs.pid and runs.lock; 4: jobs.post_size and jobs.post_mtime_ns; 5: declarations.
-SCHEMA_VERSION = 5
+# 3: runs.pid and runs.lock; 4: jobs.post_size and jobs.post_mtime_ns; 5: declarations;
+# 6: subjobs.
+SCHEMA_VERSION = 6
 OLDEST_READABLE = 1  # a read-only database of version 1 is read as it is
 _INT_MAX = 2**63 - 1  # SQLite's largest integer
 _CHUNK = 500  # stay well under SQLite's bound-parameter limit
@@ -107,6 +108,30 @@ CREATE TABLE IF NOT EXISTS declarations (
     created REAL NOT NULL
 );
 """
+
+# -- schema step 5 -> 6 (subjobs): the jobs each job built or reused through subjobs.build,
+# with the code hash each was made of, so that planning finds a parent whose subjob would
+# be a different job today without reading a file.
+_SUBJOBS = """
+CREATE TABLE IF NOT EXISTS subjobs (
+    parent TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    id TEXT NOT NULL,
+    method TEXT NOT NULL,
+    code TEXT NOT NULL,
+    PRIMARY KEY (parent, hash)
+);
+"""
+
+
+class SubjobRow(NamedTuple):
+    """One subjob of a parent job (by the parent's hash)."""
+
+    parent: str
+    hash: str
+    id: str
+    method: str
+    code: str
 
 
 class JobRow(NamedTuple):
@@ -251,8 +276,25 @@ class Database:
                                   [tuple(r) for r in rows])
 
     def forget_jobs(self, hashes: Iterable[str]) -> None:
+        pairs = [(h,) for h in hashes]
         with self.transaction():
-            self.conn.executemany("DELETE FROM jobs WHERE hash = ?", [(h,) for h in hashes])
+            self.conn.executemany("DELETE FROM jobs WHERE hash = ?", pairs)
+            if self.version >= 6:  # a job forgotten takes its record of subjobs with it
+                self.conn.executemany("DELETE FROM subjobs WHERE parent = ?", pairs)
+
+    def record_subjobs(self, rows: Iterable[SubjobRow]) -> None:
+        with self.transaction():
+            self.conn.executemany("INSERT OR REPLACE INTO subjobs VALUES (?, ?, ?, ?, ?)",
+                                  [tuple(r) for r in rows])
+
+    def subjobs(self) -> dict[str, list[SubjobRow]]:
+        """Every job's subjobs, by the parent's hash (few: only jobs that built subjobs)."""
+        if self.version < 6:
+            return {}
+        found: dict[str, list[SubjobRow]] = {}
+        for row in self._query("SELECT * FROM subjobs ORDER BY parent, id"):
+            found.setdefault(row[0], []).append(SubjobRow(*row))
+        return found
 
     def replace_jobs(self, rows: Iterable[JobRow]) -> None:
         """The whole index at once, in one transaction (``acbuild doctor --rebuild``)."""
@@ -425,7 +467,7 @@ def _upgrade(version: int, job_columns: set[str], run_columns: set[str]) -> str:
         steps += _FROM_VERSION_2
     if job_columns and "post_size" not in job_columns:
         steps += _FROM_VERSION_3
-    return steps + _DECLARATIONS  # CREATE TABLE IF NOT EXISTS: harmless where it is
+    return steps + _DECLARATIONS + _SUBJOBS  # CREATE TABLE IF NOT EXISTS: harmless there
 
 
 def _unpack(jobs: str) -> list[tuple[str, str]]:

@@ -20,13 +20,14 @@ from acbuild.workdir import read_sources
 PEERS = 1000
 # How a dependent's reason names a job rebuilt for what became of its directory.
 _ROOTS = {"removed": "directory removed", "damaged": "directory damaged",
-          "modified": "files changed since it was built"}
+          "modified": "files changed since it was built", "subjob": "a subjob changed"}
 
 
 def decide(specs: Sequence[JobSpec], store: JobStore,
            built_this_run: frozenset[str] = frozenset(),
            sources_of: Callable[[str], Mapping[str, bytes]] | None = None,
-           files_of: Iterable[str] = ()) -> list[plan.Decision]:
+           files_of: Iterable[str] = (),
+           code_of: Callable[[str], str | None] | None = None) -> list[plan.Decision]:
     """Plan ``specs`` against the store; each stale job gets a reason from its closest peer.
     ``sources_of`` (method -> its source files now) lets a code change name its files.
 
@@ -35,10 +36,16 @@ def decide(specs: Sequence[JobSpec], store: JobStore,
     one that is either is built again (what it reads is then checked too). The other cached
     jobs cost no more than the store's look at their post.json: a no-op run stats no output
     file (`status` looks at them all: ``look_at_cached``).
+
+    ``code_of`` (method -> its code hash today, None if gone) makes a cached job whose
+    recorded subjob would be a different job today stale, and the cached jobs that read it.
     """
     found = store.find(s.hash for s in specs)
+    subjobs = {} if code_of is None else _subjobs_changed(specs, found, store, code_of)
+    if subjobs:
+        found = {h: f for h, f in found.items() if h not in subjobs}
     first = plan.plan_jobs(specs, found, None, built_this_run)
-    modified = _modified(first, found, store, files_of)
+    modified = {**_modified(first, found, store, files_of), **subjobs}
     if modified:
         found = {h: f for h, f in found.items() if h not in modified}
         first = plan.plan_jobs(specs, found, None, built_this_run)
@@ -51,6 +58,27 @@ def decide(specs: Sequence[JobSpec], store: JobStore,
             reasons.add(decision.spec, forced=decision.reason == "forced")
     return plan.plan_jobs(specs, {d.spec.hash: d.found for d in first if d.found},
                           reasons.whys, built_this_run)
+
+
+def _subjobs_changed(specs: Sequence[JobSpec], found: Mapping[str, Found], store: JobStore,
+                     code_of: Callable[[str], str | None]) -> dict[str, tuple[str, str]]:
+    """The cached jobs to build again because a subjob they recorded would be a different
+    job today, and the cached jobs that read one of those (its result may change):
+    hash -> ("subjob", words)."""
+    changed = {h: ("subjob", why) for h, why in store.changed_subjobs(found, code_of).items()}
+    if not changed:
+        return changed
+    for spec in specs:  # in topological order: a reader after what it reads
+        if spec.hash in found and spec.hash not in changed:
+            rebuilt = next((i for _, i in spec.inputs if i in changed), None)
+            if rebuilt is not None:
+                changed[spec.hash] = ("subjob", f"its input {_id_of(specs, rebuilt)} is built "
+                                                f"again ({changed[rebuilt][1]})")
+    return changed
+
+
+def _id_of(specs: Sequence[JobSpec], job_hash: str) -> str:
+    return next((s.id for s in specs if s.hash == job_hash), job_hash)
 
 
 def _modified(decisions: Sequence[plan.Decision], found: Mapping[str, Found], store: JobStore,

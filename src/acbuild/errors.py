@@ -99,6 +99,13 @@ class RemoteError(AcbuildError):
     exit_status = 1
 
 
+class SubjobError(AcbuildError):
+    """A job's ``subjobs.build`` was refused or its subjob failed: raised inside the job's
+    process, so that the parent job fails naming its subjob."""
+
+    exit_status = 1
+
+
 class NeedsBuild(AcbuildError):
     """The script needs the result of a job that is not built, and this command builds nothing."""
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from acbuild import hashing
-from acbuild.db import DB_NAME, Database, FileStat, JobRow
+from acbuild.db import DB_NAME, Database, FileStat, JobRow, SubjobRow
 from acbuild.errors import StorageError
 from acbuild.workdir import (
     FAILED_DIR,
@@ -353,6 +353,33 @@ class JobStore:
                 row = row._replace(post_size=stat[0], post_mtime_ns=stat[1])
         self.target_db().record_job(row)
 
+    # -- subjobs: a parent is current only while each subjob would be the same job today ----
+    def record_subjobs(self, rows: Iterable[SubjobRow]) -> None:
+        self.target_db().record_subjobs(rows)
+
+    def subjobs(self) -> dict[str, list[SubjobRow]]:
+        """Every recorded subjob, by its parent's hash, from every work directory."""
+        table: dict[str, list[SubjobRow]] = {}
+        for _, rows in self._each_db(lambda db: db.subjobs()):
+            for parent, subjobs in rows.items():
+                table.setdefault(parent, subjobs)
+        return table
+
+    def changed_subjobs(self, parents: Iterable[str], code_of: Callable[[str], str | None]
+                        ) -> dict[str, str]:
+        """Among ``parents`` (hashes), those with a recorded subjob (at any depth) that would
+        be a different job today — its method's code changed, or the method is gone: hash ->
+        why. Costs one query per work directory, no file read."""
+        table = self.subjobs()
+        if not table:
+            return {}
+        changed = {}
+        for parent in parents:
+            why = _subjob_change(parent, table, code_of, set())
+            if why is not None:
+                changed[parent] = why
+        return changed
+
     # -- declarations kept by code hash (the registry's cache; see acbuild.methods) -----------
     def cached_declarations(self, key: str) -> str | None:
         db = self._declarations_db()
@@ -495,6 +522,25 @@ def row_from_directory(job_dir: Path) -> JobRow | None:
 
 
 SHOWN_FILES = 3  # a reason names at most this many changed files
+
+
+def _subjob_change(parent: str, table: dict[str, list[SubjobRow]],
+                   code_of: Callable[[str], str | None], seen: set[str]) -> str | None:
+    for row in table.get(parent, ()):
+        if row.hash in seen:
+            continue
+        seen.add(row.hash)
+        code = code_of(row.method)
+        if code is None:
+            return (f"subjob {row.id} would be a different job: its method {row.method!r} "
+                    "no longer exists")
+        if code != row.code:
+            return (f"subjob {row.id} would be a different job: the code of its method "
+                    f"{row.method!r} changed")
+        deeper = _subjob_change(row.hash, table, code_of, seen)
+        if deeper is not None:
+            return f"subjob {row.id} would be built again ({deeper})"
+    return None
 
 
 def _names(files: Sequence[str]) -> str:
