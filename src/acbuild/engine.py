@@ -30,7 +30,7 @@ from acbuild.graph import JobSpec
 from acbuild.logfollow import LogFollower
 from acbuild.methods import Method
 from acbuild.store import JobStore
-from acbuild.subjob_requests import SubjobPlanner, Waiting, Waits, failure_text
+from acbuild.subjob_requests import SubjobPlanner, Waiting, Waits
 from acbuild.workdir import JobLock, last_marked_phase, read_json
 
 if TYPE_CHECKING:
@@ -567,8 +567,8 @@ class _Run:
             return {"ok": False, "message": f"the run stopped after a failure before "
                                             f"{self.decisions[h].spec.id} could be built"}
         if outcome.state not in _USABLE:
-            return {"ok": False, "message": failure_text(outcome.spec, outcome.reason,
-                                                         outcome.location)}
+            return {"ok": False, "message": self.waits.failure(
+                waiting.parent, outcome.spec, outcome.reason, outcome.location)}
         self.waits.serve(waiting.parent, outcome.spec)
         return {"ok": True, "id": outcome.spec.id, "path": str(outcome.location),
                 "state": "built" if outcome.state == "built" and not waiting.existed

@@ -110,6 +110,9 @@ class Waits:
     chains: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     # parent hash -> its subjobs so far (what the database records once it is published)
     served: dict[str, dict[str, SubjobRow]] = field(default_factory=dict)
+    # parent hash -> the first failure its subjobs met, deepest first: what a failure
+    # reaching up through several parents says once, not nested in each
+    causes: dict[str, str] = field(default_factory=dict)
 
     def chain_below(self, parent: JobSpec) -> tuple[tuple[str, str], ...]:
         """The chain a subjob of ``parent`` has above it."""
@@ -136,7 +139,12 @@ class Waits:
             parent.hash, spec.hash, spec.id, spec.method, spec.code_hash)
 
 
-def failure_text(spec: JobSpec, reason: str, kept: Any) -> str:
-    where = f"; its directory is kept at {kept}" if kept else ""
-    return f"subjob {spec.id} (method {spec.method}) failed: {reason}{where}"
+    def failure(self, parent: JobSpec, spec: JobSpec, reason: str, kept: Any) -> str:
+        """What ``parent`` hears when its subjob failed: the subjob, where it is kept, and
+        the failure at the bottom (a subjob failing of its own subjob says that one's)."""
+        if reason.startswith("SubjobError: "):
+            reason = self.causes.get(spec.hash, reason)
+        self.causes.setdefault(parent.hash, reason)
+        where = f"; its directory is kept at {kept}" if kept else ""
+        return f"subjob {spec.id} (method {spec.method}) failed{where}: {reason}"
 
