@@ -27,7 +27,7 @@ def test_version_4_gains_the_table_and_keeps_its_jobs(tmp_path: Path) -> None:
     conn.executescript("DROP TABLE declarations; PRAGMA user_version = 4;")
     conn.close()
     with Database.open(tmp_path) as db:
-        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == dbmod.SCHEMA_VERSION == 5
+        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == dbmod.SCHEMA_VERSION == 6
         assert db.lookup([row.hash]) == {row.hash: row}
         db.keep_declarations("k", "{}")
         assert db.declarations("k") == "{}"
