@@ -553,6 +553,8 @@ class _Run:
     def _answer_subjobs(self) -> None:
         """Each parent whose subjob has an outcome hears of it and takes its slots back;
         a run that is stopping answers a parent whose subjob will not run now."""
+        if not self.waits.by_job:
+            return
         running = {j.decision.spec.hash for j in self.running.values()}
         for h in list(self.waits.by_job):
             outcome = self.b.outcomes.get(h)

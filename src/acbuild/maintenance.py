@@ -25,6 +25,7 @@ from acbuild.workdir import (
     STAGING_DIR,
     Workdir,
     disk_usage,
+    read_json,
     read_setup,
     remove_entry,
 )
@@ -248,7 +249,17 @@ def _input_ids(job_dir: Path) -> Iterable[str]:
         inputs = read_setup(job_dir).get("inputs") or {}
     except StorageError:
         return []
-    return [v["id"] for v in inputs.values() if isinstance(v, dict) and "id" in v]
+    return [*(v["id"] for v in inputs.values() if isinstance(v, dict) and "id" in v),
+            *_subjob_ids(job_dir)]
+
+
+def _subjob_ids(job_dir: Path) -> list[str]:
+    """The subjobs a job recorded: kept with it (its result may name them)."""
+    try:
+        subjobs = read_json(job_dir / "post.json").get("subjobs") or {}
+    except StorageError:
+        return []
+    return [job_id for job_id in subjobs if isinstance(job_id, str)]
 
 
 def _collect(store: JobStore, plan: GcReport) -> GcReport:

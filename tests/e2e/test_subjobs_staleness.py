@@ -96,3 +96,14 @@ def test_a_removed_subjob_method_makes_the_parent_stale(project: Project) -> Non
     (project.root / "methods" / "cube.py").unlink()
     status = {j["method"]: j for j in project.status_json()["jobs"]}
     assert "its method 'cube' no longer exists" in status["parent"]["reason"]
+
+
+def test_gc_keeps_the_subjobs_of_a_kept_parent(project: Project) -> None:
+    project_with_subjobs(project)
+    project.write("acbuild.toml", 'methods = ["methods"]\nslices = 1\nkeep_runs = 1\n')
+    first = {j["method"]: j["id"] for j in project.run_json()["jobs"]}
+    project.run_json()  # reuses the parent only: its subjobs are not this run's jobs
+    report = json.loads(project.acbuild("gc", "--json").stdout)
+    assert [r["name"] for r in report["removed"] if r["kind"] == "job"] == []
+    assert {first["square"], first["cube"]} <= set(project.job_dirs())
+    assert project.run_json()["counts"]["built"] == 0
