@@ -112,3 +112,28 @@ def test_j1_with_subjobs_finishes(project: Project) -> None:
     assert report["counts"]["failed"] == 0
     assert sorted(j["method"] for j in report["jobs"] if j["state"] == "built") == [
         "add"] * 3 + ["parent"] * 3 + ["square"] * 3
+
+
+def test_a_parents_input_job_and_explicit_forms_pass_to_a_subjob(project: Project) -> None:
+    subjob_project(project)
+    project.method("sweep", '''
+        from acbuild import subjobs
+
+        options = {"ks": [int]}
+        jobs = ("data",)
+
+        def prepare(options, jobs):
+            return [subjobs.build("add", options={"k": k}, jobs={"base": jobs.data}).load()
+                    for k in options.ks]
+    ''')
+    project.script('''
+        def main(urd):
+            data = urd.build("square", x=4)
+            urd.build("sweep", data=data, ks=[1, 2, 3])
+    ''')
+    report = project.run_json()
+    sweep = next(j for j in report["jobs"] if j["method"] == "sweep")
+    import pickle
+    assert pickle.loads((project.workdir / sweep["id"] / "result.pickle").read_bytes()) == [
+        17, 18, 19]
+    assert sorted(post(project, sweep["id"])["subjobs"].values()) == ["built"] * 3
