@@ -9,6 +9,7 @@ every job process may import this.
 
 from __future__ import annotations
 
+import _thread
 import json
 import os
 from collections.abc import Mapping
@@ -23,6 +24,9 @@ from acbuild.job import Job
 _CHANNEL: tuple[int, int] | None = None
 # What this job's subjobs.build calls got: id -> "built" or "reused" (post.json's "subjobs").
 _RECORDED: dict[str, str] = {}
+# One request at a time on the channel: threads of a job that build subjobs at once take
+# turns (a reply is read by the thread that asked). _thread: built in, costs no import.
+_TURN = _thread.allocate_lock()
 
 
 def connect(fd: int) -> None:
@@ -47,7 +51,8 @@ def build(method: str, options: Mapping[str, Any] | None = None,
                "options": None if options is None else _encode(dict(options), "options"),
                "jobs": None if jobs is None else _encode(dict(jobs), "jobs"),
                "params": _encode(params, "params")}
-    reply = _ask(fd, request)
+    with _TURN:
+        reply = _ask(fd, request)
     if not reply.get("ok"):
         raise SubjobError(str(reply.get("message", "the subjob was refused")))
     job_id, state = str(reply["id"]), str(reply["state"])

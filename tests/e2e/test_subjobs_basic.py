@@ -137,3 +137,27 @@ def test_a_parents_input_job_and_explicit_forms_pass_to_a_subjob(project: Projec
     assert pickle.loads((project.workdir / sweep["id"] / "result.pickle").read_bytes()) == [
         17, 18, 19]
     assert sorted(post(project, sweep["id"])["subjobs"].values()) == ["built"] * 3
+
+
+def test_threads_of_a_job_may_build_subjobs_at_once(project: Project) -> None:
+    subjob_project(project)
+    project.method("threaded", '''
+        from concurrent.futures import ThreadPoolExecutor
+
+        from acbuild import subjobs
+
+        def synthesis():
+            with ThreadPoolExecutor(4) as pool:
+                handles = list(pool.map(lambda x: subjobs.build("square", x=x), range(8)))
+            return [h.load() for h in handles]
+    ''')
+    project.script('''
+        def main(urd):
+            urd.build("threaded")
+    ''')
+    report = project.run_json("-j1")
+    job = next(j for j in report["jobs"] if j["method"] == "threaded")
+    import pickle
+    assert pickle.loads((project.workdir / job["id"] / "result.pickle").read_bytes()) == [
+        x * x for x in range(8)]
+    assert len(post(project, job["id"])["subjobs"]) == 8
