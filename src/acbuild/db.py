@@ -287,6 +287,13 @@ class Database:
             self.conn.executemany("INSERT OR REPLACE INTO subjobs VALUES (?, ?, ?, ?, ?)",
                                   [tuple(r) for r in rows])
 
+    def replace_subjobs(self, rows: Iterable[SubjobRow]) -> None:
+        """The whole record of subjobs at once (``acbuild doctor --rebuild``)."""
+        with self.transaction():
+            self.conn.execute("DELETE FROM subjobs")
+            self.conn.executemany("INSERT OR REPLACE INTO subjobs VALUES (?, ?, ?, ?, ?)",
+                                  [tuple(r) for r in rows])
+
     def subjobs(self) -> dict[str, list[SubjobRow]]:
         """Every job's subjobs, by the parent's hash (few: only jobs that built subjobs)."""
         if self.version < 6:

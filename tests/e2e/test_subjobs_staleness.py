@@ -107,3 +107,19 @@ def test_gc_keeps_the_subjobs_of_a_kept_parent(project: Project) -> None:
     assert [r["name"] for r in report["removed"] if r["kind"] == "job"] == []
     assert {first["square"], first["cube"]} <= set(project.job_dirs())
     assert project.run_json()["counts"]["built"] == 0
+
+
+def test_doctor_rebuild_restores_the_record_of_subjobs(project: Project) -> None:
+    project_with_subjobs(project)
+    project.run_json()
+    (project.workdir / "acbuild.db").unlink()
+    project.acbuild("doctor", "--rebuild")
+    assert project.run_json()["counts"]["built"] == 0
+    project.method("square", '''
+        options = {"x": 0}
+
+        def synthesis(options):
+            return options.x * options.x * 1
+    ''')
+    status = {j["method"]: j for j in project.status_json()["jobs"]}
+    assert "the code of its method 'square' changed" in status["parent"]["reason"]
