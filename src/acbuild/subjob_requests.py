@@ -67,6 +67,10 @@ class SubjobPlanner:
                 raise MethodError(f"method {name!r}: option {key!r} got a job ({value.id})")
         normalized = options.normalize(method.name, method.options, option_values)
         label = request.get("name")
+        if label is not None and not (isinstance(label, str) and 0 < len(label) <= 200
+                                      and label.isprintable()):
+            raise MethodError("subjobs.build(name=...) takes a label of 1 to 200 printable "
+                              "characters")
         return graph.make_spec(method.name, method.code_hash, normalized, inputs,
                                self.slices if method.has_analysis else None,
                                force=bool(request.get("force")),

@@ -47,6 +47,11 @@ def build(method: str, options: Mapping[str, Any] | None = None,
     finished; returns its handle (``.load()``, ``.path``, ``.open()``, ``.id``). Only in a
     job's ``prepare`` or ``synthesis``."""
     fd = _channel()
+    if not isinstance(method, str):
+        raise SubjobError(f"subjobs.build takes a method name (a str) first, got "
+                          f"{type(method).__name__}")
+    if name is not None and not isinstance(name, str):
+        raise SubjobError(f"subjobs.build(name=...) takes a str, got {type(name).__name__}")
     request = {"op": "build", "method": method, "name": name, "force": bool(force),
                "options": None if options is None else _encode(dict(options), "options"),
                "jobs": None if jobs is None else _encode(dict(jobs), "jobs"),
