@@ -299,7 +299,8 @@ CAUSE_WORDS = {"never built": "never built", "code": "with changed code",
                "removed": "whose directory was removed",
                "damaged": "whose directory is damaged",
                "modified": "whose files changed since they were built",
-               "subjob": "whose subjob changed"}
+               "subjob": "whose subjob changed",
+               "input newer": "with an input rebuilt after them"}
 
 
 def cause_counts(rows: Sequence[dict[str, Any]]) -> dict[str, int]:

@@ -25,7 +25,7 @@ from acbuild.errors import DiskFull, StorageError
 
 DB_NAME = "acbuild.db"
 # 3: runs.pid and runs.lock; 4: jobs.post_size and jobs.post_mtime_ns; 5: declarations;
-# 6: subjobs.
+# 6: subjobs, jobs.built_seq.
 SCHEMA_VERSION = 6
 OLDEST_READABLE = 1  # a read-only database of version 1 is read as it is
 _INT_MAX = 2**63 - 1  # SQLite's largest integer
@@ -36,7 +36,7 @@ _SCAN_RATIO = 4
 # An I/O error with less room than this left on the disk is the disk's fault: SQLite could
 # not grow its -wal or -shm file (it needs 32 KiB for the one, a page a write for the other).
 _LOW_ROOM = 256 << 10
-_JOB_MARKS = "?, ?, ?, ?, ?, ?, ?"  # one per column of jobs
+_JOB_MARKS = "?, ?, ?, ?, ?, ?, ?, ?"  # one per column of jobs
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -46,7 +46,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     code_hash TEXT NOT NULL,
     created REAL NOT NULL,
     post_size INTEGER,
-    post_mtime_ns INTEGER
+    post_mtime_ns INTEGER,
+    built_seq INTEGER  -- version 6: the order jobs were published in (see JobRow)
 );
 CREATE INDEX IF NOT EXISTS jobs_by_method ON jobs (method, created);
 CREATE INDEX IF NOT EXISTS jobs_by_id ON jobs (id);
@@ -122,6 +123,12 @@ CREATE TABLE IF NOT EXISTS subjobs (
     PRIMARY KEY (parent, hash)
 );
 """
+# -- (trust: rebuilt inputs) each job's row numbers its publication in this database, so that
+# a job rebuilt in place under its id (forced, or a parent whose subjob changed) is seen to
+# be newer than the jobs that read it. Added where the jobs table lacks it.
+_BUILT_SEQ = """
+ALTER TABLE jobs ADD COLUMN built_seq INTEGER;
+"""
 
 
 class SubjobRow(NamedTuple):
@@ -146,6 +153,9 @@ class JobRow(NamedTuple):
     # a post.json with another is not the one recorded.
     post_size: int | None = None
     post_mtime_ns: int | None = None
+    # The order of publication in this database (1, 2, ...; None in rows of an acbuild
+    # before it): a reader built before its input was rebuilt has the smaller number.
+    built_seq: int | None = None
 
 
 @dataclass(frozen=True)
@@ -219,8 +229,10 @@ class Database:
             raise StorageError(f"database schema version {version} is older than this acbuild "
                                f"reads ({OLDEST_READABLE})", where=str(self.path),
                                hint="run acbuild once with it as the target work directory")
-        if version < SCHEMA_VERSION and not self.readonly:
-            columns = {r[1] for r in self.conn.execute("PRAGMA table_info(jobs)")}
+        columns = set() if self.readonly else {
+            r[1] for r in self.conn.execute("PRAGMA table_info(jobs)")}
+        if not self.readonly and (version < SCHEMA_VERSION
+                                  or (columns and "built_seq" not in columns)):
             run_columns = {r[1] for r in self.conn.execute("PRAGMA table_info(runs)")}
             # executescript commits first, so the transaction is part of the script itself.
             self.conn.executescript(
@@ -267,7 +279,12 @@ class Database:
         return int(next(self._query("SELECT max(rowid) FROM jobs"))[0] or 0)
 
     def record_job(self, row: JobRow) -> None:
-        self.record_jobs([row])
+        """Write a job's row; one without ``built_seq`` (just published) gets the next one."""
+        with self.transaction():
+            if row.built_seq is None:
+                last = self.conn.execute("SELECT max(built_seq) FROM jobs").fetchone()[0]
+                row = row._replace(built_seq=int(last or 0) + 1)
+            self.conn.execute(f"INSERT OR REPLACE INTO jobs VALUES ({_JOB_MARKS})", tuple(row))
 
     def record_jobs(self, rows: Iterable[JobRow]) -> None:
         """Write (or overwrite) rows, in one transaction."""
@@ -474,7 +491,11 @@ def _upgrade(version: int, job_columns: set[str], run_columns: set[str]) -> str:
         steps += _FROM_VERSION_2
     if job_columns and "post_size" not in job_columns:
         steps += _FROM_VERSION_3
-    return steps + _DECLARATIONS + _SUBJOBS  # CREATE TABLE IF NOT EXISTS: harmless there
+    if job_columns and "built_seq" not in job_columns:
+        steps += _BUILT_SEQ
+    # CREATE ... IF NOT EXISTS: harmless there; the index once the column exists.
+    return (steps + _DECLARATIONS + _SUBJOBS
+            + "CREATE INDEX IF NOT EXISTS jobs_by_seq ON jobs (built_seq);")
 
 
 def _unpack(jobs: str) -> list[tuple[str, str]]:

@@ -20,7 +20,8 @@ from acbuild.workdir import read_sources
 PEERS = 1000
 # How a dependent's reason names a job rebuilt for what became of its directory.
 _ROOTS = {"removed": "directory removed", "damaged": "directory damaged",
-          "modified": "files changed since it was built", "subjob": "a subjob changed"}
+          "modified": "files changed since it was built", "subjob": "a subjob changed",
+          "input newer": "an input rebuilt after it"}
 
 
 def decide(specs: Sequence[JobSpec], store: JobStore,
@@ -44,11 +45,16 @@ def decide(specs: Sequence[JobSpec], store: JobStore,
     subjobs = {} if code_of is None else _subjobs_changed(specs, found, store, code_of)
     if subjobs:
         found = {h: f for h, f in found.items() if h not in subjobs}
-    first = plan.plan_jobs(specs, found, None, built_this_run)
-    modified = {**_modified(first, found, store, files_of), **subjobs}
-    if modified:
-        found = {h: f for h, f in found.items() if h not in modified}
+    modified = dict(subjobs)
+    checked: set[str] = set()
+    while True:  # a job built again in place makes what reads it stale: until none is left
         first = plan.plan_jobs(specs, found, None, built_this_run)
+        more = {**_modified(first, found, store, files_of, checked),
+                **_inputs_newer(specs, first, found, store)}
+        if not more:
+            break
+        modified.update(more)
+        found = {h: f for h, f in found.items() if h not in more}
     stale = [d.spec for d in first if d.build]
     if not stale:
         return first
@@ -77,18 +83,43 @@ def _subjobs_changed(specs: Sequence[JobSpec], found: Mapping[str, Found], store
     return changed
 
 
+def _inputs_newer(specs: Sequence[JobSpec], decisions: Sequence[plan.Decision],
+                  found: Mapping[str, Found], store: JobStore) -> dict[str, tuple[str, str]]:
+    """The cached jobs that read a job built after them, or one this plan builds again
+    under the same id (its result may change): they hold a result of an earlier build of
+    their input. hash -> ("input newer", words). No file read: the rows' order suffices."""
+    building = {d.spec.hash: d.spec.id for d in decisions if d.build}
+    newer: dict[str, tuple[str, str]] = {}
+    for spec in specs:  # in topological order: a reader after what it reads
+        reader = found.get(spec.hash)
+        if reader is None or not spec.inputs:
+            continue
+        for _, h in spec.inputs:
+            if h is None:  # an optional input left out
+                continue
+            if h in building or h in newer:
+                why = f"its input {building.get(h) or found[h].id} is built again"
+            elif h in found and store.built_after(found[h], reader):
+                why = f"its input {found[h].id} was rebuilt after this job was built"
+            else:
+                continue
+            newer[spec.hash] = ("input newer", why)
+            break
+    return newer
+
+
 def _id_of(specs: Sequence[JobSpec], job_hash: str) -> str:
     return next((s.id for s in specs if s.hash == job_hash), job_hash)
 
 
 def _modified(decisions: Sequence[plan.Decision], found: Mapping[str, Found], store: JobStore,
-              also: Iterable[str]) -> dict[str, tuple[str, str]]:
+              also: Iterable[str], checked: set[str]) -> dict[str, tuple[str, str]]:
     """The cached jobs to look at (inputs of jobs to build, and ``also``) whose records are
-    damaged or whose files changed since they were built: hash -> (cause, words)."""
+    damaged or whose files changed since they were built: hash -> (cause, words). Those in
+    ``checked`` were looked at already; the ones looked at now are added to it."""
     specs = {d.spec.hash: d.spec for d in decisions}
     todo = [h for d in decisions if d.build for h in d.spec.input_hashes]
     todo.extend(also)
-    checked: set[str] = set()
     modified: dict[str, tuple[str, str]] = {}
     while todo:
         h = todo.pop()

@@ -333,7 +333,7 @@ class _Run:
         # holds its name is damaged, and is moved aside now).
         try:
             # (A parent whose subjob changed is built again in place, as a forced one is.)
-            checked = (None if spec.force or decision.cause == "subjob"
+            checked = (None if spec.force or decision.cause in ("subjob", "input newer")
                        else self.b.store.recheck(h, spec.id))
         except BaseException:
             lock.release()

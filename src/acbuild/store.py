@@ -49,6 +49,7 @@ class Found(NamedTuple):
     method: str
     location: str | Path  # its directory; a Path only when asked for (``path``)
     created: float
+    seq: int | None = None  # its order of publication in its work directory (JobRow.built_seq)
 
     @property
     def path(self) -> Path:
@@ -209,7 +210,7 @@ class JobStore:
                 if post_stat(location) != row[5:] and not self._reread(row, location,
                                                                        writable, refreshed):
                     continue
-                found[h] = Found(h, row.id, row.method, location, row.created)
+                found[h] = Found(h, row.id, row.method, location, row.created, row.built_seq)
                 remaining.discard(h)
             if not remaining:
                 break  # before the next work directory's database is even opened
@@ -230,9 +231,23 @@ class JobStore:
             self._damaged[row.hash] = job_damage(path) or f"it holds another job ({row.id})"
             return False
         if writable:
-            refreshed.append(actual._replace(created=row.created))
+            refreshed.append(actual._replace(created=row.created, built_seq=row.built_seq))
         self._damaged.pop(row.hash, None)
         return True
+
+    def built_after(self, job: Found, reader: Found) -> bool:
+        """Whether ``job`` (an input of ``reader``) was published after ``reader`` was, so
+        that ``reader`` holds a result of an earlier build of it (``job`` was rebuilt in
+        place under its id: forced, or a parent whose subjob changed).
+
+        In one work directory by the database's order of publication (no clock involved);
+        a row of an acbuild before that order, or a job in another work directory, by
+        the times the rows recorded (a clock set back between the two builds could hide
+        it: across work directories there is no shared order)."""
+        if ((job.seq is not None or reader.seq is not None)
+                and _root(job.location) == _root(reader.location)):
+            return (job.seq or 0) > (reader.seq or 0)
+        return job.created > reader.created
 
     def unusable(self, hashes: Iterable[str]) -> dict[str, tuple[str, str]]:
         """Among ``hashes``, jobs a database knows that ``find`` did not find, and why:
@@ -329,11 +344,14 @@ class JobStore:
             _, problem = self.problem(path) or ("", "")
         if not problem:
             assert actual is not None
-            fresh = actual if row is None else actual._replace(created=row.created)
+            fresh = actual if row is None else actual._replace(created=row.created,
+                                                               built_seq=row.built_seq)
             if fresh != row:
-                db.record_job(fresh)
+                db.record_job(fresh)  # a directory without its row: published now
+                fresh = db.lookup([job_hash])[job_hash]
             self._listing(self.target).add(job_id)
-            return Recheck(Found(fresh.hash, fresh.id, fresh.method, path, fresh.created))
+            return Recheck(Found(fresh.hash, fresh.id, fresh.method, path, fresh.created,
+                                 fresh.built_seq))
         if row is not None:
             db.forget_jobs([job_hash])  # the row goes first: never a row without its job
         self._listing(self.target).discard(job_id)
@@ -558,6 +576,10 @@ def _distinct(sources: Sequence[Path], target: Path) -> list[Path]:
             seen.add(real)
             kept.append(source)
     return kept
+
+
+def _root(location: str | Path) -> str:
+    return os.path.dirname(location)
 
 
 def _same(a: Path, b: Path) -> bool:
