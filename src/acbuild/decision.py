@@ -94,15 +94,14 @@ def _inputs_newer(specs: Sequence[JobSpec], decisions: Sequence[plan.Decision],
         reader = found.get(spec.hash)
         if reader is None or not spec.inputs:
             continue
-        for _, h in spec.inputs:
-            if h is None:  # an optional input left out
-                continue
+        for _, h in spec.inputs:  # (h is None for an optional input left out: not found)
             if h in building or h in newer:
                 why = f"its input {building.get(h) or found[h].id} is built again"
-            elif h in found and store.built_after(found[h], reader):
-                why = f"its input {found[h].id} was rebuilt after this job was built"
             else:
-                continue
+                job = found.get(h)  # type: ignore[arg-type]
+                if job is None or not store.built_after(job, reader):
+                    continue
+                why = f"its input {job.id} was rebuilt after this job was built"
             newer[spec.hash] = ("input newer", why)
             break
     return newer

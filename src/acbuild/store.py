@@ -244,10 +244,14 @@ class JobStore:
         a row of an acbuild before that order, or a job in another work directory, by
         the times the rows recorded (a clock set back between the two builds could hide
         it: across work directories there is no shared order)."""
+        by_seq = (job.seq or 0) > (reader.seq or 0)
+        by_time = job.created > reader.created
+        if by_seq == by_time:  # the usual answer (no): which one applies is moot
+            return by_seq
         if ((job.seq is not None or reader.seq is not None)
                 and _root(job.location) == _root(reader.location)):
-            return (job.seq or 0) > (reader.seq or 0)
-        return job.created > reader.created
+            return by_seq
+        return by_time
 
     def unusable(self, hashes: Iterable[str]) -> dict[str, tuple[str, str]]:
         """Among ``hashes``, jobs a database knows that ``find`` did not find, and why:
