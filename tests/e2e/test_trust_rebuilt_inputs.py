@@ -272,3 +272,29 @@ def test_a_database_of_this_version_without_the_column_gets_it(project: Project)
     assert result(project, first["top"]["id"]) == "v2!?"
     assert built(run(project)) == []
     assert seqs(project.workdir)[first["top"]["id"]] is not None
+
+
+# -- an input in another (read-only) work directory, rebuilt there -------------------------
+def test_an_input_rebuilt_in_a_source_work_directory_makes_its_reader_stale(
+        project: Project) -> None:
+    external_data_project(project)
+    project.write("acbuild.toml", 'methods = ["methods"]\nslices = 2\n[workdirs]\n'
+                  'target = "workdirs/dev"\nsources = ["workdirs/shared"]\n')
+    project.script('''
+        def main(urd):
+            urd.build("src")
+    ''', name="src_only.py")
+    shared = project.root / "workdirs" / "shared"
+    run(project, "--workdir", str(shared), "src_only.py")  # src lives in shared
+    first = by_method(run(project))  # reader and top in dev, reading shared's src
+    assert first["src"]["state"] == "reused" and first["reader"]["state"] == "built"
+    assert Path(first["src"]["path"]).parent == shared
+    assert built(run(project)) == []
+    project.write("ext.txt", "v2")
+    forced = by_method(run(project, "--workdir", str(shared), "--force", "src", "src_only.py"))
+    assert forced["src"]["state"] == "built"
+    assert_reader_stale_after(project, first, "src")  # by the rows' times: another database
+    report = by_method(run(project))
+    assert report["reader"]["state"] == "built" and report["src"]["state"] == "reused"
+    assert result(project, first["top"]["id"]) == "v2!?"
+    assert built(run(project)) == []
