@@ -87,12 +87,19 @@ def _inputs_newer(specs: Sequence[JobSpec], decisions: Sequence[plan.Decision],
                   found: Mapping[str, Found], store: JobStore) -> dict[str, tuple[str, str]]:
     """The cached jobs that read a job built after them, or one this plan builds again
     under the same id (its result may change): they hold a result of an earlier build of
-    their input. hash -> ("input newer", words). No file read: the rows' order suffices."""
+    their input. hash -> ("input newer", words); ("subjob", words) for a parent whose
+    subjob this plan builds again. No file read: the rows' order suffices."""
     building = {d.spec.hash: d.spec.id for d in decisions if d.build}
     newer: dict[str, tuple[str, str]] = {}
+    subjobs = store.subjobs() if building else {}  # (a subjob built after: changed_subjobs)
     for spec in specs:  # in topological order: a reader after what it reads
         reader = found.get(spec.hash)
-        if reader is None or not spec.inputs:
+        if reader is None:
+            continue
+        for row in subjobs.get(spec.hash, ()):
+            if row.hash in building:  # a job of the script, built again in place now
+                newer[spec.hash] = ("subjob", f"its subjob {row.id} is built again")
+        if spec.hash in newer:
             continue
         for _, h in spec.inputs:  # (h is None for an optional input left out: not found)
             if h in building or h in newer:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
@@ -94,6 +94,7 @@ class JobStore:
         self._digests: dict[str, tuple[FileStat, str]] = {}  # stat cache, in this process
         self._fresh: list[tuple[str, FileStat, str]] = []  # new digests, not yet stored
         self._damaged: dict[str, str] = {}  # hash -> what is wrong with its directory
+        self._subjob_table: dict[str, list[SubjobRow]] | None = None  # read once, till written
 
     @property
     def workdirs(self) -> list[Workdir]:
@@ -377,30 +378,51 @@ class JobStore:
 
     # -- subjobs: a parent is current only while each subjob would be the same job today ----
     def record_subjobs(self, rows: Iterable[SubjobRow]) -> None:
+        self._subjob_table = None
         self.target_db().record_subjobs(rows)
 
     def subjobs(self) -> dict[str, list[SubjobRow]]:
         """Every recorded subjob, by its parent's hash, from every work directory."""
-        table: dict[str, list[SubjobRow]] = {}
-        for _, rows in self._each_db(lambda db: db.subjobs()):
-            for parent, subjobs in rows.items():
-                table.setdefault(parent, subjobs)
-        return table
+        if self._subjob_table is None:
+            table: dict[str, list[SubjobRow]] = {}
+            for _, rows in self._each_db(lambda db: db.subjobs()):
+                for parent, subjobs in rows.items():
+                    table.setdefault(parent, subjobs)
+            self._subjob_table = table
+        return self._subjob_table
 
-    def changed_subjobs(self, parents: Iterable[str], code_of: Callable[[str], str | None]
-                        ) -> dict[str, str]:
-        """Among ``parents`` (hashes), those with a recorded subjob (at any depth) that would
-        be a different job today — its method's code changed, or the method is gone: hash ->
-        why. Costs one query per work directory, no file read."""
+    def changed_subjobs(self, parents: Mapping[str, Found],
+                        code_of: Callable[[str], str | None]) -> dict[str, str]:
+        """Among ``parents``, those with a recorded subjob (at any depth) that would be a
+        different job today — its method's code changed, or the method is gone — or that
+        was published after its parent (rebuilt in place since: the parent holds a result
+        of its earlier build): hash -> why. Costs a query or two per work directory, no
+        file read."""
         table = self.subjobs()
         if not table:
             return {}
+        builds = {**self._rows({r.hash for rows in table.values() for r in rows}), **parents}
+
+        def newer(sub: str, parent: str) -> bool:
+            return (sub in builds and parent in builds
+                    and self.built_after(builds[sub], builds[parent]))
+
         changed = {}
         for parent in parents:
-            why = _subjob_change(parent, table, code_of, set())
+            why = _subjob_change(parent, table, code_of, set(), newer)
             if why is not None:
                 changed[parent] = why
         return changed
+
+    def _rows(self, hashes: set[str]) -> dict[str, Found]:
+        """The jobs among ``hashes`` as the databases record them (their directories not
+        looked at: for the order of publication only)."""
+        rows: dict[str, Found] = {}
+        for workdir, found in self._each_db(lambda db: db.lookup(hashes)):
+            for h, row in found.items():
+                rows.setdefault(h, Found(h, row.id, row.method, f"{workdir.path}/{row.id}",
+                                         row.created, row.built_seq))
+        return rows
 
     # -- declarations kept by code hash (the registry's cache; see acbuild.methods) -----------
     def cached_declarations(self, key: str) -> str | None:
@@ -547,7 +569,8 @@ SHOWN_FILES = 3  # a reason names at most this many changed files
 
 
 def _subjob_change(parent: str, table: dict[str, list[SubjobRow]],
-                   code_of: Callable[[str], str | None], seen: set[str]) -> str | None:
+                   code_of: Callable[[str], str | None], seen: set[str],
+                   newer: Callable[[str, str], bool]) -> str | None:
     for row in table.get(parent, ()):
         if row.hash in seen:
             continue
@@ -559,7 +582,9 @@ def _subjob_change(parent: str, table: dict[str, list[SubjobRow]],
         if code != row.code:
             return (f"subjob {row.id} would be a different job: the code of its method "
                     f"{row.method!r} changed")
-        deeper = _subjob_change(row.hash, table, code_of, seen)
+        if newer(row.hash, parent):
+            return f"subjob {row.id} was rebuilt after this job was built"
+        deeper = _subjob_change(row.hash, table, code_of, seen, newer)
         if deeper is not None:
             return f"subjob {row.id} would be built again ({deeper})"
     return None

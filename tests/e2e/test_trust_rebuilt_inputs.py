@@ -298,3 +298,51 @@ def test_an_input_rebuilt_in_a_source_work_directory_makes_its_reader_stale(
     assert report["reader"]["state"] == "built" and report["src"]["state"] == "reused"
     assert result(project, first["top"]["id"]) == "v2!?"
     assert built(run(project)) == []
+
+
+# -- a subjob rebuilt in place: its parent holds a result of its old build -----------------
+def test_a_subjob_forced_makes_its_parent_and_their_readers_stale(project: Project) -> None:
+    external_data_project(project)
+    project.method("parent", '''
+        import os
+
+        from acbuild import subjobs
+
+        def synthesis():
+            if os.path.exists(os.path.join(os.environ["PROJECT"], "fail")):
+                raise RuntimeError("told to fail")
+            return subjobs.build("src").load() + "*"
+    ''')
+    project.method("user", '''
+        jobs = ("parent",)
+
+        def synthesis(jobs):
+            return jobs.parent.load() + "+"
+    ''')
+    project.script('''
+        def main(urd):
+            urd.build("src")
+            urd.build("user", parent=urd.build("parent"))
+    ''')
+    first = by_method(run(project, "-j", "1"))
+    assert result(project, first["user"]["id"]) == "v1*+"
+    project.write("ext.txt", "v2")
+    report = by_method(run(project, "-j", "1", "--force", "src"))
+    assert {m: j["state"] for m, j in report.items()} == {
+        "src": "built", "parent": "built", "user": "built"}
+    assert f"its subjob {first['src']['id']} is built again" in report["parent"]["reason"]
+    assert result(project, first["user"]["id"]) == "v2*+"
+    assert built(run(project)) == []
+    # Forced again, the run stopped before the parent: the next run still sees it.
+    project.write("ext.txt", "v3")
+    (project.root / "fail").touch()
+    run(project, "-j", "1", "--force", "src", check=1)
+    (project.root / "fail").unlink()
+    status = by_method(project.status_json())
+    assert status["src"]["state"] == "cached"
+    assert (f"subjob {first['src']['id']} was rebuilt after this job was built"
+            in status["parent"]["reason"])
+    assert status["user"]["state"] == "stale"
+    assert built(run(project)) == ["parent", "user"]
+    assert result(project, first["user"]["id"]) == "v3*+"
+    assert built(run(project)) == []

@@ -13,7 +13,7 @@ from acbuild import subjobs
 from acbuild.db import Database, JobRow, SubjobRow
 from acbuild.errors import SubjobError
 from acbuild.graph import make_spec
-from acbuild.store import JobStore
+from acbuild.store import Found, JobStore
 from acbuild.subjob_requests import MAX_DEPTH, Waiting, Waits
 
 
@@ -85,13 +85,19 @@ def test_the_store_says_which_parents_a_changed_subjob_makes_stale(tmp_path: Pat
                           SubjobRow("p2", "s2", "b-2", "b", "code-b"),
                           SubjobRow("s2", "s3", "a-3", "a", "code-a")])
     today = {"a": "code-a", "b": "code-b"}
-    assert store.changed_subjobs(["p1", "p2"], today.get) == {}
+    parents = {h: Found(h, f"m-{h}", "m", f"{tmp_path}/wd/m-{h}", 1.0, 1) for h in ("p1", "p2")}
+    assert store.changed_subjobs(parents, today.get) == {}
+    # a subjob published after its parent (rebuilt in place since): the parent is stale
+    store.target_db().record_job(JobRow("s1", "a-1", "a", "code-a", 0.5, built_seq=2))
+    assert store.changed_subjobs(parents, today.get) == {
+        "p1": "subjob a-1 was rebuilt after this job was built"}
     today["a"] = "new"
-    changed = store.changed_subjobs(["p1", "p2", "x"], today.get)
+    changed = store.changed_subjobs(
+        {**parents, "x": Found("x", "m-x", "m", f"{tmp_path}/wd/m-x", 1.0, 1)}, today.get)
     assert set(changed) == {"p1", "p2"}
     assert changed["p1"] == ("subjob a-1 would be a different job: the code of its method "
                              "'a' changed")
     assert changed["p2"].startswith("subjob b-2 would be built again (subjob a-3")
     del today["b"]
-    assert "no longer exists" in store.changed_subjobs(["p2"], today.get)["p2"]
+    assert "no longer exists" in store.changed_subjobs({"p2": parents["p2"]}, today.get)["p2"]
     store.close()
