@@ -94,7 +94,6 @@ class JobStore:
         self._digests: dict[str, tuple[FileStat, str]] = {}  # stat cache, in this process
         self._fresh: list[tuple[str, FileStat, str]] = []  # new digests, not yet stored
         self._damaged: dict[str, str] = {}  # hash -> what is wrong with its directory
-        self._subjob_table: dict[str, list[SubjobRow]] | None = None  # read once, till written
 
     @property
     def workdirs(self) -> list[Workdir]:
@@ -378,18 +377,15 @@ class JobStore:
 
     # -- subjobs: a parent is current only while each subjob would be the same job today ----
     def record_subjobs(self, rows: Iterable[SubjobRow]) -> None:
-        self._subjob_table = None
         self.target_db().record_subjobs(rows)
 
     def subjobs(self) -> dict[str, list[SubjobRow]]:
         """Every recorded subjob, by its parent's hash, from every work directory."""
-        if self._subjob_table is None:
-            table: dict[str, list[SubjobRow]] = {}
-            for _, rows in self._each_db(lambda db: db.subjobs()):
-                for parent, subjobs in rows.items():
-                    table.setdefault(parent, subjobs)
-            self._subjob_table = table
-        return self._subjob_table
+        table: dict[str, list[SubjobRow]] = {}
+        for _, rows in self._each_db(lambda db: db.subjobs()):
+            for parent, subjobs in rows.items():
+                table.setdefault(parent, subjobs)
+        return table
 
     def changed_subjobs(self, parents: Mapping[str, Found],
                         code_of: Callable[[str], str | None]) -> dict[str, str]:
