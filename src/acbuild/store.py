@@ -207,7 +207,7 @@ class JobStore:
                 if row.id not in listing or not (writable or self._readable(workdir, row.id)):
                     continue
                 location = f"{root}/{row.id}"
-                if post_stat(location) != row[5:] and not self._reread(row, location,
+                if post_stat(location) != row[5:7] and not self._reread(row, location,
                                                                        writable, refreshed):
                     continue
                 found[h] = Found(h, row.id, row.method, location, row.created, row.built_seq)

@@ -346,3 +346,26 @@ def test_a_subjob_forced_makes_its_parent_and_their_readers_stale(project: Proje
     assert built(run(project)) == ["parent", "user"]
     assert result(project, first["user"]["id"]) == "v3*+"
     assert built(run(project)) == []
+
+
+def test_the_no_op_reads_no_job_directory(project: Project, monkeypatch: Any) -> None:
+    """The order is in the row: finding the jobs of a no-op run stats post.json, never
+    reads it (a row's stat still matches its post.json with the order beside it)."""
+    from acbuild import store as store_module
+
+    external_data_project(project)
+    first = by_method(run(project))
+    hashes = [json.loads((project.workdir / j["id"] / "setup.json").read_text())["hash"]
+              for j in first.values()]
+
+    def no_reading(path: Path) -> None:
+        raise AssertionError(f"read {path}")
+
+    monkeypatch.setattr(store_module, "row_from_directory", no_reading)
+    store = store_module.JobStore(project.workdir)
+    try:
+        found = store.find(hashes)
+    finally:
+        store.close()
+    assert {f.id for f in found.values()} == {j["id"] for j in first.values()}
+    assert all(f.seq for f in found.values())
