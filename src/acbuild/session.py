@@ -247,10 +247,14 @@ def status_script(session: Session, script: Path, force_methods: Iterable[str] =
     store.target_db()  # before the script: methods' declarations are kept there
 
     def realize(spec: JobSpec) -> Path:
-        decision = decide(urd.graph.ancestors(spec), store, files_of=[spec.hash],
-                          code_of=session.code_of)[-1]
+        decisions = decide(urd.graph.ancestors(spec), store, files_of=[spec.hash],
+                           code_of=session.code_of)
+        decision = decisions[-1]
         if decision.build and pull and remote is not None and not spec.force:
-            fetched.update(remote.fetch([spec], store, on_fetched))
+            # Its stale inputs with it, first: a job recorded before its input would look
+            # built from an earlier build of it (store.built_after).
+            fetched.update(remote.fetch([d.spec for d in decisions
+                                         if d.build and not d.spec.force], store, on_fetched))
             decision = decide([spec], store, files_of=[spec.hash], code_of=session.code_of)[-1]
         if decision.build:
             raise NeedsBuild(spec.id, where=spec.where)
