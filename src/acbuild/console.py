@@ -267,6 +267,7 @@ def render_status(rows: Sequence[dict[str, Any]], stopped: str | None,
     if elsewhere:
         for line, row in zip(cells, rows, strict=True):
             line.append(_display_path(row["workdir"]) if row.get("workdir") else "")
+    cells = _with_subjobs(cells, rows, len(header))
     if not _styled(sys.stdout):
         # Nothing to style in a pipe or a file: plain lines, without importing rich at all.
         if cells:
@@ -289,13 +290,30 @@ def render_status(rows: Sequence[dict[str, Any]], stopped: str | None,
         console.print(f"[yellow]{escape(stopped)}[/]")
 
 
+def _with_subjobs(cells: list[list[str]], rows: Sequence[dict[str, Any]], width: int
+                  ) -> list[list[str]]:
+    """A cached job's recorded subjobs, each on a line of its own beneath it."""
+    if not any(row.get("subjobs") for row in rows):
+        return cells
+    out = []
+    for line, row in zip(cells, rows, strict=True):
+        out.append(line)
+        for sub in row.get("subjobs", []):
+            extra = [""] * (width - 3)
+            out.append(["", f"{'  ' * sub['depth']}subjob {sub['id']}",
+                        f"subjob of {sub['parent']}", *extra])
+    return out
+
+
 CAUSE_WORDS = {"never built": "never built", "code": "with changed code",
                "option": "with changed options", "input file": "with changed input files",
                "input": "with other inputs", "input rebuilt": "with a rebuilt input",
                "slices": "with other slices", "forced": "forced",
                "removed": "whose directory was removed",
                "damaged": "whose directory is damaged",
-               "modified": "whose files changed since they were built"}
+               "modified": "whose files changed since they were built",
+               "subjob": "whose subjob changed",
+               "input newer": "with an input rebuilt after them"}
 
 
 def cause_counts(rows: Sequence[dict[str, Any]]) -> dict[str, int]:
@@ -393,6 +411,8 @@ def render_job(info: dict[str, Any], log_lines: int = 10) -> None:
                                f"source file(s), copied in source/)"))
     if info.get("script_line"):
         header.append(("asked by", info["script_line"]))
+    if info.get("subjob_of"):
+        header.append(("subjob of", info["subjob_of"]))
     why = info.get("built_because") or {}
     if isinstance(why.get("reason"), str):
         header.append(("built because", why["reason"]))
@@ -401,6 +421,7 @@ def render_job(info: dict[str, Any], log_lines: int = 10) -> None:
         ("options", [(k, _short(v)) for k, v in info["options"].items()]),
         ("inputs", [(k, _input_text(v)) for k, v in info["inputs"].items()]),
         ("input files", [(f["path"], f["blake3"][:16]) for f in info.get("input_files", [])]),
+        ("subjobs", list((info.get("subjobs") or {}).items())),
         ("result", [("", _result_text(info))] if "result" in info else []),
         ("files", [(name, _size(meta["size"])) for name, meta in info["files"].items()]),
         ("profile", info.get("profile_rows", [])),

@@ -24,7 +24,7 @@ from acbuild.errors import DiskFull, StorageError
 
 DB_NAME = "acbuild.db"
 # 3: runs.pid and runs.lock; 4: jobs.post_size and jobs.post_mtime_ns; 5: declarations;
-# 6: urd_entries (result lists), subjobs, identities, run_same.
+# 6: urd_entries (result lists), subjobs, identities, run_same, jobs.built_seq.
 SCHEMA_VERSION = 6
 OLDEST_READABLE = 1  # a read-only database of version 1 is read as it is
 _INT_MAX = 2**63 - 1  # SQLite's largest integer
@@ -35,7 +35,7 @@ _SCAN_RATIO = 4
 # An I/O error with less room than this left on the disk is the disk's fault: SQLite could
 # not grow its -wal or -shm file (it needs 32 KiB for the one, a page a write for the other).
 _LOW_ROOM = 256 << 10
-_JOB_MARKS = "?, ?, ?, ?, ?, ?, ?"  # one per column of jobs
+_JOB_MARKS = "?, ?, ?, ?, ?, ?, ?, ?"  # one per column of jobs
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -45,7 +45,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     code_hash TEXT NOT NULL,
     created REAL NOT NULL,
     post_size INTEGER,
-    post_mtime_ns INTEGER
+    post_mtime_ns INTEGER,
+    built_seq INTEGER  -- version 6: the order jobs were published in (see JobRow)
 );
 CREATE INDEX IF NOT EXISTS jobs_by_method ON jobs (method, created);
 CREATE INDEX IF NOT EXISTS jobs_by_id ON jobs (id);
@@ -154,6 +155,37 @@ class UrdRow(NamedTuple):
     created: float
 
 
+# -- schema step 5 -> 6 (subjobs): the jobs each job built or reused through subjobs.build,
+# with the code hash each was made of, so that planning finds a parent whose subjob would
+# be a different job today without reading a file.
+_SUBJOBS = """
+CREATE TABLE IF NOT EXISTS subjobs (
+    parent TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    id TEXT NOT NULL,
+    method TEXT NOT NULL,
+    code TEXT NOT NULL,
+    PRIMARY KEY (parent, hash)
+);
+"""
+# -- (trust: rebuilt inputs) each job's row numbers its publication in this database, so that
+# a job rebuilt in place under its id (forced, or a parent whose subjob changed) is seen to
+# be newer than the jobs that read it. Added where the jobs table lacks it.
+_BUILT_SEQ = """
+ALTER TABLE jobs ADD COLUMN built_seq INTEGER;
+"""
+
+
+class SubjobRow(NamedTuple):
+    """One subjob of a parent job (by the parent's hash)."""
+
+    parent: str
+    hash: str
+    id: str
+    method: str
+    code: str
+
+
 class JobRow(NamedTuple):
     """A finished job's row (a named tuple: a lookup makes thousands of them)."""
 
@@ -166,6 +198,9 @@ class JobRow(NamedTuple):
     # a post.json with another is not the one recorded.
     post_size: int | None = None
     post_mtime_ns: int | None = None
+    # The order of publication in this database (1, 2, ...; None in rows of an acbuild
+    # before it): a reader built before its input was rebuilt has the smaller number.
+    built_seq: int | None = None
 
 
 class RunRow(NamedTuple):  # not a dataclass: cheaper to make at import
@@ -237,8 +272,10 @@ class Database:
             raise StorageError(f"database schema version {version} is older than this acbuild "
                                f"reads ({OLDEST_READABLE})", where=str(self.path),
                                hint="run acbuild once with it as the target work directory")
-        if version < SCHEMA_VERSION and not self.readonly:
-            columns = {r[1] for r in self.conn.execute("PRAGMA table_info(jobs)")}
+        columns = set() if self.readonly else {
+            r[1] for r in self.conn.execute("PRAGMA table_info(jobs)")}
+        if not self.readonly and (version < SCHEMA_VERSION
+                                  or (columns and "built_seq" not in columns)):
             run_columns = {r[1] for r in self.conn.execute("PRAGMA table_info(runs)")}
             # executescript commits first, so the transaction is part of the script itself.
             self.conn.executescript(
@@ -289,8 +326,21 @@ class Database:
 
     def record_jobs(self, rows: Iterable[JobRow],
                     identities: Iterable[tuple[str, str, str]] = ()) -> None:
-        """Write (or overwrite) rows, and their (hash, options key, view), in one transaction."""
+        """Write (or overwrite) rows, and their (hash, options key, view), in one transaction.
+        A row without ``built_seq`` (just published) gets the next number, in the given
+        order; a row that has one (refreshed) keeps it."""
         with self.transaction():
+            rows = list(rows)
+            if any(r.built_seq is None for r in rows):
+                last = int(self.conn.execute("SELECT max(built_seq) FROM jobs").fetchone()[0]
+                           or 0)
+                numbered = []
+                for r in rows:
+                    if r.built_seq is None:
+                        last += 1
+                        r = r._replace(built_seq=last)
+                    numbered.append(r)
+                rows = numbered
             self.conn.executemany(f"INSERT OR REPLACE INTO jobs VALUES ({_JOB_MARKS})",
                                   [tuple(r) for r in rows])
             self.conn.executemany("INSERT OR REPLACE INTO identities VALUES (?, ?, ?)",
@@ -330,8 +380,32 @@ class Database:
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))))
 
     def forget_jobs(self, hashes: Iterable[str]) -> None:
+        pairs = [(h,) for h in hashes]
         with self.transaction():
-            self.conn.executemany("DELETE FROM jobs WHERE hash = ?", [(h,) for h in hashes])
+            self.conn.executemany("DELETE FROM jobs WHERE hash = ?", pairs)
+            if self.version >= 6:  # a job forgotten takes its record of subjobs with it
+                self.conn.executemany("DELETE FROM subjobs WHERE parent = ?", pairs)
+
+    def record_subjobs(self, rows: Iterable[SubjobRow]) -> None:
+        with self.transaction():
+            self.conn.executemany("INSERT OR REPLACE INTO subjobs VALUES (?, ?, ?, ?, ?)",
+                                  [tuple(r) for r in rows])
+
+    def replace_subjobs(self, rows: Iterable[SubjobRow]) -> None:
+        """The whole record of subjobs at once (``acbuild doctor --rebuild``)."""
+        with self.transaction():
+            self.conn.execute("DELETE FROM subjobs")
+            self.conn.executemany("INSERT OR REPLACE INTO subjobs VALUES (?, ?, ?, ?, ?)",
+                                  [tuple(r) for r in rows])
+
+    def subjobs(self) -> dict[str, list[SubjobRow]]:
+        """Every job's subjobs, by the parent's hash (few: only jobs that built subjobs)."""
+        if self.version < 6:
+            return {}
+        found: dict[str, list[SubjobRow]] = {}
+        for row in self._query("SELECT * FROM subjobs ORDER BY parent, id"):
+            found.setdefault(row[0], []).append(SubjobRow(*row))
+        return found
 
     def replace_jobs(self, rows: Iterable[JobRow]) -> None:
         """The whole index at once, in one transaction (``acbuild doctor --rebuild``)."""
@@ -595,7 +669,11 @@ def _upgrade(version: int, job_columns: set[str], run_columns: set[str]) -> str:
         steps += _FROM_VERSION_2
     if job_columns and "post_size" not in job_columns:
         steps += _FROM_VERSION_3
-    return steps + _DECLARATIONS + _URD  # CREATE TABLE IF NOT EXISTS: harmless where it is
+    if job_columns and "built_seq" not in job_columns:
+        steps += _BUILT_SEQ
+    # CREATE ... IF NOT EXISTS: harmless there; the index once the column exists.
+    return (steps + _DECLARATIONS + _URD + _SUBJOBS
+            + "CREATE INDEX IF NOT EXISTS jobs_by_seq ON jobs (built_seq);")
 
 
 def _unpack(jobs: str) -> list[tuple[str, str]]:

@@ -22,13 +22,15 @@ from acbuild.workdir import read_sources
 PEERS = 1000
 # How a dependent's reason names a job rebuilt for what became of its directory.
 _ROOTS = {"removed": "directory removed", "damaged": "directory damaged",
-          "modified": "files changed since it was built"}
+          "modified": "files changed since it was built", "subjob": "a subjob changed",
+          "input newer": "an input rebuilt after it"}
 
 
 def decide(specs: Sequence[JobSpec], store: JobStore,
            built_this_run: frozenset[str] = frozenset(),
            sources_of: Callable[[str], Mapping[str, bytes]] | None = None,
-           files_of: Iterable[str] = ()) -> list[plan.Decision]:
+           files_of: Iterable[str] = (),
+           code_of: Callable[[str], str | None] | None = None) -> list[plan.Decision]:
     """Plan ``specs`` against the store; each stale job gets a reason from its closest peer.
     ``sources_of`` (method -> its source files now) lets a code change name its files.
 
@@ -37,13 +39,24 @@ def decide(specs: Sequence[JobSpec], store: JobStore,
     one that is either is built again (what it reads is then checked too). The other cached
     jobs cost no more than the store's look at their post.json: a no-op run stats no output
     file (`status` looks at them all: ``look_at_cached``).
+
+    ``code_of`` (method -> its code hash today, None if gone) makes a cached job whose
+    recorded subjob would be a different job today stale, and the cached jobs that read it.
     """
     found = store.find(s.hash for s in specs)
-    first = plan.plan_jobs(specs, found, None, built_this_run)
-    modified = _modified(first, found, store, files_of)
-    if modified:
-        found = {h: f for h, f in found.items() if h not in modified}
+    subjobs = {} if code_of is None else _subjobs_changed(specs, found, store, code_of)
+    if subjobs:
+        found = {h: f for h, f in found.items() if h not in subjobs}
+    modified = dict(subjobs)
+    checked: set[str] = set()
+    while True:  # a job built again in place makes what reads it stale: until none is left
         first = plan.plan_jobs(specs, found, None, built_this_run)
+        more = {**_modified(first, found, store, files_of, checked),
+                **_inputs_newer(specs, first, found, store)}
+        if not more:
+            break
+        modified.update(more)
+        found = {h: f for h, f in found.items() if h not in more}
     stale = [d.spec for d in first if d.build]
     if not stale:
         return first
@@ -55,14 +68,66 @@ def decide(specs: Sequence[JobSpec], store: JobStore,
                           reasons.whys, built_this_run)
 
 
+def _subjobs_changed(specs: Sequence[JobSpec], found: Mapping[str, Found], store: JobStore,
+                     code_of: Callable[[str], str | None]) -> dict[str, tuple[str, str]]:
+    """The cached jobs to build again because a subjob they recorded would be a different
+    job today, and the cached jobs that read one of those (its result may change):
+    hash -> ("subjob", words)."""
+    changed = {h: ("subjob", why) for h, why in store.changed_subjobs(found, code_of).items()}
+    if not changed:
+        return changed
+    for spec in specs:  # in topological order: a reader after what it reads
+        if spec.hash in found and spec.hash not in changed:
+            rebuilt = next((i for _, i in spec.inputs if i in changed), None)
+            if rebuilt is not None:
+                changed[spec.hash] = ("subjob", f"its input {_id_of(specs, rebuilt)} is built "
+                                                f"again ({changed[rebuilt][1]})")
+    return changed
+
+
+def _inputs_newer(specs: Sequence[JobSpec], decisions: Sequence[plan.Decision],
+                  found: Mapping[str, Found], store: JobStore) -> dict[str, tuple[str, str]]:
+    """The cached jobs that read a job built after them, or one this plan builds again
+    under the same id (its result may change): they hold a result of an earlier build of
+    their input. hash -> ("input newer", words); ("subjob", words) for a parent whose
+    subjob this plan builds again. No file read: the rows' order suffices."""
+    building = {d.spec.hash: d.spec.id for d in decisions if d.build}
+    newer: dict[str, tuple[str, str]] = {}
+    subjobs = store.subjobs() if building else {}  # (a subjob built after: changed_subjobs)
+    for spec in specs:  # in topological order: a reader after what it reads
+        reader = found.get(spec.hash)
+        if reader is None:
+            continue
+        for row in subjobs.get(spec.hash, ()):
+            if row.hash in building:  # a job of the script, built again in place now
+                newer[spec.hash] = ("subjob", f"its subjob {row.id} is built again")
+        if spec.hash in newer:
+            continue
+        for _, h in spec.inputs:  # (h is None for an optional input left out: not found)
+            if h in building or h in newer:
+                why = f"its input {building.get(h) or found[h].id} is built again"
+            else:
+                job = found.get(h)  # type: ignore[arg-type]
+                if job is None or not store.built_after(job, reader):
+                    continue
+                why = f"its input {job.id} was rebuilt after this job was built"
+            newer[spec.hash] = ("input newer", why)
+            break
+    return newer
+
+
+def _id_of(specs: Sequence[JobSpec], job_hash: str) -> str:
+    return next((s.id for s in specs if s.hash == job_hash), job_hash)
+
+
 def _modified(decisions: Sequence[plan.Decision], found: Mapping[str, Found], store: JobStore,
-              also: Iterable[str]) -> dict[str, tuple[str, str]]:
+              also: Iterable[str], checked: set[str]) -> dict[str, tuple[str, str]]:
     """The cached jobs to look at (inputs of jobs to build, and ``also``) whose records are
-    damaged or whose files changed since they were built: hash -> (cause, words)."""
+    damaged or whose files changed since they were built: hash -> (cause, words). Those in
+    ``checked`` were looked at already; the ones looked at now are added to it."""
     specs = {d.spec.hash: d.spec for d in decisions}
     todo = [h for d in decisions if d.build for h in d.spec.input_hashes]
     todo.extend(also)
-    checked: set[str] = set()
     modified: dict[str, tuple[str, str]] = {}
     while todo:
         h = todo.pop()

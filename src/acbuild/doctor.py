@@ -27,10 +27,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from acbuild.db import DB_NAME, Database, JobRow, newer_schema
+from acbuild.db import DB_NAME, Database, JobRow, SubjobRow, newer_schema
 from acbuild.errors import DiskFull, StorageError, WorkdirInUse
 from acbuild.store import row_from_directory
-from acbuild.workdir import JobLock, Workdir, job_damage, remove_entry
+from acbuild.workdir import (
+    JobLock,
+    Workdir,
+    job_damage,
+    read_json,
+    read_setup,
+    remove_entry,
+)
 
 _ROOM_TO_REBUILD = 256 << 10
 _JOB_NAME = re.compile(r"[^/]+-[0-9a-f]{12}")  # the shape of a job id  # below this, a database is not moved aside to write a new one
@@ -84,8 +91,9 @@ def repair(workdir: Workdir, rebuild: bool = False) -> DoctorReport:
         db = _open_sound(workdir, done)
         with db:
             if rebuild or done:  # asked, or a new database: index every finished directory
-                rows = _index_rows(workdir)
+                rows = _numbered(_index_rows(workdir), db.jobs() if not done else [])
                 db.replace_jobs(rows)
+                db.replace_subjobs(_subjob_rows(workdir, rows))
                 done.append(f"rebuilt the index from the job directories: {len(rows)} job(s)")
             for finding in _findings(workdir, db):
                 done.append(_repair_one(workdir, db, finding))
@@ -175,6 +183,41 @@ def _repair_one(workdir: Workdir, db: Database, finding: Finding) -> str:
 def _index_rows(workdir: Workdir) -> list[JobRow]:
     rows = [row_from_directory(workdir.job_dir(name)) for name in sorted(_job_dirs(workdir))]
     return [row for row in rows if row is not None]
+
+
+def _numbered(rows: list[JobRow], old: list[JobRow]) -> list[JobRow]:
+    """``rows`` with their order of publication (``built_seq``, which says a reader was built
+    before an input rebuilt in place): kept from the old index where it still describes
+    the same post.json; the others numbered after those in the order their post.json says
+    they ended (the only record of it a directory holds: a wall-clock time)."""
+    kept = {r.hash: r for r in old if r.built_seq is not None}
+    numbered = [r._replace(built_seq=kept[r.hash].built_seq) for r in rows
+                if r.hash in kept and kept[r.hash][5:7] == r[5:7]]
+    done = {r.hash for r in numbered}
+    last = max((r.built_seq or 0 for r in numbered), default=0)
+    rest = sorted((r for r in rows if r.hash not in done), key=lambda r: r.created)
+    return numbered + [r._replace(built_seq=last + n) for n, r in enumerate(rest, 1)]
+
+
+def _subjob_rows(workdir: Workdir, rows: list[JobRow]) -> list[SubjobRow]:
+    """The subjobs each job's post.json records, with what their setup.json says (those
+    of this work directory: a subjob elsewhere is not indexed here)."""
+    found = []
+    for row in rows:
+        try:
+            recorded = read_json(workdir.job_dir(row.id) / "post.json").get("subjobs") or {}
+        except StorageError:
+            continue
+        for sub_id in recorded:
+            if not (isinstance(sub_id, str) and _JOB_NAME.fullmatch(sub_id)):
+                continue
+            try:
+                setup = read_setup(workdir.job_dir(sub_id))
+                found.append(SubjobRow(row.hash, setup["hash"], sub_id, setup["method"],
+                                       setup["identity"]["code"]))
+            except (StorageError, KeyError, TypeError):
+                continue
+    return found
 
 
 def _job_dirs(workdir: Workdir) -> set[str]:

@@ -26,15 +26,17 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from acbuild import __version__, canonical, events, plan
 from acbuild.db import JobRow
-from acbuild.errors import Interrupted, LauncherDied, StorageError
+from acbuild.errors import AcbuildError, Interrupted, LauncherDied, StorageError
 from acbuild.graph import JobSpec
 from acbuild.logfollow import LogFollower
 from acbuild.methods import Method
 from acbuild.store import JobStore
+from acbuild.subjob_requests import SubjobPlanner, Waiting, Waits
 from acbuild.workdir import JobLock, last_marked_phase, read_json, setup_text
 
 if TYPE_CHECKING:
     from acbuild.executors import Executor, Exited
+    from acbuild.runner import Request
 
 # Fetches what it can of the given stale jobs from elsewhere (the remote cache), publishing
 # them into the target, and tells the builder of each: (hash, directory, seconds, who made it).
@@ -116,7 +118,8 @@ class Builder:
                  reporter: events.Reporter, jobs: int, keep_going: bool = False,
                  stream_output: bool = False, on_built: Callable[[Path], None] | None = None,
                  fetch: FetchJobs | None = None,
-                 executor: Callable[[], Executor] | None = None):
+                 executor: Callable[[], Executor] | None = None,
+                 subjobs: SubjobPlanner | None = None):
         self.store = store
         self.method_of = method_of
         self.project_root = project_root
@@ -127,6 +130,7 @@ class Builder:
         self.on_built = on_built  # hears of each job this run built, once it is published
         self.fetch = fetch  # asked for the stale jobs before any of them is built
         self.make_executor = executor  # where jobs run; None: the local warm launcher
+        self.subjobs = subjobs  # answers a running job's subjobs.build (None: refused)
         self.outcomes: dict[str, Outcome] = {}
         self.failed = False
         self._launcher: Executor | None = None
@@ -277,6 +281,7 @@ class _Run:
         self.ready = deque(h for h, deps in self.waiting_on.items() if not deps)
         self.locked_elsewhere: dict[str, float] = {}
         self.running: dict[int, _Running] = {}
+        self.waits = Waits()  # subjobs: who waits for which
         self.free = builder.jobs
         self.stopping = False
         self._token = 0
@@ -286,6 +291,8 @@ class _Run:
             self._admit()
             while self._unfinished():
                 self._start_ready()
+                if self.waits.by_job:  # a subjob may have an outcome already (or never)
+                    self._answer_subjobs()
                 if not self.running:
                     if self.locked_elsewhere:
                         time.sleep(LOCK_RETRY_SECONDS)
@@ -310,6 +317,7 @@ class _Run:
                 seen = time.time()  # when they ended, as far as we know: before publishing any
                 for exited in exits:
                     self._finished(exited, seen)
+                self._subjob_requests()
                 self._stream_output()
                 self._retry_locked()
         except KeyboardInterrupt as interrupt:  # Ctrl-C, or a Stop: SIGTERM, SIGHUP
@@ -357,7 +365,9 @@ class _Run:
         # Double-check under the lock: another process may have just finished it (or what
         # holds its name is damaged, and is moved aside now).
         try:
-            checked = None if spec.force else self.b.store.recheck(h, spec.id)
+            # (A parent whose subjob changed is built again in place, as a forced one is.)
+            checked = (None if spec.force or decision.cause in ("subjob", "input newer")
+                       else self.b.store.recheck(h, spec.id))
         except BaseException:
             lock.release()
             raise
@@ -372,6 +382,9 @@ class _Run:
         method = self.b.method_of(spec.method)
         setup = self.b.setup_for(spec, method)
         setup["built_because"] = decision.record()  # explain and show say it, as it was
+        chain = self.waits.chains.get(h)
+        if chain:
+            setup["subjob_of"] = chain[-1][0]
         try:
             text = setup_text(setup)  # encoded once: written, and sent to the launcher
             staging = target.stage(spec.id, text, method.sources)
@@ -463,6 +476,9 @@ class _Run:
         self.b.store.record(JobRow(spec.hash, spec.id, spec.method, spec.code_hash, time.time()),
                             (plan.options_key(view), json.dumps(view, sort_keys=True)),
                             defer=True)  # batched: see JobStore.record
+        served = self.waits.served.pop(spec.hash, None)
+        if served:
+            self.b.store.record_subjobs(served.values())
         self.b.outcomes[spec.hash] = Outcome(spec, "built", job.decision.reason, path)
         self.b.reporter.report(events.JobBuilt(_ref(spec, job.decision.reason), str(path),
                                                seconds))
@@ -526,6 +542,77 @@ class _Run:
         spec = self.decisions[h].spec
         self.b.outcomes[h] = Outcome(spec, "skipped", because, None)
         self.b.reporter.report(events.JobSkipped(_ref(spec, because), because))
+
+    # -- subjobs: a running job's subjobs.build (acbuild.subjob_requests) --------------------
+    def _subjob_requests(self) -> None:
+        launcher = self.b._launcher
+        for request in launcher.requests() if launcher is not None else []:
+            job = self.running.get(request.token)
+            if job is not None:
+                self._subjob(request, job)
+        self._answer_subjobs()
+
+    def _subjob(self, request: Request, job: _Running) -> None:
+        """Build (or reuse) what the job asks for; while it waits, its slots are lent to the
+        run, so that a subjob can start even with -j1."""
+        parent = job.decision.spec
+        try:
+            if self.b.subjobs is None:
+                raise AcbuildError("this run does not build subjobs")
+            spec = self.b.subjobs.spec(request.request, self._finished_spec, where=parent.id)
+            refused = self.waits.refusal(parent, spec)
+            decision = None if refused else self.b.subjobs.decide(spec)
+        except AcbuildError as e:
+            refused = str(e)
+        if refused is not None or decision is None:
+            self.b.launcher().reply(request.token, {"ok": False, "message": refused})
+            return
+        h = spec.hash
+        existed = not decision.build or self.b.path_of(h) is not None
+        if not decision.build and self.b._open(h) and h not in self.decisions:
+            self.b._reuse(spec, decision.found.location, f"cached (a subjob of {parent.id})")
+        elif h not in self.b.outcomes and h not in self.decisions:
+            self.decisions[h] = decision._replace(
+                reason=f"{decision.reason} (a subjob of {parent.id})")
+            self.waiting_on[h], self.dependents[h] = set(), []
+            self.ready.appendleft(h)  # first in line for the slots its parent lends
+        elif h in self.ready:
+            self.ready.remove(h)
+            self.ready.appendleft(h)
+        self.waits.wait(spec, Waiting(request.token, parent, job.slots, existed))
+        self.free += job.slots
+
+    def _finished_spec(self, job_id: str) -> JobSpec | None:
+        for outcome in self.b.outcomes.values():
+            if outcome.spec.id == job_id and outcome.state in _USABLE:
+                return outcome.spec
+        return None
+
+    def _answer_subjobs(self) -> None:
+        """Each parent whose subjob has an outcome hears of it and takes its slots back;
+        a run that is stopping answers a parent whose subjob will not run now."""
+        if not self.waits.by_job:
+            return
+        running = {j.decision.spec.hash for j in self.running.values()}
+        for h in list(self.waits.by_job):
+            outcome = self.b.outcomes.get(h)
+            if outcome is None and not (self.stopping and h not in running):
+                continue
+            for waiting in self.waits.by_job.pop(h):
+                self.free -= waiting.lent
+                self.b.launcher().reply(waiting.token, self._reply(waiting, h, outcome))
+
+    def _reply(self, waiting: Waiting, h: str, outcome: Outcome | None) -> dict[str, Any]:
+        if outcome is None:
+            return {"ok": False, "message": f"the run stopped after a failure before "
+                                            f"{self.decisions[h].spec.id} could be built"}
+        if outcome.state not in _USABLE:
+            return {"ok": False, "message": self.waits.failure(
+                waiting.parent, outcome.spec, outcome.reason, outcome.location)}
+        self.waits.serve(waiting.parent, outcome.spec)
+        return {"ok": True, "id": outcome.spec.id, "path": str(outcome.location),
+                "state": "built" if outcome.state == "built" and not waiting.existed
+                else "reused"}
 
     def _interrupt(self) -> None:
         self.b.close()  # kills every running job's process group

@@ -105,6 +105,13 @@ class ExecutorError(AcbuildError):
     Raised before any job starts."""
 
 
+class SubjobError(AcbuildError):
+    """A job's ``subjobs.build`` was refused or its subjob failed: raised inside the job's
+    process, so that the parent job fails naming its subjob."""
+
+    exit_status = 1
+
+
 class NeedsBuild(AcbuildError):
     """The script needs the result of a job that is not built, and this command builds nothing."""
 

@@ -28,6 +28,7 @@ from acbuild.workdir import (
     STAGING_DIR,
     Workdir,
     disk_usage,
+    read_json,
     read_setup,
     remove_entry,
 )
@@ -277,7 +278,17 @@ def _input_ids(job_dir: Path) -> Iterable[str]:
         return []
     # a list input's jobs are its inputs too
     listed = [i for v in inputs.values() for i in (v if isinstance(v, list) else [v])]
-    return [v["id"] for v in listed if isinstance(v, dict) and "id" in v]
+    return [*(v["id"] for v in listed if isinstance(v, dict) and "id" in v),
+            *_subjob_ids(job_dir)]
+
+
+def _subjob_ids(job_dir: Path) -> list[str]:
+    """The subjobs a job recorded: kept with it (its result may name them)."""
+    try:
+        subjobs = read_json(job_dir / "post.json").get("subjobs") or {}
+    except StorageError:
+        return []
+    return [job_id for job_id in subjobs if isinstance(job_id, str)]
 
 
 def _collect(store: JobStore, plan: GcReport) -> GcReport:

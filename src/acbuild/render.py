@@ -165,6 +165,14 @@ def render_graph_tree(view: dict[str, Any]) -> None:
         if not again:
             for child, name in children[job_id]:
                 add(branch, child, name)
+            add_subjobs(branch, jobs[job_id].get("subjobs", []))
+
+    def add_subjobs(branch: Any, subjobs: list[dict[str, Any]]) -> None:
+        """A job's recorded subjobs beneath it, each beneath its own parent."""
+        at = {1: branch}
+        for sub in subjobs:
+            at[sub["depth"] + 1] = at[sub["depth"]].add(
+                f"[dim]subjob[/] [bold]{escape(sub['id'])}[/]")
 
     root = Tree(f"[bold]{len(jobs)} jobs[/]: {view['counts']['cached']} cached, "
                 f"{view['counts']['stale']} stale", guide_style="dim")
@@ -191,6 +199,11 @@ def graph_dot(view: dict[str, Any]) -> str:
     for edge in view["edges"]:
         lines.append(f'  "{_dot_escape(edge["from"])}" -> "{_dot_escape(edge["to"])}" '
                      f'[label="{_dot_escape(edge["input"])}"];')
+    for sub in _subjobs(view):
+        lines.append(f'  "{_dot_escape(sub["id"])}" [label="{_dot_escape(sub["id"])}\\n'
+                     f'subjob", style="rounded,dashed"];')
+        lines.append(f'  "{_dot_escape(sub["parent"])}" -> "{_dot_escape(sub["id"])}" '
+                     f'[style=dashed, label="subjob"];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -210,9 +223,23 @@ def graph_mermaid(view: dict[str, Any]) -> str:
     for edge in view["edges"]:
         lines.append(f'  {names[edge["from"]]} -->|{_mermaid_escape(edge["input"])}| '
                      f'{names[edge["to"]]}')
+    for sub in _subjobs(view):
+        if sub["id"] not in names:
+            names[sub["id"]] = f"j{len(names)}"
+            lines.append(f'  {names[sub["id"]]}(["{_mermaid_escape(sub["id"])}<br/>subjob"])')
+        lines.append(f'  {names[sub["parent"]]} -.->|subjob| {names[sub["id"]]}')
     lines.append(f"  classDef cached fill:{DOT_FILL['cached']},stroke:#2e7d32")
     lines.append(f"  classDef stale fill:{DOT_FILL['stale']},stroke:#f9a825")
     return "\n".join(lines) + "\n"
+
+
+def _subjobs(view: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every recorded subjob of the graph's jobs, once each (with its parent's id)."""
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    for job in view["jobs"]:
+        for sub in job.get("subjobs", []):
+            seen.setdefault((sub["parent"], sub["id"]), sub)
+    return list(seen.values())
 
 
 def _mermaid_escape(text: str) -> str:

@@ -44,6 +44,15 @@ class Exited:
     post: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class Request:
+    """A running job asked the run something (``subjobs.build``); ``Launcher.reply``
+    answers it."""
+
+    token: int
+    request: dict[str, Any]
+
+
 class Launcher:
     """One warm launcher process; jobs are named by the caller's integer tokens."""
 
@@ -62,6 +71,7 @@ class Launcher:
         self._pids: dict[int, int] = {}  # token -> pid, once the launcher has said it
         self._closed = False
         self.running: set[int] = set()
+        self._requests: list[Request] = []
 
     def start(self, token: int, job_dir: str | os.PathLike[str], concurrency: int,
               setup: dict[str, Any] | str | None = None) -> None:
@@ -83,11 +93,12 @@ class Launcher:
         self.running.add(token)
 
     def wait(self, timeout: float | None) -> list[Exited]:
-        """The jobs that have ended, as soon as there is one; [] when ``timeout`` passes first."""
+        """The jobs that have ended, as soon as there is one (or a job's request, which
+        ``requests`` then takes); [] when ``timeout`` passes first."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             exited = self._take_events()
-            if exited:
+            if exited or self._requests:
                 return exited
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             ready, _, _ = select.select([self._stdout], [], [], remaining)
@@ -97,6 +108,16 @@ class Launcher:
             if not data:
                 raise LauncherDied(self._death())
             self._pending += data
+
+    def requests(self) -> list[Request]:
+        """What running jobs have asked since the last call, in order."""
+        taken, self._requests = self._requests, []
+        return taken
+
+    def reply(self, token: int, reply: dict[str, Any]) -> None:
+        """Answer a running job's request; a job that has ended meanwhile hears nothing."""
+        if token in self.running:
+            self._send({"op": "reply", "token": token, "reply": reply})
 
     def kill(self, token: int) -> None:
         """SIGKILL the job and its slices; ``wait`` then reports it (status -9)."""
@@ -148,6 +169,8 @@ class Launcher:
             event = json.loads(line)
             if event["event"] == "started":
                 self._pids[event["token"]] = event["pid"]
+            elif event["event"] == "request":
+                self._requests.append(Request(event["token"], event["request"]))
             elif event["event"] == "exited":
                 self.running.discard(event["token"])
                 self._pids.pop(event["token"], None)

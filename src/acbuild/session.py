@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from acbuild import engine, events, joblog, plan
 from acbuild.config import ExecutorConfig, Project
+from acbuild.db import SubjobRow
 from acbuild.decision import decide, look_at_cached
 from acbuild.errors import AcbuildError, Interrupted, JobError, NeedsBuild
 from acbuild.graph import Graph, JobSpec
@@ -25,6 +26,7 @@ from acbuild.graph import edges as edges_of
 from acbuild.methods import MethodRegistry
 from acbuild.script import Urd, evaluate
 from acbuild.store import JobStore
+from acbuild.subjob_requests import MAX_DEPTH, SubjobPlanner
 from acbuild.urdcalls import ListAccess
 from acbuild.urdlists import Lists
 from acbuild.workdir import FAILED_DIR
@@ -89,6 +91,13 @@ class Session:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def code_of(self, method: str) -> str | None:
+        """The code hash a job of ``method`` would have today; None: no such method now."""
+        try:
+            return self.registry.get(method).code_hash
+        except AcbuildError:
+            return None
+
     def sources_of(self, method: str) -> dict[str, bytes]:
         """The method's source files as they are now (what a code change is diffed against)."""
         return self.registry.get(method).sources
@@ -130,6 +139,18 @@ class StatusResult:
     warnings: list[str] = field(default_factory=list)
     remote: frozenset[str] = frozenset()  # stale jobs the remote cache has (hashes)
     fetched: dict[str, Path] = field(default_factory=dict)  # by ``pull``: hash -> directory
+    # the subjobs cached jobs recorded, by parent hash (a subjob's own under its hash)
+    subjobs: dict[str, list[SubjobRow]] = field(default_factory=dict)
+
+    def subjobs_of(self, parent: JobSpec | SubjobRow, depth: int = 1
+                   ) -> list[tuple[int, str, SubjobRow]]:
+        """The subjobs below a job, depth first: (depth (1: the job's own), parent id, row)."""
+        found = []
+        for row in self.subjobs.get(parent.hash, ()):
+            found.append((depth, parent.id, row))
+            if depth < MAX_DEPTH:
+                found.extend(self.subjobs_of(row, depth + 1))
+        return found
 
     def state(self, decision: plan.Decision) -> str:
         """cached, stale, or "cached (remote)" for a stale job the remote cache has."""
@@ -168,10 +189,15 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
                              on_built=remote.push_later if remote and pushing else None,
                              executor=_executor(executor or session.project.executor,
                                                 store.target.path))
+    builder.subjobs = SubjobPlanner(
+        session.registry, session.project.slices, lambda spec: decide(
+            [spec], store, builder.built_hashes(), session.sources_of,
+            code_of=session.code_of)[-1])
 
     def realize(spec: JobSpec) -> Path:
         builder.execute(decide(urd.graph.ancestors(spec), store, builder.built_hashes(),
-                               session.sources_of, files_of=[spec.hash]))
+                               session.sources_of, files_of=[spec.hash],
+                               code_of=session.code_of))
         path = builder.path_of(spec.hash)
         if path is None:
             raise _build_failed(spec, builder.outcomes.get(spec.hash))
@@ -182,7 +208,7 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
         wanted = {a.hash for spec in specs for a in urd.graph.ancestors(spec)}
         builder.execute(decide([s for s in urd.graph if s.hash in wanted], store,
                                builder.built_hashes(), session.sources_of,
-                               files_of=[s.hash for s in specs]))
+                               files_of=[s.hash for s in specs], code_of=session.code_of))
 
     urd = session.urd(script, realize, force_methods)
     urd.realize_all = realize_all
@@ -221,7 +247,8 @@ def _build(session: Session, script: Path, urd: Urd, builder: engine.Builder,
     try:
         graph = evaluate(script, urd)
         urd.note_unfinished(urd.warnings)
-        decisions = decide(list(graph), store, builder.built_hashes(), session.sources_of)
+        decisions = decide(list(graph), store, builder.built_hashes(), session.sources_of,
+                           code_of=session.code_of)
         for warning in [*urd.warnings, *store.warnings]:  # deciding may add some
             builder.reporter.report(events.Warning(warning))
         stale = sum(d.build for d in decisions)
@@ -281,10 +308,15 @@ def status_script(session: Session, script: Path, force_methods: Iterable[str] =
     store.target_db()  # before the script: methods' declarations are kept there
 
     def realize(spec: JobSpec) -> Path:
-        decision = decide(urd.graph.ancestors(spec), store, files_of=[spec.hash])[-1]
+        decisions = decide(urd.graph.ancestors(spec), store, files_of=[spec.hash],
+                           code_of=session.code_of)
+        decision = decisions[-1]
         if decision.build and pull and remote is not None and not spec.force:
-            fetched.update(remote.fetch([spec], store, on_fetched))
-            decision = decide([spec], store, files_of=[spec.hash])[-1]
+            # Its stale inputs with it, first: a job recorded before its input would look
+            # built from an earlier build of it (store.built_after).
+            fetched.update(remote.fetch([d.spec for d in decisions
+                                         if d.build and not d.spec.force], store, on_fetched))
+            decision = decide([spec], store, files_of=[spec.hash], code_of=session.code_of)[-1]
         if decision.build:
             raise NeedsBuild(spec.id, where=spec.where)
         return Path(decision.found.path)
@@ -296,19 +328,30 @@ def status_script(session: Session, script: Path, force_methods: Iterable[str] =
         urd.note_unfinished(urd.warnings)
     except NeedsBuild as e:
         stopped = e
-    decisions = decide(list(urd.graph), store, sources_of=session.sources_of)
+    decisions = decide(list(urd.graph), store, sources_of=session.sources_of,
+                       code_of=session.code_of)
     on_remote: set[str] = set()
     if remote is not None:
         stale = [d.spec for d in decisions if d.build and not d.spec.force]
         if pull:
             fetched.update(remote.fetch(stale, store, on_fetched))
-            decisions = decide(list(urd.graph), store, sources_of=session.sources_of)
+            decisions = decide(list(urd.graph), store, sources_of=session.sources_of,
+                               code_of=session.code_of)
         else:
             on_remote = remote.available([s.hash for s in stale])
     decisions, changed = look_at_cached(decisions, store)  # every job's files: a stat each
     return StatusResult(decisions, stopped, [*urd.warnings, *store.warnings, *changed,
                                              *(remote.warnings if remote else [])],
-                        frozenset(on_remote), fetched)
+                        frozenset(on_remote), fetched, _recorded_subjobs(store, decisions))
+
+
+def _recorded_subjobs(store: JobStore, decisions: Sequence[plan.Decision]
+                      ) -> dict[str, list[SubjobRow]]:
+    """The subjobs the cached jobs recorded (they exist only once their parent has run):
+    one query; nothing when no job has any."""
+    if not any(not d.build for d in decisions):
+        return {}
+    return store.subjobs()
 
 
 def current_script_jobs(session: Session) -> tuple[frozenset[str], list[str]]:
@@ -348,8 +391,11 @@ def graph_view(result: StatusResult) -> dict[str, Any]:
     for d in result.decisions:
         inputs = {name: [ids.get(x) if x else None for x in h] if isinstance(h, tuple)
                   else ids.get(h) if h else None for name, h in d.spec.inputs}
+        below = [] if d.build else result.subjobs_of(d.spec)
         jobs.append({"id": d.spec.id, "method": d.spec.method, "label": d.spec.label,
-                     "state": d.state, "reason": d.reason, "inputs": inputs})
+                     "state": d.state, "reason": d.reason, "inputs": inputs,
+                     "subjobs": [{"id": row.id, "method": row.method, "depth": depth,
+                                  "parent": parent} for depth, parent, row in below]})
         edges.extend({"from": ids[h], "to": d.spec.id, "input": name}
                      for name, h in edges_of(d.spec.inputs) if h in ids)
     stale = sum(d.build for d in result.decisions)
@@ -424,8 +470,10 @@ def describe_job(path: Path, with_result: bool = True) -> dict[str, Any]:
         "code": setup.get("code", {}), "versions": setup.get("versions", {}),
         "script_line": setup.get("script_line"),
         "built_because": setup.get("built_because"),  # what the run that built it said
+        "subjob_of": setup.get("subjob_of"),  # the job whose subjobs.build first made it
         "files": post.get("files", {}), "profile": _profile(post),
         "profile_rows": _profile_rows(post), "error": post.get("error"),
+        "subjobs": post.get("subjobs", {}),  # id -> built or reused
     }
     result_file = path / "result.pickle"
     if with_result and result_file.exists():

@@ -17,12 +17,12 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from acbuild import hashing
-from acbuild.db import DB_NAME, Database, FileStat, JobRow
+from acbuild.db import DB_NAME, Database, FileStat, JobRow, SubjobRow
 from acbuild.errors import StorageError
 from acbuild.workdir import (
     FAILED_DIR,
@@ -52,6 +52,7 @@ class Found(NamedTuple):
     method: str
     location: str | Path  # its directory; a Path only when asked for (``path``)
     created: float
+    seq: int | None = None  # its order of publication in its work directory (JobRow.built_seq)
 
     @property
     def path(self) -> Path:
@@ -223,10 +224,10 @@ class JobStore:
                 if row.id not in listing or not (writable or self._readable(workdir, row.id)):
                     continue
                 location = f"{root}/{row.id}"
-                if post_stat(location) != row[5:] and not self._reread(row, location,
+                if post_stat(location) != row[5:7] and not self._reread(row, location,
                                                                        writable, refreshed):
                     continue
-                found[h] = Found(h, row.id, row.method, location, row.created)
+                found[h] = Found(h, row.id, row.method, location, row.created, row.built_seq)
                 remaining.discard(h)
             if not remaining:
                 break  # before the next work directory's database is even opened
@@ -247,9 +248,27 @@ class JobStore:
             self._damaged[row.hash] = job_damage(path) or f"it holds another job ({row.id})"
             return False
         if writable:
-            refreshed.append(actual._replace(created=row.created))
+            refreshed.append(actual._replace(created=row.created, built_seq=row.built_seq))
         self._damaged.pop(row.hash, None)
         return True
+
+    def built_after(self, job: Found, reader: Found) -> bool:
+        """Whether ``job`` (an input of ``reader``) was published after ``reader`` was, so
+        that ``reader`` holds a result of an earlier build of it (``job`` was rebuilt in
+        place under its id: forced, or a parent whose subjob changed).
+
+        In one work directory by the database's order of publication (no clock involved);
+        a row of an acbuild before that order, or a job in another work directory, by
+        the times the rows recorded (a clock set back between the two builds could hide
+        it: across work directories there is no shared order)."""
+        by_seq = (job.seq or 0) > (reader.seq or 0)
+        by_time = job.created > reader.created
+        if by_seq == by_time:  # the usual answer (no): which one applies is moot
+            return by_seq
+        if ((job.seq is not None or reader.seq is not None)
+                and _root(job.location) == _root(reader.location)):
+            return by_seq
+        return by_time
 
     def unusable(self, hashes: Iterable[str]) -> dict[str, tuple[str, str]]:
         """Among ``hashes``, jobs a database knows that ``find`` did not find, and why:
@@ -346,11 +365,14 @@ class JobStore:
             _, problem = self.problem(path) or ("", "")
         if not problem:
             assert actual is not None
-            fresh = actual if row is None else actual._replace(created=row.created)
+            fresh = actual if row is None else actual._replace(created=row.created,
+                                                               built_seq=row.built_seq)
             if fresh != row:
-                db.record_job(fresh)
+                db.record_job(fresh)  # a directory without its row: published now
+                fresh = db.lookup([job_hash])[job_hash]
             self._listing(self.target).add(job_id)
-            return Recheck(Found(fresh.hash, fresh.id, fresh.method, path, fresh.created))
+            return Recheck(Found(fresh.hash, fresh.id, fresh.method, path, fresh.created,
+                                 fresh.built_seq))
         if row is not None:
             db.forget_jobs([job_hash])  # the row goes first: never a row without its job
         self._listing(self.target).discard(job_id)
@@ -396,6 +418,51 @@ class JobStore:
         pending, self._pending = self._pending, []
         self.target_db().record_jobs([row for row, _ in pending],
                                      [(row.hash, *ident) for row, ident in pending if ident])
+
+    # -- subjobs: a parent is current only while each subjob would be the same job today ----
+    def record_subjobs(self, rows: Iterable[SubjobRow]) -> None:
+        self.target_db().record_subjobs(rows)
+
+    def subjobs(self) -> dict[str, list[SubjobRow]]:
+        """Every recorded subjob, by its parent's hash, from every work directory."""
+        table: dict[str, list[SubjobRow]] = {}
+        for _, rows in self._each_db(lambda db: db.subjobs()):
+            for parent, subjobs in rows.items():
+                table.setdefault(parent, subjobs)
+        return table
+
+    def changed_subjobs(self, parents: Mapping[str, Found],
+                        code_of: Callable[[str], str | None]) -> dict[str, str]:
+        """Among ``parents``, those with a recorded subjob (at any depth) that would be a
+        different job today — its method's code changed, or the method is gone — or that
+        was published after its parent (rebuilt in place since: the parent holds a result
+        of its earlier build): hash -> why. Costs a query or two per work directory, no
+        file read."""
+        table = self.subjobs()
+        if not table:
+            return {}
+        builds = {**self._rows({r.hash for rows in table.values() for r in rows}), **parents}
+
+        def newer(sub: str, parent: str) -> bool:
+            return (sub in builds and parent in builds
+                    and self.built_after(builds[sub], builds[parent]))
+
+        changed = {}
+        for parent in parents:
+            why = _subjob_change(parent, table, code_of, set(), newer)
+            if why is not None:
+                changed[parent] = why
+        return changed
+
+    def _rows(self, hashes: set[str]) -> dict[str, Found]:
+        """The jobs among ``hashes`` as the databases record them (their directories not
+        looked at: for the order of publication only)."""
+        rows: dict[str, Found] = {}
+        for workdir, found in self._each_db(lambda db: db.lookup(hashes)):
+            for h, row in found.items():
+                rows.setdefault(h, Found(h, row.id, row.method, f"{workdir.path}/{row.id}",
+                                         row.created, row.built_seq))
+        return rows
 
     # -- declarations kept by code hash (the registry's cache; see acbuild.methods) -----------
     def cached_declarations(self, key: str) -> str | None:
@@ -557,6 +624,28 @@ def row_from_directory(job_dir: Path) -> JobRow | None:
 SHOWN_FILES = 3  # a reason names at most this many changed files
 
 
+def _subjob_change(parent: str, table: dict[str, list[SubjobRow]],
+                   code_of: Callable[[str], str | None], seen: set[str],
+                   newer: Callable[[str, str], bool]) -> str | None:
+    for row in table.get(parent, ()):
+        if row.hash in seen:
+            continue
+        seen.add(row.hash)
+        code = code_of(row.method)
+        if code is None:
+            return (f"subjob {row.id} would be a different job: its method {row.method!r} "
+                    "no longer exists")
+        if code != row.code:
+            return (f"subjob {row.id} would be a different job: the code of its method "
+                    f"{row.method!r} changed")
+        if newer(row.hash, parent):
+            return f"subjob {row.id} was rebuilt after this job was built"
+        deeper = _subjob_change(row.hash, table, code_of, seen, newer)
+        if deeper is not None:
+            return f"subjob {row.id} would be built again ({deeper})"
+    return None
+
+
 def _names(files: Sequence[str]) -> str:
     more = len(files) - SHOWN_FILES
     return ", ".join(files[:SHOWN_FILES]) + (f" and {more} more" if more > 0 else "")
@@ -572,6 +661,10 @@ def _distinct(sources: Sequence[Path], target: Path) -> list[Path]:
             seen.add(real)
             kept.append(source)
     return kept
+
+
+def _root(location: str | Path) -> str:
+    return os.path.dirname(location)
 
 
 def _same(a: Path, b: Path) -> bool:

@@ -364,13 +364,15 @@ def test_methods_lists_descriptions_options_and_inputs(project: Project) -> None
 
 
 # -- forcing -------------------------------------------------------------------------------
-def test_force_rebuilds_in_place_and_leaves_dependents_alone(project: Project) -> None:
+def test_force_rebuilds_in_place_and_its_readers_with_it(project: Project) -> None:
     pipeline(project)
     first = project.run_json()
     ingest = next(j for j in first["jobs"] if j["method"] == "ingest")
     post_before = json.loads((Path(ingest["path"]) / "post.json").read_text())
     forced = project.run_json("--force", "ingest")
-    assert states(forced) == {"ingest": "built", "count": "reused", "side": "reused"}
+    # count read the old build of ingest: a result of it is no result of the new one
+    # (test_trust_rebuilt_inputs.py: and so in a later run, if this one is interrupted)
+    assert states(forced) == {"ingest": "built", "count": "built", "side": "reused"}
     assert next(j for j in forced["jobs"] if j["method"] == "ingest")["reason"] == "forced"
     assert sorted(project.job_dirs()) == sorted(j["id"] for j in first["jobs"])  # replaced
     post_after = json.loads((Path(ingest["path"]) / "post.json").read_text())
@@ -385,6 +387,6 @@ def test_force_in_the_script_rebuilds_on_every_run(project: Project) -> None:
     project.script(PIPELINE.replace('urd.file("data/raw.csv"))',
                                     'urd.file("data/raw.csv"), force=True)'))
     assert built(project.run_json()) == ["count", "ingest", "side"]
-    assert states(project.run_json()) == {"ingest": "built", "count": "reused", "side": "reused"}
+    assert states(project.run_json()) == {"ingest": "built", "count": "built", "side": "reused"}
     assert states(project.run_json())["ingest"] == "built"
     assert len(project.job_dirs()) == 3

@@ -32,8 +32,7 @@ def rows(n: int) -> list[JobRow]:
 def test_lookup_by_index_and_by_scan_agree(tmp_path: Path, monkeypatch: Any) -> None:
     monkeypatch.setattr(dbmod, "_CHUNK", 5)  # batches of 5; a scan for more than 5 hashes
     with Database.open(tmp_path) as db:
-        for row in rows(40):
-            db.record_job(row)
+        db.record_jobs(rows(40))  # as they are (record_job numbers each: built_seq)
         few = [r.hash for r in rows(40)[:3]] + ["f" * 64]  # a few: looked up in the index
         many = [r.hash for r in rows(40)] + ["f" * 64]  # most of the table: one scan
         some = [r.hash for r in rows(40)[::5]]  # 8 of 40: two batches, no scan
@@ -115,6 +114,34 @@ def test_older_rows_gain_post_stat_columns_left_empty(tmp_path: Path) -> None:
         assert db.conn.execute("PRAGMA user_version").fetchone()[0] == dbmod.SCHEMA_VERSION
         assert db.lookup(["aa"])["aa"].post_size is None
         db.record_job(JobRow("bb", "m-bb", "m", "c", 2.0, 120, 10**18))
-        assert db.lookup(["bb"])["bb"][5:] == (120, 10**18)
+        assert db.lookup(["bb"])["bb"][5:7] == (120, 10**18)
         db.replace_jobs(db.jobs())
         assert [r.id for r in db.jobs()] == ["m-aa", "m-bb"]
+
+
+def test_a_published_row_gets_the_next_number_and_a_rewritten_one_keeps_its_own(
+        tmp_path: Path) -> None:
+    with Database.open(tmp_path) as db:
+        for row in rows(3):
+            db.record_job(row)
+        assert [r.built_seq for r in db.jobs()] == [1, 2, 3]
+        first = db.jobs()[0]
+        db.record_job(first._replace(post_size=7))  # refreshed: the same build
+        assert db.lookup([first.hash])[first.hash].built_seq == 1
+        db.forget_jobs([first.hash])
+        db.record_job(rows(1)[0])  # rebuilt in place: published again, after the others
+        assert db.lookup([first.hash])[first.hash].built_seq == 4
+
+
+def test_a_database_of_this_version_without_the_order_gains_it(tmp_path: Path) -> None:
+    with Database.open(tmp_path) as db:
+        db.record_job(rows(1)[0])
+    conn = sqlite3.connect(tmp_path / dbmod.DB_NAME)
+    conn.executescript("DROP INDEX jobs_by_seq; ALTER TABLE jobs DROP COLUMN built_seq;")
+    conn.close()
+    with Database.open(tmp_path, readonly=True) as old:  # read as it is
+        assert old.lookup([rows(1)[0].hash])[rows(1)[0].hash].built_seq is None
+    with Database.open(tmp_path) as db:
+        assert db.lookup([rows(1)[0].hash])[rows(1)[0].hash].built_seq is None
+        db.record_job(rows(2)[1])
+        assert db.lookup([rows(2)[1].hash])[rows(2)[1].hash].built_seq == 1

@@ -11,7 +11,7 @@ import pytest
 from acbuild import hashing
 from acbuild.db import FileStat
 from acbuild.errors import UnhashableFile
-from acbuild.store import JobStore
+from acbuild.store import Found, JobStore
 
 
 def _stat(path: Path) -> FileStat:
@@ -47,5 +47,25 @@ def test_a_file_changed_while_hashed_leaves_nothing_in_the_stat_cache(
         # Stable now: hashed, and the digest kept is the content's.
         assert store.file_digest(data) == hashing.hash_bytes(b"x" * (1 << 20))
         assert db.cached_digest(str(data), _stat(data)) == hashing.hash_bytes(b"x" * (1 << 20))
+    finally:
+        store.close()
+
+
+def test_built_after_orders_one_work_directory_by_its_sequence_and_others_by_time(
+        tmp_path: Path) -> None:
+    store = JobStore(tmp_path / "dev")
+    try:
+        def job(root: str, seq: int | None, created: float) -> Found:
+            return Found("h", "m-h", "m", f"{tmp_path}/{root}/m-h", created, seq)
+        # One database: its order of publication, whatever the clock said.
+        assert store.built_after(job("dev", 5, 100.0), job("dev", 4, 200.0))
+        assert not store.built_after(job("dev", 4, 200.0), job("dev", 5, 100.0))
+        # A row without a number is older than any numbered one; two without, by time.
+        assert store.built_after(job("dev", 1, 0.0), job("dev", None, 50.0))
+        assert not store.built_after(job("dev", None, 50.0), job("dev", 1, 0.0))
+        assert store.built_after(job("dev", None, 2.0), job("dev", None, 1.0))
+        # Two databases share no order: the rows' times.
+        assert store.built_after(job("shared", 1, 200.0), job("dev", 9, 100.0))
+        assert not store.built_after(job("shared", 9, 100.0), job("dev", 1, 200.0))
     finally:
         store.close()

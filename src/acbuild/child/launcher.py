@@ -15,8 +15,9 @@ import traceback
 from types import ModuleType
 from typing import Any, NoReturn
 
-from acbuild import snapshot
+from acbuild import snapshot, subjobs
 from acbuild.child import process
+from acbuild.child.channel import Channels
 from acbuild.child.phases import JobFailure, _method_phases
 from acbuild.child.process import (
     _cpu,
@@ -73,6 +74,8 @@ class _Launcher:
         self.method_dirs: set[str] = set()
         self.method_dir = ""  # that of the last job started
         self.poll = select.poll()
+        self.channels = Channels(lambda fd: self.poll.register(fd, select.POLLIN),
+                                 self._unregister)
 
     def serve_forever(self) -> None:
         self.poll.register(self.requests, select.POLLIN)
@@ -87,6 +90,9 @@ class _Launcher:
                     continue  # closed while handling this batch (a job's two fds): stale
                 if fd in self.by_pipe:
                     self.done(self.by_pipe[fd])
+                    continue
+                if fd in self.channels.by_fd:
+                    self.forward(fd)
                     continue
                 if fd != self.requests:
                     self.reap(self.by_fd.pop(fd))
@@ -108,15 +114,21 @@ class _Launcher:
                        request.get("setup"))
         elif request["op"] == "kill" and request["token"] in self.by_token:
             _killpg(self.by_token[request["token"]].pid)
+        elif request["op"] == "reply":
+            self.channels.reply(request["token"], request["reply"])
         elif request["op"] != "kill":
             print(f"acbuild.child: unknown request {request!r}", file=sys.stderr)
 
     def start(self, token: int, job_dir: str, concurrency: int,
               setup: dict[str, Any] | None) -> None:
         setup, module = self.load(job_dir, setup)
+        ours, theirs = Channels.pair()
         pid, r = _fork()
         if pid == 0:
+            os.close(ours)
+            subjobs.connect(theirs)
             self.job_process(job_dir, concurrency, module, setup)
+        self.channels.watch(token, ours, theirs)
         exit_fd = _pidfd(pid)
         pipe = -1
         if exit_fd is None:
@@ -182,7 +194,8 @@ class _Launcher:
         try:
             os.setpgid(0, 0)  # one group with its slices: a kill takes them all
             signal.signal(signal.SIGINT, signal.default_int_handler)
-            for fd in (self.requests, self.events, *self.by_fd, *self.by_pipe):
+            for fd in (self.requests, self.events, *self.by_fd, *self.by_pipe,
+                       *self.channels.by_fd):
                 os.close(fd)  # the launcher's protocol and its other jobs are not this job's
             status = run_job(job_dir, concurrency, module, setup)
         except BaseException:
@@ -208,6 +221,7 @@ class _Launcher:
         # Whatever the job left running in its group goes with it (its pid is still its own:
         # it has not been reaped).
         _killpg(job.pid)
+        self.channels.forget(job.token)
         job.reported = True
         del self.by_token[job.token]  # the parent may give the token to a new job now
         self.send({"event": "exited", "token": job.token, "pid": job.pid,
@@ -218,6 +232,8 @@ class _Launcher:
         os.close(job.fd)
         self.closed.add(job.fd)
         self._forget_pipe(job)
+        if not job.reported:
+            self.channels.forget(job.token)
         # The job is a zombie now, so its group id cannot have been reused: whatever it
         # left running in its group goes with it.
         _killpg(job.pid)
@@ -229,6 +245,16 @@ class _Launcher:
                    "status": os.waitstatus_to_exitcode(status), "wall": _since(job.began),
                    "cpu": round(usage.ru_utime + usage.ru_stime, 6),
                    "maxrss_kib": usage.ru_maxrss})
+
+    def forward(self, fd: int) -> None:
+        """A job's requests (subjobs.build) go to the parent, which answers with a reply."""
+        token, requests = self.channels.read(fd)
+        for request in requests:
+            self.send({"event": "request", "token": token, "request": request})
+
+    def _unregister(self, fd: int) -> None:
+        self.poll.unregister(fd)
+        self.closed.add(fd)
 
     def _forget_pipe(self, job: _Running) -> None:
         if job.pipe >= 0:

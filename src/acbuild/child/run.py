@@ -13,7 +13,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from acbuild import jobfiles, results, statusmsg
+from acbuild import jobfiles, results, statusmsg, subjobs
 from acbuild.canonical import InputFile, JobFile, from_json
 from acbuild.child import process
 from acbuild.child.phases import JobFailure, Phase, Phases, _method_phases
@@ -252,6 +252,9 @@ def _write_post(start: float, began: float, phases: dict[str, Any],
         "start": start, "end": time.time(), "wall": _since(began),
         "cpu": cpu, "peak_rss_kib": peak_rss_kib, "phases": phases,
         "files": files, **({} if error is None else {"error": error})}
+    built = subjobs.recorded()
+    if built:
+        post["subjobs"] = built  # id -> built or reused: the jobs its subjobs.build made
     # Written in place (the engine takes a post.json it cannot parse for a failed job, and
     # nobody else reads one before the job directory is published), with plain os calls:
     # a file object is more for the job process to touch. No indent: json's C encoder.

@@ -115,6 +115,13 @@ def status(script: str, force: tuple[str, ...], workdir: str | None, as_json: bo
     _status(script, force, workdir, as_json)
 
 
+def _subjobs(result: Any, decision: Any) -> dict[str, Any]:
+    """A cached job's recorded subjobs (only a job that has run has them)."""
+    below = [] if decision.build else result.subjobs_of(decision.spec)
+    return {"subjobs": [{"id": row.id, "method": row.method, "depth": depth, "parent": parent}
+                        for depth, parent, row in below]} if below else {}
+
+
 def _status(script: str, force: tuple[str, ...], workdir: str | None, as_json: bool) -> None:
     from acbuild import console
     from acbuild.session import status_script
@@ -129,7 +136,8 @@ def _status(script: str, force: tuple[str, ...], workdir: str | None, as_json: b
              "reason": d.reason if result.state(d) != "cached (remote)" else
              f"the remote cache has it ({d.reason} here)",
              "cause": d.cause or None, "path": str(d.found.location) if d.found else None,
-             "workdir": os.path.dirname(d.found.location) if d.found else None}
+             "workdir": os.path.dirname(d.found.location) if d.found else None,
+             **_subjobs(result, d)}
             for d in result.decisions]
     stopped = result.stopped_text
     if as_json:

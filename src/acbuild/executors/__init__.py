@@ -19,6 +19,7 @@ from typing import Any, NamedTuple, Protocol
 
 from acbuild.config import ExecutorConfig
 from acbuild.runner import Exited
+from acbuild.runner import Request as JobRequest
 
 __all__ = ["Executor", "Exited", "Request", "open_executor"]
 
@@ -53,6 +54,13 @@ class Executor(Protocol):
 
     def kill(self, token: int) -> None:
         """Kill the job; ``wait`` then reports it."""
+
+    def requests(self) -> list[JobRequest]:
+        """What running jobs have asked of the run since the last call (``subjobs.build``),
+        in order; ``wait`` also returns when one arrives."""
+
+    def reply(self, token: int, reply: dict[str, Any]) -> None:
+        """Answer a running job's request; a job that has ended meanwhile hears nothing."""
 
     def close(self) -> None:
         """Kill every running job and let go of what the executor holds. Safe twice."""

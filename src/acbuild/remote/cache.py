@@ -165,7 +165,10 @@ class RemoteCache:
         try:
             futures = {pool.submit(self._download, item, store.target): item
                        for item, _ in locks.values()}
-            for future in as_completed(futures):
+            # Published in the order wanted (inputs first), however the downloads finish: the
+            # database numbers jobs in the order it records them, and a job recorded before
+            # its input would look built from an earlier build of it (store.built_after).
+            for future in list(futures):
                 item = futures[future]
                 done = self._fetched(item, future, store)
                 locks.pop(item.hash)[1].release()

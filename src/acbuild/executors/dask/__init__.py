@@ -129,6 +129,13 @@ class DaskExecutor:
                     exited.extend(self._ended_attempt(attempt))
         return exited
 
+    def requests(self) -> list[Any]:
+        """None: a job on a worker has no channel to the run (``subjobs.build`` says so)."""
+        return []
+
+    def reply(self, token: int, reply: dict[str, Any]) -> None:
+        """Never asked: see ``requests``."""
+
     def kill(self, token: int) -> None:
         attempt = self._attempts.get(token)
         if attempt is not None:

@@ -1,0 +1,154 @@
+"""The run's side of subjobs: what a running job's ``subjobs.build`` asks for, as a job
+spec, and who waits for which subjob.
+
+``SubjobPlanner`` turns a request (``acbuild.subjobs`` sends it) into a ``JobSpec`` as
+``urd.build`` would (options and input jobs sorted by the method's declarations, options
+normalised), and decides it through the callback the session gives. ``Waits`` is the
+engine's bookkeeping: the parents waiting for each subjob, the slots each lends while it
+waits, the chain of parents above each subjob (at most ``MAX_DEPTH`` deep), and the
+subjobs each parent got (recorded when it is published). Nothing here starts a process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from acbuild import canonical, graph, options
+from acbuild.db import SubjobRow
+from acbuild.errors import MethodError
+from acbuild.graph import JobSpec
+from acbuild.methods import MethodRegistry
+
+MAX_DEPTH = 5  # a top-level job's subjob is 1 deep; one 5 deep may build no more
+
+
+class SubjobPlanner:
+    """Specs and decisions for subjob requests. ``decide``: a spec -> its ``plan.Decision``
+    against the work directories (the session's ``decision.decide``, wired in)."""
+
+    def __init__(self, registry: MethodRegistry, slices: int,
+                 decide: Callable[[JobSpec], Any]):
+        self.registry = registry
+        self.slices = slices
+        self.decide = decide
+
+    def spec(self, request: dict[str, Any], known: Callable[[str], JobSpec | None],
+             where: str) -> JobSpec:
+        """The job a request asks for; ``known``: a job id of this run -> its spec."""
+        name = request.get("method")
+        if not isinstance(name, str):
+            raise MethodError(f"subjobs.build takes a method name (a str) first, got "
+                              f"{canonical.brief(name)}")
+        method = self.registry.get(name)
+        option_values = _values(request.get("options"), known, "options")
+        job_values = _values(request.get("jobs"), known, "jobs")
+        for key, value in _values(request.get("params"), known, "params").items():
+            if key in method.options:
+                option_values[key] = value
+            elif key in method.inputs:
+                job_values[key] = value
+            else:
+                raise MethodError(
+                    f"method {name!r} has no option or input {key!r} (options: "
+                    f"{', '.join(sorted(method.options)) or 'none'}; inputs: "
+                    f"{', '.join(method.inputs) or 'none'})")
+        inputs: dict[str, JobSpec | None] = dict.fromkeys(method.inputs)
+        for key, value in job_values.items():
+            if key not in method.inputs:
+                raise MethodError(f"method {name!r} has no input {key!r}")
+            if value is not None and not isinstance(value, JobSpec):
+                raise MethodError(f"method {name!r}: input {key!r} must be a job handle or "
+                                  f"None, not {type(value).__name__}")
+            inputs[key] = value
+        for key, value in option_values.items():
+            if isinstance(value, JobSpec):
+                raise MethodError(f"method {name!r}: option {key!r} got a job ({value.id})")
+        normalized = options.normalize(method.name, method.options, option_values)
+        label = request.get("name")
+        if label is not None and not (isinstance(label, str) and 0 < len(label) <= 200
+                                      and label.isprintable()):
+            raise MethodError("subjobs.build(name=...) takes a label of 1 to 200 printable "
+                              "characters")
+        return graph.make_spec(method.name, method.code_hash, normalized, inputs,
+                               self.slices if method.has_analysis else None,
+                               force=bool(request.get("force")),
+                               label=label if isinstance(label, str) else None, where=where)
+
+
+def _values(encoded: Any, known: Callable[[str], JobSpec | None], what: str
+            ) -> dict[str, Any]:
+    """A request's values: ``{"job": id}`` a job of this run, ``{"value": json}`` a value."""
+    values: dict[str, Any] = {}
+    for key, item in (encoded or {}).items():
+        if "job" in item:
+            spec = known(item["job"])
+            if spec is None:
+                raise MethodError(f"subjobs.build {what} {key!r}: job {item['job']} is not "
+                                  "a finished job of this run (give an input job of the "
+                                  "parent, or a subjob it built)")
+            values[key] = spec
+        else:
+            values[key] = canonical.from_json(item["value"])
+    return values
+
+
+@dataclass
+class Waiting:
+    """A parent job blocked in ``subjobs.build``: its launcher token and lent slots."""
+
+    token: int
+    parent: JobSpec
+    lent: int
+    existed: bool = False  # finished before the parent asked: reused, not built for it
+
+
+@dataclass
+class Waits:
+    """Who waits for which subjob in one run, and what each parent got."""
+
+    # subjob hash -> the parents waiting for it
+    by_job: dict[str, list[Waiting]] = field(default_factory=dict)
+    # job hash -> the parents above it, outermost first: (id, hash) each
+    chains: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    # parent hash -> its subjobs so far (what the database records once it is published)
+    served: dict[str, dict[str, SubjobRow]] = field(default_factory=dict)
+    # parent hash -> the first failure its subjobs met, deepest first: what a failure
+    # reaching up through several parents says once, not nested in each
+    causes: dict[str, str] = field(default_factory=dict)
+
+    def chain_below(self, parent: JobSpec) -> tuple[tuple[str, str], ...]:
+        """The chain a subjob of ``parent`` has above it."""
+        return (*self.chains.get(parent.hash, ()), (parent.id, parent.hash))
+
+    def refusal(self, parent: JobSpec, spec: JobSpec) -> str | None:
+        """Why ``parent`` may not have ``spec`` as a subjob: too deep, or a cycle."""
+        chain = self.chain_below(parent)
+        names = " > ".join(job_id for job_id, _ in chain)
+        if any(h == spec.hash for _, h in chain):
+            return (f"{spec.id} cannot be a subjob of itself (the chain of subjobs: "
+                    f"{names} > {spec.id})")
+        if len(chain) > MAX_DEPTH:
+            return (f"subjobs nest at most {MAX_DEPTH} deep: {names} asked for {spec.id}, "
+                    f"a level {len(chain)} deep")
+        return None
+
+    def wait(self, spec: JobSpec, waiting: Waiting) -> None:
+        self.chains.setdefault(spec.hash, self.chain_below(waiting.parent))
+        self.by_job.setdefault(spec.hash, []).append(waiting)
+
+    def serve(self, parent: JobSpec, spec: JobSpec) -> None:
+        self.served.setdefault(parent.hash, {})[spec.hash] = SubjobRow(
+            parent.hash, spec.hash, spec.id, spec.method, spec.code_hash)
+
+
+    def failure(self, parent: JobSpec, spec: JobSpec, reason: str, kept: Any) -> str:
+        """What ``parent`` hears when its subjob failed: the subjob, where it is kept, and
+        the failure at the bottom (a subjob failing of its own subjob says that one's)."""
+        if reason.startswith("SubjobError: "):
+            reason = self.causes.get(spec.hash, reason)
+        self.causes.setdefault(parent.hash, reason)
+        where = f"; its directory is kept at {kept}" if kept else ""
+        return f"subjob {spec.id} (method {spec.method}) failed{where}: {reason}"
+
