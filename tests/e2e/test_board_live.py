@@ -76,6 +76,8 @@ def test_the_runs_page_follows_a_run_going_on(project: Any, tmp_path: Path,
                 return [j["id"].split("-")[0] for j in live["running"]]
 
             assert until(lambda: running() == ["wait"])  # "first" finished, "wait" waits
+            # A finished job's index row is written in a batch, within a quarter second.
+            assert until(lambda: "first-" in client.get("/").text)
             page = client.get("/").text
             assert "is going on" in page and 'http-equiv="refresh"' in page
             assert "wait-" in page and "first-" in page  # running, and finished so far
