@@ -76,7 +76,13 @@ def test_the_runs_page_follows_a_run_going_on(project: Any, tmp_path: Path,
                 return [j["id"].split("-")[0] for j in live["running"]]
 
             assert until(lambda: running() == ["wait"])  # "first" finished, "wait" waits
-            page = client.get("/").text
+            # A run writes the rows of the jobs it published in batches (at most 0.25 s
+            # late, store.FLUSH_SECONDS): the finished ones show within that, not at once.
+            def runs_page_with_first() -> str:
+                text = client.get("/").text
+                return text if "first-" in text else ""
+
+            page = until(runs_page_with_first)
             assert "is going on" in page and 'http-equiv="refresh"' in page
             assert "wait-" in page and "first-" in page  # running, and finished so far
             runs = client.get("/?format=json").json()["runs"]
