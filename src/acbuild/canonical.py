@@ -368,7 +368,8 @@ _SUBSECOND_OFFSET = re.compile(r"([+-])(\d\d):(\d\d):(\d\d)\.(\d{1,6})$")
 
 def _from_isoformat(parse: Callable[[str], Any]) -> Callable[[str], Any]:
     """``parse`` (datetime's or time's fromisoformat), keeping a UTC offset's fraction of a
-    second, which CPython's parser drops (isoformat writes it: ``+00:00:00.000001``)."""
+    second, which CPython's parser drops when the offset is under a second (isoformat writes
+    it: ``+00:00:00.000001``, which CPython 3.11 reads as UTC)."""
 
     def read(text: str) -> Any:
         value = parse(text)
@@ -383,11 +384,17 @@ def _from_isoformat(parse: Callable[[str], Any]) -> Callable[[str], Any]:
     return read
 
 
+# What isoformat wrote, read back exactly (the encoding, the JSON form, declarations and
+# option strings all use these rather than fromisoformat itself).
+datetime_fromisoformat: Callable[[str], datetime] = _from_isoformat(datetime.fromisoformat)
+time_fromisoformat: Callable[[str], time] = _from_isoformat(time.fromisoformat)
+
+
 # The tags of single-key dicts; a user's dict with a "$" key is escaped as "$dict".
 _TAG_DECODERS: dict[str, Callable[[Any], Any]] = {
     "$date": date.fromisoformat,
-    "$datetime": _from_isoformat(datetime.fromisoformat),
-    "$time": _from_isoformat(time.fromisoformat),
+    "$datetime": datetime_fromisoformat,
+    "$time": time_fromisoformat,
     "$timedelta": lambda v: timedelta(days=v[0], seconds=v[1], microseconds=v[2]),
     "$path": Path,
     "$bytes": base64.b64decode,

@@ -101,8 +101,9 @@ _SHAPES_MAX = 4096
 def _fast_hash(method: str, code_hash: str, options: Mapping[str, object],
                inputs: dict[str, Any], slices: int | None) -> str | None:
     """``job_hash`` of the record, through the shape of its method's jobs; None where that
-    does not apply (options not a dict, or not str keys) or a value is refused."""
-    if type(options) is not dict:
+    does not apply (options not a dict, not str keys, slices not an int) or a value is refused."""
+    # The shapes are found by equality: True, 1.0 and 1 are one key but three identities.
+    if type(options) is not dict or (slices is not None and type(slices) is not int):
         return None
     key = (method, code_hash, slices, *options, None, *inputs)
     shape = _SHAPES.get(key)

@@ -255,8 +255,9 @@ _LEAVES: dict[str, Any] = {
     "str": lambda b: ("str", b.decode("utf-8", "surrogatepass")),
     "bytes": lambda b: ("bytes", b),
     "date": lambda b: ("date", date.fromisoformat(b.decode())),
-    "datetime": lambda b: typed(datetime.fromisoformat(b.decode())),
-    "time": lambda b: typed(time.fromisoformat(b.decode())),
+    # Not fromisoformat itself: CPython reads an offset under a second (+00:00:00.000001) as UTC.
+    "datetime": lambda b: typed(canonical.datetime_fromisoformat(b.decode())),
+    "time": lambda b: typed(canonical.time_fromisoformat(b.decode())),
     "timedelta": lambda b: ("timedelta", timedelta(*map(int, b.split(b",")))),
     "path": lambda b: ("path", b.decode()),
     "file": lambda b: ("file", b.decode()),
@@ -420,5 +421,23 @@ def test_a_utc_offset_with_a_fraction_of_a_second_round_trips_through_json() -> 
     for value in (dt.time(0, 0, tzinfo=dt.timezone(dt.timedelta(microseconds=1))),
                   dt.datetime(2020, 1, 1, tzinfo=dt.timezone(-dt.timedelta(seconds=1,
                                                                             microseconds=30)))):
+        back = from_json(json.loads(json.dumps(to_json(value))))
+        assert back == value and back.utcoffset() == value.utcoffset()
+
+
+def test_an_offset_under_a_second_is_read_back_from_the_encoding() -> None:
+    """isoformat writes ``+00:00:00.000001``, which CPython's fromisoformat reads as UTC:
+    the encoding was exact (and stays so), the readers now are too. Hypothesis found it."""
+    tiny, minus = timezone(timedelta(microseconds=1)), timezone(-timedelta(microseconds=999999))
+    for value, pinned in [
+        (time(0, 0, tzinfo=tiny), b"time 24:00:00:00+00:00:00.000001"),
+        (time(1, 2, 3, 4, tzinfo=minus), b"time 31:01:02:03.000004-00:00:00.999999"),
+        (datetime(2020, 1, 2, tzinfo=tiny), b"datetime 35:2020-01-02T00:00:00+00:00:00.000001"),
+        (datetime(2020, 1, 2, 3, tzinfo=timezone(timedelta(hours=-5, microseconds=7))),
+         b"datetime 35:2020-01-02T03:00:00-04:59:59.999993"),
+    ]:
+        assert encode(value) == pinned
+        assert decode(encode(value)) == typed(value)
+        assert encode(value) != encode(value.replace(tzinfo=timezone.utc))
         back = from_json(json.loads(json.dumps(to_json(value))))
         assert back == value and back.utcoffset() == value.utcoffset()

@@ -22,7 +22,9 @@ from acbuild.canonical import (
     InputFile,
     JobFile,
     brief,
+    datetime_fromisoformat,
     json_int_fits,
+    time_fromisoformat,
 )
 from acbuild.errors import OptionError
 from acbuild.job import JobWithFile
@@ -220,8 +222,8 @@ TYPES: dict[type, tuple[str, Converter]] = {
     OrderedDict: ("OrderedDict", lambda v: OrderedDict(
         each_item(v, _to_str_key, to_json_value, "OrderedDict"))),
     date: ("date", _iso(date, date.fromisoformat)),
-    datetime: ("datetime", _iso(datetime, datetime.fromisoformat)),
-    time: ("time", _iso(time, time.fromisoformat)),
+    datetime: ("datetime", _iso(datetime, datetime_fromisoformat)),
+    time: ("time", _iso(time, time_fromisoformat)),
     timedelta: ("timedelta", _to_timedelta),
     Path: ("Path", _to_path),
     JobWithFile: ("JobWithFile", _to_jobfile),
