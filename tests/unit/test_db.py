@@ -29,16 +29,21 @@ def rows(n: int) -> list[JobRow]:
     return [JobRow(f"{i:064x}", f"m-{i:012x}", "m", "0" * 64, float(i)) for i in range(n)]
 
 
+def numbered(n: int) -> list[JobRow]:
+    """``rows(n)`` as a database numbers them when they are published."""
+    return [r._replace(built_seq=i + 1) for i, r in enumerate(rows(n))]
+
+
 def test_lookup_by_index_and_by_scan_agree(tmp_path: Path, monkeypatch: Any) -> None:
     monkeypatch.setattr(dbmod, "_CHUNK", 5)  # batches of 5; a scan for more than 5 hashes
     with Database.open(tmp_path) as db:
-        db.record_jobs(rows(40))  # as they are (record_job numbers each: built_seq)
-        few = [r.hash for r in rows(40)[:3]] + ["f" * 64]  # a few: looked up in the index
-        many = [r.hash for r in rows(40)] + ["f" * 64]  # most of the table: one scan
-        some = [r.hash for r in rows(40)[::5]]  # 8 of 40: two batches, no scan
-        assert db.lookup(few) == {r.hash: r for r in rows(3)}
-        assert db.lookup(many) == {r.hash: r for r in rows(40)}
-        assert db.lookup(some) == {r.hash: r for r in rows(40)[::5]}
+        db.record_jobs(rows(40))
+        few = [r.hash for r in numbered(40)[:3]] + ["f" * 64]  # a few: looked up in the index
+        many = [r.hash for r in numbered(40)] + ["f" * 64]  # most of the table: one scan
+        some = [r.hash for r in numbered(40)[::5]]  # 8 of 40: two batches, no scan
+        assert db.lookup(few) == {r.hash: r for r in numbered(3)}
+        assert db.lookup(many) == {r.hash: r for r in numbered(40)}
+        assert db.lookup(some) == {r.hash: r for r in numbered(40)[::5]}
         assert db.lookup([]) == {}
 
 

@@ -10,7 +10,8 @@ from acbuild.db import Database, JobRow
 
 
 def row(n: int, method: str = "m") -> JobRow:
-    return JobRow(f"{n:064x}", f"{method}-{n:012x}", method, "c" * 64, float(n))
+    # numbered as published (record_jobs numbers a row without one)
+    return JobRow(f"{n:064x}", f"{method}-{n:012x}", method, "c" * 64, float(n), built_seq=n)
 
 
 def test_identities_come_newest_first_with_none_for_a_job_not_indexed(tmp_path: Path) -> None:

@@ -125,7 +125,7 @@ def test_a_version_5_database_gains_the_table_and_an_old_source_has_no_lists(
     from acbuild import db as dbmod
     from acbuild.db import JobRow
 
-    row = JobRow("a" * 64, "m-aaaaaaaaaaaa", "m", "0" * 64, 1.0)
+    row = JobRow("a" * 64, "m-aaaaaaaaaaaa", "m", "0" * 64, 1.0, built_seq=1)
     with Database.open(tmp_path) as db:
         db.record_job(row)
     conn = sqlite3.connect(tmp_path / dbmod.DB_NAME)
