@@ -125,7 +125,9 @@ def test_live_display_in_a_real_terminal(project: Project) -> None:
     pane = Pane(f"acbuild-test-{os.getpid()}", f"sh {shlex.quote(str(runner))}")
     try:
         # Both jobs print the line: wait for the running one's, which -v streams as it comes.
-        live = pane.wait_for(lambda t: "1 built" in t and "1 running" in t and any(
+        # (and the finished job's line: the screen may be read between two redraws)
+        live = pane.wait_for(lambda t: "1 built" in t and "1 running" in t
+                             and re.search(r"built   (gated-\w{12})", t) is not None and any(
             f"{m.group(1)}| waiting at the gate" in t
             for m in re.finditer(r"▸ (gated-\w{12})  \d+\.\ds", t)))
         quick, slow = (re.search(r"built   (gated-\w{12})", live),
