@@ -1,7 +1,7 @@
 """What each board page shows, as plain data: the documents the command line's ``--json``
 prints, got from the same functions (``history``, ``session.describe_job``, ``explain``,
 ``catalog``, ``session.graph_view``), and the little the board adds beside them (a run
-going on, a job's dependents, a method's jobs).
+going on, a job's dependents, a method's jobs), ``compare`` and ``urd`` documents.
 
 Only reads. A job's result is unpickled only when asked (``load``): loading one runs code
 from the work directory. Never imports starlette: the pages and the app draw these.
@@ -17,6 +17,7 @@ from typing import Any
 
 from acbuild import history, joblog
 from acbuild.catalog import describe_methods
+from acbuild.compare import compare
 from acbuild.errors import AcbuildError, StorageError
 from acbuild.explain import explain
 from acbuild.session import (
@@ -27,6 +28,7 @@ from acbuild.session import (
     resolve_job,
     status_script,
 )
+from acbuild.urdlists import document
 from acbuild.workdir import FAILED_DIR, read_setup, read_sources, staged_job_id
 
 DEFAULT_SCRIPT = "build.py"
@@ -137,8 +139,8 @@ def methods(session: Session) -> dict[str, Any]:
 
 
 def method(session: Session, name: str, limit: int = 100) -> dict[str, Any]:
-    """``methods NAME --json``, and ``jobs``: its newest jobs with their options (where the
-    comparison of its jobs will go)."""
+    """``methods NAME --json``, and ``jobs``: its newest jobs with their options (the
+    method page's JSON twin when results are not loaded)."""
     info = {"methods": describe_methods(session.registry, session.store, [name])}
     rows = []
     for found in reversed(session.store.jobs(name)[-limit:]):
@@ -149,6 +151,21 @@ def method(session: Session, name: str, limit: int = 100) -> dict[str, Any]:
         rows.append({"id": found.id, "created": setup.get("created"),
                      "options": setup.get("options", {}), "label": setup.get("label")})
     return {**info, "jobs": rows}
+
+
+def comparison(session: Session, name: str, load: bool, sort: str | None = None,
+               descending: bool = False) -> dict[str, Any] | None:
+    """``compare NAME --json`` (``--sort``, ``-r``); the results are unpickled only with
+    ``load``: without, the options and inputs that differ. None: no finished job yet."""
+    if not session.store.jobs(name):
+        return None
+    return compare(session, [name], sort=sort, descending=descending,
+                   load_results=load).as_json()
+
+
+def lists(session: Session, where: str | None, ghosts: bool) -> dict[str, Any]:
+    """``urd [LIST[/TS]] --json`` (``--ghosts``): the result lists, a list, or an entry."""
+    return document(session.lists(), where, ghosts)
 
 
 def script_path(session: Session, name: str | None) -> Path:
