@@ -190,8 +190,9 @@ class Lists:
 
     def locate(self, text: str) -> tuple[str, Entry | None]:
         """``LIST`` (the list, no entry) or ``LIST/TS``, TS a timestamp, ``latest`` or
-        ``first`` (the list and that entry); an error naming the known lists otherwise."""
-        names = self.names()
+        ``first`` (the list and that entry); an error naming the known lists otherwise.
+        A list whose entries are all ghosts is still a list (its ghosts are asked for)."""
+        names = sorted({e.list for e in self.entries(ghosts=True)})
         if text in names:
             return text, None
         name, _, ts = text.rpartition("/")
