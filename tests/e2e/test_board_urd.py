@@ -114,6 +114,9 @@ def test_ghosts_are_hidden_unless_asked_and_marked(listed: Any) -> None:
     assert client.get("/urd/sales/summary?format=json").json()["entries"] == []
     assert "ghost: read an entry" in client.get("/urd/sales/summary?ghosts=1").text
     assert client.get("/urd?format=json").json() == cli_json(project)
+    assert 'href="/urd/sales/summary"' not in client.get("/urd").text  # ghosts only
+    assert 'href="/urd/sales/summary"' in client.get("/urd?ghosts=1").text
+    assert client.get("/urd?ghosts=1&format=json").json() == cli_json(project, "--ghosts")
 
 
 def test_timestamps_with_a_tie_breaker_and_a_time_are_links(

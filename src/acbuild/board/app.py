@@ -238,7 +238,7 @@ def _lists(request: Request, session: Session) -> Response:
     if _wants_json(request):
         return _json(doc)
     if "lists" in doc:
-        return HTMLResponse(urdpages.lists(doc))
+        return HTMLResponse(urdpages.lists(doc, ghosts))
     if "entries" in doc:
         return HTMLResponse(urdpages.entries(doc, ghosts))
     return HTMLResponse(urdpages.entry(doc))

@@ -19,15 +19,18 @@ def list_href(name: str, ts: str | None = None, ghosts: bool = False) -> str:
     return f"/urd/{quote(name)}{tail}" + ("?ghosts=1" if ghosts else "")
 
 
-def lists(doc: dict[str, Any]) -> str:
-    if not doc["lists"]:
+def lists(doc: dict[str, Any], ghosts: bool) -> str:
+    if not doc["lists"] and not ghosts:
         return page("Result lists", "<p>no result lists yet: urd.begin(...) ... "
-                    "urd.finish(...) in a build script records one</p>")
+                    "urd.finish(...) in a build script records one (or "
+                    f"{link('/urd?ghosts=1', 'lists of ghosts only')})</p>")
     rows = [(link(list_href(r["list"]), r["list"]), str(r["entries"]),
              escape(str(r["first"])), _entry_link(r["list"], r["latest"]),
              str(r["ghosts"]) if r["ghosts"] else "") for r in doc["lists"]]
+    toggle = link("/urd", "hide the ghosts") if ghosts else link("/urd?ghosts=1", "count the "
+                                                                   "ghosts too")
     return page("Result lists", table(("list", "entries", "first", "latest", "ghosts"), rows)
-                + f"<p>{link('/urd?format=json', 'as JSON')}</p>")
+                + f"<p>{toggle} · {link('/urd?format=json', 'as JSON')}</p>")
 
 
 def entries(doc: dict[str, Any], ghosts: bool) -> str:
