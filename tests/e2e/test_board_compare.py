@@ -67,6 +67,8 @@ def test_the_method_page_compares_its_jobs_once_results_are_loaded(swept: Any) -
     by_auc = client.get("/method/train?format=json&load=1&sort=auc.test&desc=1").json()
     assert by_auc == cli_json(project, "compare", "train", "--sort", "auc.test", "-r")
     assert [r["auc.test"] for r in by_auc["rows"]] == [0.9, 0.8, 0.7]
+    assert "no column 'nope'" in client.get("/method/train?format=json&load=1&sort=nope"
+                                            ).json()["error"]
     # the twin without load stays `methods NAME --json` and the jobs' options
     plain = client.get("/method/train?format=json").json()
     assert plain["methods"] == cli_json(project, "methods", "train")["methods"]
@@ -95,6 +97,9 @@ def test_without_the_click_no_result_is_unpickled(swept: Any, tmp_path: Path) ->
     for row in compared["rows"]:
         assert f'href="/job/{row["job"]}"' in text
     assert client.get("/method/train?format=json").status_code == 200
+    # a sort by a result's field waits for the results (and the button keeps it)
+    waiting = client.get("/method/train?sort=auc.test&desc=1")
+    assert waiting.status_code == 200 and "name='sort' value='auc.test'" in waiting.text
     assert not marker.exists()
     client.get("/method/train?load=1")
     assert marker.exists()

@@ -17,7 +17,7 @@ from typing import Any
 
 from acbuild import history, joblog
 from acbuild.catalog import describe_methods
-from acbuild.compare import compare
+from acbuild.compare import compare, sorted_by
 from acbuild.errors import AcbuildError, StorageError
 from acbuild.explain import explain
 from acbuild.session import (
@@ -156,11 +156,14 @@ def method(session: Session, name: str, limit: int = 100) -> dict[str, Any]:
 def comparison(session: Session, name: str, load: bool, sort: str | None = None,
                descending: bool = False) -> dict[str, Any] | None:
     """``compare NAME --json`` (``--sort``, ``-r``); the results are unpickled only with
-    ``load``: without, the options and inputs that differ. None: no finished job yet."""
+    ``load``: without, the options and inputs that differ (and a sort by a result's field
+    is left for later). None: no finished job yet."""
     if not session.store.jobs(name):
         return None
-    return compare(session, [name], sort=sort, descending=descending,
-                   load_results=load).as_json()
+    found = compare(session, [name], load_results=load)
+    if sort and (load or sort in found.columns):
+        found = sorted_by(found, sort, descending)
+    return found.as_json()
 
 
 def lists(session: Session, where: str | None, ghosts: bool) -> dict[str, Any]:

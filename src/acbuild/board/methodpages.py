@@ -44,16 +44,18 @@ def comparison(name: str, doc: dict[str, Any], loaded: bool, sort: str | None,
     """The ``compare`` table: a column's header sorts by it (again: the other way); the
     job column links each job; results only when ``loaded``, else the button that loads
     them, behind the trust note."""
+    asked, sort = sort, sort if sort in doc["columns"] else None  # a field not loaded yet
     rows = doc["rows"] if sort else doc["rows"][::-1]  # unsorted: newest first
     body = "<p>" + (f"sorted by {escape(sort)}{' (largest first)' if descending else ''}"
                     if sort else "newest first") + f" · {len(rows)} jobs · "
-    body += link(_href(name, loaded, None, False, fmt=True), "as JSON") + "</p>"
+    body += link(_href(name, loaded, sort, descending, fmt=True), "as JSON") + "</p>"
     if not loaded:
         body += (f"<p class='note'>{escape(TRUST_NOTE)}</p><p>Below: the options and inputs "
                  "that differ between its jobs. Their results' fields need the results "
                  f"loaded.</p><form method='get' action='/method/{escape(quote(name))}'>"
                  "<input type='hidden' name='load' value='1'>"
-                 + (f"<input type='hidden' name='sort' value='{escape(sort)}'>" if sort else "")
+                 + (f"<input type='hidden' name='sort' value='{escape(asked)}'>" if asked
+                    else "")
                  + "<button>load results</button></form>")
     head = [link(_href(name, loaded, c, c == sort and not descending), c)
             for c in doc["columns"]]
