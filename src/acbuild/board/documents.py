@@ -29,7 +29,13 @@ from acbuild.session import (
     status_script,
 )
 from acbuild.urdlists import document
-from acbuild.workdir import FAILED_DIR, read_setup, read_sources, staged_job_id
+from acbuild.workdir import (
+    FAILED_DIR,
+    post_stat,
+    read_setup,
+    read_sources,
+    staged_job_id,
+)
 
 DEFAULT_SCRIPT = "build.py"
 
@@ -67,10 +73,26 @@ def live(session: Session, run: dict[str, Any]) -> dict[str, Any]:
         except OSError:
             continue  # published or gone since the listing
         running.append({"id": job_id, "elapsed": round(max(0.0, now - began), 1)})
+    indexed = session.store.jobs()
     finished = [{"id": j.id, "method": j.method, "created": j.created}
-                for j in session.store.jobs() if j.created >= started - 1]
+                for j in indexed if j.created >= started - 1]
+    finished += _unindexed(session, {j.id for j in indexed}, started)
+    finished.sort(key=lambda j: j["created"])
     return {"run": run["run"], "running": sorted(running, key=lambda r: -r["elapsed"]),
             "finished": finished[::-1][:50]}
+
+
+def _unindexed(session: Session, indexed: set[str], started: float) -> list[dict[str, Any]]:
+    """Jobs published in the target but not in its index yet (a run writes the index rows
+    in batches): one listing, and a look at the few it has that the index has not."""
+    target = session.store.target
+    found = []
+    for job_id in target.job_ids() - indexed:
+        stat = post_stat(str(target.job_dir(job_id)))
+        if stat is not None and stat[1] / 1e9 >= started - 1:
+            found.append({"id": job_id, "method": job_id.rsplit("-", 1)[0],
+                          "created": stat[1] / 1e9})
+    return found
 
 
 def run(session: Session, text: str) -> dict[str, Any]:
