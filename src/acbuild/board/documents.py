@@ -74,8 +74,8 @@ def live(session: Session, run: dict[str, Any]) -> dict[str, Any]:
             continue  # published or gone since the listing
         running.append({"id": job_id, "elapsed": round(max(0.0, now - began), 1)})
     indexed = session.store.jobs()
-    finished = [{"id": j.id, "method": j.method, "created": j.created}
-                for j in indexed if j.created >= started - 1]
+    finished: list[dict[str, Any]] = [{"id": j.id, "method": j.method, "created": j.created}
+                                      for j in indexed if j.created >= started - 1]
     finished += _unindexed(session, {j.id for j in indexed}, started)
     finished.sort(key=lambda j: j["created"])
     return {"run": run["run"], "running": sorted(running, key=lambda r: -r["elapsed"]),
