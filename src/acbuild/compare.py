@@ -61,21 +61,23 @@ class _Job:
 
 def compare(session: Session, specs: Sequence[str], metrics: str | None = None,
             sort: str | None = None, descending: bool = False,
-            only: Sequence[str] = ()) -> Comparison:
+            only: Sequence[str] = (), load_results: bool = True) -> Comparison:
     """Compare the jobs ``specs`` name: one method name (every finished job of it) or JOB
     arguments (each a job of the same method). ``metrics``: a JSON file inside each job
     to take the fields from, instead of its result. ``sort``: a column to order rows by.
     ``only``: patterns (``roc_auc.*``) the fields shown must match (a result with many
-    fields, a dict of counts, makes a wide table)."""
+    fields, a dict of counts, makes a wide table). ``load_results=False``: no result is
+    unpickled (the board, before the user asks): the options and inputs only."""
     jobs = _jobs(session, specs)
     method = jobs[0].setup.get("method", "?")
     options = [_flatten(j.setup.get("options", {}), keep_lists=True) for j in jobs]
-    inputs = [{INPUT_PREFIX + k: (v or {}).get("id") for k, v in j.setup.get("inputs", {}).items()}
+    inputs = [{INPUT_PREFIX + k: _input_ids(v) for k, v in j.setup.get("inputs", {}).items()}
               for j in jobs]
     option_cols = _columns(options, only_differing=len(jobs) > 1)
     input_cols = _columns(inputs, only_differing=len(jobs) > 1)
     problems: list[str] = []
-    fields = [_fields(session, j, metrics, problems) for j in jobs]
+    fields = [_fields(session, j, metrics, problems) if load_results else {}
+              for j in jobs]
     fields = [{_unclash(k, option_cols): v for k, v in f.items()} for f in fields]
     field_cols = [c for c in _columns(fields, only_differing=False)
                   if not only or any(fnmatch.fnmatchcase(c, p) for p in only)]
@@ -84,6 +86,13 @@ def compare(session: Session, specs: Sequence[str], metrics: str | None = None,
     comparison = Comparison(method, tuple(option_cols), tuple(input_cols), tuple(field_cols),
                             tuple(rows), tuple(problems))
     return sorted_by(comparison, sort, descending) if sort else comparison
+
+
+def _input_ids(value: Any) -> Any:
+    """An input's job id; a list input's, a list of them (None where the script gave None)."""
+    if isinstance(value, list):
+        return [(v or {}).get("id") for v in value]
+    return (value or {}).get("id")
 
 
 def _row(job: _Job, groups: list[tuple[list[str], dict[str, Any]]]) -> dict[str, Any]:

@@ -21,7 +21,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from acbuild.errors import AcbuildError
 
@@ -190,8 +190,9 @@ class Lists:
 
     def locate(self, text: str) -> tuple[str, Entry | None]:
         """``LIST`` (the list, no entry) or ``LIST/TS``, TS a timestamp, ``latest`` or
-        ``first`` (the list and that entry); an error naming the known lists otherwise."""
-        names = self.names()
+        ``first`` (the list and that entry); an error naming the known lists otherwise.
+        A list whose entries are all ghosts is still a list (its ghosts are asked for)."""
+        names = sorted({e.list for e in self.entries(ghosts=True)})
         if text in names:
             return text, None
         name, _, ts = text.rpartition("/")
@@ -272,6 +273,30 @@ class Lists:
                     ghosts[e.number] = "read an entry that was replaced or truncated"
                     todo.append(e.number)
         return list(ghosts.items())
+
+
+# -- documents ---------------------------------------------------------------------------------
+def document(lists: Lists, where: str | None, ghosts: bool = False) -> dict[str, Any]:
+    """What ``acbuild urd [LIST[/TS]] --json`` prints (and the board's result-list pages):
+    the lists, a list's entries, or one entry."""
+    if where is None:
+        return {"lists": summaries(lists.entries(ghosts=ghosts))}
+    name, entry = lists.locate(where.rstrip("/"))
+    if entry is None:
+        return {"list": name, "entries": [e.as_json() for e in lists.entries(name, ghosts=ghosts)]}
+    return {"entry": entry.as_json()}
+
+
+def summaries(entries: Sequence[Entry]) -> list[dict[str, Any]]:
+    """Each list once: its entry and ghost counts, its first and latest timestamps."""
+    found: dict[str, dict[str, Any]] = {}
+    for e in entries:
+        row = found.setdefault(e.list, {"list": e.list, "entries": 0, "ghosts": 0,
+                                        "first": e.timestamp, "latest": e.timestamp})
+        row["ghosts" if e.ghost else "entries"] += 1
+        if not e.ghost:
+            row["latest"] = e.timestamp
+    return list(found.values())
 
 
 def _replace(entry: Entry, **changes: object) -> Entry:

@@ -8,7 +8,7 @@ directory only. A run going on is followed live: ``/events`` sends server-sent e
 one each time what runs changes, polling the work directory once a second on the
 server's side (the run writes nothing for the board); without JavaScript the runs page
 reloads itself every 2 s.
-Routes to come: ``/urd`` (result lists) and the comparison of a method's jobs.
+A method's page compares its jobs (``compare``); ``/urd`` shows the result lists.
 """
 
 from __future__ import annotations
@@ -26,18 +26,19 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from acbuild.board import documents, graphview, pages
+from acbuild.board import documents, graphview, methodpages, pages, urdpages
 from acbuild.board.files import FileMissing, FileRefused, inside, media_type
 from acbuild.config import Project
 from acbuild.errors import AcbuildError, JobSpecError
 from acbuild.history import RunSpecError
 from acbuild.session import Session, resolve_job
+from acbuild.urdlists import UrdError
 
 PER_PAGE = 50  # runs on a page of the history
 RUN_PAGE = 500  # jobs on a page of a run
 EVENTS_EVERY = 1.0  # seconds between two looks at a run going on
 EVENTS_FOR = 3600.0  # an event stream ends after this long (the browser reconnects)
-NOT_FOUND = (JobSpecError, RunSpecError, documents.ScriptRefused, FileMissing)
+NOT_FOUND = (JobSpecError, RunSpecError, documents.ScriptRefused, FileMissing, UrdError)
 
 
 def create_app(project: Project) -> Starlette:
@@ -94,7 +95,8 @@ def create_app(project: Project) -> Starlette:
         route("/", _runs),
         route("/live", _live),
         Route("/events", events, methods=["GET"]),
-        # Result lists (`acbuild urd`) get /urd routes here when they exist.
+        route("/urd", _lists),
+        route("/urd/{where:path}", _lists),
         route("/run/{run}", _run),
         route("/job/{job}", job_page),
         route("/job/{job}/file/{name:path}", _file),
@@ -209,12 +211,37 @@ def _explain(request: Request, session: Session) -> Response:
 
 def _methods(request: Request, session: Session) -> Response:
     doc = documents.methods(session)
-    return _json(doc) if _wants_json(request) else HTMLResponse(pages.methods(doc))
+    return _json(doc) if _wants_json(request) else HTMLResponse(methodpages.methods(doc))
 
 
 def _method(request: Request, session: Session) -> Response:
-    doc = documents.method(session, request.path_params["name"])
-    return _json(doc) if _wants_json(request) else HTMLResponse(pages.method(doc))
+    """The method and its jobs compared; the JSON twin is ``methods NAME --json`` (and the
+    jobs' options), or, with ``load=1``, ``compare NAME --json`` (``sort``, ``desc``)."""
+    name, query = request.path_params["name"], request.query_params
+    load, sort, desc = query.get("load") == "1", query.get("sort") or None, query.get("desc") == "1"
+    if _wants_json(request) and load:
+        compared = documents.comparison(session, name, True, sort, desc)
+        if compared is None:
+            raise JobSpecError(f"method {name!r} has no finished jobs")
+        return _json(compared)
+    doc = documents.method(session, name)
+    if _wants_json(request):
+        return _json(doc)
+    compared = documents.comparison(session, name, load, sort, desc)
+    return HTMLResponse(methodpages.method(doc, compared, load, sort, desc))
+
+
+def _lists(request: Request, session: Session) -> Response:
+    """``urd [LIST[/TS]] --json`` (``ghosts=1``: ``--ghosts``) and its page."""
+    where, ghosts = request.path_params.get("where"), request.query_params.get("ghosts") == "1"
+    doc = documents.lists(session, where or None, ghosts)
+    if _wants_json(request):
+        return _json(doc)
+    if "lists" in doc:
+        return HTMLResponse(urdpages.lists(doc, ghosts))
+    if "entries" in doc:
+        return HTMLResponse(urdpages.entries(doc, ghosts))
+    return HTMLResponse(urdpages.entry(doc))
 
 
 def _graph(request: Request, session: Session) -> Response:

@@ -1,7 +1,7 @@
 """What each board page shows, as plain data: the documents the command line's ``--json``
 prints, got from the same functions (``history``, ``session.describe_job``, ``explain``,
 ``catalog``, ``session.graph_view``), and the little the board adds beside them (a run
-going on, a job's dependents, a method's jobs).
+going on, a job's dependents, a method's jobs), ``compare`` and ``urd`` documents.
 
 Only reads. A job's result is unpickled only when asked (``load``): loading one runs code
 from the work directory. Never imports starlette: the pages and the app draw these.
@@ -17,6 +17,7 @@ from typing import Any
 
 from acbuild import history, joblog
 from acbuild.catalog import describe_methods
+from acbuild.compare import compare, sorted_by
 from acbuild.errors import AcbuildError, StorageError
 from acbuild.explain import explain
 from acbuild.session import (
@@ -27,7 +28,14 @@ from acbuild.session import (
     resolve_job,
     status_script,
 )
-from acbuild.workdir import FAILED_DIR, read_setup, read_sources, staged_job_id
+from acbuild.urdlists import document
+from acbuild.workdir import (
+    FAILED_DIR,
+    post_stat,
+    read_setup,
+    read_sources,
+    staged_job_id,
+)
 
 DEFAULT_SCRIPT = "build.py"
 
@@ -65,10 +73,26 @@ def live(session: Session, run: dict[str, Any]) -> dict[str, Any]:
         except OSError:
             continue  # published or gone since the listing
         running.append({"id": job_id, "elapsed": round(max(0.0, now - began), 1)})
-    finished = [{"id": j.id, "method": j.method, "created": j.created}
-                for j in session.store.jobs() if j.created >= started - 1]
+    indexed = session.store.jobs()
+    finished: list[dict[str, Any]] = [{"id": j.id, "method": j.method, "created": j.created}
+                                      for j in indexed if j.created >= started - 1]
+    finished += _unindexed(session, {j.id for j in indexed}, started)
+    finished.sort(key=lambda j: j["created"])
     return {"run": run["run"], "running": sorted(running, key=lambda r: -r["elapsed"]),
             "finished": finished[::-1][:50]}
+
+
+def _unindexed(session: Session, indexed: set[str], started: float) -> list[dict[str, Any]]:
+    """Jobs published in the target but not in its index yet (a run writes the index rows
+    in batches): one listing, and a look at the few it has that the index has not."""
+    target = session.store.target
+    found = []
+    for job_id in target.job_ids() - indexed:
+        stat = post_stat(str(target.job_dir(job_id)))
+        if stat is not None and stat[1] / 1e9 >= started - 1:
+            found.append({"id": job_id, "method": job_id.rsplit("-", 1)[0],
+                          "created": stat[1] / 1e9})
+    return found
 
 
 def run(session: Session, text: str) -> dict[str, Any]:
@@ -137,8 +161,8 @@ def methods(session: Session) -> dict[str, Any]:
 
 
 def method(session: Session, name: str, limit: int = 100) -> dict[str, Any]:
-    """``methods NAME --json``, and ``jobs``: its newest jobs with their options (where the
-    comparison of its jobs will go)."""
+    """``methods NAME --json``, and ``jobs``: its newest jobs with their options (the
+    method page's JSON twin when results are not loaded)."""
     info = {"methods": describe_methods(session.registry, session.store, [name])}
     rows = []
     for found in reversed(session.store.jobs(name)[-limit:]):
@@ -149,6 +173,24 @@ def method(session: Session, name: str, limit: int = 100) -> dict[str, Any]:
         rows.append({"id": found.id, "created": setup.get("created"),
                      "options": setup.get("options", {}), "label": setup.get("label")})
     return {**info, "jobs": rows}
+
+
+def comparison(session: Session, name: str, load: bool, sort: str | None = None,
+               descending: bool = False) -> dict[str, Any] | None:
+    """``compare NAME --json`` (``--sort``, ``-r``); the results are unpickled only with
+    ``load``: without, the options and inputs that differ (and a sort by a result's field
+    is left for later). None: no finished job yet."""
+    if not session.store.jobs(name):
+        return None
+    found = compare(session, [name], load_results=load)
+    if sort and (load or sort in found.columns):
+        found = sorted_by(found, sort, descending)
+    return found.as_json()
+
+
+def lists(session: Session, where: str | None, ghosts: bool) -> dict[str, Any]:
+    """``urd [LIST[/TS]] --json`` (``--ghosts``): the result lists, a list, or an entry."""
+    return document(session.lists(), where, ghosts)
 
 
 def script_path(session: Session, name: str | None) -> Path:

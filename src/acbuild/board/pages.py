@@ -44,7 +44,8 @@ def page(title: str, body: str, refresh: int | None = None) -> str:
     return (f"<!doctype html><html><head><meta charset=\"utf-8\">{meta}"
             f"<title>{escape(title)} · acbuild board</title><style>{_CSS}</style></head>"
             f"<body><header><b>acbuild board</b> &nbsp; {link('/', 'runs')}"
-            f"{link('/methods', 'methods')}{link('/graph', 'graph')}</header>"
+            f"{link('/methods', 'methods')}{link('/graph', 'graph')}"
+            f"{link('/urd', 'result lists')}</header>"
             f"<main><h2>{escape(title)}</h2>{body}</main></body></html>")
 
 
@@ -167,20 +168,33 @@ def job(info: dict[str, Any], dependents: list[str], sources: Sequence[str],
 
 
 def _around(jid: str, info: dict[str, Any], dependents: list[str]) -> str:
-    """The job between its inputs and its dependents, drawn (the first hundred of each)."""
-    inputs = [i for i in info["inputs"].values() if isinstance(i, str)][:100]
+    """The job between its inputs and its dependents, drawn (the first hundred of each);
+    an input node says which input (or inputs) of the job it is."""
+    named: dict[str, list[str]] = {}
+    for name, ids in info["inputs"].items():
+        for i in _input_ids(ids):
+            named.setdefault(i, []).append(name)
+    inputs = list(named)[:100]
     if not inputs and not dependents:
         return ""
     near = [*dict.fromkeys([*inputs, *dependents[:100]])]
     nodes = [svg.Node(jid, jid, info.get("label") or info["method"] or "", "focus", None)]
-    nodes += [svg.Node(i, i, "input" if i in inputs else "dependent", "cached", job_href(i))
-              for i in near if i != jid]
+    nodes += [svg.Node(i, i, ", ".join(named[i]) if i in named else "dependent", "cached",
+                       job_href(i)) for i in near if i != jid]
     edges = [(i, jid) for i in inputs] + [(jid, d) for d in dependents[:100]]
     return f"<div style='overflow:auto'>{svg.draw(nodes, edges, focus=jid)}</div>"
 
 
+def _input_ids(value: Any) -> list[str]:
+    """The job ids of an input: one, or a list input's (its Nones left out)."""
+    return [i for i in (value if isinstance(value, list) else [value]) if isinstance(i, str)]
+
+
 def _ids_table(inputs: dict[str, Any]) -> str:
-    rows = [(escape(name), link(job_href(i), i) if isinstance(i, str) else "-")
+    """An input per row: a list input's jobs in order, "-" where the script gave None; a
+    withfile option's input ("withfile:cfg.data") as the job whose file it names."""
+    rows = [(escape(name), _job_link(i) if not isinstance(i, list) else
+             "[" + ", ".join(_job_link(e) for e in i) + "]")
             for name, i in inputs.items()]
     return table(("name", "job"), rows) if rows else "<span class=dim>none</span>"
 
@@ -239,7 +253,10 @@ def why(report: dict[str, Any]) -> str:
 
 
 def _job_link(v: Any) -> str:
-    return link(job_href(v), v) if isinstance(v, str) else value(v)
+    """A job id as a link; a list input's ids each one; None as "-"."""
+    if isinstance(v, list):
+        return "[" + ", ".join(_job_link(e) for e in v) + "]"
+    return link(job_href(v), v) if isinstance(v, str) else "-" if v is None else value(v)
 
 
 def diff(text: str) -> str:
@@ -249,32 +266,6 @@ def diff(text: str) -> str:
                 else "del" if line.startswith("-") else "hunk" if line.startswith("@@") else "")
         lines.append(f'<span class="{kind}">{escape(line)}</span>' if kind else escape(line))
     return "<pre>" + "\n".join(lines) + "</pre>"
-
-
-# -- methods -----------------------------------------------------------------------------------
-def methods(doc: dict[str, Any]) -> str:
-    rows = [(link(f"/method/{quote(m['name'])}", m["name"]),
-             escape(m.get("description") or m.get("error") or "")) for m in doc["methods"]]
-    return page("Methods", table(("method", "description"), rows))
-
-
-def method(doc: dict[str, Any]) -> str:
-    info = doc["methods"][0]
-    body = f"<p>{escape(info.get('description') or '')}</p><p class=dim>{escape(info['file'])}</p>"
-    body += "<h3>Options</h3>" + table(("name", "type", "default"), [
-        (escape(k), escape(o["text"]), value(o.get("default", ""))) for k, o in
-        info["options"].items()])
-    body += "<h3>Inputs</h3><p>" + escape(", ".join(info["inputs"]) or "none") + "</p>"
-    body += "<h3>Code versions</h3>" + table(("code hash", "jobs", "latest"), [
-        (escape(v["code_hash"][:16]) + (" (current)" if v["current"] else ""), str(v["jobs"]),
-         link(job_href(v["latest"]), v["latest"])) for v in info.get("built_from", [])])
-    # The comparison of its jobs (`acbuild compare`) goes here when it exists.
-    names = sorted({k for j in doc["jobs"] for k in (j["options"] or {})})
-    body += f"<h3>Jobs ({len(doc['jobs'])}, newest first)</h3>" + table(
-        ("job", *names), [(link(job_href(j["id"]), j["id"]),
-                           *(value((j["options"] or {}).get(n)) for n in names))
-                          for j in doc["jobs"]])
-    return page(f"Method {info['name']}", body)
 
 
 # -- graph -------------------------------------------------------------------------------------

@@ -17,34 +17,15 @@ from acbuild.cli import _session, cli
 def urd(where: str | None, ghosts: bool, workdir: str | None, as_json: bool) -> None:
     """The result lists; with LIST, its entries; with LIST/TS (or LIST/latest), one entry."""
     from acbuild import console
+    from acbuild.urdlists import document
 
     with _session(workdir) as session:
-        lists = session.lists()
-        if where is None:
-            data: dict[str, Any] = {"lists": _lists(lists.entries(ghosts=ghosts))}
-        else:
-            name, entry = lists.locate(where.rstrip("/"))
-            if entry is None:
-                data = {"list": name,
-                        "entries": [e.as_json() for e in lists.entries(name, ghosts=ghosts)]}
-            else:
-                data = {"entry": entry.as_json()}
+        data: dict[str, Any] = document(session.lists(), where, ghosts)
     if as_json:
         console.print_json(data)
         return
     for line in _text(data):
         click.echo(line)
-
-
-def _lists(entries: list[Any]) -> list[dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-    for e in entries:
-        row = found.setdefault(e.list, {"list": e.list, "entries": 0, "ghosts": 0,
-                                        "first": e.timestamp, "latest": e.timestamp})
-        row["ghosts" if e.ghost else "entries"] += 1
-        if not e.ghost:
-            row["latest"] = e.timestamp
-    return list(found.values())
 
 
 def _text(data: dict[str, Any]) -> list[str]:
