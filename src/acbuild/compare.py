@@ -142,6 +142,8 @@ def _jobs(session: Session, specs: Sequence[str], problems: list[str]) -> list[_
     for spec in specs:
         of_list = _list_jobs(session, spec, problems)
         jobs.extend(of_list if of_list is not None else [_named_job(session, spec)])
+    if not jobs:  # a list whose jobs are all gone
+        raise JobSpecError(f"no job to compare: {'; '.join(problems)}")
     methods = sorted({j.setup.get("method", "?") for j in jobs})
     if len(methods) > 1:
         named = ", ".join(f"{j.named} ({j.setup.get('method')})" for j in jobs)

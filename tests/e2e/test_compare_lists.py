@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from typing import Any
 
 from test_compare_api import read
@@ -54,6 +55,10 @@ def test_compare_a_list_puts_each_entrys_job_side_by_side(project: Project) -> N
     # Sorted by a field, the timestamps go along.
     desc = compared(project, ":sales/daily:report", "--sort", "total", "-r")["rows"]
     assert [r["timestamp"] for r in desc] == ["2024-01-03", "2024-01-02", "2024-01-01"]
+    # Steps after the name apply in each entry: the input of each report.
+    data = compared(project, ":sales/daily:report.data")["rows"]
+    assert [(r["timestamp"], r["job"]) for r in data] == [
+        (e["timestamp"], e["jobs"][0]["id"]) for e in entries]
     # One entry (:LIST/TS:NAME) is one job, as before.
     one = compared(project, ":sales/daily/2024-01-02:report")["rows"]
     assert [r["job"] for r in one] == [reports[1]]
@@ -93,6 +98,18 @@ def test_an_entry_without_the_job_is_a_problem_and_errors_are_clear(project: Pro
     assert "ingest, report" in missing.stderr
     unknown = project.acbuild("compare", ":sales/weekly:report", check=2)
     assert "no result list 'sales/weekly'" in unknown.stderr
+    # A job removed by hand: its entry is a problem; none left: an error.
+    first = project.acbuild("show", "--path", ":sales/daily/2024-01-01:report").stdout.strip()
+    shutil.rmtree(first)
+    found = compared(project, ":sales/daily:report")
+    assert [r["timestamp"] for r in found["rows"]] == ["2024-01-02", "2024-01-03"]
+    assert found["problems"][1].startswith(
+        "sales/daily/2024-01-01: its job report is in no work directory")
+    for entry in ("2024-01-02", "2024-01-03"):
+        shutil.rmtree(project.acbuild("show", "--path", f":sales/daily/{entry}:report")
+                      .stdout.strip())
+    gone = project.acbuild("compare", ":sales/daily:report", check=2)
+    assert "no job to compare" in gone.stderr and "2024-01-03: its job report" in gone.stderr
 
 
 def test_a_lists_entries_compared_from_python(project: Project) -> None:
