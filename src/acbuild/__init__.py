@@ -27,7 +27,7 @@ __all__ = ["Choice", "JobError", "JobWithFile", "Required", "__version__", "open
 
 def open_project(path: str | Path = ".") -> ProjectReader:
     """A project's jobs and results, read-only, from Python: ``.job(spec)``, ``.jobs(method)``,
-    ``.compare(...)``. See ``acbuild.reader``."""
+    ``.compare(...)``, ``.urd`` (the result lists). See ``acbuild.reader``."""
     from acbuild.reader import open_project as open_it
 
     return open_it(path)

@@ -1,6 +1,8 @@
 """Jobs of one method side by side (``acbuild compare``): the options and inputs that differ
 between them, and the scalar fields of each one's result (a dict result flattened:
-``roc_auc.test``) or of a JSON file it wrote (``--metrics metrics.json``).
+``roc_auc.test``) or of a JSON file it wrote (``--metrics metrics.json``). A result list
+is compared by its entries: ``:LIST:NAME`` is the job NAME of every live entry (``:LIST:``
+each entry's last job), a row an entry, with its timestamp.
 
 ``compare`` returns a ``Comparison``: its rows are plain dicts (one per job, keyed by
 column name), ready for a CSV writer, ``json`` or ``pandas.DataFrame``; the board draws
@@ -10,6 +12,7 @@ directories: loading a pickle runs code, and those are the user's own.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import json
 import math
@@ -21,7 +24,9 @@ from typing import Any
 from acbuild import results
 from acbuild.errors import AcbuildError, JobSpecError
 from acbuild.job import RESULT_FILE
+from acbuild.jobspec import parse
 from acbuild.session import Session, resolve_job
+from acbuild.urdlists import Entry
 from acbuild.workdir import is_finished, read_setup
 
 # Columns every row has, before the options, inputs and fields.
@@ -41,13 +46,14 @@ class Comparison:
     fields: tuple[str, ...]  # the result's (or the metrics file's) scalar fields
     rows: tuple[dict[str, Any], ...]
     problems: tuple[str, ...] = ()  # a result that could not be read, per job
+    entry: tuple[str, ...] = ()  # compared list entries: "timestamp" (and "list", "caption")
 
     @property
     def columns(self) -> list[str]:
-        return [*FIXED, *self.options, *self.inputs, *self.fields]
+        return [*self.entry, *FIXED, *self.options, *self.inputs, *self.fields]
 
     def as_json(self) -> dict[str, Any]:
-        return {"method": self.method, "columns": self.columns,
+        return {"method": self.method, "columns": self.columns, "entry": list(self.entry),
                 "options": list(self.options), "inputs": list(self.inputs),
                 "fields": list(self.fields), "rows": list(self.rows),
                 "problems": list(self.problems)}
@@ -57,34 +63,39 @@ class Comparison:
 class _Job:
     path: Path
     setup: dict[str, Any]
+    named: str  # what named it: a JOB argument, or a list entry's "LIST/TS:NAME"
+    entry: Entry | None = None  # the list entry it was taken from
 
 
 def compare(session: Session, specs: Sequence[str], metrics: str | None = None,
             sort: str | None = None, descending: bool = False,
             only: Sequence[str] = (), load_results: bool = True) -> Comparison:
     """Compare the jobs ``specs`` name: one method name (every finished job of it) or JOB
-    arguments (each a job of the same method). ``metrics``: a JSON file inside each job
+    arguments (each a job of the same method; ``:LIST:NAME`` names one in each of the list's
+    entries). ``metrics``: a JSON file inside each job
     to take the fields from, instead of its result. ``sort``: a column to order rows by.
     ``only``: patterns (``roc_auc.*``) the fields shown must match (a result with many
     fields, a dict of counts, makes a wide table). ``load_results=False``: no result is
     unpickled (the board, before the user asks): the options and inputs only."""
-    jobs = _jobs(session, specs)
+    problems: list[str] = []
+    jobs = _jobs(session, specs, problems)
+    entry_cols = _entry_columns(jobs)
     method = jobs[0].setup.get("method", "?")
     options = [_flatten(j.setup.get("options", {}), keep_lists=True) for j in jobs]
     inputs = [{INPUT_PREFIX + k: _input_ids(v) for k, v in j.setup.get("inputs", {}).items()}
               for j in jobs]
     option_cols = _columns(options, only_differing=len(jobs) > 1)
     input_cols = _columns(inputs, only_differing=len(jobs) > 1)
-    problems: list[str] = []
     fields = [_fields(session, j, metrics, problems) if load_results else {}
               for j in jobs]
-    fields = [{_unclash(k, option_cols): v for k, v in f.items()} for f in fields]
+    fields = [{_unclash(k, [*option_cols, *entry_cols]): v for k, v in f.items()}
+              for f in fields]
     field_cols = [c for c in _columns(fields, only_differing=False)
                   if not only or any(fnmatch.fnmatchcase(c, p) for p in only)]
-    rows = [_row(j, [(option_cols, o), (input_cols, i), (field_cols, f)])
+    rows = [_row(j, [(option_cols, o), (input_cols, i), (field_cols, f)], entry_cols)
             for j, o, i, f in zip(jobs, options, inputs, fields, strict=True)]
     comparison = Comparison(method, tuple(option_cols), tuple(input_cols), tuple(field_cols),
-                            tuple(rows), tuple(problems))
+                            tuple(rows), tuple(problems), tuple(entry_cols))
     return sorted_by(comparison, sort, descending) if sort else comparison
 
 
@@ -95,10 +106,14 @@ def _input_ids(value: Any) -> Any:
     return (value or {}).get("id")
 
 
-def _row(job: _Job, groups: list[tuple[list[str], dict[str, Any]]]) -> dict[str, Any]:
-    """One job's row: its id, label and time, then each group's columns (None: absent)."""
-    row = {"job": job.setup.get("id"), "name": job.setup.get("label"),
-           "built": _iso(job.setup.get("created"))}
+def _row(job: _Job, groups: list[tuple[list[str], dict[str, Any]]],
+         entry_cols: Sequence[str]) -> dict[str, Any]:
+    """One job's row: its list entry's columns, its id, label and time, then each group's
+    columns (None: absent)."""
+    entry = job.entry
+    row: dict[str, Any] = {c: getattr(entry, c) if entry else None for c in entry_cols}
+    row.update({"job": job.setup.get("id"), "name": job.setup.get("label"),
+                "built": _iso(job.setup.get("created"))})
     for columns, values in groups:
         row.update((c, values.get(c)) for c in columns)
     return row
@@ -112,8 +127,7 @@ def sorted_by(comparison: Comparison, column: str, descending: bool = False) -> 
     present = [r for r in comparison.rows if r.get(column) is not None]
     absent = [r for r in comparison.rows if r.get(column) is None]
     present.sort(key=lambda r: _sort_key(r[column]), reverse=descending)
-    return Comparison(comparison.method, comparison.options, comparison.inputs,
-                      comparison.fields, tuple(present + absent), comparison.problems)
+    return dataclasses.replace(comparison, rows=tuple(present + absent))
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:
@@ -124,7 +138,7 @@ def _sort_key(value: Any) -> tuple[int, Any]:
     return (1, str(value))
 
 
-def _jobs(session: Session, specs: Sequence[str]) -> list[_Job]:
+def _jobs(session: Session, specs: Sequence[str], problems: list[str]) -> list[_Job]:
     if not specs:
         raise JobSpecError("compare needs a method name or jobs",
                            hint="acbuild compare METHOD, or acbuild compare JOB JOB...")
@@ -132,20 +146,80 @@ def _jobs(session: Session, specs: Sequence[str]) -> list[_Job]:
         found = session.store.jobs(specs[0])
         if not found:
             raise JobSpecError(f"method {specs[0]!r} has no finished jobs")
-        return [_Job(f.path, read_setup(f.path)) for f in found]
-    jobs = []
+        return [_Job(f.path, read_setup(f.path), f.id) for f in found]
+    jobs: list[_Job] = []
     for spec in specs:
-        path = resolve_job(session, spec)
-        if not is_finished(path):
-            raise JobSpecError(f"{spec!r} is not a finished job ({path})")
-        jobs.append(_Job(path, read_setup(path)))
+        of_list = _list_jobs(session, spec, problems)
+        jobs.extend(of_list if of_list is not None else [_named_job(session, spec)])
+    if not jobs:  # a list whose jobs are all gone
+        raise JobSpecError(f"no job to compare: {'; '.join(problems)}")
     methods = sorted({j.setup.get("method", "?") for j in jobs})
     if len(methods) > 1:
-        named = ", ".join(f"{s} ({j.setup.get('method')})" for s, j in zip(specs, jobs,
-                                                                            strict=True))
+        named = ", ".join(f"{j.named} ({j.setup.get('method')})" for j in jobs)
         raise JobSpecError(f"compare puts jobs of one method side by side; these are of "
                            f"{len(methods)} methods: {named}")
     return jobs
+
+
+def _named_job(session: Session, spec: str) -> _Job:
+    path = resolve_job(session, spec)
+    if not is_finished(path):
+        raise JobSpecError(f"{spec!r} is not a finished job ({path})")
+    return _Job(path, read_setup(path), spec)
+
+
+def _list_jobs(session: Session, spec: str, problems: list[str]) -> list[_Job] | None:
+    """For ``:LIST:NAME``, the job NAME of each live entry of the list, in timestamp order
+    (``:LIST:``: each entry's last job); an entry without it is a problem, not a failure.
+    None when ``spec`` names no whole list (``:LIST/TS:NAME`` is one job)."""
+    where, colon, rest = spec[1:].partition(":") if spec.startswith(":") else ("", "", "")
+    if not where or not colon:
+        return None
+    lists = session.lists()
+    name, one = lists.locate(where)
+    if one is not None:
+        return None
+    entries = lists.entries(name)
+    known = list(dict.fromkeys(n for e in entries for n, _, _ in e.jobs))
+    parsed = parse(spec, known)
+    wanted = parsed.entry_job or ""
+    having = [e for e in entries if e.jobs and (not wanted or wanted in _by_name(e))]
+    for e in entries:
+        if e not in having:
+            problems.append(f"{e.list}/{e.timestamp}: no job {wanted!r} in this entry")
+    if not having:
+        raise JobSpecError(f"{spec!r}: no entry of list {name!r} has a job {wanted!r}",
+                           hint=f"its entries' jobs: {', '.join(known) or 'none'}")
+    if parsed.steps:  # JOB steps after the name: each entry's job as its own JOB argument
+        return [dataclasses.replace(_named_job(session, f":{name}/{e.timestamp}:{rest}"),
+                                    entry=e) for e in having]
+    hashes = {e.timestamp: _by_name(e).get(wanted) or e.jobs[-1][2] for e in having}
+    found = session.store.find(list(set(hashes.values())))
+    jobs = []
+    for e in having:
+        job = found.get(hashes[e.timestamp])
+        if job is None:
+            problems.append(f"{e.list}/{e.timestamp}: its job {wanted or 'last'} is in no "
+                            "work directory (removed?)")
+            continue
+        jobs.append(_Job(job.path, read_setup(job.path), f"{e.list}/{e.timestamp}:{wanted}",
+                         e))
+    return jobs
+
+
+def _by_name(entry: Entry) -> dict[str, str]:
+    return {n: h for n, _, h in entry.jobs}  # the last of a name wins, as a JobList's
+
+
+def _entry_columns(jobs: Sequence[_Job]) -> list[str]:
+    """The columns of compared list entries: the timestamp, the list when there are several,
+    the caption when one has one."""
+    entries = [j.entry for j in jobs if j.entry is not None]
+    if not entries:
+        return []
+    several = len({e.list for e in entries}) > 1
+    return [*(["list"] if several else []), "timestamp",
+            *(["caption"] if any(e.caption for e in entries) else [])]
 
 
 def _is_method(session: Session, text: str) -> bool:
@@ -215,8 +289,8 @@ def _columns(rows: Iterable[dict[str, Any]], only_differing: bool) -> list[str]:
                                     for r in rows}) > 1]
 
 
-def _unclash(field: str, options: Sequence[str]) -> str:
-    return RESULT_PREFIX + field if field in options or field in FIXED else field
+def _unclash(field: str, taken: Sequence[str]) -> str:
+    return RESULT_PREFIX + field if field in taken or field in FIXED else field
 
 
 def _iso(epoch: Any) -> str | None:

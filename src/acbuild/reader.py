@@ -5,13 +5,15 @@ Read-only: no work directory or database is made or written, no job built. Each 
 opens the project's work directories and closes them again, so that a notebook left open
 never holds them (``gc`` waits for every process that holds one). A result is unpickled
 only from the project's configured work directories, as ``compare`` does: loading a
-pickle runs code, and those are the user's own.
+pickle runs code, and those are the user's own. ``.urd`` reads the result lists: each
+entry's jobs are the same read-only handles.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -21,6 +23,7 @@ from acbuild.config import Project, load_project
 from acbuild.errors import JobSpecError, StorageError
 from acbuild.job import RESULT_FILE, Job
 from acbuild.session import Session, resolve_job
+from acbuild.urdlists import Entry, Lists, UrdError, check_list_name, timestamp
 from acbuild.workdir import read_json, read_setup
 
 
@@ -114,6 +117,98 @@ class ProjectReader:
         with self._session() as session:
             found = comparing.compare(session, specs, metrics, sort, descending, fields)
         return [dict(row) for row in found.rows]
+
+    @property
+    def urd(self) -> ResultLists:
+        """The result lists: ``.lists()``, ``.entries(list)``, ``.latest(list)``, ..."""
+        return ResultLists(self)
+
+
+@dataclass(frozen=True)
+class ListEntry:
+    """An entry of a result list, read-only: ``jobs`` by name (the last of a name wins),
+    each a ``JobView``; ``ids`` the same by id (a job no work directory holds any more is
+    in ``ids`` only); ``deps`` the entries it read, as "list/timestamp"."""
+
+    list: str
+    timestamp: str
+    caption: str
+    jobs: dict[str, JobView]
+    ids: dict[str, str]
+    deps: tuple[str, ...]
+    created: float
+    ghost: str | None = None  # why it is a ghost (only with ``entries(..., ghosts=True)``)
+
+    def __getitem__(self, name: str) -> JobView:
+        return self.jobs[name]
+
+    def __repr__(self) -> str:
+        return f"ListEntry({self.list}/{self.timestamp}: {', '.join(self.ids)})"
+
+
+class ResultLists:
+    """A project's result lists (``open_project(path).urd``), as ``acbuild urd`` shows them:
+    live entries only, a target's entry over a source's of the same timestamp. A list with
+    no entry, or an entry that is not there, is an ``UrdError`` naming what there is."""
+
+    def __init__(self, reader: ProjectReader):
+        self._reader = reader
+
+    def __repr__(self) -> str:
+        return f"<result lists of {self._reader.root}>"
+
+    def lists(self) -> list[str]:
+        """The names of the lists that have a live entry, sorted."""
+        with self._reader._session() as session:
+            return session.lists().names()
+
+    def entries(self, name: str, ghosts: bool = False) -> list[ListEntry]:
+        """The entries of list ``name``, oldest first (with ``ghosts``: the ghosts too)."""
+        return self._read(name, lambda lists: lists.entries(name, ghosts=ghosts))
+
+    def latest(self, name: str) -> ListEntry:
+        return self._read(name, lambda lists: [lists.latest(name)], "latest")[0]
+
+    def first(self, name: str) -> ListEntry:
+        return self._read(name, lambda lists: [lists.first(name)], "first")[0]
+
+    def get(self, name: str, ts: object) -> ListEntry:
+        """The entry at ``ts`` (a date, a datetime, an int, or their text, "2024-01-02+1")."""
+        wanted = timestamp(ts)
+        return self._read(name, lambda lists: [lists.get(name, wanted)], wanted.text)[0]
+
+    def since(self, name: str, ts: object) -> list[ListEntry]:
+        """The entries after ``ts`` (not at it), oldest first."""
+        after = timestamp(ts)
+        return self._read(name, lambda lists: lists.since(name, after))
+
+    def _read(self, name: str, pick: Callable[[Lists], Sequence[Entry | None]],
+              what: str = "") -> list[ListEntry]:
+        check_list_name(name)
+        with self._reader._session() as session:
+            lists = session.lists()
+            if not lists.entries(name):
+                known = lists.names()
+                raise UrdError(f"no result list {name!r}",
+                               hint=f"the lists: {', '.join(known)}" if known else
+                               "there are none yet: urd.begin/urd.finish in a build script "
+                               "make one")
+            entries = pick(lists)
+            if None in entries:
+                shown = ", ".join(e.timestamp for e in lists.entries(name))
+                raise UrdError(f"list {name!r} has no entry {what}", hint=f"its entries: {shown}")
+            kept = [e for e in entries if e is not None]
+            found = session.store.find({h for e in kept for _, _, h in e.jobs})
+            views = {h: JobView(f.path, read_setup(f.path), True) for h, f in found.items()}
+            return [_entry_view(e, views) for e in kept]
+
+
+def _entry_view(entry: Entry, views: dict[str, JobView]) -> ListEntry:
+    return ListEntry(entry.list, entry.timestamp, entry.caption,
+                     {name: views[h] for name, _, h in entry.jobs if h in views},
+                     {name: job_id for name, job_id, _ in entry.jobs},
+                     tuple(f"{lst}/{ts}" for lst, ts, _ in entry.deps), entry.created,
+                     entry.ghost)
 
 
 def open_project(path: str | Path = ".") -> ProjectReader:

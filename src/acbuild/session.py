@@ -113,8 +113,8 @@ class Session:
 
     def lists(self, writable: bool = False) -> Lists:
         """The result lists of the work directories (written only when ``writable``)."""
-        target, *sources = self.store.databases()
-        return Lists(target, sources, writable=writable)
+        found = self.store.databases()  # none: a read-only look at a project never built
+        return Lists(found[0] if found else None, found[1:], writable=writable)
 
     def _find_job(self, job_hash: str) -> Path | None:
         found = self.store.find([job_hash]).get(job_hash)

@@ -29,7 +29,8 @@ def compare(jobs: tuple[str, ...], metrics: str | None, only: tuple[str, ...],
     fields of each result (a dict result flattened: roc_auc.test).
 
     JOBS is a method name (every finished job of it) or jobs of one method (ids, prefixes,
-    paths, method~N).
+    paths, method~N); :LIST:NAME is the job NAME of every entry of a result list (:LIST:
+    each entry's last job), a row an entry.
     """
     from acbuild import compare as comparing
     from acbuild import console
