@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import pickle
+from pathlib import Path
+from typing import Any
 
 from conftest import Project
 
@@ -68,13 +70,23 @@ def only_job(project: Project, method: str):
     return path
 
 
-def test_the_accelerators_job_save_method_runs_and_lists_every_file(project: Project) -> None:
+def listed_files(job_dir: Path) -> dict[str, Any]:
+    """The files post.json lists for the job, by name."""
+    return json.loads((job_dir / "post.json").read_text())["files"]
+
+
+def run_accelerator_method(project: Project, name: str, source: str) -> Path:
+    """Build the Accelerator's test method ``name`` alone, with 3 slices; its directory."""
     project.write("acbuild.toml", 'methods = ["methods"]\nslices = 3\n')
-    project.method("test_job_save", JOB_SAVE)
-    project.script('def main(urd):\n    urd.build("test_job_save")\n')
+    project.method(name, source)
+    project.script(f'def main(urd):\n    urd.build("{name}")\n')
     project.run_json()
-    job_dir = only_job(project, "test_job_save")
-    files = json.loads((job_dir / "post.json").read_text())["files"]
+    return only_job(project, name)
+
+
+def test_the_accelerators_job_save_method_runs_and_lists_every_file(project: Project) -> None:
+    job_dir = run_accelerator_method(project, "test_job_save", JOB_SAVE)
+    files = listed_files(job_dir)
     want = set()
     for part, slicenos in (("prepare", [None]), ("analysis", [0, 1, 2]), ("synthesis", [None])):
         for sliceno in slicenos:
@@ -149,7 +161,7 @@ def test_temp_files_go_background_saves_land_and_inputs_and_scripts_load(
     proc = project.acbuild("run")
     assert "SCRIPT-OK" in proc.stdout
     job_dir = only_job(project, "saver")
-    files = json.loads((job_dir / "post.json").read_text())["files"]
+    files = listed_files(job_dir)
     for temp in ("scratch.pickle", "scratch.txt", "part.json.0", "part.json.1"):
         assert not (job_dir / temp).exists()
         assert temp not in files
@@ -298,12 +310,8 @@ def synthesis(job, prepare_res, analysis_res):
 
 
 def test_the_accelerators_background_save_method_runs(project: Project) -> None:
-    project.write("acbuild.toml", 'methods = ["methods"]\nslices = 3\n')
-    project.method("test_job_save_background", JOB_SAVE_BACKGROUND)
-    project.script('def main(urd):\n    urd.build("test_job_save_background")\n')
-    project.run_json()
-    job_dir = only_job(project, "test_job_save_background")
-    files = json.loads((job_dir / "post.json").read_text())["files"]
+    job_dir = run_accelerator_method(project, "test_job_save_background", JOB_SAVE_BACKGROUND)
+    files = listed_files(job_dir)
     # 10 + 4 x slices files, as the Accelerator's test counts them
     assert len([n for n in files if n.endswith((".json", ".pickle")) or n[-1].isdigit()]) \
         == 10 + 4 * 3
@@ -345,12 +353,8 @@ def synthesis(job):
 
 
 def test_the_accelerators_register_file_manual_keeps_the_right_files(project: Project) -> None:
-    project.write("acbuild.toml", 'methods = ["methods"]\nslices = 3\n')
-    project.method("test_register_file_manual", REGISTER_FILE_MANUAL)
-    project.script('def main(urd):\n    urd.build("test_register_file_manual")\n')
-    project.run_json()
-    job_dir = only_job(project, "test_register_file_manual")
-    files = set(json.loads((job_dir / "post.json").read_text())["files"])
+    job_dir = run_accelerator_method(project, "test_register_file_manual", REGISTER_FILE_MANUAL)
+    files = set(listed_files(job_dir))
     assert files == {"analysis slice 0.txt", "analysis slice 2.txt",
                      "registered temp file.txt", "synthesis file.txt", "subdir/deep/file.txt"}
     assert not (job_dir / "temp file.txt").exists()
