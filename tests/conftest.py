@@ -150,6 +150,16 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+def stop(process: subprocess.Popen[Any], timeout: float) -> None:
+    """End a server or worker a test started: SIGTERM, then SIGKILL after ``timeout``."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def wait_gone(pids: set[int], timeout: float = 10.0) -> set[int]:
     """Wait for ``pids`` to end; the ones still alive after ``timeout``."""
     import time

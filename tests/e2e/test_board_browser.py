@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from conftest import stop
+
 pytest.importorskip("uvicorn")
 sync_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -80,12 +82,7 @@ def serve(project: Any) -> Iterator[tuple[Any, str]]:
                 time.sleep(0.1)
         yield project, f"http://127.0.0.1:{port}"
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server, timeout=10)
 
 
 NO_CHROMIUM = ("no system Chromium: install it (Debian: apt-get install chromium) to run "

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SRC, Project, staging_leftovers
+from conftest import SRC, Project, staging_leftovers, stop
 
 distributed = pytest.importorskip("distributed")
 
@@ -49,12 +49,7 @@ def blind_worker(project: Project) -> Iterator[tuple[str, str]]:
         [address] = client.scheduler_info()["workers"]
         yield local.scheduler_address, address
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        stop(worker, timeout=20)
         client.close()
         local.close(timeout=30)
 
