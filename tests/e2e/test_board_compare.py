@@ -4,7 +4,6 @@ results' fields; its JSON twin is then `compare METHOD --json`."""
 
 from __future__ import annotations
 
-import json
 import pickle
 from pathlib import Path
 from typing import Any
@@ -14,10 +13,7 @@ import pytest
 pytest.importorskip("starlette")
 pytest.importorskip("httpx")
 
-from starlette.testclient import TestClient  # noqa: E402
-
-from acbuild.board.app import create_app  # noqa: E402
-from acbuild.config import load_project  # noqa: E402
+from board_helpers import board_client, cli_json  # noqa: E402
 
 TRAIN = '''
 """Train with a rate."""
@@ -49,13 +45,8 @@ def swept(project: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     project.method("train", TRAIN)
     project.script(SWEEP)
     project.run_json()
-    monkeypatch.chdir(project.root)
-    with TestClient(create_app(load_project())) as client:
+    with board_client(project, monkeypatch) as client:
         yield project, client
-
-
-def cli_json(project: Any, *args: str) -> Any:
-    return json.loads(project.acbuild(*args, "--json").stdout)
 
 
 def test_the_method_page_compares_its_jobs_once_results_are_loaded(swept: Any) -> None:
@@ -107,8 +98,7 @@ def test_without_the_click_no_result_is_unpickled(swept: Any, tmp_path: Path) ->
 
 def test_a_method_without_jobs_says_so(project: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     project.method("train", TRAIN)
-    monkeypatch.chdir(project.root)
-    with TestClient(create_app(load_project())) as client:
+    with board_client(project, monkeypatch) as client:
         page = client.get("/method/train")
         assert page.status_code == 200 and "no finished job yet" in page.text
         assert client.get("/method/train?format=json&load=1").status_code == 404

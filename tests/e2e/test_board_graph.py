@@ -14,6 +14,7 @@ import pytest
 pytest.importorskip("starlette")
 pytest.importorskip("httpx")
 
+from board_helpers import board_client  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
 from acbuild.board import svg  # noqa: E402
@@ -75,8 +76,7 @@ def test_a_small_graph_is_drawn_whole_with_states_and_links(project: Any,
     project.script(CHAIN.replace("COUNT", "3").replace('    urd.build("last", a=a)\n', ""))
     project.run_json()
     project.script(CHAIN.replace("COUNT", "3"))  # "last" is new: stale
-    monkeypatch.chdir(project.root)
-    with TestClient(create_app(load_project())) as client:
+    with board_client(project, monkeypatch) as client:
         page = client.get("/graph").text
     titles = nodes_in(page)
     assert len(titles) == 4
@@ -101,8 +101,7 @@ def test_a_script_that_stops_for_a_result_says_so(project: Any,
         if a.load() == 1:
             urd.build("noop", a=a)
     ''')
-    monkeypatch.chdir(project.root)
-    with TestClient(create_app(load_project())) as client:
+    with board_client(project, monkeypatch) as client:
         page = client.get("/graph").text
         assert "the script stops at" in page and len(nodes_in(page)) == 1
         assert client.get("/graph?format=json").json()["stopped_at"]
@@ -113,8 +112,7 @@ def test_a_10000_job_graph_answers_within_a_second(project: Any,
     project.method("noop", NOOP)
     project.method("last", LAST)
     project.script(CHAIN.replace("COUNT", "10000"))
-    monkeypatch.chdir(project.root)
-    with TestClient(create_app(load_project())) as client:
+    with board_client(project, monkeypatch) as client:
         client.get("/graph")  # the first planning reads the methods' declarations
         seconds, page = fastest(client, "/graph")
         assert seconds < 1.0, f"{seconds:.2f}s"

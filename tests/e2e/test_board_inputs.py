@@ -14,10 +14,7 @@ import pytest
 pytest.importorskip("starlette")
 pytest.importorskip("httpx")
 
-from starlette.testclient import TestClient  # noqa: E402
-
-from acbuild.board.app import create_app  # noqa: E402
-from acbuild.config import load_project  # noqa: E402
+from board_helpers import board_client  # noqa: E402
 
 PART = '''
 options = {"n": 0}
@@ -63,8 +60,7 @@ def test_list_and_withfile_inputs_on_the_job_page_and_graph(
             for p in parts}
     assert shown["inputs"]["many"] == [by_n[2], None, by_n[1]]
     assert shown["result"] == [2, None, 1, "1"]
-    monkeypatch.chdir(project.root)
-    with TestClient(create_app(load_project())) as client:
+    with board_client(project, monkeypatch) as client:
         twin = client.get(f"/job/{merge}?format=json").json()
         assert twin["inputs"] == shown["inputs"]
         page = client.get(f"/job/{merge}")

@@ -19,10 +19,7 @@ import pytest
 pytest.importorskip("starlette")
 pytest.importorskip("httpx")
 
-from starlette.testclient import TestClient  # noqa: E402
-
-from acbuild.board.app import create_app  # noqa: E402
-from acbuild.config import load_project  # noqa: E402
+from board_helpers import board_client  # noqa: E402
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 WAIT = '''
@@ -69,8 +66,7 @@ def test_the_runs_page_follows_a_run_going_on(project: Any, tmp_path: Path,
                            cwd=project.root, env=env, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
     try:
-        monkeypatch.chdir(project.root)
-        with TestClient(create_app(load_project())) as client:
+        with board_client(project, monkeypatch) as client:
             def running() -> list[str]:
                 live = client.get("/live").json()["live"] or {"running": []}
                 return [j["id"].split("-")[0] for j in live["running"]]

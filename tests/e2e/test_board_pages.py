@@ -16,9 +16,9 @@ import pytest
 pytest.importorskip("starlette")
 pytest.importorskip("httpx")
 
+from board_helpers import board_client, cli_json  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
-from acbuild.board.app import create_app  # noqa: E402
 from acbuild.config import load_project  # noqa: E402
 
 MAKE = '''
@@ -60,13 +60,8 @@ def board(project: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, TestClien
     project.run_json()
     project.script(SCRIPT.replace("N", "5"))  # a second run: explain has something to say
     project.run_json()
-    monkeypatch.chdir(project.root)
-    with TestClient(create_app(load_project())) as client:
+    with board_client(project, monkeypatch) as client:
         yield project, client
-
-
-def cli_json(project: Any, *args: str) -> Any:
-    return json.loads(project.acbuild(*args, "--json").stdout)
 
 
 def job_ids(project: Any) -> dict[str, str]:
@@ -214,8 +209,7 @@ def test_a_failed_job_is_shown_with_its_error(project: Any,
     project.script('def main(urd):\n    urd.build("boom")\n')
     report = project.run_json(check=1)
     failed = report["jobs"][0]
-    monkeypatch.chdir(project.root)
-    with TestClient(create_app(load_project())) as client:
+    with board_client(project, monkeypatch) as client:
         run = client.get("/run/1?format=json").json()
         assert run == cli_json(project, "log", "1")
         assert run["jobs"][0]["state"] == "failed" and run["jobs"][0]["path"]
@@ -251,8 +245,7 @@ def test_why_a_job_was_built_shows_the_source_diff(project: Any,
     project.method("make", MAKE.replace("return list(range(options.n))",
                                         "return list(range(options.n + 1))  # one more"))
     new = project.run_json()["jobs"][0]["id"]
-    monkeypatch.chdir(project.root)
-    with TestClient(create_app(load_project())) as client:
+    with board_client(project, monkeypatch) as client:
         page = client.get(f"/job/{new}/explain").text
         assert '<span class="add">+    return list(range(options.n + 1))  # one more</span>' \
             in page

@@ -13,10 +13,7 @@ import pytest
 pytest.importorskip("starlette")
 pytest.importorskip("httpx")
 
-from starlette.testclient import TestClient  # noqa: E402
-
-from acbuild.board.app import create_app  # noqa: E402
-from acbuild.config import load_project  # noqa: E402
+from board_helpers import board_client  # noqa: E402
 
 DAILY = """
 import datetime
@@ -56,8 +53,7 @@ def listed(project: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     project.script(SUMMARY, name="build_summary.py")
     project.acbuild("run")
     project.acbuild("run", "build_summary.py")
-    monkeypatch.chdir(project.root)
-    with TestClient(create_app(load_project())) as client:
+    with board_client(project, monkeypatch) as client:
         yield project, client
 
 
@@ -130,8 +126,7 @@ def test_timestamps_with_a_tie_breaker_and_a_time_are_links(
             urd.finish("runs")
     ''')
     project.acbuild("run")
-    monkeypatch.chdir(project.root)
-    with TestClient(create_app(load_project())) as client:
+    with board_client(project, monkeypatch) as client:
         page = client.get("/urd/runs").text
         for ts in ("2024-01-01T06:30:00", "2024-01-01T06:30:00+1"):
             href = f"/urd/runs/{quote(ts, safe='')}"
