@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -173,30 +174,39 @@ def synthesis(options):
 """
 
 
-def _kill_the_worker_mid_job(cluster: Cluster, project: Project,
-                             *args: str) -> tuple[subprocess.CompletedProcess[str], int]:
+@contextmanager
+def _sleeper_started(cluster: Cluster, project: Project,
+                     *args: str) -> Iterator[tuple[subprocess.Popen[str], int, int]]:
+    """A run on the cluster whose one job sleeps for two minutes: (the run, the worker's pid,
+    the job's pid) once the job has started. The run is killed if it has not ended by then."""
     cluster.wait_for(2)
     marker = project.root / "started"
     project.method("sleeper", SLEEPER)
     project.script(f'def main(urd):\n    urd.build("sleeper", marker={str(marker)!r})\n')
     env = {**os.environ, "ACBUILD_PLAIN": "1", "PYTHONPATH": str(SRC)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "acbuild", "run", "--json", "--executor", "dask", "--scheduler",
-         cluster.address, *args], cwd=project.root, env=env, stdout=subprocess.PIPE,
+        [sys.executable, "-m", "acbuild", "run", *args, "--executor", "dask", "--scheduler",
+         cluster.address], cwd=project.root, env=env, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
         while not marker.exists() and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.1)
         assert marker.exists(), proc.stderr.read() if proc.poll() is not None else "no start"
-        worker_pid = int(marker.read_text().split()[0])
-        assert worker_pid in cluster.worker_pids().values()
-        os.kill(worker_pid, signal.SIGKILL)
-        out, err = proc.communicate(timeout=120)
+        worker_pid, job_pid = map(int, marker.read_text().split())
+        yield proc, worker_pid, job_pid
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def _kill_the_worker_mid_job(cluster: Cluster, project: Project,
+                             *args: str) -> tuple[subprocess.CompletedProcess[str], int]:
+    with _sleeper_started(cluster, project, "--json", *args) as (proc, worker_pid, _):
+        assert worker_pid in cluster.worker_pids().values()
+        os.kill(worker_pid, signal.SIGKILL)
+        out, err = proc.communicate(timeout=120)
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err), worker_pid
 
 
@@ -255,27 +265,9 @@ def test_a_resource_request_no_worker_meets_is_an_error_before_any_job(cluster: 
 
 
 def test_ctrl_c_kills_the_running_job_on_its_worker(cluster: Cluster, project: Project):
-    cluster.wait_for(2)
-    marker = project.root / "started"
-    project.method("sleeper", SLEEPER)
-    project.script(f'def main(urd):\n    urd.build("sleeper", marker={str(marker)!r})\n')
-    env = {**os.environ, "ACBUILD_PLAIN": "1", "PYTHONPATH": str(SRC)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "acbuild", "run", "--executor", "dask", "--scheduler",
-         cluster.address], cwd=project.root, env=env, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while not marker.exists() and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.1)
-        assert marker.exists(), "the job never started"
-        job_pid = int(marker.read_text().split()[1])
+    with _sleeper_started(cluster, project) as (proc, _, job_pid):
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert proc.returncode == 130
     deadline = time.monotonic() + 20
     while alive(job_pid) and time.monotonic() < deadline:
