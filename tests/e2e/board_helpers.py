@@ -1,25 +1,44 @@
 """Shared by the board's tests: the board of a project through Starlette's test client, and
 what the matching command prints with ``--json`` (its pages' JSON twins are compared to it).
-Import it after ``pytest.importorskip("starlette")``."""
+``board_client`` wants starlette (and httpx): call it after ``pytest.importorskip``."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from starlette.testclient import TestClient
 
-from acbuild.board.app import create_app
-from acbuild.config import load_project
+if TYPE_CHECKING:
+    from starlette.testclient import TestClient
+
+# A method that waits until the file named exists (at most a minute): a run going on.
+WAIT = '''
+"""Wait until the file named exists (at most a minute)."""
+import os
+import time
+
+options = {"release": ""}
+
+
+def synthesis(options):
+    deadline = time.monotonic() + 60
+    while not os.path.exists(options.release) and time.monotonic() < deadline:
+        time.sleep(0.05)
+'''
 
 
 @contextmanager
 def board_client(project: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     """A test client on ``project``'s board, opened from the project's root as `acbuild
     board` is."""
+    from starlette.testclient import TestClient
+
+    from acbuild.board.app import create_app
+    from acbuild.config import load_project
+
     monkeypatch.chdir(project.root)
     with TestClient(create_app(load_project())) as client:
         yield client

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from board_helpers import WAIT
 
 from conftest import stop
 
@@ -124,22 +125,6 @@ def test_a_browser_follows_the_board_from_runs_to_a_file(served: tuple[Any, str]
             browser.close()
     shot = (tmp_path / "job.png").read_bytes()
     assert shot.startswith(b"\x89PNG") and len(shot) > 5000
-
-
-WAIT = '''
-"""Wait until the file named exists (at most a minute)."""
-import json
-import os
-import time
-
-options = {"release": ""}
-
-
-def synthesis(options):
-    deadline = time.monotonic() + 60
-    while not os.path.exists(options.release) and time.monotonic() < deadline:
-        time.sleep(0.05)
-'''
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)

@@ -19,22 +19,9 @@ import pytest
 pytest.importorskip("starlette")
 pytest.importorskip("httpx")
 
-from board_helpers import board_client  # noqa: E402
+from board_helpers import WAIT, board_client  # noqa: E402
 
 SRC = Path(__file__).resolve().parents[2] / "src"
-WAIT = '''
-"""Wait until the file named exists (at most a minute)."""
-import os
-import time
-
-options = {"release": ""}
-
-
-def synthesis(options):
-    deadline = time.monotonic() + 60
-    while not os.path.exists(options.release) and time.monotonic() < deadline:
-        time.sleep(0.05)
-'''
 FIRST = '''
 """Done at once."""
 
