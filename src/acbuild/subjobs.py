@@ -87,6 +87,10 @@ def _encode(values: dict[str, Any], what: str) -> dict[str, Any]:
     for key, value in values.items():
         if isinstance(value, Job):
             encoded[key] = {"job": str(value.id)}
+        elif (isinstance(value, (list, tuple)) and any(isinstance(v, Job) for v in value)
+              and all(v is None or isinstance(v, Job) for v in value)):
+            # a list input: its jobs by id, None where none is given, in order
+            encoded[key] = {"jobs": [None if v is None else str(v.id) for v in value]}
         else:
             encoded[key] = {"value": canonical.to_json(value, where=f"subjobs.build {what} "
                                                                      f"{key!r}")}
