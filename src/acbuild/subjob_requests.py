@@ -19,6 +19,7 @@ from acbuild import canonical, graph, options
 from acbuild.db import SubjobRow
 from acbuild.errors import MethodError
 from acbuild.graph import JobSpec
+from acbuild.job import WITHFILE
 from acbuild.methods import MethodRegistry
 
 MAX_DEPTH = 5  # a top-level job's subjob is 1 deep; one 5 deep may build no more
@@ -70,7 +71,14 @@ class SubjobPlanner:
         for key, value in option_values.items():
             if isinstance(value, JobSpec):
                 raise MethodError(f"method {name!r}: option {key!r} got a job ({value.id})")
+        option_values = {k: _with_hashes(v, known) for k, v in option_values.items()}
         normalized = options.normalize(method.name, method.options, option_values)
+        seen: set[str] = set()
+        for key, value in normalized.items():  # a withfile option's job is an input
+            for at, jobfile in graph.job_files(value, key):
+                if jobfile.job not in seen:
+                    seen.add(jobfile.job)
+                    inputs[WITHFILE + at] = known(jobfile.id)
         label = request.get("name")
         if label is not None and not (isinstance(label, str) and 0 < len(label) <= 200
                                       and label.isprintable()):
@@ -80,6 +88,19 @@ class SubjobPlanner:
                                self.slices if method.has_analysis else None,
                                force=bool(request.get("force")),
                                label=label if isinstance(label, str) else None, where=where)
+
+
+def _with_hashes(value: Any, known: Callable[[str], JobSpec | None]) -> Any:
+    """A value's withfile jobs (sent by id) with their hashes; a job not finished in this
+    run is refused as an input job would be."""
+    if isinstance(value, canonical.JobFile):
+        spec = _known(known, value.id, "options", f"withfile {value.name}")
+        return canonical.JobFile(spec.hash, spec.id, value.name, value.sliced)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_with_hashes(item, known) for item in value)
+    if isinstance(value, dict):
+        return type(value)((key, _with_hashes(item, known)) for key, item in value.items())
+    return value
 
 
 def _list_input(method: str, key: str, value: Any) -> tuple[JobSpec | None, ...]:
