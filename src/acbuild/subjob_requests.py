@@ -69,8 +69,10 @@ class SubjobPlanner:
                                   f"None, not {type(value).__name__}")
             inputs[key] = value
         for key, value in option_values.items():
-            if isinstance(value, JobSpec):
-                raise MethodError(f"method {name!r}: option {key!r} got a job ({value.id})")
+            if isinstance(value, JobSpec) or (type(value) is tuple  # a list of jobs
+                                              and any(isinstance(v, JobSpec) for v in value)):
+                raise MethodError(f"method {name!r}: option {key!r} got a job (an option "
+                                  "names a file of a job with jobs.x.withfile(name))")
         option_values = {k: _with_hashes(v, known) for k, v in option_values.items()}
         normalized = options.normalize(method.name, method.options, option_values)
         seen: set[str] = set()

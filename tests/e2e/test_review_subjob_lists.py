@@ -56,3 +56,32 @@ def test_subjob_list_input_is_the_scripts_job(project: Project) -> None:
     assert value["listed"] == value["given"][0]
     assert value["empty"][1] == [] and value["given"][1] == [2, None, 1]
     assert len(set(cons_ids)) == 2
+
+
+def test_a_list_of_jobs_for_an_option_fails_the_parent_clearly(project: Project) -> None:
+    project.method("prod", '''
+        def synthesis():
+            return 1
+    ''')
+    project.method("optl", '''
+        options = {"opt": []}
+
+        def synthesis(options):
+            return options.opt
+    ''')
+    project.method("parent", '''
+        from acbuild import subjobs
+
+        jobs = ("a",)
+
+        def synthesis(jobs):
+            return subjobs.build("optl", opt=[None, jobs.a]).id
+    ''')
+    project.script('''
+        def main(urd):
+            urd.build("parent", a=urd.build("prod"))
+    ''')
+    proc = project.acbuild("run", check=1)
+    assert "option 'opt' got a job" in proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr.split("FAILED")[0]
+    assert not [d for d in project.job_dirs() if d.startswith("optl-")]
