@@ -78,7 +78,7 @@ def _subjobs_changed(specs: Sequence[JobSpec], found: Mapping[str, Found], store
         return changed
     for spec in specs:  # in topological order: a reader after what it reads
         if spec.hash in found and spec.hash not in changed:
-            rebuilt = next((i for _, i in spec.inputs if i in changed), None)
+            rebuilt = next((i for i in spec.input_hashes if i in changed), None)
             if rebuilt is not None:
                 changed[spec.hash] = ("subjob", f"its input {_id_of(specs, rebuilt)} is built "
                                                 f"again ({changed[rebuilt][1]})")
@@ -93,6 +93,7 @@ def _inputs_newer(specs: Sequence[JobSpec], decisions: Sequence[plan.Decision],
     subjob this plan builds again. No file read: the rows' order suffices."""
     building = {d.spec.hash: d.spec.id for d in decisions if d.build}
     newer: dict[str, tuple[str, str]] = {}
+    planned = {spec.hash for spec in specs}
     subjobs = store.subjobs() if building else {}  # (a subjob built after: changed_subjobs)
     for spec in specs:  # in topological order: a reader after what it reads
         reader = found.get(spec.hash)
@@ -103,11 +104,12 @@ def _inputs_newer(specs: Sequence[JobSpec], decisions: Sequence[plan.Decision],
                 newer[spec.hash] = ("subjob", f"its subjob {row.id} is built again")
         if spec.hash in newer:
             continue
-        for _, h in spec.inputs:  # (h is None for an optional input left out: not found)
+        for h in spec.input_hashes:  # each job of a list input too
             if h in building or h in newer:
                 why = f"its input {building.get(h) or found[h].id} is built again"
             else:
-                job = found.get(h)  # type: ignore[arg-type]
+                # An input not planned here (a subjob's: decided alone) is looked up.
+                job = found.get(h) if h in planned else store.find([h]).get(h)
                 if job is None or not store.built_after(job, reader):
                     continue
                 why = f"its input {job.id} was rebuilt after this job was built"

@@ -106,9 +106,13 @@ class JobHandle:
         """A file of this job as an option value: the job becomes an input of the job that
         takes it, and the method gets a ``JobWithFile`` (``.load()``, ``.open()``...)."""
         name = os.fspath(name)
-        if not isinstance(name, str) or not name or os.path.isabs(name):
+        norm = os.path.normpath(name) if isinstance(name, str) and name else ""
+        # Lexically inside the job (a link out of it is refused when the file is read):
+        # a name no job can have fails here, before any job starts, not in the reader.
+        if (not norm or os.path.isabs(name) or norm == os.curdir or norm == os.pardir
+                or norm.startswith(os.pardir + os.sep)):
             raise ScriptError(f"withfile takes a file name relative to the job {self.id}, "
-                              f"got {canonical.brief(name)}", where=_caller(self._urd._script_name))
+                              f"inside it, got {canonical.brief(name)}", where=_caller(self._urd._script_name))
         return canonical.JobFile(self.spec.hash, self.spec.id, name, bool(sliced))
 
     def input(self, name: str) -> Any:

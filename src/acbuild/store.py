@@ -447,9 +447,12 @@ class JobStore:
             return (sub in builds and parent in builds
                     and self.built_after(builds[sub], builds[parent]))
 
+        # A subjob whose directory is gone: its parent's result may name it (one listing
+        # per work directory, kept by this store).
+        present: set[str] = set().union(*(self._listing(w) for w in self.workdirs))
         changed = {}
         for parent in parents:
-            why = _subjob_change(parent, table, code_of, set(), newer)
+            why = _subjob_change(parent, table, code_of, set(), newer, present)
             if why is not None:
                 changed[parent] = why
         return changed
@@ -626,7 +629,7 @@ SHOWN_FILES = 3  # a reason names at most this many changed files
 
 def _subjob_change(parent: str, table: dict[str, list[SubjobRow]],
                    code_of: Callable[[str], str | None], seen: set[str],
-                   newer: Callable[[str, str], bool]) -> str | None:
+                   newer: Callable[[str, str], bool], present: set[str]) -> str | None:
     for row in table.get(parent, ()):
         if row.hash in seen:
             continue
@@ -640,7 +643,9 @@ def _subjob_change(parent: str, table: dict[str, list[SubjobRow]],
                     f"{row.method!r} changed")
         if newer(row.hash, parent):
             return f"subjob {row.id} was rebuilt after this job was built"
-        deeper = _subjob_change(row.hash, table, code_of, seen, newer)
+        if row.id not in present:
+            return f"subjob {row.id} was removed (its directory is gone)"
+        deeper = _subjob_change(row.hash, table, code_of, seen, newer, present)
         if deeper is not None:
             return f"subjob {row.id} would be built again ({deeper})"
     return None

@@ -19,6 +19,7 @@ from acbuild import canonical, graph, options
 from acbuild.db import SubjobRow
 from acbuild.errors import MethodError
 from acbuild.graph import JobSpec
+from acbuild.job import WITHFILE
 from acbuild.methods import MethodRegistry
 
 MAX_DEPTH = 5  # a top-level job's subjob is 1 deep; one 5 deep may build no more
@@ -54,18 +55,32 @@ class SubjobPlanner:
                     f"method {name!r} has no option or input {key!r} (options: "
                     f"{', '.join(sorted(method.options)) or 'none'}; inputs: "
                     f"{', '.join(method.inputs) or 'none'})")
-        inputs: dict[str, JobSpec | None] = dict.fromkeys(method.inputs)
+        inputs: dict[str, Any] = dict.fromkeys(method.inputs)
+        for key in method.list_inputs:
+            inputs[key] = ()  # not given: an empty list, as urd.build makes it (identity)
         for key, value in job_values.items():
             if key not in method.inputs:
                 raise MethodError(f"method {name!r} has no input {key!r}")
+            if key in method.list_inputs:
+                inputs[key] = _list_input(name, key, value)
+                continue
             if value is not None and not isinstance(value, JobSpec):
                 raise MethodError(f"method {name!r}: input {key!r} must be a job handle or "
                                   f"None, not {type(value).__name__}")
             inputs[key] = value
         for key, value in option_values.items():
-            if isinstance(value, JobSpec):
-                raise MethodError(f"method {name!r}: option {key!r} got a job ({value.id})")
+            if isinstance(value, JobSpec) or (type(value) is tuple  # a list of jobs
+                                              and any(isinstance(v, JobSpec) for v in value)):
+                raise MethodError(f"method {name!r}: option {key!r} got a job (an option "
+                                  "names a file of a job with jobs.x.withfile(name))")
+        option_values = {k: _with_hashes(v, known) for k, v in option_values.items()}
         normalized = options.normalize(method.name, method.options, option_values)
+        seen: set[str] = set()
+        for key, value in normalized.items():  # a withfile option's job is an input
+            for at, jobfile in graph.job_files(value, key):
+                if jobfile.job not in seen:
+                    seen.add(jobfile.job)
+                    inputs[WITHFILE + at] = known(jobfile.id)
         label = request.get("name")
         if label is not None and not (isinstance(label, str) and 0 < len(label) <= 200
                                       and label.isprintable()):
@@ -77,21 +92,53 @@ class SubjobPlanner:
                                label=label if isinstance(label, str) else None, where=where)
 
 
+def _with_hashes(value: Any, known: Callable[[str], JobSpec | None]) -> Any:
+    """A value's withfile jobs (sent by id) with their hashes; a job not finished in this
+    run is refused as an input job would be."""
+    if isinstance(value, canonical.JobFile):
+        spec = _known(known, value.id, "options", f"withfile {value.name}")
+        return canonical.JobFile(spec.hash, spec.id, value.name, value.sliced)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_with_hashes(item, known) for item in value)
+    if isinstance(value, dict):
+        return type(value)((key, _with_hashes(item, known)) for key, item in value.items())
+    return value
+
+
+def _list_input(method: str, key: str, value: Any) -> tuple[JobSpec | None, ...]:
+    """A list input as urd.build takes it: jobs and Nones in order; None is an empty list."""
+    if value is None:
+        return ()
+    if isinstance(value, (list, tuple)) and all(v is None or isinstance(v, JobSpec)
+                                                for v in value):
+        return tuple(value)
+    raise MethodError(f"method {method!r}: input {key!r} is a list input (declared "
+                      f"[{key!r}]): it takes a list of job handles (or None)")
+
+
 def _values(encoded: Any, known: Callable[[str], JobSpec | None], what: str
             ) -> dict[str, Any]:
     """A request's values: ``{"job": id}`` a job of this run, ``{"value": json}`` a value."""
     values: dict[str, Any] = {}
     for key, item in (encoded or {}).items():
         if "job" in item:
-            spec = known(item["job"])
-            if spec is None:
-                raise MethodError(f"subjobs.build {what} {key!r}: job {item['job']} is not "
-                                  "a finished job of this run (give an input job of the "
-                                  "parent, or a subjob it built)")
-            values[key] = spec
+            values[key] = _known(known, item["job"], what, key)
+        elif "jobs" in item:
+            values[key] = tuple([None if i is None else _known(known, i, what, key)
+                                 for i in item["jobs"]])
         else:
             values[key] = canonical.from_json(item["value"])
     return values
+
+
+def _known(known: Callable[[str], JobSpec | None], job_id: str, what: str, key: str
+           ) -> JobSpec:
+    spec = known(job_id)
+    if spec is None:
+        raise MethodError(f"subjobs.build {what} {key!r}: job {job_id} is not a finished "
+                          "job of this run (give an input job of the parent, or a subjob "
+                          "it built)")
+    return spec
 
 
 @dataclass

@@ -17,7 +17,7 @@ from typing import Any
 
 from acbuild import canonical
 from acbuild.errors import SubjobError
-from acbuild.job import Job
+from acbuild.job import Job, JobWithFile
 
 # In a job process: the job's end of its channel to the launcher, and the job's pid (a
 # slice, forked from the job, has the fd too, but is not the job: it is refused).
@@ -87,10 +87,26 @@ def _encode(values: dict[str, Any], what: str) -> dict[str, Any]:
     for key, value in values.items():
         if isinstance(value, Job):
             encoded[key] = {"job": str(value.id)}
+        elif (isinstance(value, (list, tuple)) and any(isinstance(v, Job) for v in value)
+              and all(v is None or isinstance(v, Job) for v in value)):
+            # a list input: its jobs by id, None where none is given, in order
+            encoded[key] = {"jobs": [None if v is None else str(v.id) for v in value]}
         else:
-            encoded[key] = {"value": canonical.to_json(value, where=f"subjobs.build {what} "
-                                                                     f"{key!r}")}
+            encoded[key] = {"value": canonical.to_json(_job_files(value),
+                                                       where=f"subjobs.build {what} {key!r}")}
     return encoded
+
+
+def _job_files(value: Any) -> Any:
+    """A withfile option (``jobs.x.withfile(name)``) at any depth as the ``JobFile`` a
+    script gives, its job by id only: the run knows the job's hash."""
+    if isinstance(value, JobWithFile):
+        return canonical.JobFile("", str(value.job.id), value.name, value.sliced)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_job_files(item) for item in value)
+    if isinstance(value, dict):  # an OrderedDict stays one
+        return type(value)((key, _job_files(item)) for key, item in value.items())
+    return value
 
 
 def _ask(fd: int, request: dict[str, Any]) -> dict[str, Any]:

@@ -86,6 +86,13 @@ def test_the_store_says_which_parents_a_changed_subjob_makes_stale(tmp_path: Pat
                           SubjobRow("s2", "s3", "a-3", "a", "code-a")])
     today = {"a": "code-a", "b": "code-b"}
     parents = {h: Found(h, f"m-{h}", "m", f"{tmp_path}/wd/m-{h}", 1.0, 1) for h in ("p1", "p2")}
+    assert store.changed_subjobs(parents, today.get) == {
+        "p1": "subjob a-1 was removed (its directory is gone)",
+        "p2": "subjob b-2 was removed (its directory is gone)"}
+    store.close()
+    store = JobStore(tmp_path / "wd")  # a new listing: the subjobs' directories are there
+    for job_id in ("a-1", "b-2", "a-3"):
+        (tmp_path / "wd" / job_id).mkdir()
     assert store.changed_subjobs(parents, today.get) == {}
     # a subjob published after its parent (rebuilt in place since): the parent is stale
     store.target_db().record_job(JobRow("s1", "a-1", "a", "code-a", 0.5, built_seq=2))
