@@ -20,7 +20,7 @@ from typing import IO, Any
 from acbuild import compare as comparing
 from acbuild import results
 from acbuild.config import Project, load_project
-from acbuild.errors import JobSpecError, StorageError
+from acbuild.errors import ConfigError, JobSpecError, StorageError
 from acbuild.job import RESULT_FILE, Job
 from acbuild.session import Session, resolve_job
 from acbuild.urdlists import Entry, Lists, UrdError, check_list_name, timestamp
@@ -213,4 +213,6 @@ def _entry_view(entry: Entry, views: dict[str, JobView]) -> ListEntry:
 
 def open_project(path: str | Path = ".") -> ProjectReader:
     """The project at ``path`` (or the one a directory below it belongs to), read-only."""
+    if not Path(path).is_dir():  # a typo would read an empty project, and say nothing
+        raise ConfigError(f"no project at {path}: there is no such directory")
     return ProjectReader(load_project(Path(path)))
