@@ -75,7 +75,25 @@ class JobView:
         if not self._trusted:
             raise JobSpecError(f"{self.path} is not in one of the project's work directories: "
                                f"its {name} is not unpickled (loading a pickle runs code)")
+        if name == RESULT_FILE:
+            self._refuse_failed()
         return results.load(self.path, name)
+
+    def _refuse_failed(self) -> None:
+        # A failed job (kept in .failed/, which a method name resolves to when it is the
+        # latest) has no result: say why, not "no such file ... result.pickle".
+        try:
+            post = read_json(self.path / "post.json")
+        except StorageError:
+            return
+        error = post.get("error") if post.get("status") == "failed" else None
+        if isinstance(error, dict):
+            where = error.get("phase") or "?"
+            if error.get("slice") is not None:
+                where += f" slice {error['slice']}"
+            raise JobSpecError(f"job {self.id} failed in {where}: {error.get('type')}: "
+                               f"{error.get('message')}; it has no result",
+                               hint=f"its directory is kept at {self.path}")
 
 
 class ProjectReader:
