@@ -182,7 +182,8 @@ class ResultLists:
 
     def entries(self, name: str, ghosts: bool = False) -> list[ListEntry]:
         """The entries of list ``name``, oldest first (with ``ghosts``: the ghosts too)."""
-        return self._read(name, lambda lists: lists.entries(name, ghosts=ghosts))
+        return self._read(name, lambda lists: lists.entries(name, ghosts=ghosts),
+                          ghosts=ghosts)
 
     def latest(self, name: str) -> ListEntry:
         return self._read(name, lambda lists: [lists.latest(name)], "latest")[0]
@@ -201,11 +202,15 @@ class ResultLists:
         return self._read(name, lambda lists: lists.since(name, after))
 
     def _read(self, name: str, pick: Callable[[Lists], Sequence[Entry | None]],
-              what: str = "") -> list[ListEntry]:
+              what: str = "", ghosts: bool = False) -> list[ListEntry]:
         check_list_name(name)
         with self._reader._session() as session:
             lists = session.lists()
-            if not lists.entries(name):
+            if not lists.entries(name, ghosts=ghosts):
+                if lists.entries(name, ghosts=True):
+                    raise UrdError(f"list {name!r} has only ghosts (replaced or truncated "
+                                   "entries)", hint=f"entries({name!r}, ghosts=True) "
+                                                    "lists them")
                 known = lists.names()
                 raise UrdError(f"no result list {name!r}",
                                hint=f"the lists: {', '.join(known)}" if known else

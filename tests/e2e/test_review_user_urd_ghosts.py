@@ -41,3 +41,35 @@ def test_ghost_counts_and_ghost_only_list(project: Project) -> None:
     weekly = project.acbuild("urd", "sales/weekly")
     assert "no live entries" in weekly.stdout and "--ghosts" in weekly.stdout
     assert "[ghost:" in project.acbuild("urd", "sales/weekly", "--ghosts").stdout
+
+
+READ = """
+import acbuild, sys
+urd = acbuild.open_project(sys.argv[1]).urd
+print([(e.timestamp, e.ghost) for e in urd.entries("sales/weekly", ghosts=True)])
+try:
+    urd.latest("sales/weekly")
+except acbuild.errors.AcbuildError as e:
+    print("error:", str(e).splitlines()[0])
+"""
+
+
+def test_python_reads_a_list_of_ghosts_only(project: Project) -> None:
+    import subprocess
+    import sys
+
+    from conftest import SRC
+
+    project.method("ingest", 'options = {"n": ""}\n\ndef synthesis(options):\n    return 1\n')
+    project.script(DAILY.format(caption="one"), "daily.py")
+    project.script(WEEKLY, "weekly.py")
+    project.acbuild("run", "daily.py")
+    project.acbuild("run", "weekly.py")
+    project.script(DAILY.format(caption="two"), "daily.py")
+    project.acbuild("run", "daily.py")
+    proc = subprocess.run([sys.executable, "-c", READ, str(project.root)],
+                          env={"PYTHONPATH": str(SRC)}, capture_output=True, text=True,
+                          timeout=60, check=True)
+    ghosts, error = proc.stdout.splitlines()
+    assert ghosts == "[('1', 'read an entry that was replaced or truncated')]"
+    assert error == "error: list 'sales/weekly' has only ghosts (replaced or truncated entries)"
