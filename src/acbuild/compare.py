@@ -90,8 +90,12 @@ def compare(session: Session, specs: Sequence[str], metrics: str | None = None,
               for j in jobs]
     fields = [{_unclash(k, [*option_cols, *entry_cols]): v for k, v in f.items()}
               for f in fields]
-    field_cols = [c for c in _columns(fields, only_differing=False)
+    all_fields = _columns(fields, only_differing=False)
+    field_cols = [c for c in all_fields
                   if not only or any(fnmatch.fnmatchcase(c, p) for p in only)]
+    problems.extend(f"--field {p!r} matches no field (the fields: "
+                    f"{', '.join(all_fields) or 'none'})" for p in only
+                    if load_results and not any(fnmatch.fnmatchcase(c, p) for c in all_fields))
     rows = [_row(j, [(option_cols, o), (input_cols, i), (field_cols, f)], entry_cols)
             for j, o, i, f in zip(jobs, options, inputs, fields, strict=True)]
     comparison = Comparison(method, tuple(option_cols), tuple(input_cols), tuple(field_cols),

@@ -20,7 +20,7 @@ from typing import IO, Any
 from acbuild import compare as comparing
 from acbuild import results
 from acbuild.config import Project, load_project
-from acbuild.errors import JobSpecError, StorageError
+from acbuild.errors import ConfigError, JobSpecError, StorageError
 from acbuild.job import RESULT_FILE, Job
 from acbuild.session import Session, resolve_job
 from acbuild.urdlists import Entry, Lists, UrdError, check_list_name, timestamp
@@ -75,7 +75,25 @@ class JobView:
         if not self._trusted:
             raise JobSpecError(f"{self.path} is not in one of the project's work directories: "
                                f"its {name} is not unpickled (loading a pickle runs code)")
+        if name == RESULT_FILE:
+            self._refuse_failed()
         return results.load(self.path, name)
+
+    def _refuse_failed(self) -> None:
+        # A failed job (kept in .failed/, which a method name resolves to when it is the
+        # latest) has no result: say why, not "no such file ... result.pickle".
+        try:
+            post = read_json(self.path / "post.json")
+        except StorageError:
+            return
+        error = post.get("error") if post.get("status") == "failed" else None
+        if isinstance(error, dict):
+            where = error.get("phase") or "?"
+            if error.get("slice") is not None:
+                where += f" slice {error['slice']}"
+            raise JobSpecError(f"job {self.id} failed in {where}: {error.get('type')}: "
+                               f"{error.get('message')}; it has no result",
+                               hint=f"its directory is kept at {self.path}")
 
 
 class ProjectReader:
@@ -164,7 +182,8 @@ class ResultLists:
 
     def entries(self, name: str, ghosts: bool = False) -> list[ListEntry]:
         """The entries of list ``name``, oldest first (with ``ghosts``: the ghosts too)."""
-        return self._read(name, lambda lists: lists.entries(name, ghosts=ghosts))
+        return self._read(name, lambda lists: lists.entries(name, ghosts=ghosts),
+                          ghosts=ghosts)
 
     def latest(self, name: str) -> ListEntry:
         return self._read(name, lambda lists: [lists.latest(name)], "latest")[0]
@@ -183,11 +202,15 @@ class ResultLists:
         return self._read(name, lambda lists: lists.since(name, after))
 
     def _read(self, name: str, pick: Callable[[Lists], Sequence[Entry | None]],
-              what: str = "") -> list[ListEntry]:
+              what: str = "", ghosts: bool = False) -> list[ListEntry]:
         check_list_name(name)
         with self._reader._session() as session:
             lists = session.lists()
-            if not lists.entries(name):
+            if not lists.entries(name, ghosts=ghosts):
+                if lists.entries(name, ghosts=True):
+                    raise UrdError(f"list {name!r} has only ghosts (replaced or truncated "
+                                   "entries)", hint=f"entries({name!r}, ghosts=True) "
+                                                    "lists them")
                 known = lists.names()
                 raise UrdError(f"no result list {name!r}",
                                hint=f"the lists: {', '.join(known)}" if known else
@@ -213,4 +236,6 @@ def _entry_view(entry: Entry, views: dict[str, JobView]) -> ListEntry:
 
 def open_project(path: str | Path = ".") -> ProjectReader:
     """The project at ``path`` (or the one a directory below it belongs to), read-only."""
+    if not Path(path).is_dir():  # a typo would read an empty project, and say nothing
+        raise ConfigError(f"no project at {path}: there is no such directory")
     return ProjectReader(load_project(Path(path)))

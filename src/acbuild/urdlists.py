@@ -280,7 +280,10 @@ def document(lists: Lists, where: str | None, ghosts: bool = False) -> dict[str,
     """What ``acbuild urd [LIST[/TS]] --json`` prints (and the board's result-list pages):
     the lists, a list's entries, or one entry."""
     if where is None:
-        return {"lists": summaries(lists.entries(ghosts=ghosts))}
+        # ghosts are always counted (a count of 0 must mean none); a list with only
+        # ghosts is listed when they are asked for
+        rows = summaries(lists.entries(ghosts=True))
+        return {"lists": [r for r in rows if ghosts or r["entries"]]}
     name, entry = lists.locate(where.rstrip("/"))
     if entry is None:
         return {"list": name, "entries": [e.as_json() for e in lists.entries(name, ghosts=ghosts)]}
@@ -288,13 +291,15 @@ def document(lists: Lists, where: str | None, ghosts: bool = False) -> dict[str,
 
 
 def summaries(entries: Sequence[Entry]) -> list[dict[str, Any]]:
-    """Each list once: its entry and ghost counts, its first and latest timestamps."""
+    """Each list once: its entry and ghost counts, the first and latest timestamps of its
+    live entries (None when it has none)."""
     found: dict[str, dict[str, Any]] = {}
     for e in entries:
         row = found.setdefault(e.list, {"list": e.list, "entries": 0, "ghosts": 0,
-                                        "first": e.timestamp, "latest": e.timestamp})
+                                        "first": None, "latest": None})
         row["ghosts" if e.ghost else "entries"] += 1
         if not e.ghost:
+            row["first"] = row["first"] or e.timestamp
             row["latest"] = e.timestamp
     return list(found.values())
 

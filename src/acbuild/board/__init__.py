@@ -9,7 +9,9 @@ files inside their job directory.
 
 from __future__ import annotations
 
+import errno
 import importlib.util
+import socket
 import threading
 import webbrowser
 from typing import TYPE_CHECKING
@@ -32,13 +34,29 @@ def check_installed() -> None:
                           hint="pip install 'acbuild[board]'")
 
 
-def serve(project: Project, host: str, port: int, open_browser: bool = False) -> None:
-    """Serve the board until interrupted."""
+def listen(host: str, port: int) -> socket.socket:
+    """The board's listening socket; an address in use (or not this machine's) is a
+    ConfigError here, before the board says where it serves (uvicorn logged it, exit 3)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family)
+    except OSError as e:
+        raise ConfigError(f"the board cannot listen on {host}:{port}: "
+                          f"{e.strerror or e}",
+                          hint="--port another port" if e.errno == errno.EADDRINUSE else
+                          "--host an address of this machine (127.0.0.1 by default)") from None
+
+
+def serve(project: Project, host: str, port: int, open_browser: bool = False,
+          sock: socket.socket | None = None) -> None:
+    """Serve the board until interrupted (on ``sock`` from ``listen``, or a new one)."""
     import uvicorn
 
     from acbuild.board.app import create_app
 
+    sock = sock or listen(host, port)
     url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
     if open_browser:
         threading.Timer(1.0, webbrowser.open, (url,)).start()
-    uvicorn.run(create_app(project), host=host, port=port, log_level="warning")
+    server = uvicorn.Server(uvicorn.Config(create_app(project), log_level="warning"))
+    server.run(sockets=[sock])

@@ -25,10 +25,11 @@ def lists(doc: dict[str, Any], ghosts: bool) -> str:
                     "urd.finish(...) in a build script records one (or "
                     f"{link('/urd?ghosts=1', 'lists of ghosts only')})</p>")
     rows = [(link(list_href(r["list"]), r["list"]), str(r["entries"]),
-             escape(str(r["first"])), _entry_link(r["list"], r["latest"]),
+             escape(r["first"] or ""),
+             _entry_link(r["list"], r["latest"]) if r["latest"] else "",
              str(r["ghosts"]) if r["ghosts"] else "") for r in doc["lists"]]
-    toggle = link("/urd", "hide the ghosts") if ghosts else link("/urd?ghosts=1", "count the "
-                                                                   "ghosts too")
+    toggle = link("/urd", "hide the ghosts") if ghosts else link("/urd?ghosts=1", "the lists "
+                                                                   "of ghosts only too")
     return page("Result lists", table(("list", "entries", "first", "latest", "ghosts"), rows)
                 + f"<p>{toggle} · {link('/urd?format=json', 'as JSON')}</p>")
 

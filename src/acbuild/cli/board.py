@@ -25,5 +25,6 @@ def board(host: str, port: int, open_browser: bool) -> None:
     project = load_project()
     if host not in web.LOOPBACK:
         click.echo("warning: " + web.WARNING.format(host=host, port=port), err=True)
+    sock = web.listen(host, port)
     click.echo(f"acbuild board: http://{host}:{port}/ (Ctrl-C stops it)", err=True)
-    web.serve(project, host, port, open_browser)
+    web.serve(project, host, port, open_browser, sock)

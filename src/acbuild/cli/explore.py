@@ -4,6 +4,7 @@ graph, and the history of runs."""
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 
 import click
@@ -34,6 +35,7 @@ def explain(job: str | None, script: str, as_json: bool) -> None:
     """
     from acbuild import console, explain, render
 
+    _refuse_script_as_job(job)
     with _session() as session, _script_output(as_json):
         if job is None:
             report = explain.explain_stale(session, _script_path(script))
@@ -45,6 +47,17 @@ def explain(job: str | None, script: str, as_json: bool) -> None:
         render.render_explain_stale(report)
     else:
         render.render_explain(report)
+
+
+def _refuse_script_as_job(job: str | None) -> None:
+    # `status` and `graph` take the script as their argument; `explain x.py` would read it
+    # as the input "py" of a job "x" and say no such job.
+    if job is not None and job.endswith(".py") and os.path.isfile(job):
+        from acbuild.errors import JobSpecError
+
+        raise JobSpecError(f"{job!r} is a build script, not a job",
+                           hint=f"acbuild explain --script {job} explains its stale jobs "
+                                f"(add a JOB from `acbuild status {job}` for one)")
 
 
 @cli.command()

@@ -32,9 +32,13 @@ def _text(data: dict[str, Any]) -> list[str]:
     if "lists" in data:
         if not data["lists"]:
             return ["no result lists (urd.begin ... urd.finish in a build script makes one)"]
-        return [f"{r['list']}  {r['entries']} entries, {r['first']} .. {r['latest']}"
+        return [f"{r['list']}  {r['entries']} entries"
+                + (f", {r['first']} .. {r['latest']}" if r["entries"] else "")
                 + (f"  ({r['ghosts']} ghosts)" if r["ghosts"] else "") for r in data["lists"]]
     if "entries" in data:
+        if not data["entries"]:
+            return [f"{data['list']}: no live entries (--ghosts shows the replaced and "
+                    "truncated ones)"]
         return [_entry_line(e) for e in data["entries"]]
     e = data["entry"]
     lines = [f"{e['list']}/{e['timestamp']}" + (f"  {e['caption']}" if e["caption"] else ""),

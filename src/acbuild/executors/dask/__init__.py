@@ -170,6 +170,7 @@ class DaskExecutor:
                     self._client = Client(self.config.address, timeout=CONNECT_SECONDS,
                                           set_as_default=False)
                 else:
+                    self._await_scheduler_file()
                     self._client = Client(scheduler_file=str(self.config.scheduler_file),
                                           timeout=CONNECT_SECONDS, set_as_default=False)
             except (OSError, TimeoutError, ValueError) as e:
@@ -177,6 +178,20 @@ class DaskExecutor:
                                     hint="is the scheduler running, and is the address "
                                          "reachable from here?") from None
         return self._client
+
+    def _await_scheduler_file(self) -> None:
+        # Dask's Client waits for a missing scheduler file forever, past its own timeout;
+        # give a scheduler being started as long as an address gets, then say so.
+        path = self.config.scheduler_file
+        assert path is not None
+        deadline = time.monotonic() + CONNECT_SECONDS
+        while not path.exists():
+            if time.monotonic() > deadline:
+                raise ExecutorError(f"the Dask scheduler file {path} does not exist (waited "
+                                    f"{CONNECT_SECONDS:.0f} seconds)",
+                                    hint="start the scheduler with `dask scheduler "
+                                         f"--scheduler-file {path}` first")
+            time.sleep(0.1)
 
     def _workers(self) -> dict[str, dict[str, Any]]:
         client = self.client()
