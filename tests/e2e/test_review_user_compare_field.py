@@ -12,7 +12,7 @@ def test_field_pattern_matching_nothing_is_a_problem(project: Project) -> None:
     project.method("train", 'options = {"a": 1}\n\ndef synthesis(options):\n'
                             '    return {"auc": {"test": options.a / 10}, "rows": 5}\n')
     project.script('def main(urd):\n    for a in (1, 2):\n        urd.build("train", a=a)\n')
-    project.acbuild("run")
+    project.acbuild("run", "-j", "1")  # one at a time: the rows come in the order built
     doc = json.loads(project.acbuild("compare", "train", "--field", "zz*", "--field", "auc.*",
                                      "--json").stdout)
     assert doc["fields"] == ["auc.test"]
