@@ -22,14 +22,20 @@ def main(urd):
 """
 
 
-def test_ghost_counts_and_ghost_only_list(project: Project) -> None:
+def weekly_read_a_replaced_entry(project: Project) -> None:
+    """sales/daily's entry, read by sales/weekly's, then replaced: the old one and weekly's
+    are ghosts."""
     project.method("ingest", 'options = {"n": ""}\n\ndef synthesis(options):\n    return 1\n')
     project.script(DAILY.format(caption="one"), "daily.py")
     project.script(WEEKLY, "weekly.py")
     project.acbuild("run", "daily.py")
     project.acbuild("run", "weekly.py")
     project.script(DAILY.format(caption="two"), "daily.py")
-    project.acbuild("run", "daily.py")  # replaces the entry: the old one and weekly's ghost
+    project.acbuild("run", "daily.py")
+
+
+def test_ghost_counts_and_ghost_only_list(project: Project) -> None:
+    weekly_read_a_replaced_entry(project)
 
     lists = json.loads(project.acbuild("urd", "--json").stdout)["lists"]
     assert lists == [{"list": "sales/daily", "entries": 1, "ghosts": 1,
@@ -60,13 +66,7 @@ def test_python_reads_a_list_of_ghosts_only(project: Project) -> None:
 
     from conftest import SRC
 
-    project.method("ingest", 'options = {"n": ""}\n\ndef synthesis(options):\n    return 1\n')
-    project.script(DAILY.format(caption="one"), "daily.py")
-    project.script(WEEKLY, "weekly.py")
-    project.acbuild("run", "daily.py")
-    project.acbuild("run", "weekly.py")
-    project.script(DAILY.format(caption="two"), "daily.py")
-    project.acbuild("run", "daily.py")
+    weekly_read_a_replaced_entry(project)
     proc = subprocess.run([sys.executable, "-c", READ, str(project.root)],
                           env={"PYTHONPATH": str(SRC)}, capture_output=True, text=True,
                           timeout=60, check=True)
