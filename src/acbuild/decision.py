@@ -95,6 +95,10 @@ def _inputs_newer(specs: Sequence[JobSpec], decisions: Sequence[plan.Decision],
     newer: dict[str, tuple[str, str]] = {}
     planned = {spec.hash for spec in specs}
     subjobs = store.subjobs() if building else {}  # (a subjob built after: changed_subjobs)
+    # An input not planned here (a subjob's: decided alone) is looked up: all in one find.
+    outside = {h for spec in specs if spec.hash in found
+               for h in spec.input_hashes if h not in planned}
+    elsewhere = store.find(outside) if outside else {}
     for spec in specs:  # in topological order: a reader after what it reads
         reader = found.get(spec.hash)
         if reader is None:
@@ -108,8 +112,7 @@ def _inputs_newer(specs: Sequence[JobSpec], decisions: Sequence[plan.Decision],
             if h in building or h in newer:
                 why = f"its input {building.get(h) or found[h].id} is built again"
             else:
-                # An input not planned here (a subjob's: decided alone) is looked up.
-                job = found.get(h) if h in planned else store.find([h]).get(h)
+                job = found.get(h) if h in planned else elsewhere.get(h)
                 if job is None or not store.built_after(job, reader):
                     continue
                 why = f"its input {job.id} was rebuilt after this job was built"

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from acbuild import __version__, canonical, events, plan
+from acbuild import __version__, events, plan
 from acbuild.db import JobRow
 from acbuild.errors import AcbuildError, Interrupted, LauncherDied, StorageError
 from acbuild.graph import JobSpec
@@ -223,6 +223,7 @@ class Builder:
                 inputs[name] = [self._input_record(h) for h in job_hash]
             else:
                 inputs[name] = self._input_record(job_hash)  # type: ignore[arg-type]
+        identity = plan.identity_view(spec)  # its options encoded once, for both
         return {
             "format": 1,
             "id": spec.id,
@@ -231,10 +232,10 @@ class Builder:
             "method_file": str(method.file),
             "project_root": str(self.project_root),
             "sys_path": [str(p) for p in self.store_sys_path(method)],
-            "options": canonical.to_json(dict(spec.options)),
+            "options": identity["options"],
             "inputs": inputs,
             "slices": spec.slices or 1,
-            "identity": plan.identity_view(spec),
+            "identity": identity,
             "code": {"hash": method.current_hash, "identity_hash": method.code_hash,
                      "sources": sorted(method.sources)},
             "description": method.description,
@@ -397,7 +398,7 @@ class _Run:
         self._token += 1
         follower = LogFollower(staging) if self.b.stream_output else None
         self.running[self._token] = _Running(decision, staging, lock, slots, started, follower,
-                                             _identity(staging))
+                                             _identity(staging), setup["identity"])
         self.b.reporter.report(events.JobStarted(_ref(spec, decision.reason), started,
                                                  str(staging)))
         try:
@@ -472,7 +473,7 @@ class _Run:
             # no moment — and after no crash — a row names a directory that is not there.
             self.b.store.target_db().forget_jobs([spec.hash])
         path = target.publish(job.staging, spec.id)
-        view = plan.identity_view(spec)  # indexed: a later reason reads no setup.json
+        view = job.view  # indexed: a later reason reads no setup.json
         self.b.store.record(JobRow(spec.hash, spec.id, spec.method, spec.code_hash, time.time()),
                             (plan.options_key(view), json.dumps(view, sort_keys=True)),
                             defer=True)  # batched: see JobStore.record
@@ -632,6 +633,7 @@ class _Running:
     started: float
     follower: LogFollower | None = None
     identity: tuple[int, int] | None = None  # device and inode of its staging directory
+    view: dict[str, Any] = dataclasses.field(default_factory=dict)  # setup.json's identity
 
 
 def _identity(path: Path) -> tuple[int, int] | None:

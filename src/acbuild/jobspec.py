@@ -52,10 +52,6 @@ class Parsed:
     steps: tuple[Step, ...]
     entry_job: str | None = None  # for :LIST[/TS]:NAME, the NAME ("" for the last job)
 
-    @property
-    def from_list(self) -> bool:
-        return self.entry_job is not None
-
 
 def parse(text: str, names: Collection[str] = ()) -> Parsed:
     """Split a JOB argument (not a path) into its base and its steps. ``names``: the job

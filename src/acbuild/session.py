@@ -29,7 +29,7 @@ from acbuild.store import JobStore
 from acbuild.subjob_requests import MAX_DEPTH, SubjobPlanner
 from acbuild.urdcalls import ListAccess
 from acbuild.urdlists import Lists
-from acbuild.workdir import FAILED_DIR
+from acbuild.workdir import FAILED_DIR, is_finished, read_json, read_setup
 
 
 class RemoteJobs(Protocol):
@@ -449,7 +449,6 @@ def job_location(session: Session, path: Path) -> dict[str, Any]:
 def describe_job(path: Path, with_result: bool = True) -> dict[str, Any]:
     """Everything ``acbuild show`` presents about a job directory, as plain data."""
     from acbuild import results
-    from acbuild.workdir import is_finished, read_json, read_setup
 
     setup = read_setup(path)
     try:
