@@ -70,13 +70,25 @@ def _publish() -> None:
     if _TARGET is None:
         return
     _WRITTEN = True
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
     with contextlib.suppress(Exception):  # a display aid: never the method's failure
-        fd = os.open(_TARGET[1], flags, 0o666, dir_fd=_TARGET[0]())
-        try:
-            os.write(fd, SEPARATOR.join(_STACK).encode())
-        finally:
-            os.close(fd)
+        write_new(_TARGET[0](), _TARGET[1], SEPARATOR.join(_STACK).encode())
+
+
+def write_new(dir_fd: int, name: str, data: bytes) -> None:
+    """Write one of acbuild's records ``name`` into the directory ``dir_fd`` as a new file:
+    what the method left under that name (a link, a hard link to another job's file, a
+    FIFO) is replaced, never written through."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        fd = os.open(name, flags, 0o666, dir_fd=dir_fd)
+    except FileExistsError:
+        os.unlink(name, dir_fd=dir_fd)
+        fd = os.open(name, flags, 0o666, dir_fd=dir_fd)
+    try:
+        while data:
+            data = data[os.write(fd, data):]
+    finally:
+        os.close(fd)
 
 
 def read(job_dir: str | os.PathLike[str], slice_dir: str = "slice-logs") -> str:
