@@ -38,3 +38,32 @@ def test_the_status_file_is_never_written_through_a_hard_link(project: Project) 
     report = by_method(project.run_json())
     src_dir = project.workdir / report["src"]["id"]
     assert (src_dir / "data.txt").read_text() == "the input's data"
+
+
+def test_a_slice_status_file_stays_in_the_job_directory(project: Project) -> None:
+    # A slice that moves ``slice-logs`` away and leaves a link to another directory under
+    # its name: the slice's ``status`` file is written in the slice-logs directory acbuild
+    # made (or nowhere), never through the link, as job.open never writes through one.
+    outside = project.root / "outside"
+    outside.mkdir(parents=True)
+    (outside / "0.status").write_text("someone else's")
+    project.method("careless", f'''
+        import os
+        from acbuild import status
+
+        def analysis(sliceno):
+            if sliceno == 0:
+                os.rename("slice-logs", "moved-logs")
+                os.symlink({str(outside)!r}, "slice-logs")
+                with status("working"):
+                    pass
+            return sliceno
+    ''')
+    project.script('''
+        def main(urd):
+            urd.build("careless")
+    ''')
+    report = by_method(project.run_json())
+    assert report["careless"]["state"] == "built", report
+    assert [p.name for p in outside.iterdir()] == ["0.status"]
+    assert (outside / "0.status").read_text() == "someone else's"
