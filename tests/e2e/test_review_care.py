@@ -67,3 +67,24 @@ def test_a_slice_status_file_stays_in_the_job_directory(project: Project) -> Non
     assert report["careless"]["state"] == "built", report
     assert [p.name for p in outside.iterdir()] == ["0.status"]
     assert (outside / "0.status").read_text() == "someone else's"
+
+
+def test_a_temporary_file_a_slice_registers_is_kept(project: Project) -> None:
+    # register_file keeps a temporary file after all (jobapi's promise); a slice that
+    # registers the temporary file prepare saved is heard too, not only its own copy of
+    # the list, which dies with it.
+    project.method("keeper", '''
+        def prepare(job):
+            job.save("prepared", "t.pickle", temp=True)
+
+        def analysis(sliceno, job):
+            if sliceno == 0:
+                job.register_file("t.pickle")
+    ''')
+    project.script('''
+        def main(urd):
+            urd.build("keeper")
+    ''')
+    report = by_method(project.run_json())
+    job_dir = project.workdir / report["keeper"]["id"]
+    assert (job_dir / "t.pickle").exists()
