@@ -88,3 +88,24 @@ def test_a_temporary_file_a_slice_registers_is_kept(project: Project) -> None:
     report = by_method(project.run_json())
     job_dir = project.workdir / report["keeper"]["id"]
     assert (job_dir / "t.pickle").exists()
+
+
+def test_a_fifo_at_the_status_file_does_not_hang_the_job(project: Project) -> None:
+    # ``.acbuild-status`` is replaced, never opened as the method left it: a FIFO there
+    # (no reader) would block the job's first ``status`` block for ever.
+    project.method("careless", '''
+        import os
+        from acbuild import status
+
+        def synthesis():
+            os.mkfifo(".acbuild-status")
+            with status("working"):
+                pass
+            return "done"
+    ''')
+    project.script('''
+        def main(urd):
+            urd.build("careless")
+    ''')
+    report = by_method(project.run_json())
+    assert report["careless"]["state"] == "built"
