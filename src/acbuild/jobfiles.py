@@ -28,6 +28,10 @@ Job = Any
 _NO_DEFAULT: Any = object()  # load(default=...) not given: a missing file is an error
 _TEMP: list[str] = []  # this process's temporary files, by name in the job directory
 _BACKGROUND: list[tuple[int, str]] = []  # this process's background saves: (pid, name)
+# In a slice: the temporary files it started with (its job's, forked with it), and those it
+# kept (``register_file``): what it hands its job is what it changed.
+_INHERITED: frozenset[str] = frozenset()
+_KEPT: list[str] = []
 
 
 def sliced_name(name: str | os.PathLike[str], sliceno: int | None) -> str:
@@ -188,12 +192,35 @@ def add_temps(names: list[str]) -> None:
     for name in map(os.path.normpath, names):
         if name not in _TEMP:
             _TEMP.append(name)
+        while name in _KEPT:
+            _KEPT.remove(name)
 
 
 def keep(name: str) -> None:
     """A temporary file registered after all: kept, as the Accelerator does."""
     while name in _TEMP:
         _TEMP.remove(name)
+    if name not in _KEPT:
+        _KEPT.append(name)
+
+
+def begin_slice() -> None:
+    """A slice starts: what it later hands its job is measured from here."""
+    global _INHERITED
+    _INHERITED = frozenset(_TEMP)
+    _KEPT.clear()
+
+
+def slice_changes() -> dict[str, list[str]]:
+    """What a slice did to the temporary files: those it made, and those it kept (its
+    job's too: a file prepare saved as temporary and a slice registered is kept)."""
+    return {"temps": [name for name in _TEMP if name not in _INHERITED], "kept": list(_KEPT)}
+
+
+def apply_slice_changes(changes: dict[str, list[str]]) -> None:
+    add_temps(changes["temps"])
+    for name in changes.get("kept", ()):
+        keep(name)
 
 
 def unregistered(job: Job, pattern: str, own: frozenset[str]) -> set[str]:

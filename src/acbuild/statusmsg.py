@@ -61,8 +61,8 @@ def publish_to(directory: Callable[[], int] | None, name: str = STATUS_FILE) -> 
 def withdraw() -> None:
     """The process is done: the file it wrote its stack to (if any) goes."""
     if _TARGET is not None and _WRITTEN:
-        with contextlib.suppress(Exception):
-            os.unlink(_TARGET[1], dir_fd=_TARGET[0]())
+        with contextlib.suppress(Exception), _parent(_TARGET[0](), _TARGET[1]) as (fd, leaf):
+            os.unlink(leaf, dir_fd=fd)
 
 
 def _publish() -> None:
@@ -70,12 +70,45 @@ def _publish() -> None:
     if _TARGET is None:
         return
     _WRITTEN = True
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
     with contextlib.suppress(Exception):  # a display aid: never the method's failure
-        fd = os.open(_TARGET[1], flags, 0o666, dir_fd=_TARGET[0]())
+        write_new(_TARGET[0](), _TARGET[1], SEPARATOR.join(_STACK).encode())
+
+
+def write_new(dir_fd: int, name: str, data: bytes) -> None:
+    """Write one of acbuild's records ``name`` into the directory ``dir_fd`` as a new file:
+    what the method left under that name (a link, a hard link to another job's file, a
+    FIFO) is replaced, never written through."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    with _parent(dir_fd, name) as (parent, leaf):
         try:
-            os.write(fd, SEPARATOR.join(_STACK).encode())
+            fd = os.open(leaf, flags, 0o666, dir_fd=parent)
+        except FileExistsError:
+            os.unlink(leaf, dir_fd=parent)
+            fd = os.open(leaf, flags, 0o666, dir_fd=parent)
+        try:
+            while data:
+                data = data[os.write(fd, data):]
         finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def _parent(dir_fd: int, name: str) -> Iterator[tuple[int, str]]:
+    """The directory holding ``name`` (relative to ``dir_fd``) and the last part of the
+    name: the directories on the way are opened one by one, never through a link (which
+    O_NOFOLLOW alone refuses only for the last part)."""
+    *dirs, leaf = name.split("/")
+    fd = dir_fd
+    try:
+        for part in dirs:
+            child = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC,
+                            dir_fd=fd)
+            if fd != dir_fd:
+                os.close(fd)
+            fd = child
+        yield fd, leaf
+    finally:
+        if fd != dir_fd:
             os.close(fd)
 
 

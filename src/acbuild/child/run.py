@@ -263,20 +263,8 @@ def _write_post(start: float, began: float, phases: dict[str, Any],
 
 def _write_record(name: str, data: bytes) -> None:
     """Write one of acbuild's records into the job directory, through its fd, as a new
-    file: what the method left under that name (its own file, a link to another job's, a
-    hard link) is replaced, never written through."""
-    dir_fd = process._job_dir_fd()
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-    try:
-        fd = os.open(name, flags, 0o666, dir_fd=dir_fd)
-    except FileExistsError:
-        os.unlink(name, dir_fd=dir_fd)
-        fd = os.open(name, flags, 0o666, dir_fd=dir_fd)
-    try:
-        while data:
-            data = data[os.write(fd, data):]
-    finally:
-        os.close(fd)
+    file (``statusmsg.write_new``)."""
+    statusmsg.write_new(process._job_dir_fd(), name, data)
 
 
 def _list_files(directory: str, prefix: str) -> dict[str, dict[str, Any]]:

@@ -158,7 +158,7 @@ class _Slices:
         if outcome[0] == "ok":
             if len(outcome) > 2:  # what the slice did besides returning: early, temp files
                 self.early[piece.sliceno] = int(outcome[2]["early"])
-                jobfiles.add_temps(outcome[2]["temps"])
+                jobfiles.apply_slice_changes(outcome[2])
             return outcome[1]
         if outcome[0] == "error":
             raise JobFailure("analysis", piece.sliceno, *outcome[1:])
@@ -195,11 +195,12 @@ def _slice_main(function: Phase, args: dict[str, Any], sliceno: int, logs: int,
         _open_logs(logs, (slice_log(sliceno, "stdout"), slice_log(sliceno, "stderr")),
                    fresh=True)
         _marker(f"analysis slice {sliceno}")
+        jobfiles.begin_slice()
         statusmsg.publish_to(process._job_dir_fd, f"{SLICE_LOGS}/{sliceno}.status")
         try:
             value, early = _call_slice(function, args)
             payload, ok = results.dumps(("ok", value, {"early": early,
-                                                       "temps": jobfiles.take_temps()})), True
+                                                       **jobfiles.slice_changes()})), True
             statusmsg.withdraw()
         except BaseException as exc:
             record = JobFailure.of("analysis", sliceno, exc, _method_frames(exc)).record
