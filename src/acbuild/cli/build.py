@@ -40,7 +40,7 @@ def run(script: str, jobs: int | None, keep_going: bool, dry_run: bool, force: t
     if dry_run:
         _status(script, force, workdir, as_json)
         return
-    from acbuild import console, events
+    from acbuild import console, events, render_results
     from acbuild.session import run_script
 
     reporter: Any
@@ -73,7 +73,7 @@ def run(script: str, jobs: int | None, keep_going: bool, dry_run: bool, force: t
         f = result.finished
         counts = {"built": f.built, "reused": f.reused, "failed": f.failed,
                   "skipped": f.skipped, **({"fetched": f.fetched} if f.fetched else {})}
-        console.print_json(console.jobs_json(rows, counts, warnings=result.warnings))
+        console.print_json(render_results.jobs_json(rows, counts, warnings=result.warnings))
     if result.finished.failed:
         sys.exit(1)
 
@@ -123,7 +123,7 @@ def _subjobs(result: Any, decision: Any) -> dict[str, Any]:
 
 
 def _status(script: str, force: tuple[str, ...], workdir: str | None, as_json: bool) -> None:
-    from acbuild import console
+    from acbuild import console, render_results
     from acbuild.session import status_script
 
     script_out = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
@@ -143,9 +143,11 @@ def _status(script: str, force: tuple[str, ...], workdir: str | None, as_json: b
     if as_json:
         stale = sum(r["state"] == "stale" for r in rows)
         remote_n = sum(r["state"] == "cached (remote)" for r in rows)
-        console.print_json(console.jobs_json(
+        console.print_json(render_results.jobs_json(
             rows, {"cached": len(rows) - stale - remote_n, "stale": stale,
                    **({"remote": remote_n} if remote_n else {})},
-            causes=console.cause_counts(rows), stopped_at=stopped, warnings=result.warnings))
+            causes=render_results.cause_counts(rows), stopped_at=stopped,
+            warnings=result.warnings))
         return
-    console.render_status(rows, stopped, result.warnings, target=str(session.store.target.path))
+    render_results.render_status(rows, stopped, result.warnings,
+                                 target=str(session.store.target.path))

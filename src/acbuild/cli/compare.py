@@ -33,7 +33,7 @@ def compare(jobs: tuple[str, ...], metrics: str | None, only: tuple[str, ...],
     each entry's last job), a row an entry.
     """
     from acbuild import compare as comparing
-    from acbuild import console
+    from acbuild import console, render_results
 
     with _session() as session:
         found = comparing.compare(session, jobs, metrics, sort, descending, only)
@@ -45,7 +45,7 @@ def compare(jobs: tuple[str, ...], metrics: str | None, only: tuple[str, ...],
         writer.writerow(found.columns)
         writer.writerows([_csv_cell(row.get(c)) for c in found.columns] for row in found.rows)
         return
-    console.render_compare(found.as_json())
+    render_results.render_compare(found.as_json())
 
 
 def _csv_cell(value: object) -> object:

@@ -22,12 +22,12 @@ def init(directory: str, force: bool) -> None:
 
     Writes acbuild.toml, methods/wordcount.py, build.py, data/ and a .gitignore.
     """
-    from acbuild import console
+    from acbuild import render_care
     from acbuild.scaffold import create_project
 
     root = Path(directory)
     written = create_project(root, force)
-    console.render_created(str(root), [str(p) for p in written])
+    render_care.render_created(str(root), [str(p) for p in written])
 
 
 @cli.command()
@@ -35,7 +35,7 @@ def init(directory: str, force: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def jobs(method: str | None, as_json: bool) -> None:
     """The finished jobs (of METHOD): where, size on disk, last use."""
-    from acbuild import console
+    from acbuild import console, render_care
     from acbuild.maintenance import job_usages
 
     with _session() as session:
@@ -45,7 +45,7 @@ def jobs(method: str | None, as_json: bool) -> None:
         console.print_json({"jobs": rows, "size": sum(r["size"] for r in rows),
                             "warnings": warnings})
         return
-    console.render_jobs(rows)
+    render_care.render_jobs(rows)
     _warn(warnings)
 
 
@@ -59,7 +59,7 @@ def _job_row(job: Any) -> dict[str, Any]:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def du(as_json: bool) -> None:
     """Space on disk per work directory and per method."""
-    from acbuild import console
+    from acbuild import console, render_care
     from acbuild.maintenance import space
 
     with _session() as session:
@@ -72,7 +72,7 @@ def du(as_json: bool) -> None:
     if as_json:
         console.print_json({"workdirs": workdirs, "methods": methods, "warnings": warnings})
         return
-    console.render_space(workdirs, methods)
+    render_care.render_space(workdirs, methods)
     _warn(warnings)
 
 
@@ -110,7 +110,7 @@ def gc(dry_run: bool, keep_runs: int | None, keep_newer: float | None, keep: tup
 
     Only the target work directory is collected. Try --dry-run first.
     """
-    from acbuild import console, maintenance
+    from acbuild import console, maintenance, render_care
     from acbuild.session import current_script_jobs, list_jobs, resolve_job
 
     with _session(workdir) as session:
@@ -133,7 +133,7 @@ def gc(dry_run: bool, keep_runs: int | None, keep_newer: float | None, keep: tup
     if as_json:
         console.print_json(data)
         return
-    console.render_gc(data)
+    render_care.render_gc(data)
 
 
 def _removal_row(removal: Any) -> dict[str, Any]:
@@ -157,7 +157,7 @@ def verify(job: str | None, workdir: str | None, as_json: bool) -> None:
     """
     import sys
 
-    from acbuild import console
+    from acbuild import console, render_care
     from acbuild.session import resolve_job
     from acbuild.verify import verify_jobs
 
@@ -173,7 +173,7 @@ def verify(job: str | None, workdir: str | None, as_json: bool) -> None:
         console.print_json({"jobs": rows, "changed": sum(not r["intact"] for r in rows),
                             "warnings": warnings})
     else:
-        console.render_verify(rows)
+        render_care.render_verify(rows)
         _warn(warnings)
     if any(not c.intact for c in checks):
         sys.exit(1)
@@ -196,7 +196,7 @@ def doctor(fix: bool, rebuild: bool, workdir: str | None, as_json: bool) -> None
     """
     import sys
 
-    from acbuild import console
+    from acbuild import console, render_care
     from acbuild.doctor import examine, repair
 
     with _session(workdir) as session:
@@ -210,6 +210,6 @@ def doctor(fix: bool, rebuild: bool, workdir: str | None, as_json: bool) -> None
     if as_json:
         console.print_json(data)
     else:
-        console.render_doctor(data)
+        render_care.render_doctor(data)
     if report.problems:
         sys.exit(1)

@@ -16,7 +16,7 @@ def methods(names: tuple[str, ...], as_json: bool) -> None:
     With NAME: also its current code hash and the code hashes its jobs were built
     from, which is what an `equivalent_hashes` declaration names.
     """
-    from acbuild import console
+    from acbuild import console, render_care
     from acbuild.catalog import describe_methods
 
     with _session() as session:
@@ -25,6 +25,6 @@ def methods(names: tuple[str, ...], as_json: bool) -> None:
         console.print_json({"methods": infos})
     elif names:
         for info in infos:
-            console.render_method(info)
+            render_care.render_method(info)
     else:
-        console.render_methods(infos)
+        render_care.render_methods(infos)

@@ -15,7 +15,7 @@ from acbuild.cli.complete import complete_job
 @click.option("--json", "as_json", is_flag=True, help="Print everything as JSON.")
 def show(job: str, whole_log: bool, just_path: bool, as_json: bool) -> None:
     """A job's directory explained: method, options, inputs, result, files, profile, log."""
-    from acbuild import console
+    from acbuild import console, render_results
     from acbuild.session import describe_job, job_location, read_log, resolve_job
 
     with _session() as session:
@@ -31,4 +31,4 @@ def show(job: str, whole_log: bool, just_path: bool, as_json: bool) -> None:
     if as_json:
         console.print_json(info)
         return
-    console.render_job(info)
+    render_results.render_job(info)

@@ -37,7 +37,7 @@ def push(jobs: tuple[str, ...], script: str | None, as_json: bool) -> None:
     """
     import contextlib
 
-    from acbuild import console
+    from acbuild import console, render_care
     from acbuild.session import resolve_job, status_script
 
     script_out = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
@@ -53,7 +53,7 @@ def push(jobs: tuple[str, ...], script: str | None, as_json: bool) -> None:
             paths = [Path(d.found.location) for d in result.decisions if not d.build]
             not_built = [d.spec.id for d in result.decisions if d.build]
         cache.check()
-        progress = console.TransferProgress("push", len(paths), plain=_plain(as_json))
+        progress = render_care.TransferProgress("push", len(paths), plain=_plain(as_json))
         try:
             pushed = cache.push(paths, None if as_json else lambda p: progress.job(
                 p.state, p.id, f"{p.blobs} blob(s), {console.size_text(p.size)}"
@@ -96,14 +96,14 @@ def pull(script: str, workdir: str | None, as_json: bool) -> None:
     """
     import contextlib
 
-    from acbuild import console
+    from acbuild import console, render_care
     from acbuild.session import status_script
 
     script_out = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
     with _session(workdir) as session, script_out:
         cache = _remote(session, required=True)
         cache.check()
-        progress = console.TransferProgress("pull", None, plain=_plain(as_json))
+        progress = render_care.TransferProgress("pull", None, plain=_plain(as_json))
         try:
             result = status_script(session, _script_path(script), remote=cache, pull=True,
                                    on_fetched=None if as_json else lambda f: progress.job(
@@ -140,7 +140,7 @@ def remote_status(script: str, as_json: bool) -> None:
     """Each job SCRIPT needs: local, remote (acbuild pull fetches it), or missing."""
     import contextlib
 
-    from acbuild import console
+    from acbuild import console, render_care
     from acbuild.session import status_script
 
     script_out = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
@@ -156,7 +156,7 @@ def remote_status(script: str, as_json: bool) -> None:
         console.print_json({"jobs": rows, "counts": counts, "stopped_at": result.stopped_text,
                             "warnings": result.warnings})
         return
-    console.render_remote_status(rows, cache.bucket.where, result.warnings, result.stopped_text)
+    render_care.render_remote_status(rows, cache.bucket.where, result.warnings, result.stopped_text)
 
 
 @remote.command("keygen")
@@ -191,7 +191,7 @@ def keygen(name: str, directory: str) -> None:
 def remote_gc(keep_newer: float, grace: float, keep_lists: bool, dry_run: bool,
               as_json: bool) -> None:
     """Delete the remote's jobs outside the keep-rules, then the blobs no job references."""
-    from acbuild import console
+    from acbuild import console, render_care
     from acbuild.remote.gc import collect
 
     with _session() as session:
@@ -206,4 +206,4 @@ def remote_gc(keep_newer: float, grace: float, keep_lists: bool, dry_run: bool,
     if as_json:
         console.print_json(data)
         return
-    console.render_remote_gc(data)
+    render_care.render_remote_gc(data)
