@@ -124,8 +124,11 @@ class ProjectReader:
     def jobs(self, method: str | None = None) -> list[JobView]:
         """Every finished job (of ``method``), oldest first, in every work directory."""
         with self._session() as session:
-            return [JobView(f.path, read_setup(f.path), True)
-                    for f in session.store.jobs(method)]
+            found = session.store.jobs(method)
+            if method is not None and not found and method not in session.registry.names():
+                # A typo is an error, not "no jobs": get() says which methods there are.
+                session.registry.get(method)
+            return [JobView(f.path, read_setup(f.path), True) for f in found]
 
     def compare(self, *specs: str, metrics: str | None = None, sort: str | None = None,
                 descending: bool = False, fields: Sequence[str] = ()) -> list[dict[str, Any]]:

@@ -208,8 +208,8 @@ def render_compare(found: dict[str, Any]) -> None:
     from rich.table import Table
 
     console = Console()
-    columns = [*found.get("entry", []), "job", "name", *found["options"], *found["inputs"],
-               *found["fields"]]
+    columns = [*found.get("entry", []), "job", "name", "built", *found["options"],
+               *found["inputs"], *found["fields"]]
     table = Table(box=None, pad_edge=False, header_style="bold")
     kinds = {**{c: "option" for c in found["options"]}, **{c: "input" for c in found["inputs"]},
              **{c: "field" for c in found["fields"]}}

@@ -49,7 +49,7 @@ def test_compare_method_prints_the_differing_options_and_the_metrics(project: Pr
     sweep(project)
     out = project.acbuild("compare", "train").stdout
     header = out.splitlines()[0].split()
-    assert header[:3] == ["job", "name", "alpha"]
+    assert header[:4] == ["job", "name", "built", "alpha"]
     assert "depth" not in header  # the same in every job: not a difference
     assert "jobs.source" not in header  # one input, the same for all
     assert {"roc_auc.test", "roc_auc.train", "rows"} <= set(header)
