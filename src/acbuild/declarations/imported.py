@@ -18,6 +18,10 @@ from typing import Any
 from acbuild.declarations.phases import PHASE_PARAMETERS, PHASES
 from acbuild.errors import AcbuildError, MethodError
 
+# Where imports look for bytecode while a method is read: a path under a file, which no
+# cache can be read from or written to (even by root, who may create any directory).
+NO_BYTECODE = os.path.join(os.devnull, "acbuild-no-bytecode")
+
 
 def read_module(module: ModuleType, names: Sequence[str], path: Path
                 ) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -45,6 +49,11 @@ def import_method(name: str, path: Path, search_roots: Sequence[Path]) -> Module
     module_spec = importlib.util.spec_from_file_location(f"acbuild_method_{name}", path)
     assert module_spec is not None and module_spec.loader is not None
     module = importlib.util.module_from_spec(module_spec)
+    saved = sys.pycache_prefix
+    # No .pyc read or written: Python trusts a cached one whose source has the same size and
+    # mtime in whole seconds, so an edit within the second would be planned with the old
+    # declarations -- and they are kept under the new code's hash. The source, compiled.
+    sys.pycache_prefix = NO_BYTECODE
     try:
         module_spec.loader.exec_module(module)
     except AcbuildError:
@@ -53,6 +62,8 @@ def import_method(name: str, path: Path, search_roots: Sequence[Path]) -> Module
         frame = _innermost_frame_in(e, search_roots) or f"{path}"
         raise MethodError(f"cannot load method {name!r}: {type(e).__name__}: {e}",
                           where=frame) from None
+    finally:
+        sys.pycache_prefix = saved
     return module
 
 
