@@ -172,13 +172,15 @@ def earlier_jobs(store: JobStore, method: str, limit: int = PEERS) -> plan.Peers
 
 def look_at_cached(decisions: Sequence[plan.Decision], store: JobStore
                    ) -> tuple[list[plan.Decision], list[str]]:
-    """`status`'s look at every cached job's records and files (post.json read, a stat per
-    file). One that changed stays cached — a run reuses it as it is, as no job reads it;
-    it is rebuilt before one does — but says so: in its reason, and in a warning."""
+    """`status`'s look at every cached job's records and files (a stat per file; post.json
+    read only where the index of its files lacks it: ``JobStore.problems``). One that
+    changed stays cached — a run reuses it as it is, as no job reads it; it is rebuilt
+    before one does — but says so: in its reason, and in a warning."""
     looked: list[plan.Decision] = []
     warnings = []
+    problems = store.problems(d.found for d in decisions if not d.build)
     for decision in decisions:
-        problem = None if decision.build else store.problem(decision.found.location)
+        problem = None if decision.build else problems.get(decision.spec.hash)
         if problem is None:
             looked.append(decision)
             continue

@@ -423,7 +423,7 @@ class _Run:
         except Exception:
             post = {}
         if exited.status == 0 and post.get("status") == "ok":
-            self._publish(job, seconds)
+            self._publish(job, seconds, post.get("files"))
         else:
             self._fail(job, _failure(exited, post, job.staging), seconds)
         job.lock.release()
@@ -465,7 +465,7 @@ class _Run:
         for stream, line in job.follower.poll(final):
             self.b.reporter.report(events.JobOutput(ref, line, stream))
 
-    def _publish(self, job: _Running, seconds: float) -> None:
+    def _publish(self, job: _Running, seconds: float, files: Any = None) -> None:
         spec = job.decision.spec
         target = self.b.store.target
         if os.path.lexists(target.job_dir(spec.id)):
@@ -476,7 +476,7 @@ class _Run:
         view = job.view  # indexed: a later reason reads no setup.json
         self.b.store.record(JobRow(spec.hash, spec.id, spec.method, spec.code_hash, time.time()),
                             (plan.options_key(view), json.dumps(view, sort_keys=True)),
-                            defer=True)  # batched: see JobStore.record
+                            defer=True, files=files)  # batched: see JobStore.record
         served = self.waits.served.pop(spec.hash, None)
         if served:
             self.b.store.record_subjobs(served.values())
