@@ -336,6 +336,24 @@ class Database:
                 found[row[0]] = JobRow(*row)
         return found
 
+    def locate(self, hashes: set[str]) -> list[tuple[Any, ...]]:
+        """(hash, id, method, created, post_size, post_mtime_ns, built_seq) of the finished
+        jobs among ``hashes``: ``lookup``'s rows as plain tuples of the columns ``find``
+        reads (a no-op run reads 10,000: a JobRow each cost more than the query)."""
+        if self.version < 6:  # a read-only older database: its columns vary
+            return [(r.hash, r.id, r.method, r.created, r.post_size, r.post_mtime_ns,
+                     r.built_seq) for r in self.lookup(hashes).values()]
+        columns = "SELECT hash, id, method, created, post_size, post_mtime_ns, built_seq FROM jobs"
+        if len(hashes) > _CHUNK and len(hashes) * _SCAN_RATIO >= self._rows():
+            return [row for row in self._query(columns) if row[0] in hashes]
+        wanted = sorted(hashes)  # in index order: each page of the index is read once
+        found: list[tuple[Any, ...]] = []
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            found.extend(self._query(f"{columns} WHERE hash IN ({','.join('?' * len(chunk))})",
+                                     chunk))
+        return found
+
     def _rows(self) -> int:
         """About how many rows ``jobs`` has (at least as many), without counting them."""
         return int(next(self._query("SELECT max(rowid) FROM jobs"))[0] or 0)
