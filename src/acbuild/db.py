@@ -439,15 +439,14 @@ class Database:
             ).fetchall())
         return self._job_files
 
-    def job_files(self) -> dict[str, str]:
-        """Job hash -> its post.json's "files" (JSON text), for each job whose entry was read
-        from the post.json its row records (by size and mtime); none in a database without
-        the index."""
+    def job_files(self) -> dict[str, tuple[int, int, str]]:
+        """Job hash -> (size, mtime_ns, "files" as JSON) of the post.json each entry was
+        read from; none in a database without the index. (An entry whose stat is not the
+        one of the job's post.json now is not to be used: the caller compares them.)"""
         if not self._has_job_files():
             return {}
-        return dict(self._query(
-            "SELECT f.hash, f.files FROM job_files f JOIN jobs j ON j.hash = f.hash "
-            "WHERE j.post_size = f.post_size AND j.post_mtime_ns = f.post_mtime_ns"))
+        return {h: (size, mtime_ns, files) for h, size, mtime_ns, files in self._query(
+            "SELECT hash, post_size, post_mtime_ns, files FROM job_files")}
 
     def keep_job_files(self, entries: Iterable[tuple[str, int, int, str]]) -> None:
         """Index (hash, post.json's size, its mtime, its "files" as JSON) of jobs."""

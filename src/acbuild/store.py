@@ -101,6 +101,8 @@ class JobStore:
         self._digests: dict[str, tuple[FileStat, str]] = {}  # stat cache, in this process
         self._fresh: list[tuple[str, FileStat, str]] = []  # new digests, not yet stored
         self._damaged: dict[str, str] = {}  # hash -> what is wrong with its directory
+        # hash -> (size, mtime_ns) of the post.json ``find`` saw, the one its row records
+        self._post_stats: dict[str, tuple[int, int]] = {}
         # rows not yet written, with their identity and post.json's "files"
         self._pending: list[tuple[JobRow, tuple[str, str] | None, Any]] = []
         self._pending_since = 0.0
@@ -221,6 +223,7 @@ class JobStore:
         found: dict[str, Found] = {}
         refreshed: list[JobRow] = []
         make = tuple.__new__  # a Found per job, without its __new__'s call (10,000 of them)
+        seen = self._post_stats
         for workdir, rows in self._each_db(lambda db: db.locate(remaining)):
             listing = self._listing(workdir) if rows else set()
             root = str(workdir.path)
@@ -229,9 +232,14 @@ class JobStore:
                 if job_id not in listing or not (writable or self._readable(workdir, job_id)):
                     continue
                 location = f"{root}/{job_id}"
-                if post_stat(location) != (size, mtime_ns) and not self._reread(
-                        h, job_id, created, seq, location, writable, refreshed):
-                    continue
+                stat = post_stat(location)
+                if stat == (size, mtime_ns):
+                    seen[h] = stat
+                else:
+                    seen.pop(h, None)  # (its post.json is read again by ``problems`` too)
+                    if not self._reread(h, job_id, created, seq, location, writable,
+                                        refreshed):
+                        continue
                 found[h] = make(Found, (h, job_id, method, location, created, seq))
             remaining.difference_update(found)
             if not remaining:
@@ -324,23 +332,27 @@ class JobStore:
         return None
 
     def problems(self, jobs: Iterable[Found]) -> dict[str, tuple[str, str]]:
-        """``problem`` of each of ``jobs`` (found by ``find``: their post.json is the one
-        their row records) that has one, by hash. A job whose files its work directory's
-        index holds costs a stat of setup.json and one per file, no read; one it lacks is
+        """``problem`` of each of ``jobs`` that has one, by hash. A job whose files its work
+        directory's index holds, read from the post.json ``find`` saw (the one its row
+        records), costs a stat of setup.json and one per file, no read; any other job is
         read, and indexed (in the target) for the next time."""
-        index: dict[str, dict[str, str]] = {
+        index: dict[str, dict[str, tuple[int, int, str]]] = {
             str(workdir.path): files for workdir, files in self._each_db(
                 lambda db: db.job_files())}
         found: dict[str, tuple[str, str]] = {}
         fresh: list[tuple[str, int, int, str]] = []
         target = str(self.target.path)
+        seen = self._post_stats
+        none: dict[str, tuple[int, int, str]] = {}
         for job in jobs:
             location = str(job.location)
-            root = _root(location)
-            text = index.get(root, {}).get(job.hash)
-            if text is not None and _regular(f"{location}/{SETUP_FILE}"):
-                files = {} if text == "{}" else json.loads(text)
-                problem = self._files_problem(location, files)
+            root = location.rpartition("/")[0]  # (a job's location is <workdir>/<id>)
+            entry = index.get(root, none).get(job.hash)
+            if (entry is not None and seen.get(job.hash) == entry[:2]
+                    and _regular(f"{location}/{SETUP_FILE}")):
+                text = entry[2]
+                problem = None if text == "{}" else self._files_problem(location,
+                                                                         json.loads(text))
             else:  # not indexed (or setup.json not a file: said as reading it says it)
                 problem, read = self._read_problem(location)
                 if read is not None and root == target:
