@@ -81,14 +81,13 @@ def run(script: str, jobs: int | None, keep_going: bool, dry_run: bool, force: t
 def _executor(config: Any, kind: str | None, scheduler: str | None,
               scheduler_file: str | None) -> Any:
     """The project's [executor], as the options change it."""
-    import dataclasses
     from pathlib import Path
 
     if scheduler is not None or scheduler_file is not None:
-        config = dataclasses.replace(config, kind=kind or "dask", address=scheduler,
-                                     scheduler_file=scheduler_file and Path(scheduler_file).resolve())
+        config = config._replace(kind=kind or "dask", address=scheduler,
+                                 scheduler_file=scheduler_file and Path(scheduler_file).resolve())
     elif kind is not None:
-        config = dataclasses.replace(config, kind=kind)
+        config = config._replace(kind=kind)
     return config
 
 
