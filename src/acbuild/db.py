@@ -176,6 +176,22 @@ ALTER TABLE jobs ADD COLUMN built_seq INTEGER;
 """
 
 
+# -- (noop: status reads no post.json) each finished job's files as its post.json lists them
+# (``files``: that JSON object, as text), with the size and mtime of the post.json they were
+# read from: `status` checks a job's files with a stat each, no read. An index of what
+# post.json says: used only while its stat is the one its job's row holds (find has seen
+# that post.json on the disk), else post.json is read again and the entry rewritten. Older
+# databases lack it (added whatever the version says; an older acbuild ignores it).
+_JOB_FILES = """
+CREATE TABLE IF NOT EXISTS job_files (
+    hash TEXT PRIMARY KEY,
+    post_size INTEGER NOT NULL,
+    post_mtime_ns INTEGER NOT NULL,
+    files TEXT NOT NULL
+);
+"""
+
+
 class SubjobRow(NamedTuple):
     """One subjob of a parent job (by the parent's hash)."""
 
@@ -235,6 +251,7 @@ class Database:
         self.path = path
         self.readonly = readonly
         self.version = SCHEMA_VERSION  # what _check_schema finds
+        self._job_files: bool | None = None  # whether the job_files table is there
 
     @classmethod
     def open(cls, workdir: Path, readonly: bool = False) -> Database:
@@ -275,13 +292,15 @@ class Database:
         columns = set() if self.readonly else {
             r[1] for r in self.conn.execute("PRAGMA table_info(jobs)")}
         if not self.readonly and (version < SCHEMA_VERSION
-                                  or (columns and "built_seq" not in columns)):
+                                  or (columns and "built_seq" not in columns)
+                                  or not self._has_job_files()):
             run_columns = {r[1] for r in self.conn.execute("PRAGMA table_info(runs)")}
             # executescript commits first, so the transaction is part of the script itself.
             self.conn.executescript(
                 f"BEGIN IMMEDIATE; {_upgrade(version, columns, run_columns)} "
                 f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
             )
+            self._job_files = True
         self.version = version if self.readonly else SCHEMA_VERSION
 
     def close(self) -> None:
@@ -317,6 +336,24 @@ class Database:
                 found[row[0]] = JobRow(*row)
         return found
 
+    def locate(self, hashes: set[str]) -> list[tuple[Any, ...]]:
+        """(hash, id, method, created, post_size, post_mtime_ns, built_seq) of the finished
+        jobs among ``hashes``: ``lookup``'s rows as plain tuples of the columns ``find``
+        reads (a no-op run reads 10,000: a JobRow each cost more than the query)."""
+        if self.version < 6:  # a read-only older database: its columns vary
+            return [(r.hash, r.id, r.method, r.created, r.post_size, r.post_mtime_ns,
+                     r.built_seq) for r in self.lookup(hashes).values()]
+        columns = "SELECT hash, id, method, created, post_size, post_mtime_ns, built_seq FROM jobs"
+        if len(hashes) > _CHUNK and len(hashes) * _SCAN_RATIO >= self._rows():
+            return [row for row in self._query(columns) if row[0] in hashes]
+        wanted = sorted(hashes)  # in index order: each page of the index is read once
+        found: list[tuple[Any, ...]] = []
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            found.extend(self._query(f"{columns} WHERE hash IN ({','.join('?' * len(chunk))})",
+                                     chunk))
+        return found
+
     def _rows(self) -> int:
         """About how many rows ``jobs`` has (at least as many), without counting them."""
         return int(next(self._query("SELECT max(rowid) FROM jobs"))[0] or 0)
@@ -325,10 +362,12 @@ class Database:
         self.record_jobs([row])
 
     def record_jobs(self, rows: Iterable[JobRow],
-                    identities: Iterable[tuple[str, str, str]] = ()) -> None:
-        """Write (or overwrite) rows, and their (hash, options key, view), in one transaction.
-        A row without ``built_seq`` (just published) gets the next number, in the given
-        order; a row that has one (refreshed) keeps it."""
+                    identities: Iterable[tuple[str, str, str]] = (),
+                    files: Iterable[tuple[str, int, int, str]] = ()) -> None:
+        """Write (or overwrite) rows, their (hash, options key, view) and the index of their
+        files (``keep_job_files``), in one transaction. A row without ``built_seq`` (just
+        published) gets the next number, in the given order; a row that has one (refreshed)
+        keeps it."""
         with self.transaction():
             rows = list(rows)
             if any(r.built_seq is None for r in rows):
@@ -345,6 +384,10 @@ class Database:
                                   [tuple(r) for r in rows])
             self.conn.executemany("INSERT OR REPLACE INTO identities VALUES (?, ?, ?)",
                                   list(identities))
+            files = list(files)
+            if files and self._has_job_files():
+                self.conn.executemany("INSERT OR REPLACE INTO job_files VALUES (?, ?, ?, ?)",
+                                      files)
 
     def identities(self, method: str, limit: int
                    ) -> list[tuple[JobRow, str | None, str | None]]:
@@ -385,6 +428,33 @@ class Database:
             self.conn.executemany("DELETE FROM jobs WHERE hash = ?", pairs)
             if self.version >= 6:  # a job forgotten takes its record of subjobs with it
                 self.conn.executemany("DELETE FROM subjobs WHERE parent = ?", pairs)
+            if self._has_job_files():
+                self.conn.executemany("DELETE FROM job_files WHERE hash = ?", pairs)
+
+    # -- the index of each job's files (``_JOB_FILES``) ------------------------------------
+    def _has_job_files(self) -> bool:
+        if self._job_files is None:
+            self._job_files = bool(self.conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'job_files'"
+            ).fetchall())
+        return self._job_files
+
+    def job_files(self) -> dict[str, tuple[int, int, str]]:
+        """Job hash -> (size, mtime_ns, "files" as JSON) of the post.json each entry was
+        read from; none in a database without the index. (An entry whose stat is not the
+        one of the job's post.json now is not to be used: the caller compares them.)"""
+        if not self._has_job_files():
+            return {}
+        return {h: (size, mtime_ns, files) for h, size, mtime_ns, files in self._query(
+            "SELECT hash, post_size, post_mtime_ns, files FROM job_files")}
+
+    def keep_job_files(self, entries: Iterable[tuple[str, int, int, str]]) -> None:
+        """Index (hash, post.json's size, its mtime, its "files" as JSON) of jobs."""
+        if self.readonly or not self._has_job_files():
+            return
+        with self.transaction():
+            self.conn.executemany("INSERT OR REPLACE INTO job_files VALUES (?, ?, ?, ?)",
+                                  list(entries))
 
     def record_subjobs(self, rows: Iterable[SubjobRow]) -> None:
         with self.transaction():
@@ -672,7 +742,7 @@ def _upgrade(version: int, job_columns: set[str], run_columns: set[str]) -> str:
     if job_columns and "built_seq" not in job_columns:
         steps += _BUILT_SEQ
     # CREATE ... IF NOT EXISTS: harmless there; the index once the column exists.
-    return (steps + _DECLARATIONS + _URD + _SUBJOBS
+    return (steps + _DECLARATIONS + _URD + _SUBJOBS + _JOB_FILES
             + "CREATE INDEX IF NOT EXISTS jobs_by_seq ON jobs (built_seq);")
 
 

@@ -95,20 +95,25 @@ def _inputs_newer(specs: Sequence[JobSpec], decisions: Sequence[plan.Decision],
     newer: dict[str, tuple[str, str]] = {}
     planned = {spec.hash for spec in specs}
     subjobs = store.subjobs() if building else {}  # (a subjob built after: changed_subjobs)
-    # An input not planned here (a subjob's: decided alone) is looked up: all in one find.
-    outside = {h for spec in specs if spec.hash in found
-               for h in spec.input_hashes if h not in planned}
-    elsewhere = store.find(outside) if outside else {}
-    for spec in specs:  # in topological order: a reader after what it reads
+    # The cached jobs that read a job or have subjobs, each job's inputs listed once (a
+    # no-op run of 10,000 jobs does this for each of them).
+    readers = []
+    for spec in specs:
         reader = found.get(spec.hash)
-        if reader is None:
-            continue
+        if reader is not None:
+            inputs = spec.input_hashes
+            if inputs or spec.hash in subjobs:
+                readers.append((spec, reader, inputs))
+    # An input not planned here (a subjob's: decided alone) is looked up: all in one find.
+    outside = {h for _, _, inputs in readers for h in inputs}.difference(planned)
+    elsewhere = store.find(outside) if outside else {}
+    for spec, reader, inputs in readers:  # in topological order: a reader after its inputs
         for row in subjobs.get(spec.hash, ()):
             if row.hash in building:  # a job of the script, built again in place now
                 newer[spec.hash] = ("subjob", f"its subjob {row.id} is built again")
         if spec.hash in newer:
             continue
-        for h in spec.input_hashes:  # each job of a list input too
+        for h in inputs:  # each job of a list input too
             if h in building or h in newer:
                 why = f"its input {building.get(h) or found[h].id} is built again"
             else:
@@ -130,10 +135,10 @@ def _modified(decisions: Sequence[plan.Decision], found: Mapping[str, Found], st
     """The cached jobs to look at (inputs of jobs to build, and ``also``) whose records are
     damaged or whose files changed since they were built: hash -> (cause, words). Those in
     ``checked`` were looked at already; the ones looked at now are added to it."""
-    specs = {d.spec.hash: d.spec for d in decisions}
     todo = [h for d in decisions if d.build for h in d.spec.input_hashes]
     todo.extend(also)
     modified: dict[str, tuple[str, str]] = {}
+    specs = {d.spec.hash: d.spec for d in decisions} if todo else {}
     while todo:
         h = todo.pop()
         if h in checked or h not in found:
@@ -172,13 +177,15 @@ def earlier_jobs(store: JobStore, method: str, limit: int = PEERS) -> plan.Peers
 
 def look_at_cached(decisions: Sequence[plan.Decision], store: JobStore
                    ) -> tuple[list[plan.Decision], list[str]]:
-    """`status`'s look at every cached job's records and files (post.json read, a stat per
-    file). One that changed stays cached — a run reuses it as it is, as no job reads it;
-    it is rebuilt before one does — but says so: in its reason, and in a warning."""
+    """`status`'s look at every cached job's records and files (a stat per file; post.json
+    read only where the index of its files lacks it: ``JobStore.problems``). One that
+    changed stays cached — a run reuses it as it is, as no job reads it; it is rebuilt
+    before one does — but says so: in its reason, and in a warning."""
     looked: list[plan.Decision] = []
     warnings = []
+    problems = store.problems(d.found for d in decisions if not d.build)
     for decision in decisions:
-        problem = None if decision.build else store.problem(decision.found.location)
+        problem = None if decision.build else problems.get(decision.spec.hash)
         if problem is None:
             looked.append(decision)
             continue

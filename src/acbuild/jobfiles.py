@@ -17,7 +17,6 @@ import contextlib
 import json
 import os
 import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -112,6 +111,8 @@ def save(job: Job, data: Callable[[], bytes], base: str | os.PathLike[str],
             _write(job, name, data())
             status = 0
         except BaseException:
+            import traceback  # only here: a no-op run imports this module, never this
+
             traceback.print_exc()
         finally:
             _flush()

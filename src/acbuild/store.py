@@ -15,7 +15,9 @@ cache in the target's database.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import stat as stat_mode
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -26,11 +28,12 @@ from acbuild.db import DB_NAME, Database, FileStat, JobRow, SubjobRow
 from acbuild.errors import StorageError
 from acbuild.workdir import (
     FAILED_DIR,
+    SETUP_FILE,
     JobLock,
     Workdir,
     changed_files,
     failed_attempt,
-    finished_files,
+    finished_record,
     job_damage,
     post_stat,
     read_finished,
@@ -98,7 +101,10 @@ class JobStore:
         self._digests: dict[str, tuple[FileStat, str]] = {}  # stat cache, in this process
         self._fresh: list[tuple[str, FileStat, str]] = []  # new digests, not yet stored
         self._damaged: dict[str, str] = {}  # hash -> what is wrong with its directory
-        self._pending: list[tuple[JobRow, tuple[str, str] | None]] = []  # rows not yet written
+        # hash -> (size, mtime_ns) of the post.json ``find`` saw, the one its row records
+        self._post_stats: dict[str, tuple[int, int]] = {}
+        # rows not yet written, with their identity and post.json's "files"
+        self._pending: list[tuple[JobRow, tuple[str, str] | None, Any]] = []
         self._pending_since = 0.0
 
     @property
@@ -216,27 +222,34 @@ class JobStore:
         remaining = set(hashes)
         found: dict[str, Found] = {}
         refreshed: list[JobRow] = []
-        for workdir, rows in self._each_db(lambda db: db.lookup(remaining)):
+        make = tuple.__new__  # a Found per job, without its __new__'s call (10,000 of them)
+        seen = self._post_stats
+        for workdir, rows in self._each_db(lambda db: db.locate(remaining)):
             listing = self._listing(workdir) if rows else set()
             root = str(workdir.path)
             writable = workdir.writable  # the target's jobs are readable: no check per job
-            for h, row in rows.items():
-                if row.id not in listing or not (writable or self._readable(workdir, row.id)):
+            for h, job_id, method, created, size, mtime_ns, seq in rows:
+                if job_id not in listing or not (writable or self._readable(workdir, job_id)):
                     continue
-                location = f"{root}/{row.id}"
-                if post_stat(location) != row[5:7] and not self._reread(row, location,
-                                                                       writable, refreshed):
-                    continue
-                found[h] = Found(h, row.id, row.method, location, row.created, row.built_seq)
-                remaining.discard(h)
+                location = f"{root}/{job_id}"
+                stat = post_stat(location)
+                if stat == (size, mtime_ns):
+                    seen[h] = stat
+                else:
+                    seen.pop(h, None)  # (its post.json is read again by ``problems`` too)
+                    if not self._reread(h, job_id, created, seq, location, writable,
+                                        refreshed):
+                        continue
+                found[h] = make(Found, (h, job_id, method, location, created, seq))
+            remaining.difference_update(found)
             if not remaining:
                 break  # before the next work directory's database is even opened
         if refreshed:
             self.target_db().record_jobs(refreshed)
         return found
 
-    def _reread(self, row: JobRow, location: str, writable: bool,
-                refreshed: list[JobRow]) -> bool:
+    def _reread(self, job_hash: str, job_id: str, created: float, seq: int | None,
+                location: str, writable: bool, refreshed: list[JobRow]) -> bool:
         """Whether a job whose post.json is not the one its row recorded is intact after all,
         read from its directory; its row, completed, goes to ``refreshed`` (in the target).
         What is wrong with one that is not is kept for ``unusable``. (A source's rows of an
@@ -244,12 +257,12 @@ class JobStore:
         `acbuild doctor --rebuild` there does.)"""
         path = Path(location)
         actual = row_from_directory(path)
-        if actual is None or actual.hash != row.hash:
-            self._damaged[row.hash] = job_damage(path) or f"it holds another job ({row.id})"
+        if actual is None or actual.hash != job_hash:
+            self._damaged[job_hash] = job_damage(path) or f"it holds another job ({job_id})"
             return False
         if writable:
-            refreshed.append(actual._replace(created=row.created, built_seq=row.built_seq))
-        self._damaged.pop(row.hash, None)
+            refreshed.append(actual._replace(created=created, built_seq=seq))
+        self._damaged.pop(job_hash, None)
         return True
 
     def built_after(self, job: Found, reader: Found) -> bool:
@@ -299,15 +312,59 @@ class JobStore:
         files changed since it was built: out.txt"); None when its records are whole and
         its files are what the job wrote. post.json is read; it lists each file's size,
         mtime and blake3: a stat each, and a read only of a file whose mtime moved."""
-        try:
-            files = finished_files(str(job_dir))
-        except StorageError as e:
-            return "damaged", f"its directory is damaged: {e.message}"
-        changed = changed_files(str(job_dir), files, self._cached_file_digest)
+        problem, _ = self._read_problem(str(job_dir))
         self._store_fresh_digests()
+        return problem
+
+    def _read_problem(self, job_dir: str) -> tuple[tuple[str, str] | None, Any]:
+        """``problem``, from post.json read; and what to index of it ((size, mtime_ns),
+        files), None for a damaged one."""
+        try:
+            files, post = finished_record(job_dir)
+        except StorageError as e:
+            return ("damaged", f"its directory is damaged: {e.message}"), None
+        return self._files_problem(job_dir, files), (post, files)
+
+    def _files_problem(self, job_dir: str, files: dict[str, Any]) -> tuple[str, str] | None:
+        changed = changed_files(job_dir, files, self._cached_file_digest) if files else []
         if changed:
             return "modified", f"its files changed since it was built: {_names(changed)}"
         return None
+
+    def problems(self, jobs: Iterable[Found]) -> dict[str, tuple[str, str]]:
+        """``problem`` of each of ``jobs`` that has one, by hash. A job whose files its work
+        directory's index holds, read from the post.json ``find`` saw (the one its row
+        records), costs a stat of setup.json and one per file, no read; any other job is
+        read, and indexed (in the target) for the next time."""
+        index: dict[str, dict[str, tuple[int, int, str]]] = {
+            str(workdir.path): files for workdir, files in self._each_db(
+                lambda db: db.job_files())}
+        found: dict[str, tuple[str, str]] = {}
+        fresh: list[tuple[str, int, int, str]] = []
+        target = str(self.target.path)
+        seen = self._post_stats
+        none: dict[str, tuple[int, int, str]] = {}
+        for job in jobs:
+            location = str(job.location)
+            root = location.rpartition("/")[0]  # (a job's location is <workdir>/<id>)
+            entry = index.get(root, none).get(job.hash)
+            if (entry is not None and seen.get(job.hash) == entry[:2]
+                    and _regular(f"{location}/{SETUP_FILE}")):
+                text = entry[2]
+                problem = None if text == "{}" else self._files_problem(location,
+                                                                         json.loads(text))
+            else:  # not indexed (or setup.json not a file: said as reading it says it)
+                problem, read = self._read_problem(location)
+                if read is not None and root == target:
+                    (size, mtime_ns), files = read
+                    fresh.append((job.hash, size, mtime_ns, json.dumps(files)))
+            if problem is not None:
+                found[job.hash] = problem
+        self._store_fresh_digests()
+        if fresh:
+            with contextlib.suppress(StorageError):  # an index: not keeping it loses nothing
+                self.target_db().keep_job_files(fresh)
+        return found
 
     def failed(self) -> dict[str, Path]:
         """Job id -> its newest failed attempt under ``.failed/``, across the work dirs."""
@@ -384,9 +441,10 @@ class JobStore:
         return Recheck(None, problem, kept)
 
     def record(self, row: JobRow, identity: tuple[str, str] | None = None,
-               defer: bool = False) -> None:
+               defer: bool = False, files: Any = None) -> None:
         """Index a job just published in the target (with its post.json's size and mtime),
-        and its (options key, identity view) when given.
+        its (options key, identity view) when given, and the "files" of its post.json when
+        given (the index `status` checks its files by: ``problems``).
 
         ``defer``: the row waits, with others, for one transaction (``flush``: at most
         ``FLUSH_ROWS`` rows or ``FLUSH_SECONDS``, and before this store reads or writes the
@@ -401,7 +459,7 @@ class JobStore:
                 row = row._replace(post_size=stat[0], post_mtime_ns=stat[1])
         if not self._pending:
             self._pending_since = time.monotonic()
-        self._pending.append((row, identity))
+        self._pending.append((row, identity, files))
         if not defer or len(self._pending) >= FLUSH_ROWS or self.flush_due() <= 0:
             self.flush()
 
@@ -416,8 +474,12 @@ class JobStore:
         if not self._pending:
             return
         pending, self._pending = self._pending, []
-        self.target_db().record_jobs([row for row, _ in pending],
-                                     [(row.hash, *ident) for row, ident in pending if ident])
+        self.target_db().record_jobs(
+            [row for row, _, _ in pending],
+            [(row.hash, *ident) for row, ident, _ in pending if ident],
+            [(row.hash, row.post_size, row.post_mtime_ns, json.dumps(files))
+             for row, _, files in pending if isinstance(files, dict)
+             and row.post_size is not None and row.post_mtime_ns is not None])
 
     # -- subjobs: a parent is current only while each subjob would be the same job today ----
     def record_subjobs(self, rows: Iterable[SubjobRow]) -> None:
@@ -670,6 +732,13 @@ def _distinct(sources: Sequence[Path], target: Path) -> list[Path]:
 
 def _root(location: str | Path) -> str:
     return os.path.dirname(location)
+
+
+def _regular(path: str) -> bool:
+    try:
+        return stat_mode.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _same(a: Path, b: Path) -> bool:

@@ -547,8 +547,13 @@ def post_stat(job_dir: str) -> tuple[int, int] | None:
 def finished_files(job_dir: str) -> dict[str, Any]:
     """post.json's "files" of a job directory whose records say the job finished (setup.json
     a file, post.json a file that says so); a StorageError saying what is wrong otherwise.
-    Lighter than ``read_finished`` (setup.json is not read, no Path is made): `status`
-    asks it of every job."""
+    Lighter than ``read_finished`` (setup.json is not read, no Path is made)."""
+    return finished_record(job_dir)[0]
+
+
+def finished_record(job_dir: str) -> tuple[dict[str, Any], tuple[int, int]]:
+    """``finished_files``, and the (size, mtime_ns) of the post.json they were read from
+    (what the index of a job's files is kept under)."""
     setup, post = f"{job_dir}/{SETUP_FILE}", f"{job_dir}/{POST_FILE}"
     try:
         if not stat.S_ISREG(os.lstat(setup).st_mode):
@@ -580,7 +585,7 @@ def finished_files(job_dir: str) -> dict[str, Any]:
         raise StorageError("post.json says the job failed" if failed
                            else "post.json does not say the job finished", where=job_dir)
     files = record.get("files")
-    return files if isinstance(files, dict) else {}
+    return (files if isinstance(files, dict) else {}), (st.st_size, st.st_mtime_ns)
 
 
 def job_damage(job_dir: Path) -> str | None:

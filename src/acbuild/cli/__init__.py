@@ -12,6 +12,7 @@ by SIGTERM, 129 by SIGHUP (a run; the shell's 128 + the signal's number).
 from __future__ import annotations
 
 import gc
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -63,13 +64,39 @@ def _jobs_default() -> int:
     return os.cpu_count() or 1
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# The modules that define the commands (each registers its own on ``cli``), and which
+# module each command is in: a command's module is imported only when it runs (a no-op
+# `acbuild run` imports none of the others). A command missing from COMMANDS is still
+# found, by importing every module in MODULES (tests/unit/test_cli_lazy.py keeps it whole).
+MODULES = ("board", "build", "compare", "explore", "maintain", "methods", "query", "remote",
+           "urd")
+COMMANDS = {"board": "board", "run": "build", "status": "build", "compare": "compare",
+            "which": "compare", "explain": "explore", "graph": "explore", "log": "explore",
+            "init": "maintain", "jobs": "maintain", "du": "maintain", "gc": "maintain",
+            "verify": "maintain", "doctor": "maintain", "methods": "methods", "show": "query",
+            "push": "remote", "pull": "remote", "remote": "remote", "urd": "urd"}
+
+
+class _LazyGroup(click.Group):
+    """A group whose commands' modules are imported when a command is asked for."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            module = COMMANDS.get(cmd_name)
+            for name in (module,) if module else MODULES:
+                importlib.import_module(f"acbuild.cli.{name}")
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        for name in MODULES:  # --help lists every command
+            importlib.import_module(f"acbuild.cli.{name}")
+        return super().list_commands(ctx)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="acbuild")
 def cli() -> None:
     """acbuild: build reproducible computations; reuse every job built before."""
-
-
-from acbuild.cli import board, build, compare, explore, maintain, methods, query, remote, urd  # noqa: E402,F401  (registers the commands)
 
 
 def main() -> None:

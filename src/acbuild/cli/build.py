@@ -81,14 +81,13 @@ def run(script: str, jobs: int | None, keep_going: bool, dry_run: bool, force: t
 def _executor(config: Any, kind: str | None, scheduler: str | None,
               scheduler_file: str | None) -> Any:
     """The project's [executor], as the options change it."""
-    import dataclasses
     from pathlib import Path
 
     if scheduler is not None or scheduler_file is not None:
-        config = dataclasses.replace(config, kind=kind or "dask", address=scheduler,
-                                     scheduler_file=scheduler_file and Path(scheduler_file).resolve())
+        config = config._replace(kind=kind or "dask", address=scheduler,
+                                 scheduler_file=scheduler_file and Path(scheduler_file).resolve())
     elif kind is not None:
-        config = dataclasses.replace(config, kind=kind)
+        config = config._replace(kind=kind)
     return config
 
 
@@ -122,6 +121,20 @@ def _subjobs(result: Any, decision: Any) -> dict[str, Any]:
                         for depth, parent, row in below]} if below else {}
 
 
+def _status_row(result: Any, d: Any) -> dict[str, Any]:
+    """One job's row of `status` (10,000 of them for a large script: each part made once)."""
+    state = result.state(d)
+    location = d.found.location if d.found else None
+    row = {"id": d.spec.id, "method": d.spec.method, "state": state,
+           "reason": d.reason if state != "cached (remote)" else
+           f"the remote cache has it ({d.reason} here)",
+           "cause": d.cause or None, "path": None if location is None else str(location),
+           "workdir": None if location is None else os.path.dirname(location)}
+    if result.subjobs:
+        row.update(_subjobs(result, d))
+    return row
+
+
 def _status(script: str, force: tuple[str, ...], workdir: str | None, as_json: bool) -> None:
     from acbuild import console, render_results
     from acbuild.session import status_script
@@ -132,13 +145,7 @@ def _status(script: str, force: tuple[str, ...], workdir: str | None, as_json: b
         fetching = session.project.remote is not None and session.project.remote.fetch
         result = status_script(session, _script_path(script), force,
                                remote=remote if fetching else None)
-    rows = [{"id": d.spec.id, "method": d.spec.method, "state": result.state(d),
-             "reason": d.reason if result.state(d) != "cached (remote)" else
-             f"the remote cache has it ({d.reason} here)",
-             "cause": d.cause or None, "path": str(d.found.location) if d.found else None,
-             "workdir": os.path.dirname(d.found.location) if d.found else None,
-             **_subjobs(result, d)}
-            for d in result.decisions]
+    rows = [_status_row(result, d) for d in result.decisions]
     stopped = result.stopped_text
     if as_json:
         stale = sum(r["state"] == "stale" for r in rows)

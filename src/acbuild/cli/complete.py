@@ -8,12 +8,13 @@ project that cannot be loaded simply completes nothing.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-import click
-from click.shell_completion import CompletionItem
+from typing import TYPE_CHECKING, Any
 
 from acbuild.errors import AcbuildError
+
+if TYPE_CHECKING:  # click.shell_completion is imported only when the shell asks
+    import click
+    from click.shell_completion import CompletionItem
 
 
 def _with_session(use: Any) -> list[Any]:
@@ -29,6 +30,8 @@ def _with_session(use: Any) -> list[Any]:
 def complete_job(ctx: click.Context, param: click.Parameter, incomplete: str
                  ) -> list[CompletionItem]:
     """Finished job ids and method names that start with what was typed."""
+    from click.shell_completion import CompletionItem
+
     def items(session: Any) -> list[CompletionItem]:
         methods = sorted(set(session.registry.names()))
         ids = [job.id for job in reversed(session.store.jobs())]
@@ -40,6 +43,8 @@ def complete_job(ctx: click.Context, param: click.Parameter, incomplete: str
 
 def complete_method(ctx: click.Context, param: click.Parameter, incomplete: str
                     ) -> list[CompletionItem]:
+    from click.shell_completion import CompletionItem
+
     return _with_session(lambda session: [CompletionItem(m) for m in session.registry.names()
                                           if m.startswith(incomplete)])
 
@@ -47,6 +52,8 @@ def complete_method(ctx: click.Context, param: click.Parameter, incomplete: str
 def complete_script(ctx: click.Context, param: click.Parameter, incomplete: str
                     ) -> list[CompletionItem]:
     """Python files (build scripts) and directories under what was typed."""
+    from click.shell_completion import CompletionItem
+
     base = Path(incomplete).parent if incomplete else Path(".")
     try:
         entries = sorted(base.iterdir())
@@ -66,6 +73,8 @@ def complete_script(ctx: click.Context, param: click.Parameter, incomplete: str
 
 def complete_run(ctx: click.Context, param: click.Parameter, incomplete: str
                  ) -> list[CompletionItem]:
+    from click.shell_completion import CompletionItem
+
     def items(session: Any) -> list[CompletionItem]:
         runs = session.store.target_db().runs(50)
         return [CompletionItem(str(r.run), help=r.script) for r in runs
