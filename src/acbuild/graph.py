@@ -184,8 +184,14 @@ class Graph:
 
     def add(self, spec: JobSpec) -> JobSpec:
         """Add ``spec``; asking for the same job twice gives the first spec back."""
-        for input_hash in spec.input_hashes:
-            if input_hash not in self.specs:
+        specs = self.specs
+        for _, ref in spec.inputs:  # (spec.input_hashes, without making the list)
+            if ref is None:
+                continue
+            if type(ref) is tuple:
+                if any(r is not None and r not in specs for r in ref):
+                    raise GraphError(f"{spec.id}: an input job is not part of this graph")
+            elif ref not in specs:
                 raise GraphError(f"{spec.id}: an input job is not part of this graph")
         if spec.label is not None:
             owner = self.labels.get(spec.label)
