@@ -63,23 +63,37 @@ class CallShape:
                        for name, spec in method.options.items() if name in names]
         self._inputs = [(name, slot_of[(1, name)] if name in given_inputs else -1)
                         for name in inputs]
+        # No input given (the jobs of a wide graph): their hashes and ids, all None, made once.
+        self._absent = None if given_inputs else tuple((name, None) for name in inputs)
 
     def spec(self, params: Mapping[str, Any], where: str) -> JobSpec | None:
         """The spec of the job ``params`` (of this shape's names) ask for; None when a value
         is not the plain case (the general path then makes it, or says what is wrong)."""
         parts = self._parts.copy()
         options = self._defaults.copy()
-        encode = canonical.encode_scalar
         try:
             for name, slot, convert in self._given:
                 value = options[name] = convert(params[name])
-                encoded = parts[slot] = encode(value)  # type: ignore[assignment]
-                if encoded is None:
-                    return None
+                kind = type(value)
+                # canonical.encode_scalar's bytes, its two commonest cases inlined (a build
+                # script makes thousands of jobs; the tests pin them to encode's)
+                if kind is int:
+                    body = b"%x" % value
+                    parts[slot] = b"int %d:%s" % (len(body), body)
+                elif kind is str:
+                    body = str.encode(value, "utf-8", "surrogatepass")
+                    parts[slot] = b"str %d:%s" % (len(body), body)
+                else:
+                    encoded = canonical.encode_scalar(value)
+                    if encoded is None:
+                        return None
+                    parts[slot] = encoded
         except Refused:
             return None
         for name, convert in self._copied:  # a list or dict default is rebuilt: no job can
             options[name] = convert(options[name])  # change another's
+        if self._absent is not None:
+            return self._made(options, parts, self._absent, self._absent, where)
         hashes: list[tuple[str, str | None]] = []
         ids: list[tuple[str, str | None]] = []
         for name, slot in self._inputs:
@@ -95,11 +109,16 @@ class CallShape:
                 ids.append((name, spec.id))
             else:
                 return None
+        return self._made(options, parts, tuple(hashes), tuple(ids), where)
+
+    def _made(self, options: dict[str, Any], parts: list[bytes],
+              hashes: tuple[tuple[str, str | None], ...], ids: tuple[tuple[str, str | None], ...],
+              where: str) -> JobSpec:
         name = self.method.name
         digest = hashing.hash_bytes(self._template % tuple(parts))
         return _new_spec(JobSpec, (
-            name, self.method.code_hash, options, tuple(hashes), self._slices, digest,
-            hashing.job_id(name, digest), self._force, None, where, tuple(ids), ()))
+            name, self.method.code_hash, options, hashes, self._slices, digest,
+            hashing.job_id(name, digest), self._force, None, where, ids, ()))
 
 
 def shape_of(method: Method, names: tuple[str, ...], slices: int | None, force: bool,
