@@ -181,6 +181,7 @@ class Graph:
     def __init__(self) -> None:
         self.specs: dict[str, JobSpec] = {}
         self.labels: dict[str, str] = {}
+        self.revision = 0  # counts the jobs forced anew (``add``): what was planned may not hold
 
     def add(self, spec: JobSpec) -> JobSpec:
         """Add ``spec``; asking for the same job twice gives the first spec back."""
@@ -205,6 +206,7 @@ class Graph:
         if existing is not None:
             if spec.force and not existing.force:
                 self.specs[spec.hash] = spec
+                self.revision += 1
                 return spec
             return existing
         self.specs[spec.hash] = spec
