@@ -37,6 +37,8 @@ class CallShape:
     def __init__(self, method: Method, names: tuple[str, ...], slices: int | None,
                  force: bool, handle_type: type, owner: object):
         self.method = method
+        self.warnings = method.warnings  # what the general path adds to the build's warnings
+        self._name, self._code = method.name, method.code_hash
         self._slices = slices
         self._force = force
         self._handle_type: Any = handle_type  # what urd.build returns, and its build
@@ -64,7 +66,8 @@ class CallShape:
         self._inputs = [(name, slot_of[(1, name)] if name in given_inputs else -1)
                         for name in inputs]
         # No input given (the jobs of a wide graph): their hashes and ids, all None, made once.
-        self._absent = None if given_inputs else tuple((name, None) for name in inputs)
+        self._absent: tuple[tuple[str, str | None], ...] | None = (
+            None if given_inputs else tuple((name, None) for name in inputs))
 
     def spec(self, params: Mapping[str, Any], where: str) -> JobSpec | None:
         """The spec of the job ``params`` (of this shape's names) ask for; None when a value
@@ -92,33 +95,28 @@ class CallShape:
             return None
         for name, convert in self._copied:  # a list or dict default is rebuilt: no job can
             options[name] = convert(options[name])  # change another's
-        if self._absent is not None:
-            return self._made(options, parts, self._absent, self._absent, where)
-        hashes: list[tuple[str, str | None]] = []
-        ids: list[tuple[str, str | None]] = []
-        for name, slot in self._inputs:
-            job: Any = None if slot < 0 else params[name]
-            if job is None:
-                hashes.append((name, None))
-                ids.append((name, None))
-            elif type(job) is self._handle_type and job._urd is self._owner:
-                spec = job.spec
-                body = spec.hash.encode("utf-8", "surrogatepass")  # canonical's str
-                parts[slot] = b"str %d:%b" % (len(body), body)
-                hashes.append((name, spec.hash))
-                ids.append((name, spec.id))
-            else:
-                return None
-        return self._made(options, parts, tuple(hashes), tuple(ids), where)
-
-    def _made(self, options: dict[str, Any], parts: list[bytes],
-              hashes: tuple[tuple[str, str | None], ...], ids: tuple[tuple[str, str | None], ...],
-              where: str) -> JobSpec:
-        name = self.method.name
+        hashes = ids = self._absent
+        if hashes is None:
+            given: list[tuple[str, str | None]] = []
+            given_ids: list[tuple[str, str | None]] = []
+            for name, slot in self._inputs:
+                job: Any = None if slot < 0 else params[name]
+                if job is None:
+                    given.append((name, None))
+                    given_ids.append((name, None))
+                elif type(job) is self._handle_type and job._urd is self._owner:
+                    spec = job.spec
+                    body = spec.hash.encode("utf-8", "surrogatepass")  # canonical's str
+                    parts[slot] = b"str %d:%b" % (len(body), body)
+                    given.append((name, spec.hash))
+                    given_ids.append((name, spec.id))
+                else:
+                    return None
+            hashes, ids = tuple(given), tuple(given_ids)
         digest = hashing.hash_bytes(self._template % tuple(parts))
         return _new_spec(JobSpec, (
-            name, self.method.code_hash, options, hashes, self._slices, digest,
-            hashing.job_id(name, digest), self._force, None, where, ids, ()))
+            self._name, self._code, options, hashes, self._slices, digest,
+            hashing.job_id(self._name, digest), self._force, None, where, ids, ()))
 
 
 def shape_of(method: Method, names: tuple[str, ...], slices: int | None, force: bool,

@@ -185,9 +185,8 @@ class Urd(ResultListCalls):
             if shape:  # the fast path: this method was called with these names before
                 spec = shape.spec(params, where)
                 if spec is not None:
-                    if shape.method.warnings:
-                        self.warnings.extend(w for w in shape.method.warnings
-                                             if w not in self.warnings)
+                    if shape.warnings:
+                        self.warnings.extend(w for w in shape.warnings if w not in self.warnings)
                     handle = JobHandle(self.graph.add(spec), self)
                     if self._open_entry is not None:
                         self._noted(handle)
