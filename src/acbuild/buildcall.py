@@ -63,7 +63,8 @@ class CallShape:
                         if name not in names and spec.copy_default]
         self._given = [(name, slot_of[(0, name)], spec.convert)
                        for name, spec in method.options.items() if name in names]
-        self._inputs = [(name, slot_of[(1, name)] if name in given_inputs else -1)
+        # (name, slot of a given one, else -1; its pair when absent, made once)
+        self._inputs = [(name, slot_of[(1, name)] if name in given_inputs else -1, (name, None))
                         for name in inputs]
         # No input given (the jobs of a wide graph): their hashes and ids, all None, made once.
         self._absent: tuple[tuple[str, str | None], ...] | None = (
@@ -99,11 +100,11 @@ class CallShape:
         if hashes is None:
             given: list[tuple[str, str | None]] = []
             given_ids: list[tuple[str, str | None]] = []
-            for name, slot in self._inputs:
+            for name, slot, absent in self._inputs:
                 job: Any = None if slot < 0 else params[name]
                 if job is None:
-                    given.append((name, None))
-                    given_ids.append((name, None))
+                    given.append(absent)
+                    given_ids.append(absent)
                 elif type(job) is self._handle_type and job._urd is self._owner:
                     spec = job.spec
                     body = spec.hash.encode("utf-8", "surrogatepass")  # canonical's str
