@@ -81,8 +81,9 @@ class Planned:
         decided = list(decided)
         if any(build for _, build in decided):
             self._reused.clear()
-        else:
-            self._reused.update(spec.hash for spec, _ in decided)
+        else:  # (one a run gave another outcome, as skipped, is decided again when read)
+            self._reused.update(spec.hash for spec, _ in decided
+                                if self._state_of(spec.hash) in (None, "reused"))
 
     def forget(self) -> None:
         """Something changed the work directory (a fetch): nothing reused is settled."""

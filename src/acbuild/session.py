@@ -201,9 +201,8 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
     def realize(spec: JobSpec) -> Path:
         if not planned.final(spec):  # built or fetched by this run: that is its directory
             wanted, reused_left_out = planned.wanted(spec)
-            # (only a job of the plan can be forced: its own built ones are all it needs)
-            built = frozenset(s.hash for s in wanted if state_of(s.hash) == "built")
-            decisions = decide(wanted, store, built, session.sources_of,
+            # (the jobs this run built are final, none of them is wanted: none built here)
+            decisions = decide(wanted, store, frozenset(), session.sources_of,
                                files_of=[spec.hash], code_of=session.code_of)
             if reused_left_out and any(d.build for d in decisions):
                 # A build may make a reused ancestor stale: all of them, decided as always.
