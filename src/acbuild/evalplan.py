@@ -38,8 +38,8 @@ class Planned:
         self._positions: dict[str, int] = {}  # the graph's order, learnt as it grows
 
     def wanted(self, target: JobSpec) -> tuple[list[JobSpec], bool]:
-        """The ancestors of ``target`` to decide (it first among them, in the graph's order,
-        inputs first), and whether a reused job was among those left out."""
+        """The ancestors of ``target`` to decide, ``target`` always among them, in the
+        graph's order (inputs first); and whether a reused job was among those left out."""
         if self.graph.revision != self._revision:  # a job forced anew: reused ones may read it
             self._revision = self.graph.revision
             self._reused.clear()
