@@ -132,3 +132,39 @@ def test_a_load_after_an_ancestor_is_forced_anew_reads_the_new_result(project: P
     assert seen == ["v1+mid+top", "v1+mid", "v2+mid+top", "v2+mid", "v2"]
     assert sorted(j["method"] for j in report["jobs"] if j["state"] == "built") == \
         ["mid", "src", "top"]
+
+
+def test_a_job_read_earlier_then_changed_on_disk_is_built_again_before_a_new_job_reads_it(
+        project: Project) -> None:
+    project.method("src", '''
+        def synthesis(job):
+            with job.open("out.txt", "w") as f:
+                f.write("made by src")
+    ''')
+    project.method("reader", '''
+        jobs = ("src",)
+
+        def synthesis(jobs):
+            return jobs.src.open("out.txt").read()
+    ''')
+    project.write("tamper.txt", "")
+    project.script('''
+        def main(urd):
+            src = urd.build("src")
+            src.load()  # read: planned, and (in a later run) reused and settled
+            if open("tamper.txt").read():
+                with open(src.filename("out.txt"), "a") as f:
+                    f.write(" and changed since")
+            reader = urd.build("reader", src=src)
+            open("seen.txt", "w").write(reader.load())
+    ''')
+    project.acbuild("run", "-q")
+    assert (project.root / "seen.txt").read_text() == "made by src"
+    project.write("tamper.txt", "yes")
+    project.write("methods/reader.py", (project.root / "methods/reader.py").read_text()
+                  + "\n\ndef prepare():\n    pass\n")  # a new reader: it is built now
+    report = project.run_json()
+    # src's files changed after the run had reused it: the new job does not read them
+    assert (project.root / "seen.txt").read_text() == "made by src"
+    assert sorted(j["method"] for j in report["jobs"] if j["state"] == "built") == \
+        ["reader", "src"]
