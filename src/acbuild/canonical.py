@@ -286,6 +286,25 @@ def _encode(value: Any) -> bytes:
     return encoder(value)
 
 
+def encode_scalar(value: Any) -> bytes | None:
+    """The canonical bytes of a str, int, bool, finite float or None (those of ``encode``);
+    None for any other value: the fast path of ``urd.build`` then takes the general one."""
+    kind = type(value)
+    if kind is str:
+        body = str.encode(value, "utf-8", "surrogatepass")
+        return b"str %d:%s" % (len(body), body)
+    if kind is int:
+        body = b"%x" % value
+        return b"int %d:%s" % (len(body), body)
+    if value is None:
+        return _NONE
+    if kind is bool:
+        return _TRUE if value else _FALSE
+    if kind is float and math.isfinite(value):
+        return _scalar(b"float", float.hex(value).encode())
+    return None
+
+
 def encode(value: Any, where: str = "value") -> bytes:
     """The canonical bytes of ``value``; ``where`` names it in an error (``options['cols']``)."""
     try:
@@ -356,6 +375,17 @@ class ShapeEncoder:
         ``Unencodable`` for a value that ``encode`` refuses: the caller encodes the record
         again, to say where it is."""
         return self._template % tuple([_encode(dicts[k][key]) for k, key in self._slots])
+
+    @property
+    def slots(self) -> list[tuple[int, str]]:
+        """Where the variable values go, in order: (which of the dicts, key)."""
+        return list(self._slots)
+
+    @property
+    def template(self) -> bytes:
+        """``template % parts`` is the record whose variable values encode to ``parts`` (a
+        tuple, in the order of ``slots``, each what ``encode`` gives for its value)."""
+        return self._template
 
 
 Unencodable = _Unencodable

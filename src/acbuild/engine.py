@@ -276,6 +276,9 @@ class _Run:
     def __init__(self, builder: Builder, todo: Sequence[plan.Decision]):
         self.b = builder
         self.decisions = {d.spec.hash: d for d in todo}
+        # Jobs reused earlier in the run that this pass builds again (stale once read): their
+        # old outcome stands until it is replaced, and is no outcome of this pass.
+        self._earlier = {h: builder.outcomes[h] for h in self.decisions if h in builder.outcomes}
         self.waiting_on: dict[str, set[str]] = {
             h: {i for i in d.spec.input_hashes if i in self.decisions} for h, d in
             self.decisions.items()}
@@ -331,7 +334,7 @@ class _Run:
             raise Interrupted(signal_of(interrupt)) from None
         self.b.store.flush()
         for h in self.decisions:
-            if h not in self.b.outcomes:
+            if self._pending(h):
                 self._skip(h, "the run stopped after a failure")
 
     def _admit(self) -> None:
@@ -534,14 +537,19 @@ class _Run:
         for dependent in self.dependents[h]:
             deps = self.waiting_on[dependent]
             deps.discard(h)
-            if not deps and dependent not in self.b.outcomes and not self.stopping:
+            if not deps and self._pending(dependent) and not self.stopping:
                 self.ready.append(dependent)
 
     def _skip_dependents(self, h: str, because: str) -> None:
         for dependent in self.dependents[h]:
-            if dependent not in self.b.outcomes:
+            if self._pending(dependent):
                 self._skip(dependent, because)
                 self._skip_dependents(dependent, because)
+
+    def _pending(self, h: str) -> bool:
+        """Whether this pass has not given the job an outcome yet."""
+        outcome = self.b.outcomes.get(h)
+        return outcome is None or outcome is self._earlier.get(h)
 
     def _skip(self, h: str, because: str) -> None:
         spec = self.decisions[h].spec

@@ -181,11 +181,18 @@ class Graph:
     def __init__(self) -> None:
         self.specs: dict[str, JobSpec] = {}
         self.labels: dict[str, str] = {}
+        self.revision = 0  # counts the jobs forced anew (``add``): what was planned may not hold
 
     def add(self, spec: JobSpec) -> JobSpec:
         """Add ``spec``; asking for the same job twice gives the first spec back."""
-        for input_hash in spec.input_hashes:
-            if input_hash not in self.specs:
+        specs = self.specs
+        for _, ref in spec.inputs:  # (spec.input_hashes, without making the list)
+            if ref is None:
+                continue
+            if type(ref) is tuple:
+                if any(r is not None and r not in specs for r in ref):
+                    raise GraphError(f"{spec.id}: an input job is not part of this graph")
+            elif ref not in specs:
                 raise GraphError(f"{spec.id}: an input job is not part of this graph")
         if spec.label is not None:
             owner = self.labels.get(spec.label)
@@ -199,6 +206,7 @@ class Graph:
         if existing is not None:
             if spec.force and not existing.force:
                 self.specs[spec.hash] = spec
+                self.revision += 1
                 return spec
             return existing
         self.specs[spec.hash] = spec

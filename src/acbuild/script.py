@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from acbuild import canonical, graph, options
+from acbuild import buildcall, canonical, graph, options
 from acbuild.declarations import check_resources
 from acbuild.errors import (
     AcbuildError,
@@ -38,6 +38,7 @@ BUILD_PARAMETERS = ("options", "jobs", "name", "force", "resources")
 # What an input is in a spec: a job, None (absent), or, for a list input, a tuple of those.
 _Input = graph.JobSpec | None | tuple[graph.JobSpec | None, ...]
 LABEL_MAX = 200  # characters of a job's label (urd.build's name=)
+_SHAPES_MAX = 4096  # shapes of urd.build calls one build keeps (buildcall)
 
 
 class JobHandle:
@@ -156,6 +157,11 @@ class Urd(ResultListCalls):
         self._force_methods = force_methods
         self._list_access = lists
         self.warnings: list[str] = []
+        # urd.build's fast path (buildcall): by (method, parameter names), what a call of
+        # that shape costs once; None where only the general path goes. And where each
+        # line of the script is, said once.
+        self._shapes: dict[tuple[str, ...], buildcall.CallShape | None] = {}
+        self._lines: dict[int, str] = {}
         # Builds several parts of the graph at once (set by a run; None when nothing may be
         # built, as in status): what ``load_all`` needs to build a sweep's variants together.
         self.realize_all: Callable[[Sequence[graph.JobSpec]], None] | None = None
@@ -164,9 +170,34 @@ class Urd(ResultListCalls):
               jobs: Mapping[str, Any] | None = None, name: str | None = None,
               force: bool = False, resources: Mapping[str, Any] | None = None,
               **params: Any) -> JobHandle:
-        where = _caller(self._script_name)
+        frame = sys._getframe(1)
+        if frame.f_code.co_filename == self._script_name:  # called from the script itself
+            line = frame.f_lineno
+            where = self._lines.get(line) or self._lines.setdefault(
+                line, f"{self._script_name}:{line}")
+        else:
+            where = _caller(self._script_name)
+        key = None
+        if (type(method) is str and options is None and jobs is None and name is None
+                and force is False and resources is None):
+            key = (method, *params)
+            shape = self._shapes.get(key)
+            if shape:  # the fast path: this method was called with these names before
+                spec = shape.spec(params, where)
+                if spec is not None:
+                    if shape.warnings:
+                        self.warnings.extend(w for w in shape.warnings if w not in self.warnings)
+                    handle = JobHandle(self.graph.add(spec), self)
+                    if self._open_entry is not None:
+                        self._noted(handle)
+                    return handle
         try:
             handle = self._build(method, options, jobs, name, force, params, where, resources)
+            if key is not None and key not in self._shapes and len(self._shapes) < _SHAPES_MAX:
+                made = self._registry.get(method)  # known now: the call went through
+                self._shapes[key] = buildcall.shape_of(
+                    made, key[1:], self._slices if made.has_analysis else None,
+                    made.name in self._force_methods, JobHandle, self)
             if self._open_entry is not None:
                 self._noted(handle)
             return handle

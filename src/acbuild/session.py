@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from acbuild import engine, events, joblog, plan
+from acbuild import engine, evalplan, events, joblog, plan
 from acbuild.config import ExecutorConfig, Project
 from acbuild.db import SubjobRow
 from acbuild.decision import decide, look_at_cached
@@ -194,10 +194,23 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
             [spec], store, builder.built_hashes(), session.sources_of,
             code_of=session.code_of)[-1])
 
+    def state_of(job_hash: str) -> str | None:
+        outcome = builder.outcomes.get(job_hash)
+        return None if outcome is None else outcome.state
+
     def realize(spec: JobSpec) -> Path:
-        builder.execute(decide(urd.graph.ancestors(spec), store, builder.built_hashes(),
-                               session.sources_of, files_of=[spec.hash],
-                               code_of=session.code_of))
+        if not planned.final(spec):  # built or fetched by this run: that is its directory
+            wanted, reused_left_out = planned.wanted(spec)
+            # (the jobs this run built are final, none of them is wanted: none built here)
+            decisions = decide(wanted, store, frozenset(), session.sources_of,
+                               files_of=[spec.hash], code_of=session.code_of)
+            if reused_left_out and any(d.build for d in decisions):
+                # A build may make a reused ancestor stale: all of them, decided as always.
+                decisions = decide(urd.graph.ancestors(spec), store, builder.built_hashes(),
+                                   session.sources_of, files_of=[spec.hash],
+                                   code_of=session.code_of)
+            builder.execute(decisions)
+            planned.note((d.spec, d.build) for d in decisions)
         path = builder.path_of(spec.hash)
         if path is None:
             raise _build_failed(spec, builder.outcomes.get(spec.hash))
@@ -206,12 +219,15 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
     def realize_all(specs: Sequence[JobSpec]) -> None:
         # The ancestors of every spec, in the graph's order: one plan, built together.
         wanted = {a.hash for spec in specs for a in urd.graph.ancestors(spec)}
-        builder.execute(decide([s for s in urd.graph if s.hash in wanted], store,
-                               builder.built_hashes(), session.sources_of,
-                               files_of=[s.hash for s in specs], code_of=session.code_of))
+        decisions = decide([s for s in urd.graph if s.hash in wanted], store,
+                           builder.built_hashes(), session.sources_of,
+                           files_of=[s.hash for s in specs], code_of=session.code_of)
+        builder.execute(decisions)
+        planned.note((d.spec, d.build) for d in decisions)
 
     urd = session.urd(script, realize, force_methods)
     urd.realize_all = realize_all
+    planned = evalplan.Planned(urd.graph, state_of)  # what this evaluation decided already
     db = store.target_db()
     # SIGTERM and SIGHUP stop a run as Ctrl-C does, from before its row exists until after
     # it is closed; the byte held from before the row says, while it is held, that the run
@@ -308,20 +324,26 @@ def status_script(session: Session, script: Path, force_methods: Iterable[str] =
     store.target_db()  # before the script: methods' declarations are kept there
 
     def realize(spec: JobSpec) -> Path:
-        decisions = decide(urd.graph.ancestors(spec), store, files_of=[spec.hash],
-                           code_of=session.code_of)
-        decision = decisions[-1]
+        wanted, cached_left_out = planned.wanted(spec)
+        decisions = decide(wanted, store, files_of=[spec.hash], code_of=session.code_of)
+        if cached_left_out and any(d.build for d in decisions):
+            decisions = decide(urd.graph.ancestors(spec), store, files_of=[spec.hash],
+                               code_of=session.code_of)
+        planned.note((d.spec, d.build) for d in decisions)
+        decision = next(d for d in decisions if d.spec.hash == spec.hash)
         if decision.build and pull and remote is not None and not spec.force:
             # Its stale inputs with it, first: a job recorded before its input would look
             # built from an earlier build of it (store.built_after).
             fetched.update(remote.fetch([d.spec for d in decisions
                                          if d.build and not d.spec.force], store, on_fetched))
+            planned.forget()
             decision = decide([spec], store, files_of=[spec.hash], code_of=session.code_of)[-1]
         if decision.build:
             raise NeedsBuild(spec.id, where=spec.where)
         return Path(decision.found.path)
 
     urd = session.urd(script, realize, force_methods, write_lists=False)
+    planned = evalplan.Planned(urd.graph, lambda job_hash: None)  # (it builds nothing)
     stopped = None
     try:
         evaluate(script, urd)
