@@ -129,6 +129,7 @@ def gc(dry_run: bool, keep_runs: int | None, keep_newer: float | None, keep: tup
         "removed": [_removal_row(r) for r in report.removed],
         "skipped": [{**_removal_row(r), "why": why} for r, why in report.skipped],
         "runs": report.runs,  # the run records forgotten (with --dry-run: that would be)
+        "sources": report.sources,  # source store files no job links any more, removed
     }
     if as_json:
         console.print_json(data)
@@ -167,7 +168,8 @@ def verify(job: str | None, workdir: str | None, as_json: bool) -> None:
         warnings = session.store.warnings
     rows = [{"id": c.id, "path": str(c.path), "files": c.files, "intact": c.intact,
              "problem": c.problem,
-             "changes": [{"file": f.name, "what": f.what, "detail": f.detail}
+             "changes": [{"file": f.name, "what": f.what, "detail": f.detail,
+                          **({"shared_with": list(f.shared_with)} if f.shared_with else {})}
                          for f in c.changes]} for c in checks]
     if as_json:
         console.print_json({"jobs": rows, "changed": sum(not r["intact"] for r in rows),
