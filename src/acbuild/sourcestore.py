@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -33,8 +34,9 @@ SOURCES_DIR = ".sources"
 SOURCE_DIR = "source"  # in a job directory
 READ_ONLY = 0o444
 # A link that cannot be made here: another file system (EXDEV), a file system without
-# hard links or a policy against them (EPERM, ENOTSUP, EACCES), too many links (EMLINK).
-_NO_LINK = frozenset({errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EACCES,
+# hard links or a policy against them (EPERM, ENOTSUP, EACCES), too many links (EMLINK),
+# a store that cannot be written (EACCES, EROFS).
+_NO_LINK = frozenset({errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EACCES, errno.EROFS,
                       getattr(errno, "ENOTSUP", errno.EOPNOTSUPP), errno.EOPNOTSUPP})
 
 
@@ -90,12 +92,7 @@ class SourceStore:
         if path is not None:
             return path
         path = self.path(digest)
-        try:
-            with open(path, "rb") as f:
-                intact = f.read() == data
-        except FileNotFoundError:
-            intact = False
-        if not intact:
+        if not _holds(path, data):
             self._write(path, data)
         self._checked[digest] = path
         return path
@@ -135,6 +132,25 @@ class SourceStore:
                 continue
             removed.append(path)
         return removed
+
+
+def _holds(path: str, data: bytes) -> bool:
+    """Whether ``path`` is a regular file holding ``data`` (never through a link, never
+    blocking on a FIFO someone put there)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size != len(data):
+            return False
+        with open(fd, "rb", closefd=False) as f:
+            return f.read(len(data) + 1) == data
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def sharing(inode: tuple[int, int], job_dirs: Iterable[Path]) -> list[str]:

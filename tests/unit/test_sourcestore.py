@@ -78,3 +78,20 @@ def test_remove_unused_removes_only_what_no_job_links(tmp_path: Path) -> None:
     assert files(tmp_path) == [Path(store.path(hash_bytes(b"kept\n")))]
     assert (tmp_path / "kept.py").read_bytes() == b"kept\n"
     assert SourceStore(tmp_path / "none").remove_unused() == []
+
+
+def test_what_took_a_store_file_s_name_is_replaced_not_followed(tmp_path: Path) -> None:
+    store = SourceStore(tmp_path)
+    digest = hash_bytes(b"x = 1\n")
+    Path(store.path(digest)).parent.mkdir(parents=True)
+    os.mkfifo(store.path(digest))  # opening it to read would block
+    store.place(str(tmp_path / "a.py"), b"x = 1\n")
+    assert (tmp_path / "a.py").read_bytes() == b"x = 1\n"
+    outside = tmp_path / "outside.py"
+    outside.write_bytes(b"x = 1\n")
+    fresh = SourceStore(tmp_path)
+    os.unlink(fresh.path(digest))
+    os.symlink(outside, fresh.path(digest))
+    fresh.place(str(tmp_path / "b.py"), b"x = 1\n")
+    assert not os.path.islink(fresh.path(digest))
+    assert os.stat(tmp_path / "b.py").st_ino != outside.stat().st_ino
