@@ -133,3 +133,28 @@ def test_a_store_on_another_file_system_gives_read_only_copies(project: Project)
             assert copy.read_bytes() == (project.root / "methods" / "scale.py").read_bytes()
         assert project.acbuild("verify").returncode == 0
         assert_sound(project.workdir)
+
+
+def test_verify_of_an_unshared_source_file_and_of_a_job_that_recorded_none(
+        project: Project) -> None:
+    jobs = ids(scale_project(project, range(2)))
+    old, copied = (project.workdir / j for j in jobs)
+    # A job of an acbuild that recorded no digests of its sources: nothing to check them by.
+    setup = json.loads((old / "setup.json").read_text())
+    del setup["code"]["files"]
+    (old / "setup.json").write_text(json.dumps(setup))
+    # A job whose source file is its own (a copy): a change to it is its own.
+    mine = copied / "source" / "methods" / "scale.py"
+    data = mine.read_bytes()
+    mine.unlink()
+    mine.write_bytes(data + b"\n# edited\n")
+    report = json.loads(project.acbuild("verify", "--json", check=1).stdout)
+    by_id = {j["id"]: j for j in report["jobs"]}
+    assert by_id[old.name]["intact"]
+    [change] = by_id[copied.name]["changes"]
+    assert change["file"] == "source/methods/scale.py" and change["what"] == "changed"
+    assert "shared_with" not in change and "shared" not in change["detail"]
+    (copied / "source" / "methods" / "_helper.py").unlink()
+    report = json.loads(project.acbuild("verify", copied.name, "--json", check=1).stdout)
+    assert {(c["file"], c["what"]) for c in report["jobs"][0]["changes"]} == {
+        ("source/methods/scale.py", "changed"), ("source/methods/_helper.py", "missing")}
