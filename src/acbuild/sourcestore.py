@@ -10,7 +10,7 @@ system without hard links, too many links), the job gets a read-only copy.
 A hard-linked file is one file: writing to it (root ignores the mode) changes the
 source of every job that shares it. ``acbuild verify`` finds that, as each job's
 setup.json records the blake3 of each of its source files (``code.files``), and
-``sharing`` says which jobs share a file. ``gc`` removes the store files
+``sharing`` says which jobs share each file. ``gc`` removes the store files
 no job links to any more (``remove_unused``), under its exclusive hold.
 
 Before a run's first link to a store file, its content is compared with the bytes
@@ -153,10 +153,14 @@ def _holds(path: str, data: bytes) -> bool:
         os.close(fd)
 
 
-def sharing(inode: tuple[int, int], job_dirs: Iterable[Path]) -> list[str]:
-    """The names of the jobs in ``job_dirs`` whose source/ holds the file ``inode`` (device
-    and inode: one file, hard-linked)."""
-    return sorted(job.name for job in job_dirs if inode in set(_inodes(job / SOURCE_DIR)))
+def sharing(job_dirs: Iterable[Path]) -> dict[tuple[int, int], list[str]]:
+    """For each file (device and inode) in the source/ of the jobs in ``job_dirs``, the
+    names of the jobs whose source/ holds it: more than one where it is hard-linked."""
+    by_inode: dict[tuple[int, int], list[str]] = {}
+    for job in sorted(job_dirs):
+        for inode in set(_inodes(job / SOURCE_DIR)):
+            by_inode.setdefault(inode, []).append(job.name)
+    return by_inode
 
 
 def _write_new(path: str, data: bytes) -> None:

@@ -26,10 +26,10 @@ from acbuild.job import OWN_FILES, RESULT_FILE
 from acbuild.sourcestore import SourceStore, sharing
 from acbuild.workdir import SOURCE_DIR, read_post, read_setup
 
-# Not in post.json's "files": acbuild's records (and the temporary name post.json is
-# written under, which a job killed at that instant leaves).
 # How many of the jobs sharing a changed source file a change names (JSON: all of them).
 _NAMED = 5
+# Not in post.json's "files": acbuild's records (and the temporary name post.json is
+# written under, which a job killed at that instant leaves).
 _RECORDS = (OWN_FILES - {RESULT_FILE}) | {".post.json.tmp", "post.json.tmp"}
 
 
@@ -125,26 +125,27 @@ def _in_store(job_dir: Path, digest: str, key: tuple[int, int]) -> str:
 
 class _Sharers:
     """Which jobs of a work directory share a changed source file (one hard-linked file):
-    its source store says, from the jobs' source/ directories, read only when needed."""
+    read from the jobs' source/ directories once per work directory, and only when a
+    shared file changed."""
 
     def __init__(self) -> None:
-        self._jobs: dict[Path, list[Path]] = {}
+        self._by_inode: dict[Path, dict[tuple[int, int], tuple[str, ...]]] = {}
 
     def name(self, job_dir: Path, change: FileChange) -> FileChange:
         if not change.name.startswith(SOURCE_DIR + "/") or change.what != "changed":
             return change
-        full = job_dir / change.name
         try:
-            st = full.stat()
+            st = (job_dir / change.name).stat()
         except OSError:
             return change
         if st.st_nlink <= 1:
             return change
         workdir = job_dir.parent
-        if workdir not in self._jobs:
-            self._jobs[workdir] = [p for p in workdir.iterdir()
-                                   if p.is_dir() and not p.name.startswith(".")]
-        shared = sharing((st.st_dev, st.st_ino), self._jobs[workdir])
+        if workdir not in self._by_inode:
+            self._by_inode[workdir] = {inode: tuple(names) for inode, names in sharing(
+                p for p in workdir.iterdir() if p.is_dir() and not p.name.startswith(".")
+            ).items()}
+        shared = self._by_inode[workdir].get((st.st_dev, st.st_ino), ())
         others = [j for j in shared if j != job_dir.name]
         if not others:
             return change
@@ -152,7 +153,19 @@ class _Sharers:
                                               if len(others) > _NAMED else "")
         detail = (f"{change.detail}; the file is shared: the change is also in "
                   f"{len(others)} other job(s): {named}")
-        return FileChange(change.name, change.what, detail, tuple(shared))
+        return FileChange(change.name, change.what, detail, shared)  # one tuple for all
+
+
+def shared_files(checks: Iterable[JobCheck]) -> list[tuple[str, tuple[str, ...]]]:
+    """Each changed shared source file once, as (the first job's file, every job sharing
+    it): what a change's ``shared_with`` says, without repeating it for each job."""
+    seen: dict[int, tuple[str, tuple[str, ...]]] = {}
+    for check in checks:
+        for change in check.changes:
+            if change.shared_with and id(change.shared_with) not in seen:
+                seen[id(change.shared_with)] = (f"{check.id}/{change.name}",
+                                                change.shared_with)
+    return list(seen.values())
 
 
 def _check_file(job_dir: Path, name: str, meta: object) -> FileChange | None:

@@ -87,8 +87,10 @@ def test_verify_names_every_job_a_changed_store_file_changed(project: Project) -
     for job in report["jobs"]:
         [change] = job["changes"]
         assert change["file"] == "source/methods/_helper.py" and change["what"] == "changed"
-        assert change["shared_with"] == jobs
+        assert change["shared_by"] == 3
         assert f".sources/{digest[:2]}/{digest[2:]} was modified" in change["detail"]
+    [shared] = report["shared_changes"]
+    assert shared["jobs"] == jobs and shared["file"].endswith("/source/methods/_helper.py")
     plain = project.acbuild("verify", jobs[0], check=1).stdout
     assert "2 other job(s)" in plain and jobs[1] in plain and jobs[2] in plain
     # The next job of that code gets a store file with the bytes it was hashed from; the
@@ -153,7 +155,8 @@ def test_verify_of_an_unshared_source_file_and_of_a_job_that_recorded_none(
     assert by_id[old.name]["intact"]
     [change] = by_id[copied.name]["changes"]
     assert change["file"] == "source/methods/scale.py" and change["what"] == "changed"
-    assert "shared_with" not in change and "shared" not in change["detail"]
+    assert "shared_by" not in change and "shared" not in change["detail"]
+    assert report["shared_changes"] == []
     (copied / "source" / "methods" / "_helper.py").unlink()
     report = json.loads(project.acbuild("verify", copied.name, "--json", check=1).stdout)
     assert {(c["file"], c["what"]) for c in report["jobs"][0]["changes"]} == {

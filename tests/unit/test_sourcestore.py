@@ -33,7 +33,12 @@ def test_place_links_one_read_only_file_per_content(tmp_path: Path) -> None:
     assert a.st_nlink == 3  # the store's own name, and two jobs
     assert stat.S_IMODE(a.st_mode) == 0o444
     assert (tmp_path / "b" / "n.py").read_bytes() == b"y = 2\n"
-    assert sharing((a.st_dev, a.st_ino), [tmp_path / "a", tmp_path / "b"]) == []  # no source/
+    for job in ("a", "b"):
+        (tmp_path / job / "source").mkdir()
+        os.link(tmp_path / job / "m.py", tmp_path / job / "source" / "m.py")
+    (tmp_path / "c" / "source").mkdir(parents=True)
+    assert sharing([tmp_path / "a", tmp_path / "b", tmp_path / "c"])[
+        (a.st_dev, a.st_ino)] == ["a", "b"]
     assert store.digests({"m.py": b"x = 1\n"}) == {"m.py": hash_bytes(b"x = 1\n")}
 
 

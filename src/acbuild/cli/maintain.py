@@ -160,7 +160,7 @@ def verify(job: str | None, workdir: str | None, as_json: bool) -> None:
 
     from acbuild import console
     from acbuild.session import resolve_job
-    from acbuild.verify import verify_jobs
+    from acbuild.verify import shared_files, verify_jobs
 
     with _session(workdir) as session:
         paths = [resolve_job(session, job)] if job else [j.path for j in session.store.jobs()]
@@ -169,10 +169,13 @@ def verify(job: str | None, workdir: str | None, as_json: bool) -> None:
     rows = [{"id": c.id, "path": str(c.path), "files": c.files, "intact": c.intact,
              "problem": c.problem,
              "changes": [{"file": f.name, "what": f.what, "detail": f.detail,
-                          **({"shared_with": list(f.shared_with)} if f.shared_with else {})}
+                          **({"shared_by": len(f.shared_with)} if f.shared_with else {})}
                          for f in c.changes]} for c in checks]
     if as_json:
         console.print_json({"jobs": rows, "changed": sum(not r["intact"] for r in rows),
+                            # each changed source file that jobs share, once: which jobs
+                            "shared_changes": [{"file": name, "jobs": list(jobs)}
+                                               for name, jobs in shared_files(checks)],
                             "warnings": warnings})
     else:
         console.render_verify(rows)
