@@ -387,8 +387,11 @@ def _own_directory(path: Path) -> None:
     try:
         st = os.lstat(path)
     except FileNotFoundError:
-        os.mkdir(path)
-        return
+        try:
+            os.mkdir(path)
+            return
+        except FileExistsError:  # another run made it at this moment: checked as any other
+            st = os.lstat(path)
     if stat.S_ISDIR(st.st_mode):
         return
     what = f"a link to {os.readlink(path)}" if stat.S_ISLNK(st.st_mode) else "not a directory"
