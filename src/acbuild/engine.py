@@ -241,7 +241,9 @@ class Builder:
             "slices": spec.slices or 1,
             "identity": identity,
             "code": {"hash": method.current_hash, "identity_hash": method.code_hash,
-                     "sources": sorted(method.sources)},
+                     "sources": sorted(method.sources),
+                     # what each source/ file must hash to: `verify` checks it
+                     "files": self.store.target.sources.digests(method.sources)},
             "description": method.description,
             "label": spec.label,
             "script_line": spec.where,

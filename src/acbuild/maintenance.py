@@ -138,6 +138,7 @@ class GcReport:
     kept: dict[str, int]  # keep-rule -> how many jobs it kept
     skipped: list[tuple[Removal, str]] = field(default_factory=list)  # and why
     runs: list[int] = field(default_factory=list)  # the run records forgotten
+    sources: int = 0  # files of the source store no job linked any more, removed
 
     @property
     def freed(self) -> int:
@@ -315,6 +316,7 @@ def _collect(store: JobStore, plan: GcReport) -> GcReport:
     left = {p.name for p in target.remove_leftovers()}
     report.removed = [r for r in report.removed if r.kind != "leftover" or r.name in left]
     target.remove_stale_locks()
+    report.sources = len(target.sources.remove_unused())  # those the removed jobs linked
     db.prune_runs(plan.runs)
     db.forget_orphan_identities()
     report.runs = plan.runs

@@ -30,6 +30,7 @@ from typing import Any
 from acbuild.errors import DiskFull, StorageError
 from acbuild.hashing import hash_bytes
 from acbuild.joblog import LOGS, SLICE_LOGS
+from acbuild.sourcestore import SourceStore
 
 SETUP_FILE = "setup.json"
 POST_FILE = "post.json"
@@ -61,6 +62,14 @@ class Workdir:
     def __init__(self, path: Path, writable: bool = True):
         self.path = path
         self.writable = writable
+        self._sources: SourceStore | None = None
+
+    @property
+    def sources(self) -> SourceStore:
+        """Its store of source files, which jobs' source/ files are hard links to."""
+        if self._sources is None:
+            self._sources = SourceStore(self.path)
+        return self._sources
 
     def __repr__(self) -> str:
         return f"Workdir({str(self.path)!r})"
@@ -103,7 +112,7 @@ class Workdir:
     def stage(self, job_id: str, setup: Mapping[str, Any] | str,
               sources: Mapping[str, bytes]) -> Path:
         """A fresh staging directory holding ``setup.json`` (``setup``, or its ``setup_text``)
-        and ``source/``."""
+        and ``source/`` (its files hard links into the work directory's source store)."""
         staging = self.path / STAGING_DIR / f"{job_id}.{os.getpid()}.{time.monotonic_ns()}"
         try:
             # Plain os calls, each directory made once, setup.json written in place (nobody sees
@@ -111,11 +120,11 @@ class Workdir:
             root = str(staging)
             os.mkdir(root)
             made = {root}
+            store = self.sources
             for relpath, data in sources.items():
                 target = os.path.join(root, SOURCE_DIR, relpath)
                 _makedirs(os.path.dirname(target), made)
-                with open(target, "wb") as f:
-                    f.write(data)
+                store.place(target, data)
             with open(os.path.join(root, SETUP_FILE), "w") as f:
                 f.write(setup if isinstance(setup, str) else setup_text(setup))
         except OSError:
@@ -378,8 +387,11 @@ def _own_directory(path: Path) -> None:
     try:
         st = os.lstat(path)
     except FileNotFoundError:
-        os.mkdir(path)
-        return
+        try:
+            os.mkdir(path)
+            return
+        except FileExistsError:  # another run made it at this moment: checked as any other
+            st = os.lstat(path)
     if stat.S_ISDIR(st.st_mode):
         return
     what = f"a link to {os.readlink(path)}" if stat.S_ISLNK(st.st_mode) else "not a directory"

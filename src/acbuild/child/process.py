@@ -29,6 +29,7 @@ _JOB_PID = -1  # in a job process: its pid
 # first of that code): {"wall", "cpu"} seconds, post.json's "load" phase.
 _LOAD: dict[str, float] | None = None
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_SIGKILL = int(signal.SIGKILL)  # a plain int: ctypes converts it without the enum's lookups
 _libc: Any = None  # prctl(2), once looked up; False where there is none
 
 
@@ -93,7 +94,7 @@ def _load_libc() -> None:
 def _die_with(parent: int) -> None:
     """Have the kernel SIGKILL this process when its parent dies (Linux; elsewhere nothing):
     a job never outlives its launcher, nor a slice its job, whatever killed them."""
-    if not _libc or _libc(_PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+    if not _libc or _libc(_PR_SET_PDEATHSIG, _SIGKILL) != 0:
         return
     if os.getppid() != parent:  # it died before we asked
         os._exit(1)

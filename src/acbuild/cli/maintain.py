@@ -129,6 +129,7 @@ def gc(dry_run: bool, keep_runs: int | None, keep_newer: float | None, keep: tup
         "removed": [_removal_row(r) for r in report.removed],
         "skipped": [{**_removal_row(r), "why": why} for r, why in report.skipped],
         "runs": report.runs,  # the run records forgotten (with --dry-run: that would be)
+        "sources": report.sources,  # source store files no job links any more, removed
     }
     if as_json:
         console.print_json(data)
@@ -159,7 +160,7 @@ def verify(job: str | None, workdir: str | None, as_json: bool) -> None:
 
     from acbuild import console, render_care
     from acbuild.session import resolve_job
-    from acbuild.verify import verify_jobs
+    from acbuild.verify import shared_files, verify_jobs
 
     with _session(workdir) as session:
         paths = [resolve_job(session, job)] if job else [j.path for j in session.store.jobs()]
@@ -167,10 +168,14 @@ def verify(job: str | None, workdir: str | None, as_json: bool) -> None:
         warnings = session.store.warnings
     rows = [{"id": c.id, "path": str(c.path), "files": c.files, "intact": c.intact,
              "problem": c.problem,
-             "changes": [{"file": f.name, "what": f.what, "detail": f.detail}
+             "changes": [{"file": f.name, "what": f.what, "detail": f.detail,
+                          **({"shared_by": len(f.shared_with)} if f.shared_with else {})}
                          for f in c.changes]} for c in checks]
     if as_json:
         console.print_json({"jobs": rows, "changed": sum(not r["intact"] for r in rows),
+                            # each changed source file that jobs share, once: which jobs
+                            "shared_changes": [{"file": name, "jobs": list(jobs)}
+                                               for name, jobs in shared_files(checks)],
                             "warnings": warnings})
     else:
         render_care.render_verify(rows)
