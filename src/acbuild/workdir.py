@@ -19,7 +19,6 @@ import fcntl
 import json
 import os
 import re
-import shutil
 import stat
 import struct
 import time
@@ -119,6 +118,8 @@ class Workdir:
             with open(os.path.join(root, SETUP_FILE), "w") as f:
                 f.write(setup if isinstance(setup, str) else setup_text(setup))
         except OSError:
+            import shutil  # here: a no-op run never removes anything (bz2, lzma: ~2 ms)
+
             shutil.rmtree(staging, ignore_errors=True)  # a full disk: leave no half a staging
             raise
         return staging
@@ -161,6 +162,8 @@ class Workdir:
 
     def drop_outputs(self, staging: Path) -> None:
         """Delete what a failed job wrote, keeping its records (setup.json, logs, source/)."""
+        import shutil
+
         for entry in _entries(staging):
             if entry.name in JOB_RECORDS:
                 continue
@@ -364,6 +367,8 @@ def failed_attempt(name: str) -> str | None:
 def remove_entry(path: Path) -> None:
     """Delete what ``path`` is, never what it leads to: a real directory's tree (rmtree
     follows no link inside it), else the link or file itself."""
+    import shutil
+
     try:
         if stat.S_ISDIR(os.lstat(path).st_mode):
             shutil.rmtree(path, ignore_errors=True)
