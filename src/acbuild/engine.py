@@ -497,7 +497,7 @@ class _Run:
             # Half an output is no result, and on a full disk it keeps the run from recording
             # anything more: it goes; the job's logs, setup.json and source/ stay.
             target.drop_outputs(job.staging)
-            failure = dataclasses.replace(failure, message=(
+            failure = failure._replace(message=(
                 f"{failure.message}; the disk of the work directory {target.path} is full "
                 "(the job's partial output was removed; its logs are kept)"))
         if not os.access(job.staging, os.R_OK | os.W_OK | os.X_OK):
@@ -509,7 +509,7 @@ class _Run:
             kept: Path | None = target.keep_failed(job.staging, spec.id)
         except OSError as e:  # its directory went, or is no longer ours to move
             kept = None
-            failure = dataclasses.replace(failure, message=(
+            failure = failure._replace(message=(
                 f"{failure.message}; its directory {job.staging} could not be kept "
                 f"({e.strerror or e})"))
         self._failed(spec, job.decision.reason, kept, failure, seconds)
