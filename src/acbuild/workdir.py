@@ -91,6 +91,16 @@ class Workdir:
         except FileNotFoundError:
             return set()
 
+    def not_directories(self) -> set[str]:
+        """The names that are no real directory (a link, a file), in one listing: what an
+        lstat of ``<name>/post.json`` cannot tell (it sees through a link to a directory).
+        Cheaper than ``job_ids``: no set of every job's name."""
+        try:
+            with os.scandir(self.path) as scan:
+                return {e.name for e in scan if not e.is_dir(follow_symlinks=False)}
+        except FileNotFoundError:
+            return set()
+
     def names(self) -> set[str]:
         """Every name in the job namespace, whatever it is (a job directory, or not)."""
         try:
