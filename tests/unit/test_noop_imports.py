@@ -44,7 +44,7 @@ NEVER = ("shutil", "bz2", "lzma", "tempfile", "rich", "acbuild.remote", "acbuild
          "acbuild.cli.board", "acbuild.cli.compare", "acbuild.cli.explore",
          "acbuild.cli.maintain", "acbuild.cli.methods", "acbuild.cli.query",
          "acbuild.cli.remote", "acbuild.cli.urd")
-LIGHTER = {"acbuild.events", "acbuild.methods", "acbuild.session", "acbuild.urdcalls",
+LIGHTER = {"acbuild.engine", "acbuild.events", "acbuild.methods", "acbuild.session", "acbuild.urdcalls",
            "acbuild.urdlists", "acbuild.subjob_requests", "acbuild.store", "acbuild.config"}
 
 
