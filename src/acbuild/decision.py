@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from acbuild import plan
 from acbuild.errors import StorageError
@@ -101,7 +102,7 @@ def _inputs_newer(specs: Sequence[JobSpec], decisions: Sequence[plan.Decision],
     for spec in specs:
         reader = found.get(spec.hash)
         if reader is not None:
-            inputs = spec.input_hashes
+            inputs = _input_hashes(spec.inputs)
             if inputs or spec.hash in subjobs:
                 readers.append((spec, reader, inputs))
     # An input not planned here (a subjob's: decided alone) is looked up: all in one find.
@@ -124,6 +125,18 @@ def _inputs_newer(specs: Sequence[JobSpec], decisions: Sequence[plan.Decision],
             newer[spec.hash] = ("input newer", why)
             break
     return newer
+
+
+def _input_hashes(inputs: Iterable[tuple[str, Any]]) -> list[str]:
+    """``JobSpec.input_hashes``, without the (name, job) pairs it makes first (~1 µs a job
+    with inputs: a no-op run lists every cached job's)."""
+    hashes: list[str] = []
+    for _, ref in inputs:
+        if type(ref) is tuple:
+            hashes.extend(r for r in ref if r is not None)
+        elif ref is not None:
+            hashes.append(ref)
+    return hashes
 
 
 def _id_of(specs: Sequence[JobSpec], job_hash: str) -> str:

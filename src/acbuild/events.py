@@ -6,13 +6,11 @@ the two, so each one carries what a reader needs and nothing mutable.
 
 The records are named tuples: as immutable as frozen dataclasses, defined in a fraction
 of the time (every command imports this module) and made in a fraction of it too (a
-no-op run reports one ``JobReused`` per job). ``JobFailure`` stays a dataclass: the
-engine derives one from another with ``dataclasses.replace``.
+no-op run reports one ``JobReused`` per job).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
 
@@ -61,8 +59,7 @@ class JobFetched(NamedTuple):
     seconds: float
 
 
-@dataclass(frozen=True)
-class JobFailure:
+class JobFailure(NamedTuple):
     """Where a job failed (phase and slice, when known) and with what error."""
 
     phase: str | None

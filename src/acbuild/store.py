@@ -96,6 +96,7 @@ class JobStore:
         self.warnings: list[str] = []
         self._dbs: dict[Path, Database | None] = {}
         self._listings: dict[Path, set[str]] = {}
+        self._not_dirs: dict[Path, set[str] | None] = {}  # ``find``'s listing (None: failed)
         self._setups: dict[Path, dict[str, Any]] = {}
         self._holds: dict[Path, JobLock] = {}
         self._digests: dict[str, tuple[FileStat, str]] = {}  # stat cache, in this process
@@ -216,23 +217,31 @@ class JobStore:
     def find(self, hashes: Iterable[str]) -> dict[str, Found]:
         """The finished, intact jobs among ``hashes``: one query and one listing per work
         directory, and one lstat per job (its post.json of the size and mtime its row
-        recorded). A job whose post.json differs from its row is read to tell a damaged
-        directory (not found: ``unusable`` says why) from an intact one whose row is only
-        out of date (a copied work directory, a row of an older acbuild)."""
+        recorded). The listing keeps only the names that are no real directory (a link to
+        a directory passes the lstat); a job whose lstat fails is gone, or read. A job whose
+        post.json differs from its row is read to tell a damaged directory (not found:
+        ``unusable`` says why) from an intact one whose row is only out of date (a copied
+        work directory, a row of an older acbuild)."""
         remaining = set(hashes)
         found: dict[str, Found] = {}
         refreshed: list[JobRow] = []
         make = tuple.__new__  # a Found per job, without its __new__'s call (10,000 of them)
         seen = self._post_stats
         for workdir, rows in self._each_db(lambda db: db.locate(remaining)):
-            listing = self._listing(workdir) if rows else set()
+            not_dirs = self._not_directories(workdir) if rows else set()
+            if not_dirs is None:
+                continue  # a source that cannot be listed: skipped, with a warning
             root = str(workdir.path)
             writable = workdir.writable  # the target's jobs are readable: no check per job
             for h, job_id, method, created, size, mtime_ns, seq in rows:
-                if job_id not in listing or not (writable or self._readable(workdir, job_id)):
+                if job_id in not_dirs:
                     continue
                 location = f"{root}/{job_id}"
                 stat = post_stat(location)
+                if stat is None and not os.path.lexists(location):
+                    continue  # its directory is gone (``unusable`` says it was removed)
+                if not (writable or self._readable(workdir, job_id)):
+                    continue
                 if stat == (size, mtime_ns):
                     seen[h] = stat
                 else:
@@ -295,8 +304,9 @@ class JobStore:
             db = self._db(workdir)
             if db is None:
                 continue
-            listing = self._listing(workdir)
-            for h, row in db.lookup(hashes).items():
+            rows = db.lookup(hashes)
+            listing = self._listing(workdir) if rows else set()
+            for h, row in rows.items():
                 if row.id in listing or h in why:
                     continue
                 path = workdir.job_dir(row.id)
@@ -390,6 +400,29 @@ class JobStore:
             self.warnings.append(warning)
         return False
 
+    def _not_directories(self, workdir: Workdir) -> set[str] | None:
+        if workdir.path not in self._not_dirs:
+            try:
+                self._not_dirs[workdir.path] = workdir.not_directories()
+            except OSError as e:
+                self._not_dirs[workdir.path] = None
+                self._skip(workdir, StorageError(f"cannot list it: {e.strerror}"))
+        return self._not_dirs[workdir.path]
+
+    def _published(self, job_id: str, present: bool = True) -> None:
+        """Keep this store's listings of the target as they are after publishing ``job_id``
+        (a real directory now), or moving what held its name away. A listing not made yet
+        is not made for it: when it is, it sees the disk."""
+        listing = self._listings.get(self.target.path)
+        if listing is not None:
+            if present:
+                listing.add(job_id)
+            else:
+                listing.discard(job_id)
+        not_dirs = self._not_dirs.get(self.target.path)
+        if not_dirs is not None:
+            not_dirs.discard(job_id)
+
     def _listing(self, workdir: Workdir) -> set[str]:
         if workdir.path not in self._listings:
             try:
@@ -427,12 +460,12 @@ class JobStore:
             if fresh != row:
                 db.record_job(fresh)  # a directory without its row: published now
                 fresh = db.lookup([job_hash])[job_hash]
-            self._listing(self.target).add(job_id)
+            self._published(job_id)
             return Recheck(Found(fresh.hash, fresh.id, fresh.method, path, fresh.created,
                                  fresh.built_seq))
         if row is not None:
             db.forget_jobs([job_hash])  # the row goes first: never a row without its job
-        self._listing(self.target).discard(job_id)
+        self._published(job_id, present=False)
         try:
             kept = self.target.keep_failed(path, job_id, damaged=True)
         except OSError as e:
@@ -452,7 +485,7 @@ class JobStore:
         row, as after a crash between publishing and recording: a run that meets it records
         it (``recheck``) and reuses it, and doctor indexes it.
         """
-        self._listing(self.target).add(row.id)
+        self._published(row.id)
         if row.post_size is None:
             stat = post_stat(str(self.target.job_dir(row.id)))
             if stat is not None:

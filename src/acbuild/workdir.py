@@ -19,7 +19,6 @@ import fcntl
 import json
 import os
 import re
-import shutil
 import stat
 import struct
 import time
@@ -101,6 +100,16 @@ class Workdir:
         except FileNotFoundError:
             return set()
 
+    def not_directories(self) -> set[str]:
+        """The names that are no real directory (a link, a file), in one listing: what an
+        lstat of ``<name>/post.json`` cannot tell (it sees through a link to a directory).
+        Cheaper than ``job_ids``: no set of every job's name."""
+        try:
+            with os.scandir(self.path) as scan:
+                return {e.name for e in scan if not e.is_dir(follow_symlinks=False)}
+        except FileNotFoundError:
+            return set()
+
     def names(self) -> set[str]:
         """Every name in the job namespace, whatever it is (a job directory, or not)."""
         try:
@@ -128,6 +137,8 @@ class Workdir:
             with open(os.path.join(root, SETUP_FILE), "w") as f:
                 f.write(setup if isinstance(setup, str) else setup_text(setup))
         except OSError:
+            import shutil  # here: a no-op run never removes anything (bz2, lzma: ~2 ms)
+
             shutil.rmtree(staging, ignore_errors=True)  # a full disk: leave no half a staging
             raise
         return staging
@@ -170,6 +181,8 @@ class Workdir:
 
     def drop_outputs(self, staging: Path) -> None:
         """Delete what a failed job wrote, keeping its records (setup.json, logs, source/)."""
+        import shutil
+
         for entry in _entries(staging):
             if entry.name in JOB_RECORDS:
                 continue
@@ -373,6 +386,8 @@ def failed_attempt(name: str) -> str | None:
 def remove_entry(path: Path) -> None:
     """Delete what ``path`` is, never what it leads to: a real directory's tree (rmtree
     follows no link inside it), else the link or file itself."""
+    import shutil
+
     try:
         if stat.S_ISDIR(os.lstat(path).st_mode):
             shutil.rmtree(path, ignore_errors=True)

@@ -124,12 +124,14 @@ def _subjobs(result: Any, decision: Any) -> dict[str, Any]:
 def _status_row(result: Any, d: Any) -> dict[str, Any]:
     """One job's row of `status` (10,000 of them for a large script: each part made once)."""
     state = result.state(d)
-    location = d.found.location if d.found else None
+    path = str(d.found.location) if d.found else None
     row = {"id": d.spec.id, "method": d.spec.method, "state": state,
            "reason": d.reason if state != "cached (remote)" else
            f"the remote cache has it ({d.reason} here)",
-           "cause": d.cause or None, "path": None if location is None else str(location),
-           "workdir": None if location is None else os.path.dirname(location)}
+           "cause": d.cause or None, "path": path,
+           # a job's location is <workdir>/<id>: its parent without os.path.dirname's
+           # normalising (~0.5 µs a row, 5 ms for 10,000)
+           "workdir": None if path is None else path.rpartition("/")[0]}
     if result.subjobs:
         row.update(_subjobs(result, d))
     return row

@@ -1,0 +1,97 @@
+"""What a no-op `acbuild run` and `status` import and define at start (issue 12: start-up).
+
+Run in a fresh interpreter on a small built project: the modules a no-op never uses
+(shutil and the compressors it brings, the other commands' modules, rich, the remote
+cache, the executors) are not imported, and the records every command defines are no
+dataclasses (one costs 0.3-0.8 ms to define) in the modules that were made lighter.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "src"))
+
+# Runs the command in this interpreter, counting the dataclasses each module defines, then
+# prints what was imported and defined.
+PROBE = textwrap.dedent("""
+    import collections, dataclasses, json, runpy, sys
+    made = collections.Counter()
+    process = dataclasses._process_class
+    def counted(cls, *args, **kwargs):
+        made[cls.__module__] += 1
+        return process(cls, *args, **kwargs)
+    dataclasses._process_class = counted
+    sys.argv = ["acbuild", *sys.argv[1:]]
+    try:
+        runpy.run_module("acbuild", run_name="__main__")
+    except SystemExit as e:
+        code = e.code
+    else:
+        code = 0
+    print(json.dumps({"code": code, "modules": sorted(sys.modules), "dataclasses": made}),
+          file=sys.stderr)
+""")
+
+NEVER = ("shutil", "bz2", "lzma", "tempfile", "rich", "acbuild.remote", "acbuild.executors",
+         "acbuild.cli.board", "acbuild.cli.compare", "acbuild.cli.explore",
+         "acbuild.cli.maintain", "acbuild.cli.methods", "acbuild.cli.query",
+         "acbuild.cli.remote", "acbuild.cli.urd")
+LIGHTER = {"acbuild.engine", "acbuild.events", "acbuild.methods", "acbuild.session", "acbuild.urdcalls",
+           "acbuild.urdlists", "acbuild.subjob_requests", "acbuild.store", "acbuild.config"}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("noop")
+    (root / "methods").mkdir()
+    (root / "acbuild.toml").write_text('methods = ["methods"]\n')
+    (root / "methods" / "make.py").write_text(textwrap.dedent('''
+        options = {"n": 0}
+
+        def synthesis(options):
+            return options.n
+    '''))
+    (root / "methods" / "use.py").write_text(textwrap.dedent('''
+        jobs = ("src",)
+
+        def synthesis(jobs):
+            return jobs.src.load() + 1
+    '''))
+    (root / "build.py").write_text(textwrap.dedent('''
+        def main(urd):
+            for n in range(3):
+                urd.build("use", src=urd.build("make", n=n))
+    '''))
+    _acbuild(root, "-m", "acbuild", "run", "-j1")  # built once: what follows is a no-op
+    return root
+
+
+def _acbuild(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": SRC, "ACBUILD_PLAIN": "1"}
+    return subprocess.run([sys.executable, *args], cwd=root, env=env, capture_output=True,
+                          text=True, timeout=120, check=True)
+
+
+@pytest.mark.parametrize("command", [["run"], ["run", "-q"], ["status"]])
+def test_a_no_op_imports_nothing_it_does_not_use(project: Path, command: list[str]) -> None:
+    proc = _acbuild(project, "-c", PROBE, *command)
+    seen = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert seen["code"] == 0
+    if command[0] == "run":
+        assert "nothing to build: 6 job(s) reused" in proc.stdout
+    else:
+        assert proc.stdout.count("cached") >= 6
+    modules = set(seen["modules"])
+    assert "acbuild.session" in modules and "sqlite3" in modules  # the probe saw the command
+    imported = sorted(m for m in modules if m.startswith(NEVER) and
+                      any(m == n or m.startswith(f"{n}.") for n in NEVER))
+    assert imported == []
+    assert sorted(LIGHTER & set(seen["dataclasses"])) == []
