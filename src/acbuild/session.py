@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from acbuild import engine, evalplan, events, joblog, plan
+from acbuild import engine, evalplan, events, joblog, plan, stopping
 from acbuild.config import ExecutorConfig, Project
 from acbuild.db import SubjobRow
 from acbuild.decision import decide, look_at_cached
@@ -232,7 +232,7 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
     # SIGTERM and SIGHUP stop a run as Ctrl-C does, from before its row exists until after
     # it is closed; the byte held from before the row says, while it is held, that the run
     # lives (a row still "running" whose byte is free is a run that died).
-    with engine.stopped_by_signals():
+    with stopping.stopped_by_signals():
         alive, lock = store.target.hold_run()
         try:
             run_id = db.begin_run(str(script), os.getpid(), lock)
@@ -273,17 +273,17 @@ def _build(session: Session, script: Path, urd: Urd, builder: engine.Builder,
         builder.execute(decisions)
     except AcbuildError as error:
         stopped = isinstance(error, Interrupted)
-        with engine.signals_ignored(), contextlib.suppress(AcbuildError):
+        with stopping.signals_ignored(), contextlib.suppress(AcbuildError):
             # the error that stopped the run is the news
             builder.close()
             builder.finish(str(script), run_id, interrupted=stopped, error=not stopped)
         raise
     except KeyboardInterrupt as interrupt:  # outside the scheduler (evaluating the script, say)
-        with engine.signals_ignored(), contextlib.suppress(AcbuildError):
+        with stopping.signals_ignored(), contextlib.suppress(AcbuildError):
             builder.close()
             builder.finish(str(script), run_id, interrupted=True)
-        raise Interrupted(engine.signal_of(interrupt)) from None
-    with engine.signals_ignored():  # the run is done: it is recorded as such
+        raise Interrupted(stopping.signal_of(interrupt)) from None
+    with stopping.signals_ignored():  # the run is done: it is recorded as such
         builder.close()
         return graph, builder.finish(str(script), run_id)
 
