@@ -29,15 +29,10 @@ from pathlib import Path
 
 from acbuild.db import DB_NAME, Database, JobRow, SubjobRow, newer_schema
 from acbuild.errors import DiskFull, StorageError, WorkdirInUse
+from acbuild.intact import job_damage
+from acbuild.joblocks import JobLock
 from acbuild.store import row_from_directory
-from acbuild.workdir import (
-    JobLock,
-    Workdir,
-    job_damage,
-    read_json,
-    read_setup,
-    remove_entry,
-)
+from acbuild.workdir import Workdir, read_json, read_setup, remove_entry
 
 _ROOM_TO_REBUILD = 256 << 10
 _JOB_NAME = re.compile(r"[^/]+-[0-9a-f]{12}")  # the shape of a job id  # below this, a database is not moved aside to write a new one

@@ -26,19 +26,9 @@ from typing import Any, NamedTuple, TypeVar
 from acbuild import hashing
 from acbuild.db import DB_NAME, Database, FileStat, JobRow, SubjobRow
 from acbuild.errors import StorageError
-from acbuild.workdir import (
-    FAILED_DIR,
-    SETUP_FILE,
-    JobLock,
-    Workdir,
-    changed_files,
-    failed_attempt,
-    finished_record,
-    job_damage,
-    post_stat,
-    read_finished,
-    read_setup,
-)
+from acbuild.intact import changed_files, finished_record, job_damage, post_stat, read_finished
+from acbuild.joblocks import JobLock
+from acbuild.workdir import FAILED_DIR, SETUP_FILE, Workdir, failed_attempt, read_setup
 
 T = TypeVar("T")
 # Rows of jobs published by a run are written in batches: one transaction per job cost the
