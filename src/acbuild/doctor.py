@@ -31,7 +31,7 @@ from acbuild.db import DB_NAME, Database, JobRow, SubjobRow, newer_schema
 from acbuild.errors import DiskFull, StorageError, WorkdirInUse
 from acbuild.intact import job_damage
 from acbuild.joblocks import JobLock
-from acbuild.store import row_from_directory
+from acbuild.jobrow import row_from_directory
 from acbuild.workdir import Workdir, read_json, read_setup, remove_entry
 
 _ROOM_TO_REBUILD = 256 << 10

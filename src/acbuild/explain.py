@@ -67,7 +67,7 @@ def explain(session: Session, text: str, script: Path) -> dict[str, Any]:
     except JobSpecError as not_found:
         decision = _script_job(session, text, script, not_found)
         return explain_planned(session, decision, _Earlier(session))
-    found = None if path.parent.name == FAILED_DIR else session.store.problem(path)
+    found = None if path.parent.name == FAILED_DIR else session.store.checks.problem(path)
     if found is not None:
         problem = found[1]  # not reused as it is: explained as the script's job it now is, if it is one
         try:

@@ -108,7 +108,7 @@ class Session:
             if method not in self.registry.files():
                 self.registry.get(method)  # raises: unknown method, with the known ones
         return Urd(self.registry, self.project.slices, script, self.project.root, realize,
-                   self.store.file_digest, force_methods=frozenset(force_methods),
+                   self.store.digests.file_digest, force_methods=frozenset(force_methods),
                    lists=ListAccess(self.lists(write_lists), self._find_job))
 
     def lists(self, writable: bool = False) -> Lists:

@@ -141,7 +141,7 @@ def why(session: Session, text: str, script: Path) -> dict[str, Any]:
 def why_built(session: Session, path: Path) -> dict[str, Any] | None:
     """``explain`` of a job in a work directory, as its run recorded it; None for a job not
     reused as it is (explaining that one would evaluate the build script: its own page)."""
-    if session.store.problem(path) is not None and path.parent.name != FAILED_DIR:
+    if session.store.checks.problem(path) is not None and path.parent.name != FAILED_DIR:
         return None
     try:
         return explain(session, path.name if path.parent.name != FAILED_DIR else str(path),
