@@ -27,7 +27,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from acbuild.db import DB_NAME, Database, JobRow, SubjobRow, newer_schema
+from acbuild.db import DB_NAME, Database, JobRow, SubjobRow
+from acbuild.dbschema import newer_schema
 from acbuild.errors import DiskFull, StorageError, WorkdirInUse
 from acbuild.intact import job_damage
 from acbuild.joblocks import JobLock
