@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from acbuild import plan
 from acbuild.errors import StorageError
 from acbuild.graph import JobSpec
+from acbuild.jobrecords import read_sources
 from acbuild.store import Found, JobStore
-from acbuild.workdir import read_sources
 
 # A stale job's reason is said against the closest of this many newest jobs of its method:
 # enough that each job a script makes in a loop finds its own earlier version.

@@ -25,13 +25,13 @@ from acbuild.errors import AcbuildError, Interrupted, LauncherDied, StorageError
 from acbuild.graph import JobSpec
 from acbuild.jobfailure import directory_identity, disk_full, failure_of, lost_directory
 from acbuild.joblocks import JobLock
+from acbuild.jobrecords import last_marked_phase, read_json, setup_text
 from acbuild.jobsetup import JobSetup
 from acbuild.logfollow import LogFollower
 from acbuild.methods import Method
 from acbuild.stopping import signal_of, signals_ignored
 from acbuild.store import JobStore
 from acbuild.subjob_requests import SubjobPlanner, Waiting, Waits
-from acbuild.workdir import last_marked_phase, read_json, setup_text
 
 if TYPE_CHECKING:
     from acbuild.executors import Executor, Exited

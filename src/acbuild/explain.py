@@ -18,9 +18,10 @@ from typing import Any
 from acbuild import plan
 from acbuild.decision import earlier_jobs
 from acbuild.errors import JobSpecError, ScriptError, StorageError
+from acbuild.jobrecords import read_setup, read_sources
 from acbuild.session import Session, describe_job, resolve_job, status_script
 from acbuild.store import Found
-from acbuild.workdir import FAILED_DIR, read_setup, read_sources
+from acbuild.workdir import FAILED_DIR
 
 EXPLAINED = 10  # without JOB: how many stale jobs are explained in full
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from acbuild.errors import StorageError
-from acbuild.workdir import POST_FILE, SETUP_FILE, read_post, read_setup
+from acbuild.jobrecords import POST_FILE, SETUP_FILE, read_post, read_setup
 
 
 def post_stat(job_dir: str) -> tuple[int, int] | None:

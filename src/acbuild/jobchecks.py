@@ -21,7 +21,8 @@ from acbuild.db import Database
 from acbuild.errors import StorageError
 from acbuild.filedigests import FileDigests
 from acbuild.intact import changed_files, finished_record
-from acbuild.workdir import SETUP_FILE, Workdir
+from acbuild.jobrecords import SETUP_FILE
+from acbuild.workdir import Workdir
 
 EachDb = Callable[[Callable[[Database], Any]], Iterator[tuple[Workdir, Any]]]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from acbuild import events
-from acbuild.workdir import last_marked_phase
+from acbuild.jobrecords import last_marked_phase
 
 if TYPE_CHECKING:
     from acbuild.executors import Exited

@@ -1,7 +1,7 @@
 """What a job's ``setup.json`` holds: its identity, options, inputs, code, where its
 method is imported from, and the versions it was built with.
 
-It makes the record only; the engine writes it (``workdir.setup_text``, ``stage``) and
+It makes the record only; the engine writes it (``jobrecords.setup_text``, ``workdir.stage``) and
 the job's own process reads it (``acbuild.child``).
 """
 

@@ -23,13 +23,14 @@ from acbuild.decision import decide, look_at_cached
 from acbuild.errors import AcbuildError, Interrupted, JobError, NeedsBuild
 from acbuild.graph import Graph, JobSpec
 from acbuild.graph import edges as edges_of
+from acbuild.jobrecords import is_finished, read_json, read_setup
 from acbuild.methods import MethodRegistry
 from acbuild.script import Urd, evaluate
 from acbuild.store import JobStore
 from acbuild.subjob_requests import MAX_DEPTH, SubjobPlanner
 from acbuild.urdcalls import ListAccess
 from acbuild.urdlists import Lists
-from acbuild.workdir import FAILED_DIR, is_finished, read_json, read_setup
+from acbuild.workdir import FAILED_DIR
 
 
 class RemoteJobs(Protocol):

@@ -28,8 +28,9 @@ from acbuild.filedigests import FileDigests
 from acbuild.intact import job_damage, post_stat
 from acbuild.jobchecks import JobChecks
 from acbuild.joblocks import JobLock
+from acbuild.jobrecords import read_setup
 from acbuild.jobrow import row_from_directory
-from acbuild.workdir import FAILED_DIR, Workdir, failed_attempt, read_setup
+from acbuild.workdir import FAILED_DIR, Workdir, failed_attempt
 
 T = TypeVar("T")
 # Rows of jobs published by a run are written in batches: one transaction per job cost the

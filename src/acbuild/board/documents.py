@@ -21,6 +21,7 @@ from acbuild.compare import compare, sorted_by
 from acbuild.errors import AcbuildError, StorageError
 from acbuild.explain import explain
 from acbuild.intact import post_stat
+from acbuild.jobrecords import read_setup, read_sources
 from acbuild.session import (
     Session,
     describe_job,
@@ -30,7 +31,7 @@ from acbuild.session import (
     status_script,
 )
 from acbuild.urdlists import document
-from acbuild.workdir import FAILED_DIR, read_setup, read_sources, staged_job_id
+from acbuild.workdir import FAILED_DIR, staged_job_id
 
 DEFAULT_SCRIPT = "build.py"
 
