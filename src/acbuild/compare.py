@@ -24,10 +24,10 @@ from typing import Any
 from acbuild import results
 from acbuild.errors import AcbuildError, JobSpecError
 from acbuild.job import RESULT_FILE
+from acbuild.jobrecords import is_finished, read_setup
 from acbuild.jobspec import parse
 from acbuild.session import Session, resolve_job
 from acbuild.urdlists import Entry
-from acbuild.workdir import is_finished, read_setup
 
 # Columns every row has, before the options, inputs and fields.
 FIXED = ("job", "name", "built")

@@ -1,8 +1,9 @@
 """The SQLite index of a work directory: its finished jobs, its runs, the stat cache, and
 the methods' declarations kept by code hash.
 
-The only module that imports ``sqlite3``. The job directories are the truth;
-this is an index of them that ``acbuild doctor`` can rebuild. A row is written
+With ``dbschema`` (tables, versions, upgrade steps) and ``dbconnect`` (connections,
+transactions, errors), the only modules that import ``sqlite3``. The job directories are
+the truth; this is an index of them that ``acbuild doctor`` can rebuild. A row is written
 only after its directory was published, so a row never points at a job that
 was not finished; it keeps the size and mtime of the job's post.json, so that a
 rewritten post.json is noticed without reading it. The schema is versioned with
@@ -11,8 +12,6 @@ rewritten post.json is noticed without reading it. The schema is versioned with
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sqlite3
 import time
 from collections import Counter
@@ -20,127 +19,17 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from acbuild.dbconnect import Transaction, connect_readonly, disk_full
+from acbuild.dbschema import OLDEST_READABLE, SCHEMA_VERSION, upgrade
 from acbuild.errors import DiskFull, StorageError
 
 DB_NAME = "acbuild.db"
-# 3: runs.pid and runs.lock; 4: jobs.post_size and jobs.post_mtime_ns; 5: declarations;
-# 6: urd_entries (result lists), subjobs, identities, run_same, jobs.built_seq.
-SCHEMA_VERSION = 6
-OLDEST_READABLE = 1  # a read-only database of version 1 is read as it is
 _INT_MAX = 2**63 - 1  # SQLite's largest integer
 _CHUNK = 500  # stay well under SQLite's bound-parameter limit
 # A lookup of N hashes reads the whole table instead when N * this >= its rows: a scan
 # costs about a quarter of a lookup per row.
 _SCAN_RATIO = 4
-# An I/O error with less room than this left on the disk is the disk's fault: SQLite could
-# not grow its -wal or -shm file (it needs 32 KiB for the one, a page a write for the other).
-_LOW_ROOM = 256 << 10
 _JOB_MARKS = "?, ?, ?, ?, ?, ?, ?, ?"  # one per column of jobs
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS jobs (
-    hash TEXT PRIMARY KEY,
-    id TEXT NOT NULL,
-    method TEXT NOT NULL,
-    code_hash TEXT NOT NULL,
-    created REAL NOT NULL,
-    post_size INTEGER,
-    post_mtime_ns INTEGER,
-    built_seq INTEGER  -- version 6: the order jobs were published in (see JobRow)
-);
-CREATE INDEX IF NOT EXISTS jobs_by_method ON jobs (method, created);
-CREATE INDEX IF NOT EXISTS jobs_by_id ON jobs (id);
-CREATE TABLE IF NOT EXISTS runs (
-    run INTEGER PRIMARY KEY AUTOINCREMENT,
-    script TEXT NOT NULL,
-    started REAL NOT NULL,
-    ended REAL,
-    status TEXT NOT NULL,
-    built INTEGER NOT NULL DEFAULT 0,
-    reused INTEGER NOT NULL DEFAULT 0,
-    failed INTEGER NOT NULL DEFAULT 0,
-    pid INTEGER,  -- version 3: the process of the run, and the byte of the runs' lock
-    lock INTEGER  -- file it holds while it lives (workdir.RUNS_LOCK)
-);
--- One row per run, its jobs as "<state> <id>" lines in the order the run met them: one
--- insert per run, where a row per job made a no-op run of 10,000 jobs write 10,000 rows.
-CREATE TABLE IF NOT EXISTS run_lists (
-    run INTEGER PRIMARY KEY REFERENCES runs (run) ON DELETE CASCADE,
-    jobs TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS file_stats (
-    path TEXT PRIMARY KEY,
-    size INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL,
-    inode INTEGER NOT NULL,
-    ctime_ns INTEGER NOT NULL,
-    digest TEXT NOT NULL
-);
--- version 6 (perf): each finished job's identity view (its setup.json's "identity", as
--- JSON) and the key of its options that a stale job's closest earlier job is looked up by
--- (``plan.options_key``), so that a reason reads a few rows, not 1,000 setup.json files.
--- An index of what setup.json says: a job without its row is read from there (and its
--- row written then); a row whose job is gone is never joined.
-CREATE TABLE IF NOT EXISTS identities (
-    hash TEXT PRIMARY KEY,
-    options_key TEXT NOT NULL,
-    view TEXT NOT NULL
-);
--- version 6 (perf): a run whose job list is the one of the run before it keeps, instead of
--- a copy, the run that holds that list (a no-op run of 10,000 jobs wrote 270 KB each time).
--- same_as always holds a list itself: a reference is never to a reference.
-CREATE TABLE IF NOT EXISTS run_same (
-    run INTEGER PRIMARY KEY,
-    same_as INTEGER NOT NULL
-);
-"""
-# Version 1 kept a row per job of a run (run_jobs); version 2 packs them (run_lists).
-_FROM_VERSION_1 = """
-INSERT INTO run_lists (run, jobs)
-    SELECT run, group_concat(state || ' ' || id, char(10))
-    FROM (SELECT run, id, state FROM run_jobs ORDER BY run, rowid) GROUP BY run;
-DROP TABLE run_jobs;
-"""
-# -- schema step 2 -> 3 (runs-disk): a run records its pid and the lock byte it holds while
-# it lives, so that one whose process died is told from one still running.
-_FROM_VERSION_2 = """
-ALTER TABLE runs ADD COLUMN pid INTEGER;
-ALTER TABLE runs ADD COLUMN lock INTEGER;
-"""
-# -- schema step 3 -> 4 (reuse-integrity): each job's row keeps its post.json's size and mtime
-# (NULL in older rows: such a job is checked once by reading its post.json, and its row
-# completed). Added where the jobs table lacks them, whatever the version said.
-_FROM_VERSION_3 = """
-ALTER TABLE jobs ADD COLUMN post_size INTEGER;
-ALTER TABLE jobs ADD COLUMN post_mtime_ns INTEGER;
-"""
-# -- schema step 4 -> 5 (plan-noimport: declarations read without importing methods):
-# a method's evaluated declarations, by the key `acbuild.methods` makes of its code hash,
-# so that planning reads them, or imports a method that it cannot read, once per change
-# of its code. A cache: deleting rows loses nothing.
-_DECLARATIONS = """
-CREATE TABLE IF NOT EXISTS declarations (
-    key TEXT PRIMARY KEY,
-    record TEXT NOT NULL,
-    created REAL NOT NULL
-);
-"""
-
-# -- schema step 5 -> 6 (urd): result lists. One row per version of an entry; a replaced or
-# truncated entry, and one that read it, is kept as a ghost (``ghost``: why, NULL if live).
-# ``record`` is JSON (caption, jobs, the entries it read); ``acbuild.urdlists`` owns it.
-_URD = """
-CREATE TABLE IF NOT EXISTS urd_entries (
-    entry INTEGER PRIMARY KEY AUTOINCREMENT,
-    list TEXT NOT NULL,
-    ts TEXT NOT NULL,
-    sort_key TEXT NOT NULL,
-    record TEXT NOT NULL,
-    ghost TEXT,
-    created REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS urd_by_list ON urd_entries (list, sort_key);
-"""
 
 
 class UrdRow(NamedTuple):
@@ -153,43 +42,6 @@ class UrdRow(NamedTuple):
     record: str
     ghost: str | None
     created: float
-
-
-# -- schema step 5 -> 6 (subjobs): the jobs each job built or reused through subjobs.build,
-# with the code hash each was made of, so that planning finds a parent whose subjob would
-# be a different job today without reading a file.
-_SUBJOBS = """
-CREATE TABLE IF NOT EXISTS subjobs (
-    parent TEXT NOT NULL,
-    hash TEXT NOT NULL,
-    id TEXT NOT NULL,
-    method TEXT NOT NULL,
-    code TEXT NOT NULL,
-    PRIMARY KEY (parent, hash)
-);
-"""
-# -- (trust: rebuilt inputs) each job's row numbers its publication in this database, so that
-# a job rebuilt in place under its id (forced, or a parent whose subjob changed) is seen to
-# be newer than the jobs that read it. Added where the jobs table lacks it.
-_BUILT_SEQ = """
-ALTER TABLE jobs ADD COLUMN built_seq INTEGER;
-"""
-
-
-# -- (noop: status reads no post.json) each finished job's files as its post.json lists them
-# (``files``: that JSON object, as text), with the size and mtime of the post.json they were
-# read from: `status` checks a job's files with a stat each, no read. An index of what
-# post.json says: used only while its stat is the one its job's row holds (find has seen
-# that post.json on the disk), else post.json is read again and the entry rewritten. Older
-# databases lack it (added whatever the version says; an older acbuild ignores it).
-_JOB_FILES = """
-CREATE TABLE IF NOT EXISTS job_files (
-    hash TEXT PRIMARY KEY,
-    post_size INTEGER NOT NULL,
-    post_mtime_ns INTEGER NOT NULL,
-    files TEXT NOT NULL
-);
-"""
 
 
 class SubjobRow(NamedTuple):
@@ -258,7 +110,7 @@ class Database:
         path = workdir / DB_NAME
         try:
             if readonly:
-                conn = _connect_readonly(path)
+                conn = connect_readonly(path)
             else:
                 conn = sqlite3.connect(path, timeout=30, isolation_level=None)
                 conn.execute("PRAGMA journal_mode=WAL")
@@ -268,7 +120,7 @@ class Database:
             db = cls(conn, path, readonly)
             db._check_schema()
         except sqlite3.DatabaseError as e:
-            if _disk_full(e, path):
+            if disk_full(e, path):
                 raise DiskFull(str(path.parent), f"opening the database: {e}") from None
             raise StorageError(
                 f"cannot use the database: {e}", where=str(path),
@@ -297,7 +149,7 @@ class Database:
             run_columns = {r[1] for r in self.conn.execute("PRAGMA table_info(runs)")}
             # executescript commits first, so the transaction is part of the script itself.
             self.conn.executescript(
-                f"BEGIN IMMEDIATE; {_upgrade(version, columns, run_columns)} "
+                f"BEGIN IMMEDIATE; {upgrade(version, columns, run_columns)} "
                 f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
             )
             self._job_files = True
@@ -312,8 +164,8 @@ class Database:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def transaction(self) -> _Transaction:
-        return _Transaction(self.conn, self.path)
+    def transaction(self) -> Transaction:
+        return Transaction(self.conn, self.path)
 
     # -- jobs -------------------------------------------------------------------------------
     def lookup(self, hashes: Iterable[str]) -> dict[str, JobRow]:
@@ -686,64 +538,9 @@ class Database:
         try:
             return iter(self.conn.execute(sql, tuple(params)).fetchall())
         except sqlite3.DatabaseError as e:
-            if _disk_full(e, self.path):
+            if disk_full(e, self.path):
                 raise DiskFull(str(self.path.parent), f"reading the database: {e}") from None
             raise StorageError(f"database query failed: {e}", where=str(self.path)) from None
-
-
-def newer_schema(path: Path) -> bool:
-    """Whether ``path`` is a database a newer acbuild wrote (so not one to replace)."""
-    try:
-        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
-        try:
-            return int(conn.execute("PRAGMA user_version").fetchone()[0]) > SCHEMA_VERSION
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return False
-
-
-def _connect_readonly(path: Path) -> sqlite3.Connection:
-    """A connection that writes nothing into a work directory we only read.
-
-    ``mode=ro`` is not enough: on a WAL database it creates (and leaves) the ``-wal`` and
-    ``-shm`` files beside it, or fails with "attempt to write a readonly database" when the
-    directory is not writable. So, when there is no write-ahead log with content, the file
-    is opened ``immutable=1``: no locks, no side files, and it holds every row. Only when
-    another process's log holds rows (a writer is live, or died) does ``mode=ro`` read
-    through the existing side files; where that fails too, ``immutable=1`` still works and
-    misses only the rows not yet checkpointed — a job missed is built again, never wrong.
-    """
-    if not path.is_file():
-        raise sqlite3.OperationalError("no such file")
-    uri = path.absolute().as_uri()
-    wal, shm = path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
-    if wal.is_file() and wal.stat().st_size > 0 and shm.is_file():
-        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30)
-        try:
-            conn.execute("PRAGMA user_version").fetchone()
-            conn.execute("PRAGMA query_only = 1")
-            return conn
-        except sqlite3.DatabaseError:
-            conn.close()
-    conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, timeout=30)
-    conn.execute("PRAGMA query_only = 1")
-    return conn
-
-
-def _upgrade(version: int, job_columns: set[str], run_columns: set[str]) -> str:
-    """The SQL that brings a database of ``version`` (0: new) to ``SCHEMA_VERSION``, given
-    the columns its jobs and runs tables have (none: the schema creates the table)."""
-    steps = _SCHEMA + (_FROM_VERSION_1 if version == 1 else "")
-    if run_columns and "pid" not in run_columns:
-        steps += _FROM_VERSION_2
-    if job_columns and "post_size" not in job_columns:
-        steps += _FROM_VERSION_3
-    if job_columns and "built_seq" not in job_columns:
-        steps += _BUILT_SEQ
-    # CREATE ... IF NOT EXISTS: harmless there; the index once the column exists.
-    return (steps + _DECLARATIONS + _URD + _SUBJOBS + _JOB_FILES
-            + "CREATE INDEX IF NOT EXISTS jobs_by_seq ON jobs (built_seq);")
 
 
 def _unpack(jobs: str) -> list[tuple[str, str]]:
@@ -753,65 +550,3 @@ def _unpack(jobs: str) -> list[tuple[str, str]]:
         state, _, job_id = line.partition(" ")
         pairs.append((job_id, state))
     return pairs
-
-
-class _Transaction:
-    """BEGIN IMMEDIATE … COMMIT: short write transactions that wait for other writers.
-
-    A write SQLite refuses (a full disk, a file gone bad, a writer holding on past the busy
-    timeout) becomes a StorageError naming the database: a message, not a traceback.
-    """
-
-    def __init__(self, conn: sqlite3.Connection, path: Path):
-        self.conn = conn
-        self.path = path
-
-    def __enter__(self) -> None:
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as e:
-            raise _write_error(self.path, e) from None
-
-    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
-        if exc_type is None:
-            try:
-                self.conn.execute("COMMIT")
-                return
-            except sqlite3.Error as e:
-                exc = e
-        if self.conn.in_transaction:
-            with contextlib.suppress(sqlite3.Error):  # SQLite rolled it back itself
-                self.conn.execute("ROLLBACK")
-        if isinstance(exc, sqlite3.Error):
-            raise _write_error(self.path, exc) from None
-
-
-def _write_error(path: Path, error: sqlite3.Error) -> StorageError:
-    if _disk_full(error, path):
-        return DiskFull(str(path.parent), f"cannot write the database: {error}")
-    return StorageError(f"cannot write the database: {error}", where=str(path),
-                        hint="`acbuild doctor` checks the work directory")
-
-
-def _disk_full(error: sqlite3.Error, path: Path) -> bool:
-    """Whether SQLite failed for want of room on the disk, not because the file is bad: so
-    that a full disk is never taken for a damaged database (which doctor moves aside).
-
-    SQLITE_FULL says so itself. An I/O error, or a file SQLite could not open (a -wal or
-    -shm it could not create or grow), does when the disk has (almost) no room left.
-    """
-    name = getattr(error, "sqlite_errorname", "")  # Python 3.11+
-    text = str(error)
-    if name == "SQLITE_FULL" or "disk is full" in text:
-        return True
-    io = (name.startswith(("SQLITE_IOERR", "SQLITE_CANTOPEN")) or "disk I/O error" in text
-          or "unable to open" in text)
-    return io and _no_room(path.parent)
-
-
-def _no_room(directory: Path) -> bool:
-    try:
-        st = os.statvfs(directory)
-    except OSError:
-        return False
-    return st.f_bavail * st.f_frsize < _LOW_ROOM or (st.f_files > 0 and st.f_favail == 0)

@@ -15,8 +15,8 @@ from typing import Any
 from acbuild import plan
 from acbuild.errors import StorageError
 from acbuild.graph import JobSpec
+from acbuild.jobrecords import read_sources
 from acbuild.store import Found, JobStore
-from acbuild.workdir import read_sources
 
 # A stale job's reason is said against the closest of this many newest jobs of its method:
 # enough that each job a script makes in a loop finds its own earlier version.
@@ -157,7 +157,7 @@ def _modified(decisions: Sequence[plan.Decision], found: Mapping[str, Found], st
         if h in checked or h not in found:
             continue
         checked.add(h)
-        change = store.problem(found[h].location)
+        change = store.checks.problem(found[h].location)
         if change:
             modified[h] = change
             if h in specs:  # built again now: what it reads is read again
@@ -191,12 +191,12 @@ def earlier_jobs(store: JobStore, method: str, limit: int = PEERS) -> plan.Peers
 def look_at_cached(decisions: Sequence[plan.Decision], store: JobStore
                    ) -> tuple[list[plan.Decision], list[str]]:
     """`status`'s look at every cached job's records and files (a stat per file; post.json
-    read only where the index of its files lacks it: ``JobStore.problems``). One that
+    read only where the index of its files lacks it: ``JobChecks.problems``). One that
     changed stays cached — a run reuses it as it is, as no job reads it; it is rebuilt
     before one does — but says so: in its reason, and in a warning."""
     looked: list[plan.Decision] = []
     warnings = []
-    problems = store.problems(d.found for d in decisions if not d.build)
+    problems = store.checks.problems(d.found for d in decisions if not d.build)
     for decision in decisions:
         problem = None if decision.build else problems.get(decision.spec.hash)
         if problem is None:

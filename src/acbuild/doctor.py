@@ -27,17 +27,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from acbuild.db import DB_NAME, Database, JobRow, SubjobRow, newer_schema
+from acbuild.db import DB_NAME, Database, JobRow, SubjobRow
+from acbuild.dbschema import newer_schema
 from acbuild.errors import DiskFull, StorageError, WorkdirInUse
-from acbuild.store import row_from_directory
-from acbuild.workdir import (
-    JobLock,
-    Workdir,
-    job_damage,
-    read_json,
-    read_setup,
-    remove_entry,
-)
+from acbuild.intact import job_damage
+from acbuild.joblocks import JobLock
+from acbuild.jobrecords import read_json, read_setup
+from acbuild.jobrow import row_from_directory
+from acbuild.workdir import Workdir, remove_entry
 
 _ROOM_TO_REBUILD = 256 << 10
 _JOB_NAME = re.compile(r"[^/]+-[0-9a-f]{12}")  # the shape of a job id  # below this, a database is not moved aside to write a new one

@@ -9,28 +9,27 @@ it finished. The engine never prints: it reports events.
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import os
-import signal
-import stat
-import sys
-import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from acbuild import __version__, events, plan
+from acbuild import events, plan
 from acbuild.db import JobRow
 from acbuild.errors import AcbuildError, Interrupted, LauncherDied, StorageError
 from acbuild.graph import JobSpec
+from acbuild.jobfailure import directory_identity, disk_full, failure_of, lost_directory
+from acbuild.joblocks import JobLock
+from acbuild.jobrecords import last_marked_phase, read_json, setup_text
+from acbuild.jobsetup import JobSetup
 from acbuild.logfollow import LogFollower
 from acbuild.methods import Method
+from acbuild.stopping import signal_of, signals_ignored
 from acbuild.store import JobStore
 from acbuild.subjob_requests import SubjobPlanner, Waiting, Waits
-from acbuild.workdir import JobLock, last_marked_phase, read_json, setup_text
 
 if TYPE_CHECKING:
     from acbuild.executors import Executor, Exited
@@ -42,58 +41,6 @@ FetchJobs = Callable[[Sequence[JobSpec], Callable[[str, Path, float, str], None]
 LOCK_RETRY_SECONDS = 0.1
 _USABLE = frozenset({"built", "reused", "fetched"})  # outcomes a dependent can use
 OUTPUT_POLL_SECONDS = 0.1  # with run -v: how often running jobs' logs are read
-# What stops a run: Ctrl-C, a `kill` (SIGTERM) and a closed terminal (SIGHUP), alike.
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
-class Stop(KeyboardInterrupt):
-    """SIGTERM or SIGHUP arrived while a run lasted. A KeyboardInterrupt, so that every
-    place that handles Ctrl-C handles it the same way."""
-
-    def __init__(self, signum: int):
-        super().__init__(signum)
-        self.signum = signum
-
-
-def signal_of(interrupt: KeyboardInterrupt) -> int:
-    """The signal behind an interrupt: SIGINT for Ctrl-C, else the one ``Stop`` carries."""
-    return getattr(interrupt, "signum", signal.SIGINT)
-
-
-@contextlib.contextmanager
-def stopped_by_signals() -> Iterator[None]:
-    """While a run lasts, SIGTERM and SIGHUP stop it as Ctrl-C does (they raise ``Stop``):
-    the running jobs are stopped and kept, the run is recorded as interrupted. A signal
-    the caller ignores (``nohup``) stays ignored; outside the main thread nothing changes."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum: int, frame: object) -> None:
-        raise Stop(signum)
-
-    previous = {s: signal.signal(s, stop) for s in STOP_SIGNALS[1:]
-                if signal.getsignal(s) == signal.SIG_DFL}
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-
-
-@contextlib.contextmanager
-def signals_ignored() -> Iterator[None]:
-    """A second Ctrl-C (or SIGTERM, SIGHUP) must not cut the clean-up short: it is what
-    keeps the state sound and records the run."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {s: signal.signal(s, signal.SIG_IGN) for s in STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
 
 
 class Outcome(NamedTuple):
@@ -132,7 +79,7 @@ class Builder:
         self.outcomes: dict[str, Outcome] = {}
         self.failed = False
         self._launcher: Executor | None = None
-        self._versions: dict[str, Any] | None = None
+        self.setup = JobSetup(store, project_root, self._input_record)
         self._started = time.monotonic()
 
     # -- public -----------------------------------------------------------------------------
@@ -218,56 +165,10 @@ class Builder:
         self.reporter.report(make(events.JobReused, (
             make(events.JobRef, (spec.id, spec.method, reason)), str(path))))
 
-    def setup_for(self, spec: JobSpec, method: Method) -> dict[str, Any]:
-        inputs: dict[str, Any] = {}
-        for name, job_hash in spec.inputs:
-            if type(job_hash) is tuple:  # a list input: its jobs in order, None kept
-                inputs[name] = [self._input_record(h) for h in job_hash]
-            else:
-                inputs[name] = self._input_record(job_hash)  # type: ignore[arg-type]
-        identity = plan.identity_view(spec)  # its options encoded once, for both
-        return {
-            "format": 1,
-            "id": spec.id,
-            "hash": spec.hash,
-            "method": spec.method,
-            "method_file": str(method.file),
-            "project_root": str(self.project_root),
-            "sys_path": [str(p) for p in self.store_sys_path(method)],
-            "options": identity["options"],
-            "inputs": inputs,
-            "slices": spec.slices or 1,
-            "identity": identity,
-            "code": {"hash": method.current_hash, "identity_hash": method.code_hash,
-                     "sources": sorted(method.sources),
-                     # what each source/ file must hash to: `verify` checks it
-                     "files": self.store.target.sources.digests(method.sources)},
-            "description": method.description,
-            "label": spec.label,
-            "script_line": spec.where,
-            "versions": self.versions(method),
-            "created": time.time(),
-        }
-
     def _input_record(self, job_hash: str | None) -> dict[str, str] | None:
         """What setup.json says of one input job: its id and where it is."""
         return None if job_hash is None else {
             "id": self.outcomes[job_hash].spec.id, "path": str(self.path_of(job_hash))}
-
-    def store_sys_path(self, method: Method) -> list[Path]:
-        return [method.file.parent, self.project_root]
-
-    def versions(self, method: Method) -> dict[str, Any]:
-        if self._versions is None:
-            import platform  # only a run that builds records it
-
-            self._versions = {
-                "python": sys.version.split()[0],
-                "acbuild": __version__,
-                "platform": platform.platform(),
-                "host": platform.node(),
-            }
-        return {**self._versions, "packages": dict(_package_versions(method.external_modules))}
 
 
 class _Run:
@@ -388,7 +289,7 @@ class _Run:
             self.b.reporter.report(events.Warning(
                 f"{spec.id}: {checked.problem}; moved it to {checked.kept}"))
         method = self.b.method_of(spec.method)
-        setup = self.b.setup_for(spec, method)
+        setup = self.b.setup.setup_for(spec, method)
         setup["built_because"] = decision.record()  # explain and show say it, as it was
         chain = self.waits.chains.get(h)
         if chain:
@@ -405,7 +306,7 @@ class _Run:
         self._token += 1
         follower = LogFollower(staging) if self.b.stream_output else None
         self.running[self._token] = _Running(decision, staging, lock, slots, started, follower,
-                                             _identity(staging), setup["identity"])
+                                             directory_identity(staging), setup["identity"])
         self.b.reporter.report(events.JobStarted(_ref(spec, decision.reason), started,
                                                  str(staging)))
         try:
@@ -419,7 +320,7 @@ class _Run:
         spec = job.decision.spec
         self._report_output(job, final=True)  # before publish renames the staging directory
         seconds = seen - job.started
-        lost = _lost_directory(job)
+        lost = lost_directory(job.staging, job.identity)
         if lost is not None:
             self._failed(spec, job.decision.reason, None, lost, seconds)
             job.lock.release()
@@ -432,7 +333,7 @@ class _Run:
         if exited.status == 0 and post.get("status") == "ok":
             self._publish(job, seconds, post.get("files"))
         else:
-            self._fail(job, _failure(exited, post, job.staging), seconds)
+            self._fail(job, failure_of(exited, post, job.staging), seconds)
         job.lock.release()
         self._done(spec.hash)
 
@@ -496,7 +397,7 @@ class _Run:
     def _fail(self, job: _Running, failure: events.JobFailure, seconds: float) -> None:
         spec = job.decision.spec
         target = self.b.store.target
-        if _disk_full(job.staging):
+        if disk_full(job.staging):
             # Half an output is no result, and on a full disk it keeps the run from recording
             # anything more: it goes; the job's logs, setup.json and source/ stay.
             target.drop_outputs(job.staging)
@@ -654,96 +555,8 @@ class _Running:  # not a dataclass: every run defines it (~0.5 ms), few make one
         self.view: dict[str, Any] = {} if view is None else view  # setup.json's identity
 
 
-def _identity(path: Path) -> tuple[int, int] | None:
-    try:
-        st = os.lstat(path)
-    except OSError:
-        return None
-    return (st.st_dev, st.st_ino)
-
-
-def _lost_directory(job: _Running) -> events.JobFailure | None:
-    """Why the job's directory is not the one it was given, or None: a method may remove,
-    move or replace it (its process writes only into the directory it was given, wherever
-    that is now). Nothing of such a job is published or kept."""
-    try:
-        st = os.lstat(job.staging)
-    except FileNotFoundError:
-        how = "was removed or moved away"
-    except OSError as e:
-        how = f"cannot be read ({e.strerror or e})"
-    else:
-        if stat.S_ISDIR(st.st_mode) and (st.st_dev, st.st_ino) == job.identity:
-            return None
-        how = "was replaced by something else"
-    return events.JobFailure(
-        phase=None, slice=None, traceback="",
-        message=f"its directory {job.staging} {how} while it ran (by its method?); "
-                "nothing of the job was published or kept")
-
-
 _make = tuple.__new__  # a named tuple of all its fields, without its __new__'s call
 
 
 def _ref(spec: JobSpec, reason: str = "") -> events.JobRef:
     return events.JobRef(spec.id, spec.method, reason)
-
-
-def _failure(exited: Exited, post: dict[str, Any], staging: Path) -> events.JobFailure:
-    error = post.get("error") or {}
-    if error:
-        return events.JobFailure(
-            phase=error.get("phase"), slice=error.get("slice"),
-            message=f"{error.get('type', 'Error')}: {error.get('message', '')}",
-            traceback=error.get("traceback", ""))
-    # It ended without saying why (os._exit, a signal, a full disk): its log says how far
-    # it got.
-    phase = last_marked_phase(staging)
-    if exited.status < 0:
-        message = f"the job process was killed by {_signal_name(-exited.status)}"
-    else:
-        message = f"the job process exited with status {exited.status} without finishing"
-    if not os.access(staging, os.R_OK | os.W_OK | os.X_OK):
-        message += "; its directory was made unreadable (by its method?)"
-    return events.JobFailure(phase=phase, slice=None, message=message, traceback="")
-
-
-def _signal_name(number: int) -> str:
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return f"signal {number}"
-
-
-def _disk_full(path: Path) -> bool:
-    try:
-        st = os.statvfs(path)
-    except OSError:
-        return False
-    return st.f_bavail * st.f_frsize < 64 * 1024
-
-
-@functools.cache
-def _distributions() -> dict[str, list[str]]:
-    from importlib import metadata
-
-    return dict(metadata.packages_distributions())
-
-
-@functools.cache  # once per method and run: reading package metadata takes milliseconds
-def _package_versions(modules: tuple[str, ...]) -> dict[str, str]:
-    """The installed versions of the distributions providing ``modules``: recorded, not hashed."""
-    if not modules:
-        return {}
-    from importlib import metadata
-
-    names = _distributions()
-    versions = {}
-    for module in modules:
-        for dist in names.get(module, []):
-            try:
-                versions[dist] = metadata.version(dist)
-            except metadata.PackageNotFoundError:
-                continue
-    return versions
-

@@ -18,9 +18,10 @@ from typing import Any
 from acbuild import plan
 from acbuild.decision import earlier_jobs
 from acbuild.errors import JobSpecError, ScriptError, StorageError
+from acbuild.jobrecords import read_setup, read_sources
 from acbuild.session import Session, describe_job, resolve_job, status_script
 from acbuild.store import Found
-from acbuild.workdir import FAILED_DIR, read_setup, read_sources
+from acbuild.workdir import FAILED_DIR
 
 EXPLAINED = 10  # without JOB: how many stale jobs are explained in full
 
@@ -67,7 +68,7 @@ def explain(session: Session, text: str, script: Path) -> dict[str, Any]:
     except JobSpecError as not_found:
         decision = _script_job(session, text, script, not_found)
         return explain_planned(session, decision, _Earlier(session))
-    found = None if path.parent.name == FAILED_DIR else session.store.problem(path)
+    found = None if path.parent.name == FAILED_DIR else session.store.checks.problem(path)
     if found is not None:
         problem = found[1]  # not reused as it is: explained as the script's job it now is, if it is one
         try:

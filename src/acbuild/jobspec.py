@@ -26,9 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from acbuild.errors import AcbuildError, JobSpecError, StorageError
+from acbuild.jobrecords import SETUP_FILE, read_setup
 from acbuild.store import Found, JobStore
 from acbuild.urdlists import Lists
-from acbuild.workdir import SETUP_FILE, failed_job_id, read_setup
+from acbuild.workdir import failed_job_id
 
 _STEP = re.compile(r"~([0-9]*)|\^([0-9]*)|\.([A-Za-z_]\w*)")
 _STEPS = re.compile(r"(?:~[0-9]*|\^[0-9]*|\.[A-Za-z_]\w*)*$")

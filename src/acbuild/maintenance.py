@@ -22,16 +22,9 @@ from pathlib import Path
 
 from acbuild.db import DB_NAME, RunRow
 from acbuild.errors import StorageError, WorkdirInUse
+from acbuild.jobrecords import read_json, read_setup
 from acbuild.store import Found, JobStore
-from acbuild.workdir import (
-    FAILED_DIR,
-    STAGING_DIR,
-    Workdir,
-    disk_usage,
-    read_json,
-    read_setup,
-    remove_entry,
-)
+from acbuild.workdir import FAILED_DIR, STAGING_DIR, Workdir, disk_usage, remove_entry
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,9 @@ from acbuild import results
 from acbuild.config import Project, load_project
 from acbuild.errors import ConfigError, JobSpecError, StorageError
 from acbuild.job import RESULT_FILE, Job
+from acbuild.jobrecords import read_json, read_setup
 from acbuild.session import Session, resolve_job
 from acbuild.urdlists import Entry, Lists, UrdError, check_list_name, timestamp
-from acbuild.workdir import read_json, read_setup
 
 
 class JobView:

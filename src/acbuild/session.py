@@ -15,20 +15,21 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from acbuild import engine, evalplan, events, joblog, plan
+from acbuild import engine, evalplan, events, joblog, plan, stopping
 from acbuild.config import ExecutorConfig, Project
 from acbuild.db import SubjobRow
 from acbuild.decision import decide, look_at_cached
 from acbuild.errors import AcbuildError, Interrupted, JobError, NeedsBuild
 from acbuild.graph import Graph, JobSpec
 from acbuild.graph import edges as edges_of
+from acbuild.jobrecords import is_finished, read_json, read_setup
 from acbuild.methods import MethodRegistry
 from acbuild.script import Urd, evaluate
 from acbuild.store import JobStore
 from acbuild.subjob_requests import MAX_DEPTH, SubjobPlanner
 from acbuild.urdcalls import ListAccess
 from acbuild.urdlists import Lists
-from acbuild.workdir import FAILED_DIR, is_finished, read_json, read_setup
+from acbuild.workdir import FAILED_DIR
 
 
 class RemoteJobs(Protocol):
@@ -107,7 +108,7 @@ class Session:
             if method not in self.registry.files():
                 self.registry.get(method)  # raises: unknown method, with the known ones
         return Urd(self.registry, self.project.slices, script, self.project.root, realize,
-                   self.store.file_digest, force_methods=frozenset(force_methods),
+                   self.store.digests.file_digest, force_methods=frozenset(force_methods),
                    lists=ListAccess(self.lists(write_lists), self._find_job))
 
     def lists(self, writable: bool = False) -> Lists:
@@ -237,7 +238,7 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
     # SIGTERM and SIGHUP stop a run as Ctrl-C does, from before its row exists until after
     # it is closed; the byte held from before the row says, while it is held, that the run
     # lives (a row still "running" whose byte is free is a run that died).
-    with engine.stopped_by_signals():
+    with stopping.stopped_by_signals():
         alive, lock = store.target.hold_run()
         try:
             run_id = db.begin_run(str(script), os.getpid(), lock)
@@ -278,17 +279,17 @@ def _build(session: Session, script: Path, urd: Urd, builder: engine.Builder,
         builder.execute(decisions)
     except AcbuildError as error:
         stopped = isinstance(error, Interrupted)
-        with engine.signals_ignored(), contextlib.suppress(AcbuildError):
+        with stopping.signals_ignored(), contextlib.suppress(AcbuildError):
             # the error that stopped the run is the news
             builder.close()
             builder.finish(str(script), run_id, interrupted=stopped, error=not stopped)
         raise
     except KeyboardInterrupt as interrupt:  # outside the scheduler (evaluating the script, say)
-        with engine.signals_ignored(), contextlib.suppress(AcbuildError):
+        with stopping.signals_ignored(), contextlib.suppress(AcbuildError):
             builder.close()
             builder.finish(str(script), run_id, interrupted=True)
-        raise Interrupted(engine.signal_of(interrupt)) from None
-    with engine.signals_ignored():  # the run is done: it is recorded as such
+        raise Interrupted(stopping.signal_of(interrupt)) from None
+    with stopping.signals_ignored():  # the run is done: it is recorded as such
         builder.close()
         return graph, builder.finish(str(script), run_id)
 

@@ -7,7 +7,7 @@ directory there is intact — a real directory whose post.json is the one
 recorded (``find``: one lstat a job; ``recheck``, under the job's lock, reads
 it all) — and a job that is read (an input of a job to build, a result the
 script loads, every job `status` shows) is also checked for its records and for
-files changed since it finished (``problem``). New jobs go to the target work
+files changed since it finished (``JobChecks.problem``). New jobs go to the target work
 directory; the others are only read. Input-file digests go through the stat
 cache in the target's database.
 """
@@ -17,28 +17,20 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import stat as stat_mode
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
-from acbuild import hashing
-from acbuild.db import DB_NAME, Database, FileStat, JobRow, SubjobRow
+from acbuild.db import DB_NAME, Database, JobRow, SubjobRow
 from acbuild.errors import StorageError
-from acbuild.workdir import (
-    FAILED_DIR,
-    SETUP_FILE,
-    JobLock,
-    Workdir,
-    changed_files,
-    failed_attempt,
-    finished_record,
-    job_damage,
-    post_stat,
-    read_finished,
-    read_setup,
-)
+from acbuild.filedigests import FileDigests
+from acbuild.intact import job_damage, post_stat
+from acbuild.jobchecks import JobChecks
+from acbuild.joblocks import JobLock
+from acbuild.jobrecords import read_setup
+from acbuild.jobrow import row_from_directory
+from acbuild.workdir import FAILED_DIR, Workdir, failed_attempt
 
 T = TypeVar("T")
 # Rows of jobs published by a run are written in batches: one transaction per job cost the
@@ -99,14 +91,15 @@ class JobStore:
         self._not_dirs: dict[Path, set[str] | None] = {}  # ``find``'s listing (None: failed)
         self._setups: dict[Path, dict[str, Any]] = {}
         self._holds: dict[Path, JobLock] = {}
-        self._digests: dict[str, tuple[FileStat, str]] = {}  # stat cache, in this process
-        self._fresh: list[tuple[str, FileStat, str]] = []  # new digests, not yet stored
         self._damaged: dict[str, str] = {}  # hash -> what is wrong with its directory
         # hash -> (size, mtime_ns) of the post.json ``find`` saw, the one its row records
         self._post_stats: dict[str, tuple[int, int]] = {}
         # rows not yet written, with their identity and post.json's "files"
         self._pending: list[tuple[JobRow, tuple[str, str] | None, Any]] = []
         self._pending_since = 0.0
+        self.digests = FileDigests(self.target_db)  # input files' digests, a stat cache
+        self.checks = JobChecks(self.target, self.target_db, self._each_db, self._post_stats,
+                                self.digests)
 
     @property
     def workdirs(self) -> list[Workdir]:
@@ -316,66 +309,6 @@ class JobStore:
                           ("damaged", f"its directory is damaged: {damage}"))
         return why
 
-    def problem(self, job_dir: str | Path) -> tuple[str, str] | None:
-        """What keeps a finished job's directory from being read as it is: (cause, words),
-        ``damaged`` ("its directory is damaged: setup.json missing") or ``modified`` ("its
-        files changed since it was built: out.txt"); None when its records are whole and
-        its files are what the job wrote. post.json is read; it lists each file's size,
-        mtime and blake3: a stat each, and a read only of a file whose mtime moved."""
-        problem, _ = self._read_problem(str(job_dir))
-        self._store_fresh_digests()
-        return problem
-
-    def _read_problem(self, job_dir: str) -> tuple[tuple[str, str] | None, Any]:
-        """``problem``, from post.json read; and what to index of it ((size, mtime_ns),
-        files), None for a damaged one."""
-        try:
-            files, post = finished_record(job_dir)
-        except StorageError as e:
-            return ("damaged", f"its directory is damaged: {e.message}"), None
-        return self._files_problem(job_dir, files), (post, files)
-
-    def _files_problem(self, job_dir: str, files: dict[str, Any]) -> tuple[str, str] | None:
-        changed = changed_files(job_dir, files, self._cached_file_digest) if files else []
-        if changed:
-            return "modified", f"its files changed since it was built: {_names(changed)}"
-        return None
-
-    def problems(self, jobs: Iterable[Found]) -> dict[str, tuple[str, str]]:
-        """``problem`` of each of ``jobs`` that has one, by hash. A job whose files its work
-        directory's index holds, read from the post.json ``find`` saw (the one its row
-        records), costs a stat of setup.json and one per file, no read; any other job is
-        read, and indexed (in the target) for the next time."""
-        index: dict[str, dict[str, tuple[int, int, str]]] = {
-            str(workdir.path): files for workdir, files in self._each_db(
-                lambda db: db.job_files())}
-        found: dict[str, tuple[str, str]] = {}
-        fresh: list[tuple[str, int, int, str]] = []
-        target = str(self.target.path)
-        seen = self._post_stats
-        none: dict[str, tuple[int, int, str]] = {}
-        for job in jobs:
-            location = str(job.location)
-            root = location.rpartition("/")[0]  # (a job's location is <workdir>/<id>)
-            entry = index.get(root, none).get(job.hash)
-            if (entry is not None and seen.get(job.hash) == entry[:2]
-                    and _regular(f"{location}/{SETUP_FILE}")):
-                text = entry[2]
-                problem = None if text == "{}" else self._files_problem(location,
-                                                                         json.loads(text))
-            else:  # not indexed (or setup.json not a file: said as reading it says it)
-                problem, read = self._read_problem(location)
-                if read is not None and root == target:
-                    (size, mtime_ns), files = read
-                    fresh.append((job.hash, size, mtime_ns, json.dumps(files)))
-            if problem is not None:
-                found[job.hash] = problem
-        self._store_fresh_digests()
-        if fresh:
-            with contextlib.suppress(StorageError):  # an index: not keeping it loses nothing
-                self.target_db().keep_job_files(fresh)
-        return found
-
     def failed(self) -> dict[str, Path]:
         """Job id -> its newest failed attempt under ``.failed/``, across the work dirs."""
         kept: dict[str, Path] = {}
@@ -452,7 +385,7 @@ class JobStore:
             problem = ("its directory is damaged: "
                        f"{job_damage(path) or f'it holds another job ({job_id})'}")
         else:
-            _, problem = self.problem(path) or ("", "")
+            _, problem = self.checks.problem(path) or ("", "")
         if not problem:
             assert actual is not None
             fresh = actual if row is None else actual._replace(created=row.created,
@@ -656,71 +589,6 @@ class JobStore:
             with contextlib.suppress(StorageError):  # an index: not keeping it loses nothing
                 self.target_db().keep_identities(mine)
 
-    def file_digest(self, path: Path) -> str:
-        """blake3 of a file or directory; a file unchanged since it was last hashed is not read.
-
-        "Unchanged" is the stat cache's word: the same size, mtime, inode and ctime as when
-        its digest was stored. A touched file is read again, and gives the same digest.
-        A directory's files each go through the cache.
-        """
-        if path.is_dir():
-            digest = hashing.hash_tree(path, self._cached_file_digest)
-        else:
-            digest = self._cached_file_digest(path)
-        self._store_fresh_digests()
-        return digest
-
-    def _store_fresh_digests(self) -> None:
-        if self._fresh:  # one write transaction for all of a directory's new digests
-            self.target_db().store_digests(self._fresh)
-            self._fresh.clear()
-
-    def _cached_file_digest(self, path: Path) -> str:
-        st = os.stat(path)
-        stat = FileStat(st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
-        key = str(path)
-        known = self._digests.get(key)
-        if known is not None and known[0] == stat:
-            return known[1]
-        digest = self.target_db().cached_digest(key, stat)
-        if digest is None:
-            # Raises UnhashableFile, and so stores nothing, for a file that changed while
-            # it was read; the digest is stored under the stat it was read with.
-            digest, st = hashing.hash_file_stat(path)
-            stat = FileStat(st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
-            # A file changed within the clock tick it was hashed in could keep its stat:
-            # trust no stat this fresh.
-            if time.time_ns() - st.st_mtime_ns < 2_000_000_000:
-                return digest
-            self._fresh.append((key, stat, digest))
-        self._digests[key] = (stat, digest)
-        return digest
-
-
-def row_from_directory(job_dir: Path) -> JobRow | None:
-    """The index row a published job directory stands for, from its setup.json and post.json;
-    None unless it is a finished job whose name is its id (such a directory is never indexed).
-    """
-    try:
-        setup, post = read_finished(job_dir)
-    except StorageError:
-        return None
-    code = setup.get("code") or {}
-    job_hash, job_id, method = setup.get("hash"), setup.get("id"), setup.get("method")
-    code_hash = code.get("identity_hash") or (setup.get("identity") or {}).get("code")
-    if (post.get("status") != "ok" or not isinstance(job_hash, str)
-            or not isinstance(method, str) or not isinstance(code_hash, str)
-            or job_id != job_dir.name or job_id != hashing.job_id(method, job_hash)):
-        return None
-    created = post.get("end", setup.get("created"))
-    stat = post_stat(str(job_dir))
-    return JobRow(job_hash, job_id, method, code_hash,
-                  float(created) if isinstance(created, (int, float)) else 0.0,
-                  *(stat or (None, None)))
-
-
-SHOWN_FILES = 3  # a reason names at most this many changed files
-
 
 def _subjob_change(parent: str, table: dict[str, list[SubjobRow]],
                    code_of: Callable[[str], str | None], seen: set[str],
@@ -746,11 +614,6 @@ def _subjob_change(parent: str, table: dict[str, list[SubjobRow]],
     return None
 
 
-def _names(files: Sequence[str]) -> str:
-    more = len(files) - SHOWN_FILES
-    return ", ".join(files[:SHOWN_FILES]) + (f" and {more} more" if more > 0 else "")
-
-
 def _distinct(sources: Sequence[Path], target: Path) -> list[Path]:
     """The sources without the target and without repeats (a path named twice is one)."""
     seen = {os.path.realpath(target)}
@@ -765,13 +628,6 @@ def _distinct(sources: Sequence[Path], target: Path) -> list[Path]:
 
 def _root(location: str | Path) -> str:
     return os.path.dirname(location)
-
-
-def _regular(path: str) -> bool:
-    try:
-        return stat_mode.S_ISREG(os.lstat(path).st_mode)
-    except OSError:
-        return False
 
 
 def _same(a: Path, b: Path) -> bool:

@@ -20,8 +20,8 @@ from typing import Any, NamedTuple
 
 from acbuild import canonical, graph
 from acbuild.errors import AcbuildError
+from acbuild.jobrecords import read_setup
 from acbuild.urdlists import Entry, Lists, UrdError, check_list_name, timestamp
-from acbuild.workdir import read_setup
 
 FindJob = Callable[[str], "Path | None"]  # a job's hash -> its directory, if it is anywhere
 

@@ -23,8 +23,8 @@ from pathlib import Path
 from acbuild.errors import StorageError, UnhashableFile
 from acbuild.hashing import hash_file
 from acbuild.job import OWN_FILES, RESULT_FILE
+from acbuild.jobrecords import SOURCE_DIR, read_post, read_setup
 from acbuild.sourcestore import SourceStore, sharing
-from acbuild.workdir import SOURCE_DIR, read_post, read_setup
 
 # How many of the jobs sharing a changed source file a change names (JSON: all of them).
 _NAMED = 5

@@ -12,8 +12,8 @@ from typing import Any
 
 from acbuild.errors import StorageError
 from acbuild.hashing import hash_file
+from acbuild.jobrecords import read_post
 from acbuild.session import Session
-from acbuild.workdir import read_post
 
 
 def jobs_with_file(session: Session, file: Path) -> list[dict[str, Any]]:

@@ -10,33 +10,30 @@ directory. Nothing is ever deleted through a link: a work directory whose
 ``.tmp`` or ``.failed`` is one is refused, and what is removed is removed as
 what it is (a real directory's tree, or the link or file itself). Knows nothing
 of scripts, plans or the terminal.
+A job directory's records are read by ``jobrecords``; whether one is intact is
+``intact``'s.
 """
 
 from __future__ import annotations
 
 import errno
 import fcntl
-import json
 import os
 import re
 import stat
-import struct
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from acbuild.errors import DiskFull, StorageError
-from acbuild.hashing import hash_bytes
+from acbuild.joblocks import OFD_SETLK, JobLock, lock_offset, try_lock, write_lock
 from acbuild.joblog import LOGS, SLICE_LOGS
+from acbuild.jobrecords import POST_FILE, SETUP_FILE, SOURCE_DIR, setup_text
 from acbuild.sourcestore import SourceStore
 
-SETUP_FILE = "setup.json"
-POST_FILE = "post.json"
-SOURCE_DIR = "source"
 STAGING_DIR = ".tmp"
 FAILED_DIR = ".failed"
-SETUP_FORMAT = 1
 # What acbuild writes in every job directory, beside what the method writes.
 JOB_RECORDS = frozenset({SETUP_FILE, POST_FILE, SOURCE_DIR, *LOGS, SLICE_LOGS})
 # Held shared by every acbuild process that uses a work directory's jobs; `gc` takes it
@@ -47,7 +44,6 @@ USE_LOCK = "in-use.lock"
 # costs a tenth of a millisecond or more). Where open-file-description locks are missing
 # (not Linux), each job has its own lock file, ``<job id>.lock``.
 JOBS_LOCK = "jobs.lock"
-_OFD_SETLK: int | None = getattr(fcntl, "F_OFD_SETLK", None)
 # Whether a run lives: each `acbuild run` holds one byte of this file, at a random offset
 # its row in the database records, for as long as its process lives. A row that says
 # "running" whose byte is free is a run that died (SIGKILL, a power cut): the kernel frees
@@ -204,11 +200,11 @@ class Workdir:
         Each call is a holder of its own, as if another process asked: a second ``lock`` of
         the same job before the first is released gets None.
         """
-        if _OFD_SETLK is None:
+        if OFD_SETLK is None:
             return self._lock_file(job_id)
         fd = os.open(self.path / STAGING_DIR / JOBS_LOCK, os.O_CREAT | os.O_RDWR, 0o644)
         try:
-            fcntl.fcntl(fd, _OFD_SETLK, _write_lock(_lock_offset(job_id)))
+            fcntl.fcntl(fd, OFD_SETLK, write_lock(lock_offset(job_id)))
         except OSError as e:
             os.close(fd)
             if e.errno in (errno.EAGAIN, errno.EACCES):
@@ -256,7 +252,7 @@ class Workdir:
                                where=str(self.path)) from None
         for _ in range(8):  # two runs drawing the same of 2**62 bytes: about never
             offset = int.from_bytes(os.urandom(8), "big") >> 2
-            if _try_lock(fd, offset):
+            if try_lock(fd, offset):
                 return JobLock(fd), offset
         os.close(fd)
         raise StorageError("cannot lock a byte of the runs' lock file", where=str(self.path))
@@ -272,7 +268,7 @@ class Workdir:
         except OSError:
             return True
         try:
-            return not _try_lock(fd, offset)
+            return not try_lock(fd, offset)
         except OSError:
             return True
         finally:
@@ -333,27 +329,6 @@ class Workdir:
             finally:
                 lock.release()
         return removed
-
-
-class JobLock:
-    def __init__(self, fd: int):
-        self.fd = fd
-
-    def release(self) -> None:
-        if self.fd >= 0:
-            os.close(self.fd)
-            self.fd = -1
-
-    def make_exclusive(self) -> bool:
-        """Turn a shared hold into the only one, without waiting; False when others hold it.
-
-        flock converts by letting go first, so after False this hold may be lost: release it.
-        """
-        try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        return True
 
 
 # The names acbuild gives in .tmp/ (see stage, publish, remove_job) and in .failed/ (see
@@ -423,32 +398,6 @@ def _lmtime(path: Path) -> float:
         return 0.0
 
 
-def _lock_offset(job_id: str) -> int:
-    """Where in the jobs' lock file this job's byte is: 62 bits of a hash of its id, so that
-    two jobs locked at once share a byte about never (and if they did, one would wait)."""
-    return int(hash_bytes(job_id.encode())[:16], 16) >> 2
-
-
-def _try_lock(fd: int, offset: int) -> bool:
-    """Lock one byte of ``fd`` without waiting; False when another holder has it."""
-    try:
-        if _OFD_SETLK is None:
-            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, offset)
-        else:
-            fcntl.fcntl(fd, _OFD_SETLK, _write_lock(offset))
-    except OSError as e:
-        if e.errno in (errno.EAGAIN, errno.EACCES):
-            return False
-        raise
-    return True
-
-
-def _write_lock(offset: int) -> bytes:
-    """A ``struct flock`` (Linux) for an exclusive lock of one byte; l_pid 0, as OFD locks
-    require."""
-    return struct.pack("hhqqi4x", fcntl.F_WRLCK, os.SEEK_SET, offset, 1, 0)
-
-
 def disk_usage(path: Path) -> int:
     """Bytes a file or directory tree takes on disk (as ``du``): blocks, each inode once."""
     seen: set[tuple[int, int]] = set()
@@ -483,206 +432,3 @@ def _makedirs(directory: str, made: set[str]) -> None:
     _makedirs(os.path.dirname(directory), made)
     os.mkdir(directory)
     made.add(directory)
-
-
-def read_json(path: Path) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as f:  # bytes: json decodes them faster than a text file
-            value = json.loads(f.read())
-    except FileNotFoundError:
-        raise StorageError("missing", where=str(path)) from None
-    except (OSError, ValueError) as e:
-        raise StorageError(f"unreadable or corrupt: {e}", where=str(path)) from None
-    if not isinstance(value, dict):
-        raise StorageError("corrupt: not a JSON object", where=str(path))
-    return value
-
-
-def setup_text(setup: Mapping[str, Any]) -> str:
-    """setup.json's text: one item a line, for grep and diff; json's C encoder (indent= is
-    pure Python, a tenth of a millisecond per job). Made once a job: the launcher is sent it
-    too (``runner.Launcher.start``), its newlines taken out."""
-    return json.dumps(setup, sort_keys=True, separators=(",\n ", ": ")) + "\n"
-
-
-def read_setup(job_dir: Path) -> dict[str, Any]:
-    setup = read_json(job_dir / SETUP_FILE)
-    fmt = setup.get("format")
-    if not isinstance(fmt, int) or fmt > SETUP_FORMAT:
-        raise StorageError(
-            f"setup.json format {fmt!r} is not one this acbuild reads (<= {SETUP_FORMAT})",
-            where=str(job_dir / SETUP_FILE), hint="upgrade acbuild",
-        )
-    return setup
-
-
-def read_post(job_dir: Path) -> dict[str, Any]:
-    return read_json(job_dir / POST_FILE)
-
-
-def read_sources(job_dir: Path) -> dict[str, bytes]:
-    """The copies in a job's ``source/``: project-relative path -> bytes ({} if none)."""
-    root = job_dir / SOURCE_DIR
-    try:
-        return {p.relative_to(root).as_posix(): p.read_bytes()
-                for p in sorted(root.rglob("*")) if p.is_file()}
-    except OSError:
-        return {}
-
-
-# The line the job process writes to both logs as it enters a phase
-# (acbuild.child.process._marker).
-_PHASE_MARK = re.compile(rb"^--- acbuild: (load|prepare|analysis|synthesis)\b[^\n]* ---$",
-                         re.MULTILINE)
-
-
-def last_marked_phase(job_dir: Path) -> str | None:
-    """The phase a job's log says it entered last: where a job that died without a word was.
-    (No slice: the job process itself may have died while its slices ran.)"""
-    try:
-        with open(job_dir / "stdout.log", "rb") as f:
-            f.seek(0, os.SEEK_END)
-            f.seek(max(0, f.tell() - 65536))
-            marks = _PHASE_MARK.findall(f.read())
-    except OSError:
-        return None
-    return marks[-1].decode() if marks else None
-
-
-def is_finished(job_dir: Path) -> bool:
-    """A published directory whose post.json says the job finished."""
-    try:
-        return read_post(job_dir).get("status") == "ok"
-    except StorageError:
-        return False
-
-
-# -- is a job directory intact? ------------------------------------------------------------------
-def post_stat(job_dir: str) -> tuple[int, int] | None:
-    """(size, mtime_ns) of the job's post.json when it is a regular file, else None. One
-    lstat, no read: what a no-op run pays per job to see that the directory still holds
-    the post.json that was recorded (``job_dir`` is a real directory: the listing said so).
-    An emptied directory, a post.json lost or rewritten, a file in the job's place: each
-    changes it."""
-    try:
-        st = os.lstat(f"{job_dir}/{POST_FILE}")
-    except OSError:
-        return None
-    return (st.st_size, st.st_mtime_ns) if stat.S_ISREG(st.st_mode) else None
-
-
-def finished_files(job_dir: str) -> dict[str, Any]:
-    """post.json's "files" of a job directory whose records say the job finished (setup.json
-    a file, post.json a file that says so); a StorageError saying what is wrong otherwise.
-    Lighter than ``read_finished`` (setup.json is not read, no Path is made)."""
-    return finished_record(job_dir)[0]
-
-
-def finished_record(job_dir: str) -> tuple[dict[str, Any], tuple[int, int]]:
-    """``finished_files``, and the (size, mtime_ns) of the post.json they were read from
-    (what the index of a job's files is kept under)."""
-    setup, post = f"{job_dir}/{SETUP_FILE}", f"{job_dir}/{POST_FILE}"
-    try:
-        if not stat.S_ISREG(os.lstat(setup).st_mode):
-            raise StorageError(f"{SETUP_FILE} is not a regular file", where=job_dir)
-        # Not following a link, not waiting on a FIFO: only a regular file is read.
-        fd = os.open(post, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
-    except FileNotFoundError as e:
-        raise StorageError(f"{os.path.basename(e.filename)} missing", where=job_dir) from None
-    except NotADirectoryError:
-        raise StorageError("it is a file, not a directory", where=job_dir) from None
-    except OSError as e:
-        raise StorageError(f"{POST_FILE} is not a regular file" if e.errno == errno.ELOOP
-                           else f"{POST_FILE} cannot be read ({e.strerror})",
-                           where=job_dir) from None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise StorageError(f"{POST_FILE} is not a regular file", where=job_dir)
-        chunks = [os.read(fd, st.st_size + 1)]  # all of it, in one call
-        while chunks[-1] and sum(map(len, chunks)) > st.st_size:  # it grew since: the rest
-            chunks.append(os.read(fd, 1 << 16))
-        record = json.loads(b"".join(chunks))
-    except (OSError, ValueError) as e:
-        raise StorageError(f"{POST_FILE}: unreadable or corrupt: {e}", where=job_dir) from None
-    finally:
-        os.close(fd)
-    if not isinstance(record, dict) or record.get("status") != "ok":
-        failed = isinstance(record, dict) and record.get("status") == "failed"
-        raise StorageError("post.json says the job failed" if failed
-                           else "post.json does not say the job finished", where=job_dir)
-    files = record.get("files")
-    return (files if isinstance(files, dict) else {}), (st.st_size, st.st_mtime_ns)
-
-
-def job_damage(job_dir: Path) -> str | None:
-    """What keeps ``job_dir`` from being a finished job, in a few words ("post.json
-    missing"); None when it is one. Reads both records: for the rare, slow path."""
-    try:
-        read_finished(job_dir)
-    except StorageError as e:
-        return e.message
-    return None
-
-
-def read_finished(job_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(setup, post) of a finished job: a real directory whose setup.json names it and whose
-    post.json says the job finished. Anything else is a StorageError saying what it is."""
-    try:
-        st = os.lstat(job_dir)
-    except OSError as e:
-        raise StorageError("it is gone" if isinstance(e, FileNotFoundError)
-                           else f"it cannot be read ({e.strerror})", where=str(job_dir)) from None
-    if stat.S_ISLNK(st.st_mode):
-        raise StorageError(f"it is a link (to {os.readlink(job_dir)}), not a directory",
-                           where=str(job_dir))
-    if not stat.S_ISDIR(st.st_mode):
-        raise StorageError("it is a file, not a directory", where=str(job_dir))
-    try:
-        names = set(os.listdir(job_dir))
-    except OSError as e:
-        raise StorageError(f"it cannot be read ({e.strerror})", where=str(job_dir)) from None
-    if not names:
-        raise StorageError("it is empty", where=str(job_dir))
-    for name in (POST_FILE, SETUP_FILE):
-        if name not in names:
-            raise StorageError(f"{name} missing", where=str(job_dir))
-        if not stat.S_ISREG(os.lstat(job_dir / name).st_mode):
-            raise StorageError(f"{name} is not a regular file", where=str(job_dir))
-    try:
-        post, setup = read_post(job_dir), read_setup(job_dir)
-    except StorageError as e:
-        raise StorageError(f"{Path(e.where or '').name}: {e.message}",
-                           where=str(job_dir)) from None
-    if post.get("status") != "ok":
-        raise StorageError("post.json says the job failed" if post.get("status") == "failed"
-                           else "post.json does not say the job finished", where=str(job_dir))
-    if setup.get("id") != job_dir.name:
-        raise StorageError(f"it holds another job ({setup.get('id')})", where=str(job_dir))
-    return setup, post
-
-
-def changed_files(job_dir: str, files: Mapping[str, Any],
-                  digest: Callable[[Path], str]) -> list[str]:
-    """The files of post.json's ``files`` that are no longer what the job wrote: gone, of
-    another size, or — when their mtime differs from the recorded one — of another content
-    (``digest``, through a stat cache: a file only touched, or copied with its work
-    directory, is the same file). A stat each; a file is read only when its mtime moved."""
-    changed = []
-    for name, recorded in files.items():
-        try:
-            st = os.stat(f"{job_dir}/{name}")
-        except OSError:
-            changed.append(f"{name} (missing)")
-            continue
-        if not isinstance(recorded, dict):
-            continue
-        if st.st_size != recorded.get("size"):
-            changed.append(name)
-        elif recorded.get("mtime_ns", st.st_mtime_ns) != st.st_mtime_ns:
-            try:
-                if digest(Path(job_dir, name)) != recorded.get("blake3"):
-                    changed.append(name)
-            except OSError:
-                changed.append(f"{name} (unreadable)")
-    return changed

@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 from acbuild.db import JobRow
+from acbuild.jobrecords import SETUP_FILE
 from acbuild.store import JobStore
-from acbuild.workdir import SETUP_FILE
 from conftest import SRC, Project, assert_sound, db_rows, finished_dirs
 
 KILLER = '''

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from acbuild import db as dbmod
+from acbuild import dbschema
 from acbuild.db import Database, JobRow
 
 V1_RUN_JOBS = """
@@ -70,7 +71,7 @@ def test_version_1_is_upgraded_in_place(tmp_path: Path) -> None:
         assert old.run_jobs(1) == [("b-2", "built"), ("a-1", "built")]
         assert old.last_used() == {"b-2": 20.0, "a-1": 10.0}
     with Database.open(tmp_path) as db:
-        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == dbmod.SCHEMA_VERSION
+        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == dbschema.SCHEMA_VERSION
         assert db.run_jobs(1) == [("b-2", "built"), ("a-1", "built")]
         assert db.run_jobs(2) == [("b-2", "reused"), ("c-3", "failed")]
         assert db.last_used() == {"b-2": 20.0, "a-1": 10.0}
@@ -93,7 +94,7 @@ def test_version_2_is_upgraded_to_runs_with_their_process(tmp_path: Path) -> Non
     with Database.open(tmp_path, readonly=True) as old:  # read-only: read as it is
         assert [(r.run, r.pid, r.lock) for r in old.runs()] == [(2, None, None), (1, None, None)]
     with Database.open(tmp_path) as db:
-        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == dbmod.SCHEMA_VERSION
+        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == dbschema.SCHEMA_VERSION
         assert [(r.run, r.status, r.pid) for r in db.runs()] == [(2, "ok", None), (1, "ok", None)]
         new = db.begin_run("build.py", pid=4321, lock=2**61 + 7)
         row = db.run(new)
@@ -116,7 +117,7 @@ def test_older_rows_gain_post_stat_columns_left_empty(tmp_path: Path) -> None:
         assert old.lookup(["aa"]) == {"aa": JobRow("aa", "m-aa", "m", "c", 1.0)}
         assert old.jobs() == [JobRow("aa", "m-aa", "m", "c", 1.0)]
     with Database.open(tmp_path) as db:
-        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == dbmod.SCHEMA_VERSION
+        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == dbschema.SCHEMA_VERSION
         assert db.lookup(["aa"])["aa"].post_size is None
         db.record_job(JobRow("bb", "m-bb", "m", "c", 2.0, 120, 10**18))
         assert db.lookup(["bb"])["bb"][5:7] == (120, 10**18)

@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from acbuild import db as dbmod
+from acbuild import dbschema
 from acbuild.db import Database, JobRow
 
 
@@ -37,6 +38,6 @@ def test_a_database_of_version_5_gains_the_index_and_an_older_read_only_one_work
         assert db.identities("m", 10) == [(row(1), None, None)]
         db.keep_identities([(row(1).hash, "k", "{}")])  # a read-only index keeps nothing
     with Database.open(tmp_path) as db:
-        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == dbmod.SCHEMA_VERSION
+        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == dbschema.SCHEMA_VERSION
         db.keep_identities([(row(1).hash, "k", "{}")])
         assert db.identities("m", 10) == [(row(1), "k", "{}")]

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from acbuild import db as dbmod
+from acbuild import dbschema
 from acbuild.db import Database, JobRow
 
 
@@ -52,7 +53,7 @@ def test_a_database_of_this_version_without_the_index_gains_it(tmp_path: Path) -
         db.keep_job_files([(rows(1)[0].hash, 1, 1, "{}")])  # nothing to keep it in
         assert len(db.locate({rows(1)[0].hash})) == 1
     with Database.open(tmp_path) as db:  # a writer adds it, whatever the version says
-        assert db.version == dbmod.SCHEMA_VERSION
+        assert db.version == dbschema.SCHEMA_VERSION
         db.keep_job_files([(rows(1)[0].hash, 1, 1, "{}")])
         assert db.job_files() == {rows(1)[0].hash: (1, 1, "{}")}
 

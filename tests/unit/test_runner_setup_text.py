@@ -8,8 +8,8 @@ from pathlib import Path
 
 from test_runner import ENV, make_job, wait_for
 
+from acbuild.jobrecords import setup_text
 from acbuild.runner import Launcher
-from acbuild.workdir import setup_text
 
 
 def test_the_setup_text_is_sent_as_one_line_of_the_same_json(tmp_path: Path) -> None:

@@ -39,13 +39,13 @@ def test_a_file_changed_while_hashed_leaves_nothing_in_the_stat_cache(
     try:
         monkeypatch.setattr(os, "readv", cut_after_first_read)
         with pytest.raises(UnhashableFile, match="changed while it was hashed"):
-            store.file_digest(data)
+            store.digests.file_digest(data)
         monkeypatch.undo()
         db = store.target_db()
         assert db.cached_digest(str(data), before) is None
         assert db.cached_digest(str(data), _stat(data)) is None
         # Stable now: hashed, and the digest kept is the content's.
-        assert store.file_digest(data) == hashing.hash_bytes(b"x" * (1 << 20))
+        assert store.digests.file_digest(data) == hashing.hash_bytes(b"x" * (1 << 20))
         assert db.cached_digest(str(data), _stat(data)) == hashing.hash_bytes(b"x" * (1 << 20))
     finally:
         store.close()

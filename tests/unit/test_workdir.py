@@ -12,17 +12,8 @@ import pytest
 
 from acbuild.errors import StorageError
 from acbuild.hashing import hash_file
-from acbuild.workdir import (
-    Workdir,
-    changed_files,
-    failed_attempt,
-    failed_job_id,
-    finished_files,
-    job_damage,
-    post_stat,
-    remove_entry,
-    staged_job_id,
-)
+from acbuild.intact import changed_files, finished_files, job_damage, post_stat
+from acbuild.workdir import Workdir, failed_attempt, failed_job_id, remove_entry, staged_job_id
 
 DOTTED = "v1.2-0123456789ab"
 

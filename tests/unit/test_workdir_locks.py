@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from acbuild import workdir
+from acbuild import joblocks
 from acbuild.workdir import Workdir
 
 
@@ -32,7 +32,7 @@ def test_a_job_lock_has_one_holder_until_released(target: Workdir) -> None:
         lock.release()
 
 
-@pytest.mark.skipif(workdir._OFD_SETLK is None, reason="per-job lock files on this system")
+@pytest.mark.skipif(joblocks.OFD_SETLK is None, reason="per-job lock files on this system")
 def test_job_locks_share_one_file(target: Workdir) -> None:
     locks = [target.lock(f"m-{i:012x}") for i in range(50)]
     assert all(locks)
@@ -72,6 +72,6 @@ def test_another_process_holds_the_lock_until_it_dies(target: Workdir) -> None:
 
 
 def test_lock_offsets_stay_inside_a_file_offset() -> None:
-    offsets = {workdir._lock_offset(f"m-{i:012x}") for i in range(1000)}
+    offsets = {joblocks.lock_offset(f"m-{i:012x}") for i in range(1000)}
     assert len(offsets) == 1000
     assert all(0 <= o < 2**62 for o in offsets)

@@ -20,6 +20,8 @@ from acbuild.catalog import describe_methods
 from acbuild.compare import compare, sorted_by
 from acbuild.errors import AcbuildError, StorageError
 from acbuild.explain import explain
+from acbuild.intact import post_stat
+from acbuild.jobrecords import read_setup, read_sources
 from acbuild.session import (
     Session,
     describe_job,
@@ -29,13 +31,7 @@ from acbuild.session import (
     status_script,
 )
 from acbuild.urdlists import document
-from acbuild.workdir import (
-    FAILED_DIR,
-    post_stat,
-    read_setup,
-    read_sources,
-    staged_job_id,
-)
+from acbuild.workdir import FAILED_DIR, staged_job_id
 
 DEFAULT_SCRIPT = "build.py"
 
@@ -146,7 +142,7 @@ def why(session: Session, text: str, script: Path) -> dict[str, Any]:
 def why_built(session: Session, path: Path) -> dict[str, Any] | None:
     """``explain`` of a job in a work directory, as its run recorded it; None for a job not
     reused as it is (explaining that one would evaluate the build script: its own page)."""
-    if session.store.problem(path) is not None and path.parent.name != FAILED_DIR:
+    if session.store.checks.problem(path) is not None and path.parent.name != FAILED_DIR:
         return None
     try:
         return explain(session, path.name if path.parent.name != FAILED_DIR else str(path),

@@ -76,7 +76,8 @@ def push(jobs: tuple[str, ...], script: str | None, as_json: bool) -> None:
 
 def _refuse_unfinished(paths: list[Path]) -> None:
     from acbuild.errors import JobSpecError
-    from acbuild.workdir import FAILED_DIR, is_finished
+    from acbuild.jobrecords import is_finished
+    from acbuild.workdir import FAILED_DIR
 
     for path in paths:
         if path.parent.name == FAILED_DIR or not is_finished(path):

@@ -24,13 +24,16 @@ from typing import Any, NamedTuple, Protocol
 from acbuild.config import RemoteConfig
 from acbuild.db import JobRow
 from acbuild.errors import ConfigError, RemoteError, StorageError
+from acbuild.joblocks import JobLock
+from acbuild.jobrecords import read_setup
+from acbuild.jobrow import row_from_directory
 from acbuild.remote import keys
 from acbuild.remote.bucket import JOBS, PAGE, Bucket, hash_of, manifest_key
 from acbuild.remote.fetch import FetchProblem, download, read_manifest
 from acbuild.remote.manifest import BadManifest, Manifest
 from acbuild.remote.push import Pushed, push_job
-from acbuild.store import JobStore, row_from_directory
-from acbuild.workdir import JobLock, Workdir, read_setup
+from acbuild.store import JobStore
+from acbuild.workdir import Workdir
 
 THREADS = 8  # requests in flight: a remote's latency, not our CPU, is what they wait on
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from acbuild import __version__, hashing
 from acbuild.errors import RemoteError, StorageError
-from acbuild.workdir import POST_FILE, SETUP_FILE, read_post, read_setup
+from acbuild.jobrecords import POST_FILE, SETUP_FILE, read_post, read_setup
 
 FORMAT = 1
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")

@@ -37,7 +37,7 @@ from acbuild.errors import ExecutorError, LauncherDied
 from acbuild.executors import Exited, Request
 from acbuild.executors.dask.resources import dask_resources, meets, shown, worker_list
 from acbuild.executors.dask.task import kill_keys, read_claim, read_marker, run_staged
-from acbuild.workdir import last_marked_phase
+from acbuild.jobrecords import last_marked_phase
 
 CONNECT_SECONDS = 30.0
 WORKERS_SECONDS = 60.0  # how long admit waits for a first worker (a batch queue may be slow)
