@@ -431,7 +431,15 @@ class _Run:
             post = exited.post if exited.post is not None else read_json(job.staging / "post.json")
         except Exception:
             post = {}
-        if exited.status == 0 and post.get("status") == "ok":
+        # A source/ file is the store's, shared: one its method wrote through is put back,
+        # or it would change the record of every job that shares it.
+        restored = self.b.store.target.sources.restore(
+            str(job.staging), self.b.method_of(spec.method).sources)
+        if restored:
+            self._fail(job, events.JobFailure(None, None, (
+                f"its method wrote to its source/ ({', '.join(restored)}), acbuild's record "
+                "of the job, shared with other jobs: given back its bytes"), ""), seconds)
+        elif exited.status == 0 and post.get("status") == "ok":
             self._publish(job, seconds, post.get("files"))
         else:
             self._fail(job, _failure(exited, post, job.staging), seconds)
