@@ -437,8 +437,9 @@ class _Run:
             str(job.staging), self.b.method_of(spec.method).sources)
         if restored:
             self._fail(job, events.JobFailure(None, None, (
-                f"its method wrote to its source/ ({', '.join(restored)}), acbuild's record "
-                "of the job, shared with other jobs: given back its bytes"), ""), seconds)
+                f"its source/ changed while it ran ({', '.join(restored)}: written through "
+                "by its method, or by another job's, as the file is shared): given back its "
+                "bytes"), ""), seconds)
         elif exited.status == 0 and post.get("status") == "ok":
             self._publish(job, seconds, post.get("files"))
         else:
