@@ -330,7 +330,16 @@ class _Run:
             post = exited.post if exited.post is not None else read_json(job.staging / "post.json")
         except Exception:
             post = {}
-        if exited.status == 0 and post.get("status") == "ok":
+        # A source/ file is the store's, shared: one its method wrote through is put back,
+        # or it would change the record of every job that shares it.
+        restored = self.b.store.target.sources.restore(
+            str(job.staging), self.b.method_of(spec.method).sources)
+        if restored:
+            self._fail(job, events.JobFailure(None, None, (
+                f"its source/ changed while it ran ({', '.join(restored)}: written through "
+                "by its method, or by another job's, as the file is shared): given back its "
+                "bytes"), ""), seconds)
+        elif exited.status == 0 and post.get("status") == "ok":
             self._publish(job, seconds, post.get("files"))
         else:
             self._fail(job, failure_of(exited, post, job.staging), seconds)

@@ -16,8 +16,11 @@ so a traceback quotes the code that ran.
 The modules of two snapshots never mix: importing or activating one takes every
 module imported from another out of ``sys.modules`` first. A ``Code`` (one
 method imported from one code hash) is imported once and activated for each
-job that runs it. Standard library and ``acbuild.errors`` only: the job
-process imports this.
+job that runs it. Each file read from source/ is checked against the blake3
+setup.json records for it (its ``code.files``): source/ files are links shared
+by every job of that content, and a job that wrote through one must not make
+another run code its hash does not name. Standard library, ``acbuild.errors``
+(and blake3, when a file is checked) only: the job process imports this.
 """
 
 from __future__ import annotations
@@ -60,6 +63,10 @@ class Layout:
     method_copy: str  # its path in source/
     files: frozenset[str]  # every path source/ holds
     roots: tuple[tuple[str, str], ...]  # (prefix in source/, live directory), searched in order
+    # path in source/ -> the blake3 of the bytes hashed (setup.json's code.files; none in
+    # an older job's): a file there is a link shared with other jobs, which one of them may
+    # have written through, so what is read is checked against it before it runs
+    digests: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @classmethod
     def of(cls, setup: Mapping[str, Any]) -> Layout:
@@ -68,10 +75,12 @@ class Layout:
             code, root = setup["code"], os.path.realpath(setup["project_root"])
             method_file = setup["method_file"]
             roots = tuple((_copy_dir(live, root), live) for live in setup["sys_path"])
+            digests = code.get("files")
             return cls(setup["method"], method_file,
                        _copy_dir(os.path.dirname(method_file), root)
                        + os.path.basename(method_file),
-                       frozenset(code["sources"]), roots)
+                       frozenset(code["sources"]), roots,
+                       digests if isinstance(digests, dict) else {})
         except (KeyError, TypeError) as exc:
             raise MethodError(f"setup.json does not say where its code is ({exc})") from None
 
@@ -143,7 +152,8 @@ class _Finder:
         return self.spec(name, copy, live, package)
 
     def spec(self, name: str, copy: str, live: str, package: bool = False) -> ModuleSpec:
-        loader: Any = _Loader(os.path.join(self.source, copy), live)  # duck-typed, as importlib allows
+        digest = None if self.layout is None else self.layout.digests.get(copy)
+        loader: Any = _Loader(os.path.join(self.source, copy), live, digest)  # duck-typed, as importlib allows
         spec = importlib.util.spec_from_file_location(
             name, live, loader=loader, submodule_search_locations=[] if package else None)
         assert spec is not None  # it is None only without a loader
@@ -159,8 +169,8 @@ class _Finder:
 class _Loader:
     """Executes a snapshot's copy of a file, compiled under the live file's name."""
 
-    def __init__(self, copy: str, live: str):
-        self.copy, self.live = copy, live
+    def __init__(self, copy: str, live: str, digest: str | None = None):
+        self.copy, self.live, self.digest = copy, live, digest
 
     def create_module(self, spec: ModuleSpec) -> None:
         return None  # the default module
@@ -168,6 +178,12 @@ class _Loader:
     def exec_module(self, module: ModuleType) -> None:
         with open(self.copy, "rb") as f:
             data = f.read()
+        if self.digest is not None:
+            from blake3 import blake3  # (the job process has it: it hashes what it wrote)
+            if blake3(data).hexdigest() != self.digest:
+                raise MethodError(f"{self.copy} is not the file the job's code hash was "
+                                  "computed from: it changed since the job was staged (a job "
+                                  "sharing it wrote to it?)", where=self.live)
         code = compile(data, self.live, "exec", dont_inherit=True)
         lines = importlib.util.decode_source(data).splitlines(True)
         entry = (len(data), None, lines, self.live)  # no mtime: linecache never drops it

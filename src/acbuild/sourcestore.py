@@ -47,6 +47,9 @@ class SourceStore:
         self.root = str(workdir / SOURCES_DIR)
         self._digests: dict[bytes, str] = {}  # by content: a method's bytes are hashed once
         self._checked: dict[str, str] = {}  # digest -> store path, checked this process
+        # digest -> (dev, ino, size, mtime_ns) of the store file when checked: a job's link
+        # to it that no longer has them was written through (``restore``)
+        self._stats: dict[str, tuple[int, int, int, int]] = {}
         self.linked = True  # False once a link failed: later files are copied at once
 
     def digest(self, data: bytes) -> str:
@@ -83,6 +86,7 @@ class SourceStore:
             if e.errno != errno.EMLINK:
                 raise
             self._write(stored, data)  # a new inode for the next jobs; the linked keep theirs
+            self._remember(self.digest(data), stored)
             os.link(stored, target)
 
     def _stored(self, data: bytes) -> str:
@@ -95,7 +99,35 @@ class SourceStore:
         if not _holds(path, data):
             self._write(path, data)
         self._checked[digest] = path
+        self._remember(digest, path)
         return path
+
+    def _remember(self, digest: str, path: str) -> None:
+        st = os.lstat(path)
+        self._stats[digest] = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+    def restore(self, job_dir: str, sources: Mapping[str, bytes]) -> list[str]:
+        """The files of ``job_dir``'s source/ (staged from ``sources``) that its job wrote
+        through while it ran, where they are the store's file: each gets its bytes back,
+        so no other job sharing it is changed. A stat per file; a file the job replaced
+        (a new inode) or removed is only its own record, and not looked at here."""
+        changed = []
+        for relpath, data in sources.items():
+            expected = self._stats.get(self.digest(data))
+            if expected is None:
+                continue
+            target = os.path.join(job_dir, SOURCE_DIR, relpath)
+            try:
+                st = os.lstat(target)
+            except OSError:
+                continue
+            if ((st.st_dev, st.st_ino) != expected[:2]
+                    or ((st.st_size, st.st_mtime_ns) == expected[2:]
+                        and stat.S_IMODE(st.st_mode) == READ_ONLY)):
+                continue
+            _put_back(target, data, expected[3])
+            changed.append(relpath)
+        return changed
 
     def _write(self, path: str, data: bytes) -> None:
         """Write the store file anew, under a temporary name first: nobody ever links half
@@ -161,6 +193,21 @@ def sharing(job_dirs: Iterable[Path]) -> dict[tuple[int, int], list[str]]:
         for inode in set(_inodes(job / SOURCE_DIR)):
             by_inode.setdefault(inode, []).append(job.name)
     return by_inode
+
+
+def _put_back(path: str, data: bytes, mtime_ns: int) -> None:
+    """Write ``data`` into the file ``path`` itself (every link to it sees it), read-only
+    and with its former mtime again."""
+    os.chmod(path, 0o600)  # (an owner who is not root may write; it is a file: lstat said so)
+    fd = os.open(path, os.O_WRONLY | os.O_TRUNC | os.O_NOFOLLOW)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fchmod(fd, READ_ONLY)
+        os.utime(fd, ns=(os.fstat(fd).st_atime_ns, mtime_ns))
+    finally:
+        os.close(fd)
 
 
 def _write_new(path: str, data: bytes) -> None:
