@@ -131,7 +131,7 @@ class GcReport:
     kept: dict[str, int]  # keep-rule -> how many jobs it kept
     skipped: list[tuple[Removal, str]] = field(default_factory=list)  # and why
     runs: list[int] = field(default_factory=list)  # the run records forgotten
-    sources: int = 0  # files of the source store no job linked any more, removed
+    sources: int = 0  # files of the source store no job linked any more, removed (or would be)
 
     @property
     def freed(self) -> int:
@@ -158,7 +158,8 @@ def gc(store: JobStore, rules: KeepRules, dry_run: bool, now: float | None = Non
             "another acbuild process is using this work directory; nothing was removed",
             where=str(store.target.path), hint="run gc again when it has finished")
     report = _plan(store, rules, time.time() if now is None else now)
-    if dry_run:
+    if dry_run:  # the store files only the jobs listed link: those a gc would remove
+        report.sources = store.target.sources.unused_without(r.path for r in report.removed)
         return report
     return _collect(store, report)
 

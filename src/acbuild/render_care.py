@@ -91,6 +91,8 @@ def render_gc(report: dict[str, Any]) -> None:
     parts = [f"{kinds['job']} job(s)"]
     parts += [f"{kinds[k]} {name}" for k, name in (("failed", "failed job(s)"),
                                                    ("leftover", "staging leftover(s)")) if kinds[k]]
+    if report.get("sources"):
+        parts.append(f"{report['sources']} unused source file(s)")
     if report.get("runs"):
         parts.append(f"{len(report['runs'])} old run record(s)")
     freed = "would free" if report["dry_run"] else "freed"

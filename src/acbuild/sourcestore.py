@@ -25,6 +25,7 @@ import contextlib
 import errno
 import os
 import stat
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -152,6 +153,20 @@ class SourceStore:
             except OSError:
                 continue
         return found
+
+    def unused_without(self, job_dirs: Iterable[Path]) -> int:
+        """How many store files no job would link once the directories ``job_dirs`` are
+        gone: each link but the store's own is in their source/ (what ``gc --dry-run``
+        counts; ``remove_unused`` removes them once they are gone)."""
+        links = Counter(inode for job in job_dirs for inode in _inodes(job / SOURCE_DIR))
+        count = 0
+        for entry in _files(self.root):
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            count += st.st_nlink - 1 <= links[(st.st_dev, st.st_ino)]
+        return count
 
     def remove_unused(self) -> list[Path]:
         """Remove the store files no job links to (and temporary files a dead run left).

@@ -129,7 +129,7 @@ def gc(dry_run: bool, keep_runs: int | None, keep_newer: float | None, keep: tup
         "removed": [_removal_row(r) for r in report.removed],
         "skipped": [{**_removal_row(r), "why": why} for r, why in report.skipped],
         "runs": report.runs,  # the run records forgotten (with --dry-run: that would be)
-        "sources": report.sources,  # source store files no job links any more, removed
+        "sources": report.sources,  # source store files no job links any more (that would be)
     }
     if as_json:
         console.print_json(data)
@@ -152,7 +152,8 @@ def _warn(warnings: list[str]) -> None:
 @click.option("--workdir", type=click.Path(file_okay=False), help="Target work directory.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def verify(job: str | None, workdir: str | None, as_json: bool) -> None:
-    """Hash every file of JOB (default: of every finished job) again against its post.json.
+    """Hash every file of JOB (default: of every finished job) again against its post.json,
+    and its source/ against its setup.json.
 
     Exit status 1 when a file changed, went missing or was added.
     """
