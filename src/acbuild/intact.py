@@ -69,9 +69,7 @@ def finished_record(job_dir: str) -> tuple[dict[str, Any], tuple[int, int]]:
     finally:
         os.close(fd)
     if not isinstance(record, dict) or record.get("status") != "ok":
-        failed = isinstance(record, dict) and record.get("status") == "failed"
-        raise StorageError("post.json says the job failed" if failed
-                           else "post.json does not say the job finished", where=job_dir)
+        raise _unfinished(record, job_dir)
     files = record.get("files")
     return (files if isinstance(files, dict) else {}), (st.st_size, st.st_mtime_ns)
 
@@ -116,11 +114,17 @@ def read_finished(job_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
         raise StorageError(f"{Path(e.where or '').name}: {e.message}",
                            where=str(job_dir)) from None
     if post.get("status") != "ok":
-        raise StorageError("post.json says the job failed" if post.get("status") == "failed"
-                           else "post.json does not say the job finished", where=str(job_dir))
+        raise _unfinished(post, str(job_dir))
     if setup.get("id") != job_dir.name:
         raise StorageError(f"it holds another job ({setup.get('id')})", where=str(job_dir))
     return setup, post
+
+
+def _unfinished(post: object, job_dir: str) -> StorageError:
+    """What a post.json that does not say "ok" says of its job."""
+    failed = isinstance(post, dict) and post.get("status") == "failed"
+    return StorageError("post.json says the job failed" if failed
+                        else "post.json does not say the job finished", where=job_dir)
 
 
 def changed_files(job_dir: str, files: Mapping[str, Any],
