@@ -64,10 +64,10 @@ class JobChecks:
         """``problem``, from post.json read; and what to index of it ((size, mtime_ns),
         files), None for a damaged one."""
         try:
-            files, post = finished_record(job_dir)
+            files, post_stat = finished_record(job_dir)
         except StorageError as e:
             return ("damaged", f"its directory is damaged: {e.message}"), None
-        return self._files_problem(job_dir, files), (post, files)
+        return self._files_problem(job_dir, files), (post_stat, files)
 
     def _files_problem(self, job_dir: str, files: dict[str, Any]) -> tuple[str, str] | None:
         changed = changed_files(job_dir, files, self._cached_file_digest) if files else []
