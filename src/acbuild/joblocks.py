@@ -18,6 +18,8 @@ OFD_SETLK: int | None = getattr(fcntl, "F_OFD_SETLK", None)
 
 
 class JobLock:
+    """A held lock: an open descriptor of its lock file, released by closing it."""
+
     def __init__(self, fd: int):
         self.fd = fd
 
@@ -50,7 +52,7 @@ def try_lock(fd: int, offset: int) -> bool:
         if OFD_SETLK is None:
             fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, offset)
         else:
-            fcntl.fcntl(fd, OFD_SETLK, write_lock(offset))
+            fcntl.fcntl(fd, OFD_SETLK, _write_lock(offset))
     except OSError as e:
         if e.errno in (errno.EAGAIN, errno.EACCES):
             return False
@@ -58,7 +60,7 @@ def try_lock(fd: int, offset: int) -> bool:
     return True
 
 
-def write_lock(offset: int) -> bytes:
+def _write_lock(offset: int) -> bytes:
     """A ``struct flock`` (Linux) for an exclusive lock of one byte; l_pid 0, as OFD locks
     require."""
     return struct.pack("hhqqi4x", fcntl.F_WRLCK, os.SEEK_SET, offset, 1, 0)

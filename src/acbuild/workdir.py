@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from acbuild.errors import DiskFull, StorageError
-from acbuild.joblocks import OFD_SETLK, JobLock, lock_offset, try_lock, write_lock
+from acbuild.joblocks import OFD_SETLK, JobLock, lock_offset, try_lock
 from acbuild.joblog import LOGS, SLICE_LOGS
 from acbuild.jobrecords import POST_FILE, SETUP_FILE, SOURCE_DIR, setup_text
 from acbuild.sourcestore import SourceStore
@@ -204,13 +204,13 @@ class Workdir:
             return self._lock_file(job_id)
         fd = os.open(self.path / STAGING_DIR / JOBS_LOCK, os.O_CREAT | os.O_RDWR, 0o644)
         try:
-            fcntl.fcntl(fd, OFD_SETLK, write_lock(lock_offset(job_id)))
-        except OSError as e:
+            if try_lock(fd, lock_offset(job_id)):
+                return JobLock(fd)
+        except OSError:
             os.close(fd)
-            if e.errno in (errno.EAGAIN, errno.EACCES):
-                return None
             raise
-        return JobLock(fd)
+        os.close(fd)
+        return None
 
     def _lock_file(self, job_id: str) -> JobLock | None:
         path = self.path / STAGING_DIR / f"{job_id}.lock"
