@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from acbuild import __version__, plan
 from acbuild.graph import JobSpec
+from acbuild.jobrecords import SETUP_FORMAT
 from acbuild.methods import Method
 
 if TYPE_CHECKING:
@@ -42,13 +43,13 @@ class JobSetup:
                 inputs[name] = self._input_record(job_hash)  # type: ignore[arg-type]
         identity = plan.identity_view(spec)  # its options encoded once, for both
         return {
-            "format": 1,
+            "format": SETUP_FORMAT,
             "id": spec.id,
             "hash": spec.hash,
             "method": spec.method,
             "method_file": str(method.file),
             "project_root": str(self.project_root),
-            "sys_path": [str(p) for p in self.store_sys_path(method)],
+            "sys_path": [str(method.file.parent), str(self.project_root)],  # the job imports from these
             "options": identity["options"],
             "inputs": inputs,
             "slices": spec.slices or 1,
@@ -60,14 +61,11 @@ class JobSetup:
             "description": method.description,
             "label": spec.label,
             "script_line": spec.where,
-            "versions": self.versions(method),
+            "versions": self._versions_of(method),
             "created": time.time(),
         }
 
-    def store_sys_path(self, method: Method) -> list[Path]:
-        return [method.file.parent, self.project_root]
-
-    def versions(self, method: Method) -> dict[str, Any]:
+    def _versions_of(self, method: Method) -> dict[str, Any]:
         if self._versions is None:
             import platform  # only a run that builds records it
 
