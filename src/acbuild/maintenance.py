@@ -159,7 +159,7 @@ def gc(store: JobStore, rules: KeepRules, dry_run: bool, now: float | None = Non
             where=str(store.target.path), hint="run gc again when it has finished")
     report = _plan(store, rules, time.time() if now is None else now)
     if dry_run:  # the store files only the jobs listed link: those a gc would remove
-        report.sources = store.target.sources.unused_without(r.path for r in report.removed)
+        report.sources = len(store.target.sources.unused(r.path for r in report.removed))
         return report
     return _collect(store, report)
 

@@ -143,30 +143,20 @@ class SourceStore:
                 os.unlink(temporary)
             raise
 
-    def unused(self) -> list[Path]:
-        """The store files no job links to: their only link is the store's."""
+    def unused(self, without: Iterable[Path] = ()) -> list[Path]:
+        """The store files no job links to: each link but the store's own is in the
+        source/ of the job directories ``without`` (none: their only link is the store's).
+        ``gc --dry-run`` counts those its jobs would leave unlinked."""
+        links = Counter(inode for job in without for inode in _inodes(job / SOURCE_DIR))
         found = []
-        for entry in _files(self.root):
-            try:
-                if entry.stat(follow_symlinks=False).st_nlink == 1:
-                    found.append(Path(entry.path))
-            except OSError:
-                continue
-        return found
-
-    def unused_without(self, job_dirs: Iterable[Path]) -> int:
-        """How many store files no job would link once the directories ``job_dirs`` are
-        gone: each link but the store's own is in their source/ (what ``gc --dry-run``
-        counts; ``remove_unused`` removes them once they are gone)."""
-        links = Counter(inode for job in job_dirs for inode in _inodes(job / SOURCE_DIR))
-        count = 0
         for entry in _files(self.root):
             try:
                 st = entry.stat(follow_symlinks=False)
             except OSError:
                 continue
-            count += st.st_nlink - 1 <= links[(st.st_dev, st.st_ino)]
-        return count
+            if st.st_nlink - 1 <= links[(st.st_dev, st.st_ino)]:
+                found.append(Path(entry.path))
+        return found
 
     def remove_unused(self) -> list[Path]:
         """Remove the store files no job links to (and temporary files a dead run left).
