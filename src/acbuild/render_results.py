@@ -203,13 +203,16 @@ def _is_jobfile(value: dict[str, Any]) -> bool:
 def render_compare(found: dict[str, Any]) -> None:
     """``acbuild compare``: one row a job, its differing options and inputs, then its
     fields; what could not be read below."""
+    columns = [*found.get("entry", []), "job", "name", "built", *found["options"],
+               *found["inputs"], *found["fields"]]
+    if not styled_output(sys.stdout):  # a pipe: every cell whole, as wide as it takes
+        _print_compare_lines(found, columns)
+        return
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
     console = Console()
-    columns = [*found.get("entry", []), "job", "name", "built", *found["options"],
-               *found["inputs"], *found["fields"]]
     table = Table(box=None, pad_edge=False, header_style="bold")
     kinds = {**{c: "option" for c in found["options"]}, **{c: "input" for c in found["inputs"]},
              **{c: "field" for c in found["fields"]}}
@@ -223,6 +226,21 @@ def render_compare(found: dict[str, Any]) -> None:
     console.print(f"[bold]{len(found['rows'])} job(s) of {escape(found['method'])}[/]")
     for problem in found.get("problems", []):
         console.print(f"[yellow]{escape(problem)}[/]")
+
+
+def _print_compare_lines(found: dict[str, Any], columns: Sequence[str]) -> None:
+    """The compare table as plain aligned lines (fields right-aligned, as on a terminal):
+    rich would fit it into 80 columns and cut each cell to a few letters."""
+    fields = set(found["fields"])
+    cells = [list(columns), *([_compare_cell(row.get(c)) for c in columns]
+                              for row in found["rows"])]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
+    for line in cells:
+        print("  ".join(cell.rjust(w) if c in fields else cell.ljust(w)
+                        for c, cell, w in zip(columns, line, widths, strict=True)).rstrip())
+    print(f"{len(found['rows'])} job(s) of {found['method']}")
+    for problem in found.get("problems", []):
+        print(problem)
 
 
 def _compare_cell(value: Any) -> str:
