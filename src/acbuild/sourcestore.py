@@ -168,6 +168,9 @@ class SourceStore:
             except FileNotFoundError:
                 continue
             removed.append(path)
+        for fan in {path.parent for path in removed}:  # a directory left empty goes too
+            with contextlib.suppress(OSError):
+                fan.rmdir()
         return removed
 
 

@@ -1,5 +1,6 @@
 """gc and the source store, as a user sees it: ``gc --dry-run`` counts the store files the
-real gc then removes (it reported 0), and the plain output says how many went."""
+real gc then removes (it reported 0), the plain output says how many went, and no empty
+directory of the store is left behind."""
 
 from __future__ import annotations
 
@@ -44,6 +45,8 @@ def test_dry_run_counts_the_source_files_gc_removes(project: Project) -> None:
     done = json.loads(project.acbuild("gc", "--json").stdout)
     assert planned["sources"] == done["sources"] == 1
     assert len(store_files(project)) == 2
+    fans = list((project.workdir / ".sources").iterdir())
+    assert all(any(fan.iterdir()) for fan in fans)  # no directory left empty
 
 
 def test_plain_gc_says_how_many_source_files_went(project: Project) -> None:
