@@ -254,6 +254,23 @@ class Database:
             (method, min(limit, _INT_MAX)))
         return [(JobRow(*r[:-2]), r[-2], r[-1]) for r in rows]
 
+    def identity_keys(self, method: str, limit: int
+                      ) -> list[tuple[str, str, float, str | None]]:
+        """``identities`` without the views: (hash, id, created, options key or None) of the
+        newest ``limit`` jobs of ``method``, newest first. A reason reads ``identity_view``
+        of the few it compares, not 1,000 views it would parse none of."""
+        if not self._has_table("identities"):
+            return [(r.hash, r.id, r.created, None) for r in reversed(self.jobs(method)[-limit:])]
+        return list(self._query(
+            "SELECT j.hash, j.id, j.created, i.options_key FROM jobs j LEFT JOIN identities i "
+            "ON i.hash = j.hash WHERE j.method = ? ORDER BY j.created DESC LIMIT ?",
+            (method, min(limit, _INT_MAX))))
+
+    def identity_view(self, job_hash: str) -> str | None:
+        """The indexed identity view (JSON) of one job; None if the index has none."""
+        row = next(self._query("SELECT view FROM identities WHERE hash = ?", (job_hash,)), None)
+        return None if row is None else row[0]
+
     def keep_identities(self, entries: Iterable[tuple[str, str, str]]) -> None:
         """Index (hash, options key, view) of jobs read from their setup.json."""
         if self.readonly or not self._has_table("identities"):

@@ -167,14 +167,14 @@ def _modified(decisions: Sequence[plan.Decision], found: Mapping[str, Found], st
 
 def earlier_jobs(store: JobStore, method: str, limit: int = PEERS) -> plan.Peers:
     """The newest ``limit`` jobs of ``method``, to find a stale job's closest one among: from
-    the database's index, each view parsed only if it is compared. A job the index lacks
-    (recorded by an older acbuild, by doctor, by a fetch) is read from its setup.json once,
-    and indexed for the next time."""
+    the database's index, each view read and parsed only if it is compared. A job the index
+    lacks (recorded by an older acbuild, by doctor, by a fetch) is read from its setup.json
+    once, and indexed for the next time."""
     entries: list[tuple[Found, str, plan.View]] = []
     read: list[tuple[Found, str, str]] = []
-    for job, key, text in store.previous_identities(method, limit):
-        if key is not None and text is not None:
-            entries.append((job, key, functools.partial(json.loads, text)))
+    for job, key, text_of in store.previous_identities(method, limit):
+        if key is not None:
+            entries.append((job, key, functools.partial(_indexed_view, store, job, text_of)))
             continue
         try:
             view = store.setup_of(job).get("identity") or {}
@@ -186,6 +186,19 @@ def earlier_jobs(store: JobStore, method: str, limit: int = PEERS) -> plan.Peers
     if read:
         store.index_identities(read)
     return plan.Peers.indexed(entries)
+
+
+def _indexed_view(store: JobStore, job: Found, text_of: Callable[[], str | None]
+                  ) -> Mapping[str, Any]:
+    """An indexed job's view; its setup.json's if the row went away since its key was read."""
+    text = text_of()
+    if text is not None:
+        view: Mapping[str, Any] = json.loads(text)
+        return view
+    try:
+        return store.setup_of(job).get("identity") or {}
+    except StorageError:
+        return {}
 
 
 def look_at_cached(decisions: Sequence[plan.Decision], store: JobStore

@@ -15,6 +15,7 @@ cache in the target's database.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import time
@@ -561,18 +562,28 @@ class JobStore:
         return sorted(versions.values(), key=lambda v: v.latest_created, reverse=True)
 
     def previous_identities(self, method: str, limit: int
-                            ) -> list[tuple[Found, str | None, str | None]]:
+                            ) -> list[tuple[Found, str | None, Callable[[], str | None]]]:
         """The newest ``limit`` jobs of ``method``, newest first, across the work directories,
-        each with its options key and identity view (JSON) from the index: None, None for a
-        job the index has none of (``setup_of`` reads it; ``index_identities`` keeps it)."""
-        seen: dict[str, tuple[Found, str | None, str | None]] = {}
-        for workdir, rows in self._each_db(lambda db: db.identities(method, limit)):
+        each with its options key from the index (None for a job the index has none of:
+        ``setup_of`` reads it; ``index_identities`` keeps it) and a function that reads its
+        identity view (JSON; None if not indexed) from there: a reason compares a few."""
+        seen: dict[str, tuple[Found, str | None, Callable[[], str | None]]] = {}
+        for workdir, rows in self._each_db(lambda db: db.identity_keys(method, limit)):
             listing, root = self._listing(workdir), str(workdir.path)
-            for row, key, view in rows:
-                if row.id in listing and row.hash not in seen:
-                    seen[row.hash] = (Found(row.hash, row.id, row.method, f"{root}/{row.id}",
-                                            row.created), key, view)
+            view_of = functools.partial(self._identity_view, workdir)
+            for job_hash, job_id, created, key in rows:
+                if job_id in listing and job_hash not in seen:
+                    seen[job_hash] = (Found(job_hash, job_id, method, f"{root}/{job_id}",
+                                            created), key,
+                                      functools.partial(view_of, job_hash))
         return sorted(seen.values(), key=lambda e: e[0].created, reverse=True)[:limit]
+
+    def _identity_view(self, workdir: Workdir, job_hash: str) -> str | None:
+        db = self._db(workdir)
+        try:
+            return None if db is None else db.identity_view(job_hash)
+        except StorageError:  # an index: the caller reads the job's setup.json instead
+            return None
 
     def setup_of(self, job: Found) -> dict[str, Any]:
         """A finished job's setup.json, read once per command (a published one never changes)."""
