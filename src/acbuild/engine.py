@@ -112,6 +112,14 @@ class Builder:
             self.store.target.remove_leftovers()
             _Run(self, todo).run()
 
+    def warm_up(self, decisions: Sequence[plan.Decision]) -> None:
+        """Start the local launcher now if ``decisions`` build a job: its interpreter starts
+        while this process records the reused jobs and stages the first job (a no-op run, or
+        one a remote cache may serve, starts none)."""
+        if self.make_executor is None and self.fetch is None and any(
+                d.build and self._open(d.spec.hash) for d in decisions):
+            self.launcher()
+
     def close(self) -> None:
         if self._launcher is not None:
             self._launcher.close()

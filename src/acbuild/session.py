@@ -273,6 +273,7 @@ def _build(session: Session, script: Path, urd: Urd, builder: engine.Builder,
                            code_of=session.code_of)
         for warning in [*urd.warnings, *store.warnings]:  # deciding may add some
             builder.reporter.report(events.Warning(warning))
+        builder.warm_up(decisions)
         stale = sum(d.build for d in decisions)
         builder.reporter.report(events.PlanReady(len(decisions), stale,
                                                  len(decisions) - stale))
