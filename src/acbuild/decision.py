@@ -31,7 +31,8 @@ def decide(specs: Sequence[JobSpec], store: JobStore,
            built_this_run: frozenset[str] = frozenset(),
            sources_of: Callable[[str], Mapping[str, bytes]] | None = None,
            files_of: Iterable[str] = (),
-           code_of: Callable[[str], str | None] | None = None) -> list[plan.Decision]:
+           code_of: Callable[[str], str | None] | None = None,
+           on_stale: Callable[[], None] | None = None) -> list[plan.Decision]:
     """Plan ``specs`` against the store; each stale job gets a reason from its closest peer.
     ``sources_of`` (method -> its source files now) lets a code change name its files.
 
@@ -43,6 +44,9 @@ def decide(specs: Sequence[JobSpec], store: JobStore,
 
     ``code_of`` (method -> its code hash today, None if gone) makes a cached job whose
     recorded subjob would be a different job today stale, and the cached jobs that read it.
+
+    ``on_stale`` hears, once, that the plan builds a job, before the reasons are said (the
+    session starts the job launcher then: its start overlaps the rest of the planning).
     """
     found = store.find(s.hash for s in specs)
     subjobs = {} if code_of is None else _subjobs_changed(specs, found, store, code_of)
@@ -61,6 +65,8 @@ def decide(specs: Sequence[JobSpec], store: JobStore,
     stale = [d.spec for d in first if d.build]
     if not stale:
         return first
+    if on_stale is not None:
+        on_stale()
     reasons = _Reasons(store, stale, sources_of, modified)
     for decision in first:  # inputs come first: a job's reason may cite theirs
         if decision.build:

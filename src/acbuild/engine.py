@@ -112,12 +112,11 @@ class Builder:
             self.store.target.remove_leftovers()
             _Run(self, todo).run()
 
-    def warm_up(self, decisions: Sequence[plan.Decision]) -> None:
-        """Start the local launcher now if ``decisions`` build a job: its interpreter starts
-        while this process records the reused jobs and stages the first job (a no-op run, or
-        one a remote cache may serve, starts none)."""
-        if self.make_executor is None and self.fetch is None and any(
-                d.build and self._open(d.spec.hash) for d in decisions):
+    def warm_up(self) -> None:
+        """Start the local launcher now, told that the plan builds a job: its interpreter
+        starts while this process says why, records the reused jobs and stages the first
+        job. Not when a remote cache may serve the stale jobs, nor on another executor."""
+        if self.make_executor is None and self.fetch is None:
             self.launcher()
 
     def close(self) -> None:
