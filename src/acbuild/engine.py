@@ -115,8 +115,13 @@ class Builder:
     def warm_up(self) -> None:
         """Start the local launcher now, told that the plan builds a job: its interpreter
         starts while this process says why, records the reused jobs and stages the first
-        job. Not when a remote cache may serve the stale jobs, nor on another executor."""
-        if self.make_executor is None and self.fetch is None:
+        job; and this machine's versions, which the job's setup.json records, are found
+        meanwhile. Neither when a remote cache may serve the stale jobs; no launcher on
+        another executor."""
+        if self.fetch is not None:
+            return
+        self.setup.prepare()
+        if self.make_executor is None:
             self.launcher()
 
     def close(self) -> None:

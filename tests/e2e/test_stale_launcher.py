@@ -8,7 +8,10 @@ process that starts: its ``sys.orig_argv``. The launcher is the one run as
 
 from __future__ import annotations
 
+import json
 import os
+import platform
+import sys
 from pathlib import Path
 
 from conftest import SRC, Project
@@ -59,6 +62,11 @@ def test_a_run_with_one_stale_job_starts_one_launcher_and_builds_it(project: Pro
     job_id = next(j["id"] for j in report["jobs"]
                   if '"x": 21' in (project.workdir / j["id"] / "setup.json").read_text())
     assert (project.workdir / job_id / "result.pickle").exists()
+    # found in a thread while the run planned: what setup.json records is this machine's
+    versions = json.loads((project.workdir / job_id / "setup.json").read_text())["versions"]
+    assert versions["platform"] == platform.platform()
+    assert versions["host"] == platform.node()
+    assert versions["python"] == sys.version.split()[0]
 
 
 def test_a_no_op_run_starts_no_launcher(project: Project, tmp_path: Path) -> None:
