@@ -578,6 +578,32 @@ class JobStore:
                                       functools.partial(view_of, job_hash))
         return sorted(seen.values(), key=lambda e: e[0].created, reverse=True)[:limit]
 
+    def identity_candidates(self, method: str, limit: int, key: str, newest: int
+                            ) -> list[tuple[Found, str | None, Callable[[], str | None]]] | None:
+        """Of ``previous_identities``, those a job whose options key is ``key`` is compared
+        with (``plan.Peers.closest``): the ``newest`` newest, and those with that key or
+        none in the index, in the same order. None where it cannot tell them so (jobs in
+        source work directories too, a newest job's directory gone): the caller reads all."""
+        if len(self.workdirs) != 1:
+            return None
+        workdir = self.workdirs[0]
+        db = self._db(workdir)
+        if db is None:
+            return None
+        try:
+            first, like = db.identity_candidates(method, limit, key, newest)
+        except StorageError:
+            return None  # previous_identities says why
+        listing, root = self._listing(workdir), str(workdir.path)
+        if any(job_id not in listing for _, job_id, _, _ in first):
+            return None
+        view_of = functools.partial(self._identity_view, workdir)
+        rows = {row[0]: row for row in [*first, *like] if row[1] in listing}
+        return [(Found(job_hash, job_id, method, f"{root}/{job_id}", created), row_key,
+                 functools.partial(view_of, job_hash))
+                for job_hash, job_id, created, row_key in
+                sorted(rows.values(), key=lambda r: r[2], reverse=True)]
+
     def _identity_view(self, workdir: Workdir, job_hash: str) -> str | None:
         db = self._db(workdir)
         try:
