@@ -30,6 +30,7 @@ _CHUNK = 500  # stay well under SQLite's bound-parameter limit
 # costs about a quarter of a lookup per row.
 _SCAN_RATIO = 4
 _JOB_MARKS = "?, ?, ?, ?, ?, ?, ?, ?"  # one per column of jobs
+IdentityKey = tuple[str, str, float, str | None]  # hash, id, created, options key (or None)
 
 
 class UrdRow(NamedTuple):
@@ -253,6 +254,39 @@ class Database:
             "ON i.hash = j.hash WHERE j.method = ? ORDER BY j.created DESC LIMIT ?",
             (method, min(limit, _INT_MAX)))
         return [(JobRow(*r[:-2]), r[-2], r[-1]) for r in rows]
+
+    def identity_keys(self, method: str, limit: int) -> list[IdentityKey]:
+        """``identities`` without the views: (hash, id, created, options key or None) of the
+        newest ``limit`` jobs of ``method``, newest first. A reason reads ``identity_view``
+        of the few it compares, not 1,000 views it would parse none of."""
+        if not self._has_table("identities"):
+            return [(r.hash, r.id, r.created, None) for r in reversed(self.jobs(method)[-limit:])]
+        return list(self._query(
+            "SELECT j.hash, j.id, j.created, i.options_key FROM jobs j LEFT JOIN identities i "
+            "ON i.hash = j.hash WHERE j.method = ? ORDER BY j.created DESC LIMIT ?",
+            (method, min(limit, _INT_MAX))))
+
+    def identity_candidates(self, method: str, limit: int, key: str, newest: int
+                            ) -> tuple[list[IdentityKey], list[IdentityKey]]:
+        """What a job whose options key is ``key`` is compared with among the newest
+        ``limit`` jobs of ``method``: the ``newest`` newest, and those with that key or
+        none in the index; each as ``identity_keys`` says, newest first. SQLite reads the
+        ``limit`` rows; Python sees a few."""
+        if not self._has_table("identities"):
+            every = self.identity_keys(method, limit)
+            return every[:newest], every
+        first = self.identity_keys(method, min(newest, limit))
+        like = list(self._query(
+            "SELECT * FROM (SELECT j.hash, j.id, j.created, i.options_key AS k FROM jobs j "
+            "LEFT JOIN identities i ON i.hash = j.hash WHERE j.method = ? "
+            "ORDER BY j.created DESC LIMIT ?) WHERE k = ? OR k IS NULL",
+            (method, min(limit, _INT_MAX), key)))
+        return first, like
+
+    def identity_view(self, job_hash: str) -> str | None:
+        """The indexed identity view (JSON) of one job; None if the index has none."""
+        row = next(self._query("SELECT view FROM identities WHERE hash = ?", (job_hash,)), None)
+        return None if row is None else row[0]
 
     def keep_identities(self, entries: Iterable[tuple[str, str, str]]) -> None:
         """Index (hash, options key, view) of jobs read from their setup.json."""

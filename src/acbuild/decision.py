@@ -7,6 +7,7 @@ intact is the store's.
 
 from __future__ import annotations
 
+import collections
 import functools
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -21,6 +22,9 @@ from acbuild.store import Found, JobStore
 # A stale job's reason is said against the closest of this many newest jobs of its method:
 # enough that each job a script makes in a loop finds its own earlier version.
 PEERS = 1000
+# A method with at most this many stale jobs has each one's few candidates read
+# (``jobs_like``, a query each); with more, its 1,000 newest jobs are read once for all.
+_FEW = 4
 # How a dependent's reason names a job rebuilt for what became of its directory.
 _ROOTS = {"removed": "directory removed", "damaged": "directory damaged",
           "modified": "files changed since it was built", "subjob": "a subjob changed",
@@ -31,7 +35,8 @@ def decide(specs: Sequence[JobSpec], store: JobStore,
            built_this_run: frozenset[str] = frozenset(),
            sources_of: Callable[[str], Mapping[str, bytes]] | None = None,
            files_of: Iterable[str] = (),
-           code_of: Callable[[str], str | None] | None = None) -> list[plan.Decision]:
+           code_of: Callable[[str], str | None] | None = None,
+           on_stale: Callable[[], None] | None = None) -> list[plan.Decision]:
     """Plan ``specs`` against the store; each stale job gets a reason from its closest peer.
     ``sources_of`` (method -> its source files now) lets a code change name its files.
 
@@ -43,6 +48,9 @@ def decide(specs: Sequence[JobSpec], store: JobStore,
 
     ``code_of`` (method -> its code hash today, None if gone) makes a cached job whose
     recorded subjob would be a different job today stale, and the cached jobs that read it.
+
+    ``on_stale`` hears, once, that the plan builds a job, before the reasons are said (the
+    session starts the job launcher then: its start overlaps the rest of the planning).
     """
     found = store.find(s.hash for s in specs)
     subjobs = {} if code_of is None else _subjobs_changed(specs, found, store, code_of)
@@ -61,6 +69,8 @@ def decide(specs: Sequence[JobSpec], store: JobStore,
     stale = [d.spec for d in first if d.build]
     if not stale:
         return first
+    if on_stale is not None:
+        on_stale()
     reasons = _Reasons(store, stale, sources_of, modified)
     for decision in first:  # inputs come first: a job's reason may cite theirs
         if decision.build:
@@ -167,14 +177,32 @@ def _modified(decisions: Sequence[plan.Decision], found: Mapping[str, Found], st
 
 def earlier_jobs(store: JobStore, method: str, limit: int = PEERS) -> plan.Peers:
     """The newest ``limit`` jobs of ``method``, to find a stale job's closest one among: from
-    the database's index, each view parsed only if it is compared. A job the index lacks
-    (recorded by an older acbuild, by doctor, by a fetch) is read from its setup.json once,
-    and indexed for the next time."""
+    the database's index, each view read and parsed only if it is compared. A job the index
+    lacks (recorded by an older acbuild, by doctor, by a fetch) is read from its setup.json
+    once, and indexed for the next time."""
+    return _peers(store, store.previous_identities(method, limit))
+
+
+def jobs_like(store: JobStore, method: str, key: str, limit: int = PEERS) -> plan.Peers | None:
+    """The earlier jobs a job whose options key is ``key`` is compared with, as
+    ``earlier_jobs`` would give them to ``Peers.closest``, without reading the others: a
+    plan with one stale job reads a few rows, not 1,000. None: read them all."""
+    entries = store.identity_candidates(method, limit, key, plan.Peers.NEWEST)
+    if entries is None:
+        return None
+    peers = _peers(store, entries)
+    # One whose setup.json cannot be read is left out: the newest others are then not the
+    # same as earlier_jobs', which reads them all.
+    return peers if len(peers.jobs()) == len(entries) else None
+
+
+def _peers(store: JobStore, found: Iterable[tuple[Found, str | None, Callable[[], str | None]]]
+           ) -> plan.Peers:
     entries: list[tuple[Found, str, plan.View]] = []
     read: list[tuple[Found, str, str]] = []
-    for job, key, text in store.previous_identities(method, limit):
-        if key is not None and text is not None:
-            entries.append((job, key, functools.partial(json.loads, text)))
+    for job, key, text_of in found:
+        if key is not None:
+            entries.append((job, key, functools.partial(_indexed_view, store, job, text_of)))
             continue
         try:
             view = store.setup_of(job).get("identity") or {}
@@ -186,6 +214,19 @@ def earlier_jobs(store: JobStore, method: str, limit: int = PEERS) -> plan.Peers
     if read:
         store.index_identities(read)
     return plan.Peers.indexed(entries)
+
+
+def _indexed_view(store: JobStore, job: Found, text_of: Callable[[], str | None]
+                  ) -> Mapping[str, Any]:
+    """An indexed job's view; its setup.json's if the row went away since its key was read."""
+    text = text_of()
+    if text is not None:
+        view: Mapping[str, Any] = json.loads(text)
+        return view
+    try:
+        return store.setup_of(job).get("identity") or {}
+    except StorageError:
+        return {}
 
 
 def look_at_cached(decisions: Sequence[plan.Decision], store: JobStore
@@ -226,6 +267,7 @@ class _Reasons:
         self.unusable = store.unusable(s.hash for s in stale if s.hash not in modified)
         self.failed = store.failed()
         self._peers: dict[str, plan.Peers] = {}
+        self._stale_of = collections.Counter(s.method for s in stale)
         self._changed: dict[tuple[str, str], list[str]] = {}  # stale jobs share peers
 
     def add(self, spec: JobSpec, forced: bool) -> None:
@@ -241,13 +283,18 @@ class _Reasons:
             stale_inputs = _stale_inputs(spec, self.whys)
             code_files = None if self.sources_of is None else (
                 lambda job: self._changed_files(spec.method, job))
-            why = plan.why_stale(plan.identity_view(spec), self._peers_of(spec.method),
+            view = plan.identity_view(spec)
+            why = plan.why_stale(view, self._peers_of(spec.method, view),
                                  stale_inputs, code_files)
         if spec.id in self.failed and not forced:
             why = why._replace(text=f"{why.text}; the last attempt failed")
         self.whys[spec.hash] = why
 
-    def _peers_of(self, method: str) -> plan.Peers:
+    def _peers_of(self, method: str, view: Mapping[str, Any]) -> plan.Peers:
+        if method not in self._peers and self._stale_of[method] <= _FEW:
+            like = jobs_like(self.store, method, plan.options_key(view))
+            if like is not None:
+                return like
         if method not in self._peers:
             self._peers[method] = earlier_jobs(self.store, method)
         return self._peers[method]

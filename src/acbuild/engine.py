@@ -112,6 +112,18 @@ class Builder:
             self.store.target.remove_leftovers()
             _Run(self, todo).run()
 
+    def warm_up(self) -> None:
+        """Start the local launcher now, told that the plan builds a job: its interpreter
+        starts while this process says why, records the reused jobs and stages the first
+        job; and this machine's versions, which the job's setup.json records, are found
+        meanwhile. Neither when a remote cache may serve the stale jobs; no launcher on
+        another executor."""
+        if self.fetch is not None:
+            return
+        self.setup.prepare()
+        if self.make_executor is None:
+            self.launcher()
+
     def close(self) -> None:
         if self._launcher is not None:
             self._launcher.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -33,6 +34,7 @@ class JobSetup:
         self.project_root = project_root
         self._input_record = input_record
         self._versions: dict[str, Any] | None = None
+        self._finding: threading.Thread | None = None
 
     def setup_for(self, spec: JobSpec, method: Method) -> dict[str, Any]:
         inputs: dict[str, Any] = {}
@@ -65,17 +67,32 @@ class JobSetup:
             "created": time.time(),
         }
 
-    def _versions_of(self, method: Method) -> dict[str, Any]:
-        if self._versions is None:
-            import platform  # only a run that builds records it
+    def prepare(self) -> None:
+        """Start finding this machine's versions, told that the run builds a job: in a
+        thread, as ``platform`` takes some 20 ms (its import, and a `uname -p` process that
+        the rest of the planning need not wait for)."""
+        if self._versions is None and self._finding is None:
+            self._finding = threading.Thread(target=self._find_versions, daemon=True)
+            self._finding.start()
 
-            self._versions = {
-                "python": sys.version.split()[0],
-                "acbuild": __version__,
-                "platform": platform.platform(),
-                "host": platform.node(),
-            }
+    def _versions_of(self, method: Method) -> dict[str, Any]:
+        if self._finding is not None:
+            self._finding.join()
+            self._finding = None
+        if self._versions is None:  # not prepared, or the thread failed: found here
+            self._find_versions()
+        assert self._versions is not None
         return {**self._versions, "packages": dict(_package_versions(method.external_modules))}
+
+    def _find_versions(self) -> None:
+        import platform  # only a run that builds records it
+
+        self._versions = {
+            "python": sys.version.split()[0],
+            "acbuild": __version__,
+            "platform": platform.platform(),
+            "host": platform.node(),
+        }
 
 
 @functools.cache

@@ -270,7 +270,7 @@ def _build(session: Session, script: Path, urd: Urd, builder: engine.Builder,
         graph = evaluate(script, urd)
         urd.note_unfinished(urd.warnings)
         decisions = decide(list(graph), store, builder.built_hashes(), session.sources_of,
-                           code_of=session.code_of)
+                           code_of=session.code_of, on_stale=builder.warm_up)
         for warning in [*urd.warnings, *store.warnings]:  # deciding may add some
             builder.reporter.report(events.Warning(warning))
         stale = sum(d.build for d in decisions)

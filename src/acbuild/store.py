@@ -15,6 +15,7 @@ cache in the target's database.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import time
@@ -561,18 +562,54 @@ class JobStore:
         return sorted(versions.values(), key=lambda v: v.latest_created, reverse=True)
 
     def previous_identities(self, method: str, limit: int
-                            ) -> list[tuple[Found, str | None, str | None]]:
+                            ) -> list[tuple[Found, str | None, Callable[[], str | None]]]:
         """The newest ``limit`` jobs of ``method``, newest first, across the work directories,
-        each with its options key and identity view (JSON) from the index: None, None for a
-        job the index has none of (``setup_of`` reads it; ``index_identities`` keeps it)."""
-        seen: dict[str, tuple[Found, str | None, str | None]] = {}
-        for workdir, rows in self._each_db(lambda db: db.identities(method, limit)):
+        each with its options key from the index (None for a job the index has none of:
+        ``setup_of`` reads it; ``index_identities`` keeps it) and a function that reads its
+        identity view (JSON; None if not indexed) from there: a reason compares a few."""
+        seen: dict[str, tuple[Found, str | None, Callable[[], str | None]]] = {}
+        for workdir, rows in self._each_db(lambda db: db.identity_keys(method, limit)):
             listing, root = self._listing(workdir), str(workdir.path)
-            for row, key, view in rows:
-                if row.id in listing and row.hash not in seen:
-                    seen[row.hash] = (Found(row.hash, row.id, row.method, f"{root}/{row.id}",
-                                            row.created), key, view)
+            view_of = functools.partial(self._identity_view, workdir)
+            for job_hash, job_id, created, key in rows:
+                if job_id in listing and job_hash not in seen:
+                    seen[job_hash] = (Found(job_hash, job_id, method, f"{root}/{job_id}",
+                                            created), key,
+                                      functools.partial(view_of, job_hash))
         return sorted(seen.values(), key=lambda e: e[0].created, reverse=True)[:limit]
+
+    def identity_candidates(self, method: str, limit: int, key: str, newest: int
+                            ) -> list[tuple[Found, str | None, Callable[[], str | None]]] | None:
+        """Of ``previous_identities``, those a job whose options key is ``key`` is compared
+        with (``plan.Peers.closest``): the ``newest`` newest, and those with that key or
+        none in the index, in the same order. None where it cannot tell them so (jobs in
+        source work directories too, a newest job's directory gone): the caller reads all."""
+        if len(self.workdirs) != 1:
+            return None
+        workdir = self.workdirs[0]
+        db = self._db(workdir)
+        if db is None:
+            return None
+        try:
+            first, like = db.identity_candidates(method, limit, key, newest)
+        except StorageError:
+            return None  # previous_identities says why
+        listing, root = self._listing(workdir), str(workdir.path)
+        if any(job_id not in listing for _, job_id, _, _ in first):
+            return None
+        view_of = functools.partial(self._identity_view, workdir)
+        rows = {row[0]: row for row in [*first, *like] if row[1] in listing}
+        return [(Found(job_hash, job_id, method, f"{root}/{job_id}", created), row_key,
+                 functools.partial(view_of, job_hash))
+                for job_hash, job_id, created, row_key in
+                sorted(rows.values(), key=lambda r: r[2], reverse=True)]
+
+    def _identity_view(self, workdir: Workdir, job_hash: str) -> str | None:
+        db = self._db(workdir)
+        try:
+            return None if db is None else db.identity_view(job_hash)
+        except StorageError:  # an index: the caller reads the job's setup.json instead
+            return None
 
     def setup_of(self, job: Found) -> dict[str, Any]:
         """A finished job's setup.json, read once per command (a published one never changes)."""
