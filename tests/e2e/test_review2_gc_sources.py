@@ -5,24 +5,10 @@ directory of the store is left behind."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
+
+from sourcestore_helpers import HELPER, METHOD, store_files
 
 from conftest import Project
-
-HELPER = "FACTOR = 3\n"
-METHOD = '''
-import _helper
-
-options = {"n": 0}
-
-
-def synthesis(options):
-    return options.n * _helper.FACTOR
-'''
-
-
-def store_files(project: Project) -> list[Path]:
-    return sorted(p for p in (project.workdir / ".sources").rglob("*") if p.is_file())
 
 
 def two_versions(project: Project) -> None:

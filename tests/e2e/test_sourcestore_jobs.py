@@ -12,23 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sourcestore_helpers import HELPER, METHOD, store_files
 
 from conftest import Project, assert_sound, built
-
-HELPER = "FACTOR = 3\n"
-METHOD = '''
-import _helper
-
-options = {"n": 0}
-
-
-def synthesis(options):
-    return options.n * _helper.FACTOR
-'''
-
-
-def store_files(project: Project) -> list[Path]:
-    return sorted(p for p in (project.workdir / ".sources").rglob("*") if p.is_file())
 
 
 def inode(path: Path) -> tuple[int, int]:
