@@ -32,16 +32,12 @@ def post_stat(job_dir: str) -> tuple[int, int] | None:
     return (st.st_size, st.st_mtime_ns) if stat.S_ISREG(st.st_mode) else None
 
 
-def finished_files(job_dir: str) -> dict[str, Any]:
-    """post.json's "files" of a job directory whose records say the job finished (setup.json
-    a file, post.json a file that says so); a StorageError saying what is wrong otherwise.
-    Lighter than ``read_finished`` (setup.json is not read, no Path is made)."""
-    return finished_record(job_dir)[0]
-
-
 def finished_record(job_dir: str) -> tuple[dict[str, Any], tuple[int, int]]:
-    """``finished_files``, and the (size, mtime_ns) of the post.json they were read from
-    (what the index of a job's files is kept under)."""
+    """post.json's "files" of a job directory whose records say the job finished (setup.json
+    a file, post.json a file that says so), and the (size, mtime_ns) of the post.json they
+    were read from (what the index of a job's files is kept under); a StorageError saying
+    what is wrong otherwise. Lighter than ``read_finished`` (setup.json is not read, no
+    Path is made)."""
     setup, post = f"{job_dir}/{SETUP_FILE}", f"{job_dir}/{POST_FILE}"
     try:
         if not stat.S_ISREG(os.lstat(setup).st_mode):

@@ -12,7 +12,7 @@ import pytest
 
 from acbuild.errors import StorageError
 from acbuild.hashing import hash_file
-from acbuild.intact import changed_files, finished_files, job_damage, post_stat
+from acbuild.intact import changed_files, finished_record, job_damage, post_stat
 from acbuild.workdir import Workdir, failed_attempt, failed_job_id, remove_entry, staged_job_id
 
 DOTTED = "v1.2-0123456789ab"
@@ -98,13 +98,13 @@ def finished_job(root: Path, job_id: str = "m-000000000000") -> Path:
 def test_a_finished_job_is_intact_and_each_damage_is_named(tmp_path: Path) -> None:
     job = finished_job(tmp_path)
     assert job_damage(job) is None
-    assert finished_files(str(job)) == json.loads((job / "post.json").read_text())["files"]
+    assert finished_record(str(job))[0] == json.loads((job / "post.json").read_text())["files"]
     size = (job / "post.json").stat().st_size
     assert post_stat(str(job)) == (size, (job / "post.json").stat().st_mtime_ns)
     (job / "setup.json").unlink()
     assert job_damage(job) == "setup.json missing"
     with pytest.raises(StorageError, match="setup.json missing"):
-        finished_files(str(job))
+        finished_record(str(job))
     other = finished_job(tmp_path, "m-111111111111")
     os.replace(other / "setup.json", job / "setup.json")
     assert job_damage(job) == "it holds another job (m-111111111111)"
@@ -117,12 +117,12 @@ def test_a_fifo_post_json_is_named_never_waited_on(tmp_path: Path) -> None:
     assert post_stat(str(job)) is None
     assert job_damage(job) == "post.json is not a regular file"
     with pytest.raises(StorageError, match="post.json is not a regular file"):
-        finished_files(str(job))
+        finished_record(str(job))
 
 
 def test_changed_files_go_by_content_when_the_mtime_moved(tmp_path: Path) -> None:
     job = finished_job(tmp_path)
-    files = finished_files(str(job))
+    files = finished_record(str(job))[0]
     digests: list[Path] = []
 
     def digest(path: Path) -> str:
