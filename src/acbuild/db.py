@@ -242,23 +242,11 @@ class Database:
                 self.conn.executemany("INSERT OR REPLACE INTO job_files VALUES (?, ?, ?, ?)",
                                       files)
 
-    def identities(self, method: str, limit: int
-                   ) -> list[tuple[JobRow, str | None, str | None]]:
-        """The newest ``limit`` jobs of ``method``, newest first, each with its options key
-        and identity view (None, None where the index has none: an older acbuild, doctor or
-        a remote fetch recorded the job)."""
-        if not self._has_table("identities"):
-            return [(row, None, None) for row in reversed(self.jobs(method)[-limit:])]
-        rows = self._query(
-            "SELECT j.*, i.options_key, i.view FROM jobs j LEFT JOIN identities i "
-            "ON i.hash = j.hash WHERE j.method = ? ORDER BY j.created DESC LIMIT ?",
-            (method, min(limit, _INT_MAX)))
-        return [(JobRow(*r[:-2]), r[-2], r[-1]) for r in rows]
-
     def identity_keys(self, method: str, limit: int) -> list[IdentityKey]:
-        """``identities`` without the views: (hash, id, created, options key or None) of the
-        newest ``limit`` jobs of ``method``, newest first. A reason reads ``identity_view``
-        of the few it compares, not 1,000 views it would parse none of."""
+        """(hash, id, created, options key) of the newest ``limit`` jobs of ``method``,
+        newest first; the key None where the index has none (an older acbuild, doctor or a
+        remote fetch recorded the job). A reason reads ``identity_view`` of the few it
+        compares, not 1,000 views it would parse none of."""
         if not self._has_table("identities"):
             return [(r.hash, r.id, r.created, None) for r in reversed(self.jobs(method)[-limit:])]
         return list(self._query(

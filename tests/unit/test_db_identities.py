@@ -15,14 +15,27 @@ def row(n: int, method: str = "m") -> JobRow:
     return JobRow(f"{n:064x}", f"{method}-{n:012x}", method, "c" * 64, float(n), built_seq=n)
 
 
+def indexed(job: JobRow, key: str | None) -> tuple[str, str, float, str | None]:
+    """What ``identity_keys`` gives of ``job``, indexed under ``key`` (None: not indexed)."""
+    return (job.hash, job.id, job.created, key)
+
+
+def identities(db: Database, method: str, limit: int
+               ) -> list[tuple[tuple[str, str, float, str | None], str | None]]:
+    """The newest ``limit`` jobs of ``method`` with their identity view, as a reason reads
+    them: ``identity_keys``, then ``identity_view`` of each."""
+    return [(entry, db.identity_view(entry[0])) for entry in db.identity_keys(method, limit)]
+
+
 def test_identities_come_newest_first_with_none_for_a_job_not_indexed(tmp_path: Path) -> None:
     with Database.open(tmp_path) as db:
         db.record_jobs([row(1), row(2)], [(row(1).hash, "k1", '{"v": 1}')])
         db.record_jobs([row(3, "other")], [(row(3).hash, "k3", "{}")])
-        assert db.identities("m", 10) == [(row(2), None, None), (row(1), "k1", '{"v": 1}')]
-        assert db.identities("m", 1) == [(row(2), None, None)]
+        assert identities(db, "m", 10) == [(indexed(row(2), None), None),
+                                           (indexed(row(1), "k1"), '{"v": 1}')]
+        assert identities(db, "m", 1) == [(indexed(row(2), None), None)]
         db.keep_identities([(row(2).hash, "k2", "{}")])
-        assert [k for _, k, _ in db.identities("m", 10)] == ["k2", "k1"]
+        assert [entry[3] for entry, _ in identities(db, "m", 10)] == ["k2", "k1"]
 
 
 def test_a_database_of_version_5_gains_the_index_and_an_older_read_only_one_works(
@@ -35,9 +48,9 @@ def test_a_database_of_version_5_gains_the_index_and_an_older_read_only_one_work
     conn.commit()
     conn.close()
     with Database.open(tmp_path, readonly=True) as db:  # read as it is: no index, no error
-        assert db.identities("m", 10) == [(row(1), None, None)]
+        assert db.identity_keys("m", 10) == [indexed(row(1), None)]
         db.keep_identities([(row(1).hash, "k", "{}")])  # a read-only index keeps nothing
     with Database.open(tmp_path) as db:
         assert db.conn.execute("PRAGMA user_version").fetchone()[0] == dbschema.SCHEMA_VERSION
         db.keep_identities([(row(1).hash, "k", "{}")])
-        assert db.identities("m", 10) == [(row(1), "k", "{}")]
+        assert identities(db, "m", 10) == [(indexed(row(1), "k"), "{}")]
