@@ -32,7 +32,7 @@ from acbuild.dbschema import newer_schema
 from acbuild.errors import DiskFull, StorageError, WorkdirInUse
 from acbuild.intact import job_damage
 from acbuild.joblocks import JobLock
-from acbuild.jobrecords import read_json, read_setup
+from acbuild.jobrecords import read_post, read_setup
 from acbuild.jobrow import row_from_directory
 from acbuild.workdir import Workdir, remove_entry
 
@@ -202,7 +202,7 @@ def _subjob_rows(workdir: Workdir, rows: list[JobRow]) -> list[SubjobRow]:
     found = []
     for row in rows:
         try:
-            recorded = read_json(workdir.job_dir(row.id) / "post.json").get("subjobs") or {}
+            recorded = read_post(workdir.job_dir(row.id)).get("subjobs") or {}
         except StorageError:
             continue
         for sub_id in recorded:

@@ -23,7 +23,7 @@ from acbuild.errors import AcbuildError, Interrupted, LauncherDied, StorageError
 from acbuild.graph import JobSpec
 from acbuild.jobfailure import directory_identity, disk_full, failure_of, lost_directory
 from acbuild.joblocks import JobLock
-from acbuild.jobrecords import last_marked_phase, read_json, setup_text
+from acbuild.jobrecords import last_marked_phase, read_post, setup_text
 from acbuild.jobsetup import JobSetup
 from acbuild.logfollow import LogFollower
 from acbuild.methods import Method
@@ -339,7 +339,7 @@ class _Run:
             self._done(spec.hash)
             return
         try:
-            post = exited.post if exited.post is not None else read_json(job.staging / "post.json")
+            post = exited.post if exited.post is not None else read_post(job.staging)
         except Exception:
             post = {}
         # A source/ file is the store's, shared: one its method wrote through is put back,

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from acbuild.db import DB_NAME, RunRow
 from acbuild.errors import StorageError, WorkdirInUse
-from acbuild.jobrecords import read_json, read_setup
+from acbuild.jobrecords import read_post, read_setup
 from acbuild.store import Found, JobStore
 from acbuild.workdir import FAILED_DIR, STAGING_DIR, Workdir, disk_usage, remove_entry
 
@@ -280,7 +280,7 @@ def _input_ids(job_dir: Path) -> Iterable[str]:
 def _subjob_ids(job_dir: Path) -> list[str]:
     """The subjobs a job recorded: kept with it (its result may name them)."""
     try:
-        subjobs = read_json(job_dir / "post.json").get("subjobs") or {}
+        subjobs = read_post(job_dir).get("subjobs") or {}
     except StorageError:
         return []
     return [job_id for job_id in subjobs if isinstance(job_id, str)]

@@ -22,7 +22,7 @@ from acbuild import results
 from acbuild.config import Project, load_project
 from acbuild.errors import ConfigError, JobSpecError, StorageError
 from acbuild.job import RESULT_FILE, Job
-from acbuild.jobrecords import read_json, read_setup
+from acbuild.jobrecords import read_post, read_setup
 from acbuild.session import Session, resolve_job
 from acbuild.urdlists import Entry, Lists, UrdError, check_list_name, timestamp
 
@@ -59,7 +59,7 @@ class JobView:
     def files(self) -> list[str]:
         """The names of the files the job wrote (its post.json listing), sorted."""
         try:
-            return sorted(read_json(self.path / "post.json").get("files", {}))
+            return sorted(read_post(self.path).get("files", {}))
         except StorageError:
             return []
 
@@ -83,7 +83,7 @@ class JobView:
         # A failed job (kept in .failed/, which a method name resolves to when it is the
         # latest) has no result: say why, not "no such file ... result.pickle".
         try:
-            post = read_json(self.path / "post.json")
+            post = read_post(self.path)
         except StorageError:
             return
         error = post.get("error") if post.get("status") == "failed" else None

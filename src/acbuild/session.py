@@ -22,7 +22,7 @@ from acbuild.decision import decide, look_at_cached
 from acbuild.errors import AcbuildError, Interrupted, JobError, NeedsBuild
 from acbuild.graph import Graph, JobSpec
 from acbuild.graph import edges as edges_of
-from acbuild.jobrecords import is_finished, read_json, read_setup
+from acbuild.jobrecords import is_finished, read_post, read_setup
 from acbuild.methods import MethodRegistry
 from acbuild.script import Urd, evaluate
 from acbuild.store import JobStore
@@ -480,7 +480,7 @@ def describe_job(path: Path, with_result: bool = True) -> dict[str, Any]:
 
     setup = read_setup(path)
     try:
-        post = read_json(path / "post.json")
+        post = read_post(path)
     except AcbuildError:
         post = {}
     failed = path.parent.name == FAILED_DIR
