@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import os
 from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
@@ -19,7 +18,7 @@ from acbuild import engine, evalplan, events, joblog, plan, stopping
 from acbuild.config import ExecutorConfig, Project
 from acbuild.db import SubjobRow
 from acbuild.decision import decide, look_at_cached
-from acbuild.errors import AcbuildError, Interrupted, JobError, NeedsBuild
+from acbuild.errors import AcbuildError, Interrupted, JobError, NeedsBuild, StorageError
 from acbuild.graph import Graph, JobSpec
 from acbuild.graph import edges as edges_of
 from acbuild.jobrecords import is_finished, read_post, read_setup
@@ -299,8 +298,8 @@ def _build_failed(spec: JobSpec, outcome: engine.Outcome | None) -> BuildFailed:
     the job's failure as its kept post.json records it, or why it was not built."""
     error: dict[str, Any] = {}
     if outcome is not None and outcome.state == "failed" and outcome.path is not None:
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            error = json.loads((outcome.path / "post.json").read_text()).get("error") or {}
+        with contextlib.suppress(StorageError):  # missing, unreadable, or no JSON object
+            error = read_post(outcome.path).get("error") or {}
     detail = (f"{error.get('type', 'Error')}: {error.get('message', '')}" if error
               else outcome.reason if outcome is not None else "")
     phase = error.get("phase")
