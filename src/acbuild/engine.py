@@ -503,10 +503,16 @@ class _Run:
             self.b.launcher().reply(request.token, {"ok": False, "message": refused})
             return
         h = spec.hash
-        existed = not decision.build or self.b.path_of(h) is not None
+        # Reused earlier in the run and stale now (an input built since): built in this pass,
+        # its old outcome none of this pass's (``_pending``), as for a job of a later plan.
+        reopen = (decision.build and h not in self.decisions and h in self.b.outcomes
+                  and self.b._open(h))
+        if reopen:
+            self._earlier[h] = self.b.outcomes[h]
+        existed = not decision.build or (self.b.path_of(h) is not None and not self._pending(h))
         if not decision.build and self.b._open(h) and h not in self.decisions:
             self.b._reuse(spec, decision.found.location, f"cached (a subjob of {parent.id})")
-        elif h not in self.b.outcomes and h not in self.decisions:
+        elif (h not in self.b.outcomes or reopen) and h not in self.decisions:
             self.decisions[h] = decision._replace(
                 reason=f"{decision.reason} (a subjob of {parent.id})")
             self.waiting_on[h], self.dependents[h] = set(), []
@@ -531,6 +537,8 @@ class _Run:
         running = {j.decision.spec.hash for j in self.running.values()}
         for h in list(self.waits.by_job):
             outcome = self.b.outcomes.get(h)
+            if outcome is not None and outcome is self._earlier.get(h):
+                outcome = None  # its old outcome: this pass builds it again
             if outcome is None and not (self.stopping and h not in running):
                 continue
             for waiting in self.waits.by_job.pop(h):
