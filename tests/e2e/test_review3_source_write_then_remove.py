@@ -1,0 +1,44 @@
+"""A method that writes through its shared source/ link and then removes its source/ (a
+careless cleanup): the store file it wrote must still get its bytes back and the job fail,
+or every finished job sharing that file has its source record changed, silently."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import Project
+
+METHOD = '''
+import os
+import shutil
+options = {"n": 0}
+
+def synthesis(options, job):
+    if options.n == 99:
+        source = os.path.join(str(job.path), "source")
+        path = os.path.join(source, "methods", "scale.py")
+        os.chmod(path, 0o644)  # (root needs no chmod; an owner does)
+        with open(path, "a") as f:
+            f.write("# written by the job\\n")
+        shutil.rmtree(source)
+    return options.n
+'''
+
+
+def test_a_job_that_writes_its_shared_source_and_removes_it_changes_no_other_job(
+        project: Project) -> None:
+    project.method("scale", METHOD)
+    source = (project.root / "methods" / "scale.py").read_bytes()
+    project.script("import os\n\ndef main(urd):\n"
+                   "    for n in range(2):\n        urd.build('scale', n=n)\n"
+                   "    if os.path.exists('bad'):\n        urd.build('scale', n=99)\n")
+    first = project.run_json()
+    finished = sorted(j["id"] for j in first["jobs"])
+    project.write("bad", "")
+    report = project.run_json(check=1)
+    failed = [j for j in report["jobs"] if j["state"] == "failed"]
+    assert len(failed) == 1, report
+    assert "methods/scale.py" in json.dumps(failed[0])
+    for job_id in finished:
+        assert (project.workdir / job_id / "source" / "methods" / "scale.py"
+                ).read_bytes() == source
