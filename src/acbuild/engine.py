@@ -334,6 +334,9 @@ class _Run:
         seconds = seen - job.started
         lost = lost_directory(job.staging, job.identity)
         if lost is not None:
+            # (a shared source/ file it wrote through before it went gets its bytes back)
+            self.b.store.target.sources.restore(str(job.staging),
+                                                self.b.method_of(spec.method).sources)
             self._failed(spec, job.decision.reason, None, lost, seconds)
             job.lock.release()
             self._done(spec.hash)

@@ -42,3 +42,20 @@ def test_a_job_that_writes_its_shared_source_and_removes_it_changes_no_other_job
     for job_id in finished:
         assert (project.workdir / job_id / "source" / "methods" / "scale.py"
                 ).read_bytes() == source
+
+
+def test_a_job_that_writes_its_shared_source_and_removes_its_directory_changes_no_other_job(
+        project: Project) -> None:
+    project.method("scale", METHOD.replace("shutil.rmtree(source)",
+                                           "shutil.rmtree(str(job.path))"))
+    source = (project.root / "methods" / "scale.py").read_bytes()
+    project.script("import os\n\ndef main(urd):\n"
+                   "    for n in range(2):\n        urd.build('scale', n=n)\n"
+                   "    if os.path.exists('bad'):\n        urd.build('scale', n=99)\n")
+    first = project.run_json()
+    finished = sorted(j["id"] for j in first["jobs"])
+    project.write("bad", "")
+    project.run_json(check=1)  # its directory is gone: it failed
+    for job_id in finished:
+        assert (project.workdir / job_id / "source" / "methods" / "scale.py"
+                ).read_bytes() == source
