@@ -563,6 +563,9 @@ class _Run:
     def _interrupt(self) -> None:
         self.b.close()  # kills every running job's process group
         for job in self.running.values():
+            with contextlib.suppress(OSError):  # a shared source/ file it wrote: given back
+                self.b.store.target.sources.restore(
+                    str(job.staging), self.b.method_of(job.decision.spec.method).sources)
             with contextlib.suppress(OSError):  # keep what it printed, if the disk allows
                 self.b.store.target.keep_failed(job.staging, job.decision.spec.id)
             job.lock.release()

@@ -59,3 +59,43 @@ def test_a_job_that_writes_its_shared_source_and_removes_its_directory_changes_n
     for job_id in finished:
         assert (project.workdir / job_id / "source" / "methods" / "scale.py"
                 ).read_bytes() == source
+
+
+def test_a_run_stopped_while_a_job_that_wrote_its_shared_source_runs_changes_no_other_job(
+        project: Project) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import SRC
+
+    project.method("scale", METHOD.replace(
+        "shutil.rmtree(source)",
+        "open(os.path.join(os.environ['PROJECT'], 'wrote'), 'w').close()\n"
+        "        import time\n        time.sleep(60)"))
+    source = (project.root / "methods" / "scale.py").read_bytes()
+    project.script("import os\n\ndef main(urd):\n"
+                   "    for n in range(2):\n        urd.build('scale', n=n)\n"
+                   "    if os.path.exists('bad'):\n        urd.build('scale', n=99)\n")
+    first = project.run_json()
+    finished = sorted(j["id"] for j in first["jobs"])
+    project.write("bad", "")
+    env = {**os.environ, "ACBUILD_PLAIN": "1", "PYTHONPATH": str(SRC),
+           "PROJECT": str(project.root)}
+    proc = subprocess.Popen([sys.executable, "-m", "acbuild", "run"], cwd=project.root,
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not (project.root / "wrote").exists():
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    for job_id in finished:
+        assert (project.workdir / job_id / "source" / "methods" / "scale.py"
+                ).read_bytes() == source
