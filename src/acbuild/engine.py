@@ -373,6 +373,9 @@ class _Run:
             self.free += job.slots
             self._report_output(job, final=True)
             phase = last_marked_phase(job.staging)
+            with contextlib.suppress(OSError):  # a shared source/ file it wrote: given back
+                self.b.store.target.sources.restore(
+                    str(job.staging), self.b.method_of(job.decision.spec.method).sources)
             self._fail(job, events.JobFailure(phase, None, message, ""),
                        time.time() - job.started)
             job.lock.release()

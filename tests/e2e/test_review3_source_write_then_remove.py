@@ -99,3 +99,22 @@ def test_a_run_stopped_while_a_job_that_wrote_its_shared_source_runs_changes_no_
     for job_id in finished:
         assert (project.workdir / job_id / "source" / "methods" / "scale.py"
                 ).read_bytes() == source
+
+
+def test_a_launcher_killed_after_a_job_wrote_its_shared_source_changes_no_other_job(
+        project: Project) -> None:
+    project.method("scale", METHOD.replace(
+        "shutil.rmtree(source)",
+        "import signal\n        os.kill(os.getppid(), signal.SIGKILL)\n"
+        "        import time\n        time.sleep(60)"))
+    source = (project.root / "methods" / "scale.py").read_bytes()
+    project.script("import os\n\ndef main(urd):\n"
+                   "    for n in range(2):\n        urd.build('scale', n=n)\n"
+                   "    if os.path.exists('bad'):\n        urd.build('scale', n=99)\n")
+    first = project.run_json()
+    finished = sorted(j["id"] for j in first["jobs"])
+    project.write("bad", "")
+    project.run_json(check=1)  # the launcher died while it ran: it failed
+    for job_id in finished:
+        assert (project.workdir / job_id / "source" / "methods" / "scale.py"
+                ).read_bytes() == source
