@@ -334,6 +334,9 @@ class _Run:
         seconds = seen - job.started
         lost = lost_directory(job.staging, job.identity)
         if lost is not None:
+            # (a shared source/ file it wrote through before it went gets its bytes back)
+            self.b.store.target.sources.restore(str(job.staging),
+                                                self.b.method_of(spec.method).sources)
             self._failed(spec, job.decision.reason, None, lost, seconds)
             job.lock.release()
             self._done(spec.hash)
@@ -370,6 +373,9 @@ class _Run:
             self.free += job.slots
             self._report_output(job, final=True)
             phase = last_marked_phase(job.staging)
+            with contextlib.suppress(OSError):  # a shared source/ file it wrote: given back
+                self.b.store.target.sources.restore(
+                    str(job.staging), self.b.method_of(job.decision.spec.method).sources)
             self._fail(job, events.JobFailure(phase, None, message, ""),
                        time.time() - job.started)
             job.lock.release()
@@ -503,10 +509,16 @@ class _Run:
             self.b.launcher().reply(request.token, {"ok": False, "message": refused})
             return
         h = spec.hash
-        existed = not decision.build or self.b.path_of(h) is not None
+        # Reused earlier in the run and stale now (an input built since): built in this pass,
+        # its old outcome none of this pass's (``_pending``), as for a job of a later plan.
+        reopen = (decision.build and h not in self.decisions and h in self.b.outcomes
+                  and self.b._open(h))
+        if reopen:
+            self._earlier[h] = self.b.outcomes[h]
+        existed = not decision.build or (self.b.path_of(h) is not None and not self._pending(h))
         if not decision.build and self.b._open(h) and h not in self.decisions:
             self.b._reuse(spec, decision.found.location, f"cached (a subjob of {parent.id})")
-        elif h not in self.b.outcomes and h not in self.decisions:
+        elif (h not in self.b.outcomes or reopen) and h not in self.decisions:
             self.decisions[h] = decision._replace(
                 reason=f"{decision.reason} (a subjob of {parent.id})")
             self.waiting_on[h], self.dependents[h] = set(), []
@@ -531,6 +543,8 @@ class _Run:
         running = {j.decision.spec.hash for j in self.running.values()}
         for h in list(self.waits.by_job):
             outcome = self.b.outcomes.get(h)
+            if outcome is not None and outcome is self._earlier.get(h):
+                outcome = None  # its old outcome: this pass builds it again
             if outcome is None and not (self.stopping and h not in running):
                 continue
             for waiting in self.waits.by_job.pop(h):
@@ -552,6 +566,9 @@ class _Run:
     def _interrupt(self) -> None:
         self.b.close()  # kills every running job's process group
         for job in self.running.values():
+            with contextlib.suppress(OSError):  # a shared source/ file it wrote: given back
+                self.b.store.target.sources.restore(
+                    str(job.staging), self.b.method_of(job.decision.spec.method).sources)
             with contextlib.suppress(OSError):  # keep what it printed, if the disk allows
                 self.b.store.target.keep_failed(job.staging, job.decision.spec.id)
             job.lock.release()

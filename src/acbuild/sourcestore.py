@@ -111,17 +111,22 @@ class SourceStore:
         """The files of ``job_dir``'s source/ (staged from ``sources``) that its job wrote
         through while it ran, where they are the store's file: each gets its bytes back,
         so no other job sharing it is changed. A stat per file; a file the job replaced
-        (a new inode) or removed is only its own record, and not looked at here."""
+        (a new inode) is only its own record; one it removed is looked at in the store."""
         changed = []
         for relpath, data in sources.items():
-            expected = self._stats.get(self.digest(data))
+            digest = self.digest(data)
+            expected = self._stats.get(digest)
             if expected is None:
                 continue
             target = os.path.join(job_dir, SOURCE_DIR, relpath)
             try:
                 st = os.lstat(target)
-            except OSError:
-                continue
+            except OSError:  # its link gone (source/ removed after writing through it?):
+                target = self.path(digest)  # the store's own link, if it is that file still
+                try:
+                    st = os.lstat(target)
+                except OSError:
+                    continue
             if ((st.st_dev, st.st_ino) != expected[:2]
                     or ((st.st_size, st.st_mtime_ns) == expected[2:]
                         and stat.S_IMODE(st.st_mode) == READ_ONLY)):
