@@ -29,7 +29,7 @@ _CHUNK = 500  # stay well under SQLite's bound-parameter limit
 # A lookup of N hashes reads the whole table instead when N * this >= its rows: a scan
 # costs about a quarter of a lookup per row.
 _SCAN_RATIO = 4
-_JOB_MARKS = "?, ?, ?, ?, ?, ?, ?, ?"  # one per column of jobs
+_JOB_MARKS = "?, ?, ?, ?, ?, ?, ?, ?, ?"  # one per column of jobs
 IdentityKey = tuple[str, str, float, str | None]  # hash, id, created, options key (or None)
 
 
@@ -70,6 +70,10 @@ class JobRow(NamedTuple):
     # The order of publication in this database (1, 2, ...; None in rows of an acbuild
     # before it): a reader built before its input was rebuilt has the smaller number.
     built_seq: int | None = None
+    # post.json's ctime when the row was written (None in rows of schema < 7): unlike its
+    # mtime, no user-level call sets it, so a post.json rewritten with its size and mtime
+    # put back is not the one recorded either.
+    post_ctime_ns: int | None = None
 
 
 class RunRow(NamedTuple):  # not a dataclass: cheaper to make at import
@@ -145,12 +149,13 @@ class Database:
         columns = set() if self.readonly else {
             r[1] for r in self.conn.execute("PRAGMA table_info(jobs)")}
         if not self.readonly and (version < SCHEMA_VERSION
-                                  or (columns and "built_seq" not in columns)
+                                  or (columns and not {"built_seq", "post_ctime_ns"} <= columns)
                                   or not self._has_job_files()):
             run_columns = {r[1] for r in self.conn.execute("PRAGMA table_info(runs)")}
+            files_columns = {r[1] for r in self.conn.execute("PRAGMA table_info(job_files)")}
             # executescript commits first, so the transaction is part of the script itself.
             self.conn.executescript(
-                f"BEGIN IMMEDIATE; {upgrade(version, columns, run_columns)} "
+                f"BEGIN IMMEDIATE; {upgrade(version, columns, run_columns, files_columns)} "
                 f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
             )
             self._job_files = True
@@ -190,13 +195,15 @@ class Database:
         return found
 
     def locate(self, hashes: set[str]) -> list[tuple[Any, ...]]:
-        """(hash, id, method, created, post_size, post_mtime_ns, built_seq) of the finished
-        jobs among ``hashes``: ``lookup``'s rows as plain tuples of the columns ``find``
-        reads (a no-op run reads 10,000: a JobRow each cost more than the query)."""
-        if self.version < 6:  # a read-only older database: its columns vary
+        """(hash, id, method, created, post_size, post_mtime_ns, post_ctime_ns, built_seq)
+        of the finished jobs among ``hashes``: ``lookup``'s rows as plain tuples of the
+        columns ``find`` reads (a no-op run reads 10,000: a JobRow each cost more than the
+        query)."""
+        if self.version < 7:  # a read-only older database: its columns vary
             return [(r.hash, r.id, r.method, r.created, r.post_size, r.post_mtime_ns,
-                     r.built_seq) for r in self.lookup(hashes).values()]
-        columns = "SELECT hash, id, method, created, post_size, post_mtime_ns, built_seq FROM jobs"
+                     r.post_ctime_ns, r.built_seq) for r in self.lookup(hashes).values()]
+        columns = ("SELECT hash, id, method, created, post_size, post_mtime_ns, post_ctime_ns,"
+                   " built_seq FROM jobs")
         if len(hashes) > _CHUNK and len(hashes) * _SCAN_RATIO >= self._rows():
             return [row for row in self._query(columns) if row[0] in hashes]
         wanted = sorted(hashes)  # in index order: each page of the index is read once
@@ -216,7 +223,7 @@ class Database:
 
     def record_jobs(self, rows: Iterable[JobRow],
                     identities: Iterable[tuple[str, str, str]] = (),
-                    files: Iterable[tuple[str, int, int, str]] = ()) -> None:
+                    files: Iterable[tuple[str, int, int, int, str]] = ()) -> None:
         """Write (or overwrite) rows, their (hash, options key, view) and the index of their
         files (``keep_job_files``), in one transaction. A row without ``built_seq`` (just
         published) gets the next number, in the given order; a row that has one (refreshed)
@@ -239,7 +246,7 @@ class Database:
                                   list(identities))
             files = list(files)
             if files and self._has_job_files():
-                self.conn.executemany("INSERT OR REPLACE INTO job_files VALUES (?, ?, ?, ?)",
+                self.conn.executemany("INSERT OR REPLACE INTO job_files VALUES (?, ?, ?, ?, ?)",
                                       files)
 
     def identity_keys(self, method: str, limit: int) -> list[IdentityKey]:
@@ -313,21 +320,23 @@ class Database:
             ).fetchall())
         return self._job_files
 
-    def job_files(self) -> dict[str, tuple[int, int, str]]:
-        """Job hash -> (size, mtime_ns, "files" as JSON) of the post.json each entry was
-        read from; none in a database without the index. (An entry whose stat is not the
-        one of the job's post.json now is not to be used: the caller compares them.)"""
-        if not self._has_job_files():
+    def job_files(self) -> dict[str, tuple[tuple[int, int, int], str]]:
+        """Job hash -> ((size, mtime_ns, ctime_ns), "files" as JSON) of the post.json each
+        entry was read from; none in a database without the index (or of a version before
+        7, whose entries lack the ctime). (An entry whose stat is not the one of the job's
+        post.json now is not to be used: the caller compares them.)"""
+        if self.version < 7 or not self._has_job_files():
             return {}
-        return {h: (size, mtime_ns, files) for h, size, mtime_ns, files in self._query(
-            "SELECT hash, post_size, post_mtime_ns, files FROM job_files")}
+        return {h: ((size, mtime_ns, ctime_ns), files)
+                for h, size, mtime_ns, ctime_ns, files in self._query(
+                    "SELECT hash, post_size, post_mtime_ns, post_ctime_ns, files FROM job_files")}
 
-    def keep_job_files(self, entries: Iterable[tuple[str, int, int, str]]) -> None:
-        """Index (hash, post.json's size, its mtime, its "files" as JSON) of jobs."""
+    def keep_job_files(self, entries: Iterable[tuple[str, int, int, int, str]]) -> None:
+        """Index (hash, post.json's size, mtime and ctime, its "files" as JSON) of jobs."""
         if self.readonly or not self._has_job_files():
             return
         with self.transaction():
-            self.conn.executemany("INSERT OR REPLACE INTO job_files VALUES (?, ?, ?, ?)",
+            self.conn.executemany("INSERT OR REPLACE INTO job_files VALUES (?, ?, ?, ?, ?)",
                                   list(entries))
 
     def record_subjobs(self, rows: Iterable[SubjobRow]) -> None:

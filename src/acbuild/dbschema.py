@@ -11,9 +11,12 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from acbuild.dbconnect import connect_readonly
+
 # 3: runs.pid and runs.lock; 4: jobs.post_size and jobs.post_mtime_ns; 5: declarations;
-# 6: urd_entries (result lists), subjobs, identities, run_same, jobs.built_seq.
-SCHEMA_VERSION = 6
+# 6: urd_entries (result lists), subjobs, identities, run_same, jobs.built_seq;
+# 7: jobs.post_ctime_ns and job_files.post_ctime_ns.
+SCHEMA_VERSION = 7
 OLDEST_READABLE = 1  # a read-only database of version 1 is read as it is
 
 _SCHEMA = """
@@ -25,7 +28,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     created REAL NOT NULL,
     post_size INTEGER,
     post_mtime_ns INTEGER,
-    built_seq INTEGER  -- version 6: the order jobs were published in (see JobRow)
+    built_seq INTEGER,  -- version 6: the order jobs were published in (see JobRow)
+    post_ctime_ns INTEGER  -- version 7: post.json's ctime (see JobRow)
 );
 CREATE INDEX IF NOT EXISTS jobs_by_method ON jobs (method, created);
 CREATE INDEX IF NOT EXISTS jobs_by_id ON jobs (id);
@@ -141,11 +145,21 @@ CREATE TABLE IF NOT EXISTS subjobs (
 _BUILT_SEQ = """
 ALTER TABLE jobs ADD COLUMN built_seq INTEGER;
 """
+# -- schema step 6 -> 7 (trust: a post.json rewritten with its size and mtime put back, as
+# `touch -r`, `cp -p` or a sync do): each row keeps post.json's ctime too, which no
+# user-level call sets. Older rows have NULL there: such a job's post.json is read once
+# and its row completed. The index of job files is only a cache: it is made anew.
+_POST_CTIME = """
+ALTER TABLE jobs ADD COLUMN post_ctime_ns INTEGER;
+"""
+_JOB_FILES_ANEW = """
+DROP TABLE IF EXISTS job_files;
+"""
 
 
 # -- (noop: status reads no post.json) each finished job's files as its post.json lists them
 # (``files``: that JSON object, as text), with the size and mtime of the post.json they were
-# read from: `status` checks a job's files with a stat each, no read. An index of what
+# read from (version 7: and its ctime): `status` checks a job's files with a stat each, no read. An index of what
 # post.json says: used only while its stat is the one its job's row holds (find has seen
 # that post.json on the disk), else post.json is read again and the entry rewritten. Older
 # databases lack it (added whatever the version says; an older acbuild ignores it).
@@ -154,15 +168,17 @@ CREATE TABLE IF NOT EXISTS job_files (
     hash TEXT PRIMARY KEY,
     post_size INTEGER NOT NULL,
     post_mtime_ns INTEGER NOT NULL,
+    post_ctime_ns INTEGER NOT NULL,
     files TEXT NOT NULL
 );
 """
 
 
 def newer_schema(path: Path) -> bool:
-    """Whether ``path`` is a database a newer acbuild wrote (so not one to replace)."""
+    """Whether ``path`` is a database a newer acbuild wrote (so not one to replace). Read
+    as a source is: leaving no side file beside it."""
     try:
-        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+        conn = connect_readonly(path)
         try:
             return int(conn.execute("PRAGMA user_version").fetchone()[0]) > SCHEMA_VERSION
         finally:
@@ -171,16 +187,22 @@ def newer_schema(path: Path) -> bool:
         return False
 
 
-def upgrade(version: int, job_columns: set[str], run_columns: set[str]) -> str:
+def upgrade(version: int, job_columns: set[str], run_columns: set[str],
+            job_files_columns: set[str]) -> str:
     """The SQL that brings a database of ``version`` (0: new) to ``SCHEMA_VERSION``, given
-    the columns its jobs and runs tables have (none: the schema creates the table)."""
-    steps = _SCHEMA + (_FROM_VERSION_1 if version == 1 else "")
+    the columns its jobs, runs and job_files tables have (none: the schema creates the
+    table)."""
+    steps = ((_JOB_FILES_ANEW if job_files_columns and "post_ctime_ns" not in job_files_columns
+              else "")
+             + _SCHEMA + (_FROM_VERSION_1 if version == 1 else ""))
     if run_columns and "pid" not in run_columns:
         steps += _FROM_VERSION_2
     if job_columns and "post_size" not in job_columns:
         steps += _FROM_VERSION_3
     if job_columns and "built_seq" not in job_columns:
         steps += _BUILT_SEQ
+    if job_columns and "post_ctime_ns" not in job_columns:
+        steps += _POST_CTIME
     # CREATE ... IF NOT EXISTS: harmless there; the index once the column exists.
     return (steps + _DECLARATIONS + _URD + _SUBJOBS + _JOB_FILES
             + "CREATE INDEX IF NOT EXISTS jobs_by_seq ON jobs (built_seq);")

@@ -18,23 +18,26 @@ from typing import Any
 from acbuild.errors import StorageError
 from acbuild.jobrecords import POST_FILE, SETUP_FILE, read_post, read_setup
 
+# (size, mtime_ns, ctime_ns) of a post.json: what says it is the one a job's row recorded.
+PostStat = tuple[int, int, int]
 
-def post_stat(job_dir: str) -> tuple[int, int] | None:
-    """(size, mtime_ns) of the job's post.json when it is a regular file, else None. One
-    lstat, no read: what a no-op run pays per job to see that the directory still holds
-    the post.json that was recorded (``job_dir`` is a real directory: the listing said so).
-    An emptied directory, a post.json lost or rewritten, a file in the job's place: each
-    changes it."""
+
+def post_stat(job_dir: str) -> PostStat | None:
+    """(size, mtime_ns, ctime_ns) of the job's post.json when it is a regular file, else
+    None. One lstat, no read: what a no-op run pays per job to see that the directory still
+    holds the post.json that was recorded (``job_dir`` is a real directory: the listing
+    said so). An emptied directory, a post.json lost or rewritten, a file in the job's
+    place: each changes it — the ctime even when the size and mtime are put back."""
     try:
         st = os.lstat(f"{job_dir}/{POST_FILE}")
     except OSError:
         return None
-    return (st.st_size, st.st_mtime_ns) if stat.S_ISREG(st.st_mode) else None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns) if stat.S_ISREG(st.st_mode) else None
 
 
-def finished_record(job_dir: str) -> tuple[dict[str, Any], tuple[int, int]]:
+def finished_record(job_dir: str) -> tuple[dict[str, Any], PostStat]:
     """post.json's "files" of a job directory whose records say the job finished (setup.json
-    a file, post.json a file that says so), and the (size, mtime_ns) of the post.json they
+    a file, post.json a file that says so), and the ``PostStat`` of the post.json they
     were read from (what the index of a job's files is kept under); a StorageError saying
     what is wrong otherwise. Lighter than ``read_finished`` (setup.json is not read, no
     Path is made)."""
@@ -67,7 +70,8 @@ def finished_record(job_dir: str) -> tuple[dict[str, Any], tuple[int, int]]:
     if not isinstance(record, dict) or record.get("status") != "ok":
         raise _unfinished(record, job_dir)
     files = record.get("files")
-    return (files if isinstance(files, dict) else {}), (st.st_size, st.st_mtime_ns)
+    return (files if isinstance(files, dict) else {}), (st.st_size, st.st_mtime_ns,
+                                                          st.st_ctime_ns)
 
 
 def job_damage(job_dir: Path) -> str | None:

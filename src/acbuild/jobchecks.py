@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from acbuild.db import Database
 from acbuild.errors import StorageError
 from acbuild.filedigests import FileDigests
-from acbuild.intact import changed_files, finished_record
+from acbuild.intact import PostStat, changed_files, finished_record
 from acbuild.jobrecords import SETUP_FILE
 from acbuild.workdir import Workdir
 
@@ -38,11 +38,11 @@ class Found(Protocol):
 
 class JobChecks:
     """The checks of one store's jobs. ``each_db``: the store's query of each work
-    directory's database; ``post_stats``: hash -> the (size, mtime_ns) of the post.json
-    the store's ``find`` saw (filled by it)."""
+    directory's database; ``post_stats``: hash -> the ``PostStat`` of the post.json the
+    store's ``find`` saw (filled by it)."""
 
     def __init__(self, target: Workdir, target_db: Callable[[], Database], each_db: EachDb,
-                 post_stats: dict[str, tuple[int, int]], digests: FileDigests):
+                 post_stats: dict[str, PostStat], digests: FileDigests):
         self.target = target
         self.target_db = target_db
         self._each_db = each_db
@@ -61,7 +61,7 @@ class JobChecks:
         return problem
 
     def _read_problem(self, job_dir: str) -> tuple[tuple[str, str] | None, Any]:
-        """``problem``, from post.json read; and what to index of it ((size, mtime_ns),
+        """``problem``, from post.json read; and what to index of it (its ``PostStat``,
         files), None for a damaged one."""
         try:
             files, post_stat = finished_record(job_dir)
@@ -80,28 +80,28 @@ class JobChecks:
         directory's index holds, read from the post.json ``find`` saw (the one its row
         records), costs a stat of setup.json and one per file, no read; any other job is
         read, and indexed (in the target) for the next time."""
-        index: dict[str, dict[str, tuple[int, int, str]]] = {
+        index: dict[str, dict[str, tuple[PostStat, str]]] = {
             str(workdir.path): files for workdir, files in self._each_db(
                 lambda db: db.job_files())}
         found: dict[str, tuple[str, str]] = {}
-        fresh: list[tuple[str, int, int, str]] = []
+        fresh: list[tuple[str, int, int, int, str]] = []
         target = str(self.target.path)
         seen = self._post_stats
-        none: dict[str, tuple[int, int, str]] = {}
+        none: dict[str, tuple[PostStat, str]] = {}
         for job in jobs:
             location = str(job.location)
             root = location.rpartition("/")[0]  # (a job's location is <workdir>/<id>)
             entry = index.get(root, none).get(job.hash)
-            if (entry is not None and seen.get(job.hash) == entry[:2]
+            if (entry is not None and seen.get(job.hash) == entry[0]
                     and _regular(f"{location}/{SETUP_FILE}")):
-                text = entry[2]
+                text = entry[1]
                 problem = None if text == "{}" else self._files_problem(location,
                                                                          json.loads(text))
             else:  # not indexed (or setup.json not a file: said as reading it says it)
                 problem, read = self._read_problem(location)
                 if read is not None and root == target:
-                    (size, mtime_ns), files = read
-                    fresh.append((job.hash, size, mtime_ns, json.dumps(files)))
+                    (size, mtime_ns, ctime_ns), files = read
+                    fresh.append((job.hash, size, mtime_ns, ctime_ns, json.dumps(files)))
             if problem is not None:
                 found[job.hash] = problem
         self._store_fresh_digests()

@@ -29,7 +29,7 @@ def row_from_directory(job_dir: Path) -> JobRow | None:
             or not isinstance(code_hash, str) or job_id != hashing.job_id(method, job_hash)):
         return None
     created = post.get("end", setup.get("created"))
-    stat = post_stat(str(job_dir))
+    size, mtime_ns, ctime_ns = post_stat(str(job_dir)) or (None, None, None)
     return JobRow(job_hash, job_id, method, code_hash,
                   float(created) if isinstance(created, (int, float)) else 0.0,
-                  *(stat or (None, None)))
+                  size, mtime_ns, post_ctime_ns=ctime_ns)

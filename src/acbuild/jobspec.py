@@ -19,6 +19,7 @@ Raises ``JobSpecError`` naming the part that did not resolve; never prints.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -202,6 +203,9 @@ def _of_method(text: str, method: str, parsed: Parsed, of_method: list[Found],
             attempts = [p for p in failed if failed_job_id(p.name) == job_id]
             if attempts:
                 return attempts[-1]
+            held = _held_by_name(job_id, finder)
+            if held is not None:
+                return held  # not reusable as it is (damaged): show says why
             raise JobSpecError(
                 f"{text!r}: the job of {method!r} in {finder.script_name} ({job_id}) is not "
                 "built", hint=f"`acbuild run` builds it; {method}~0 is its latest job")
@@ -210,6 +214,16 @@ def _of_method(text: str, method: str, parsed: Parsed, of_method: list[Found],
             return failed[-1]
         raise JobSpecError(f"{text!r}: method {method!r} has no finished job")
     return of_method[-1].path
+
+
+def _held_by_name(job_id: str, finder: Finder) -> Path | None:
+    """What holds a job's name in a work directory though the store did not find it there
+    finished and intact (a damaged directory), to be shown as it is."""
+    for workdir in finder.store.workdirs:
+        path = workdir.job_dir(job_id)
+        if os.path.lexists(path):
+            return path
+    return None
 
 
 def _script_job(method: str, finder: Finder) -> tuple[str, Path | None] | None:

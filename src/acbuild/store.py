@@ -26,7 +26,7 @@ from typing import Any, NamedTuple, TypeVar
 from acbuild.db import DB_NAME, Database, JobRow, SubjobRow
 from acbuild.errors import StorageError
 from acbuild.filedigests import FileDigests
-from acbuild.intact import job_damage, post_stat
+from acbuild.intact import PostStat, job_damage, post_stat
 from acbuild.jobchecks import JobChecks
 from acbuild.joblocks import JobLock
 from acbuild.jobrecords import read_setup
@@ -93,8 +93,8 @@ class JobStore:
         self._setups: dict[Path, dict[str, Any]] = {}
         self._holds: dict[Path, JobLock] = {}
         self._damaged: dict[str, str] = {}  # hash -> what is wrong with its directory
-        # hash -> (size, mtime_ns) of the post.json ``find`` saw, the one its row records
-        self._post_stats: dict[str, tuple[int, int]] = {}
+        # hash -> the PostStat of the post.json ``find`` saw, the one its row records
+        self._post_stats: dict[str, PostStat] = {}
         # rows not yet written, with their identity and post.json's "files"
         self._pending: list[tuple[JobRow, tuple[str, str] | None, Any]] = []
         self._pending_since = 0.0
@@ -227,7 +227,7 @@ class JobStore:
                 continue  # a source that cannot be listed: skipped, with a warning
             root = str(workdir.path)
             writable = workdir.writable  # the target's jobs are readable: no check per job
-            for h, job_id, method, created, size, mtime_ns, seq in rows:
+            for h, job_id, method, created, size, mtime_ns, ctime_ns, seq in rows:
                 if job_id in not_dirs:
                     continue
                 location = f"{root}/{job_id}"
@@ -236,7 +236,7 @@ class JobStore:
                     continue  # its directory is gone (``unusable`` says it was removed)
                 if not (writable or self._readable(workdir, job_id)):
                     continue
-                if stat == (size, mtime_ns):
+                if stat == (size, mtime_ns, ctime_ns):
                     seen[h] = stat
                 else:
                     seen.pop(h, None)  # (its post.json is read again by ``problems`` too)
@@ -423,7 +423,8 @@ class JobStore:
         if row.post_size is None:
             stat = post_stat(str(self.target.job_dir(row.id)))
             if stat is not None:
-                row = row._replace(post_size=stat[0], post_mtime_ns=stat[1])
+                row = row._replace(post_size=stat[0], post_mtime_ns=stat[1],
+                                   post_ctime_ns=stat[2])
         if not self._pending:
             self._pending_since = time.monotonic()
         self._pending.append((row, identity, files))
@@ -444,9 +445,10 @@ class JobStore:
         self.target_db().record_jobs(
             [row for row, _, _ in pending],
             [(row.hash, *ident) for row, ident, _ in pending if ident],
-            [(row.hash, row.post_size, row.post_mtime_ns, json.dumps(files))
+            [(row.hash, row.post_size, row.post_mtime_ns, row.post_ctime_ns, json.dumps(files))
              for row, _, files in pending if isinstance(files, dict)
-             and row.post_size is not None and row.post_mtime_ns is not None])
+             and row.post_size is not None and row.post_mtime_ns is not None
+             and row.post_ctime_ns is not None])
 
     # -- subjobs: a parent is current only while each subjob would be the same job today ----
     def record_subjobs(self, rows: Iterable[SubjobRow]) -> None:

@@ -12,8 +12,6 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from conftest import Project
 
 METHOD = '''
@@ -114,9 +112,6 @@ def test_status_by_the_index_says_what_reading_post_json_says(project: Project) 
         assert db.execute("SELECT count(*) FROM job_files").fetchone()[0] >= 1
 
 
-@pytest.mark.xfail(strict=True, reason="the index trusts post.json's (size, mtime_ns), as "
-                   "find does for reuse; a post.json rewritten with both forged back is not "
-                   "read again (left alone by review1: it needs post.json's ctime kept)")
 def test_post_json_rewritten_with_its_size_and_mtime_kept(project: Project) -> None:
     """post.json changed with its size and mtime put back (os.utime): what status says
     of the job's files is still what the new post.json says."""

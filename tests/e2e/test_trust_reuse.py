@@ -90,6 +90,20 @@ def say_failed(path: Path) -> None:
     (path / "post.json").write_text(json.dumps(post))
 
 
+def say_failed_keeping_size_and_mtime(path: Path) -> None:
+    """As a sync from another copy or `touch -r` leaves it: only the ctime tells."""
+    post = path / "post.json"
+    before = post.stat()
+    record = json.loads(post.read_text())
+    record["status"] = "failed"
+    text = json.dumps(record, separators=(",", ":"))
+    assert len(text) <= before.st_size
+    post.write_text(text.ljust(before.st_size))  # JSON allows the trailing blanks
+    os.utime(post, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = post.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+
+
 def replace_by_file(path: Path) -> None:
     shutil.rmtree(path)
     path.write_text("not a job\n")
@@ -116,6 +130,9 @@ DAMAGES: dict[str, tuple[Callable[[Path], None], str]] = {
                            "its directory is damaged: setup.json missing"),
     "post.json says failed": (say_failed,
                               "its directory is damaged: post.json says the job failed"),
+    "post.json says failed, its size and mtime put back": (
+        say_failed_keeping_size_and_mtime,
+        "its directory is damaged: post.json says the job failed"),
     "replaced by a file": (replace_by_file,
                            "its directory is damaged: it is a file, not a directory"),
     "a link to another job": (link_to_sibling, "its directory is damaged: it is a link"),
@@ -275,3 +292,20 @@ def test_explain_gives_the_reason_of_a_damaged_or_changed_job(built: Project) ->
     built.script("def main(urd):\n    pass\n")  # not a job of the script any more
     proc = built.acbuild("explain", make6.name, check=2)
     assert "its files changed since it was built: out.txt" in proc.stdout + proc.stderr
+
+
+def test_a_post_json_rewritten_with_its_size_and_mtime_put_back_is_read_again(
+        built: Project) -> None:
+    """A job nothing reads is reused on the lstat of its post.json alone: the row's ctime
+    tells a post.json rewritten with its size and mtime put back, which now says failed."""
+    make5 = job_dir(built, "make", 5)
+    say_failed_keeping_size_and_mtime(make5)
+    status = by_id(built.status_json())
+    assert status[make5.name]["state"] == "stale"
+    report = by_id(built.run_json())
+    assert report[make5.name]["state"] == "built"
+    assert report[make5.name]["reason"] == ("its directory is damaged: post.json says the "
+                                            "job failed")
+    assert result(make5) == 5
+    assert json.loads((make5 / "post.json").read_text())["status"] == "ok"
+    assert built.run_json()["counts"]["built"] == 0

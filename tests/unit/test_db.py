@@ -151,3 +151,18 @@ def test_a_database_of_this_version_without_the_order_gains_it(tmp_path: Path) -
         assert db.lookup([rows(1)[0].hash])[rows(1)[0].hash].built_seq is None
         db.record_job(rows(2)[1])
         assert db.lookup([rows(2)[1].hash])[rows(2)[1].hash].built_seq == 1
+
+
+def test_a_newer_database_is_told_without_a_side_file_left_beside_it(tmp_path: Path) -> None:
+    """doctor asks whether a database it cannot open is a newer acbuild's (not to replace):
+    the look leaves the work directory as it was, as reading a source does."""
+    path = tmp_path / dbmod.DB_NAME
+    conn = sqlite3.connect(path)
+    conn.executescript(f"PRAGMA journal_mode=WAL; CREATE TABLE t (x); "
+                       f"PRAGMA user_version = {dbschema.SCHEMA_VERSION + 1};")
+    conn.close()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert dbschema.newer_schema(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before == [dbmod.DB_NAME]
+    path.write_bytes(b"not a database")
+    assert not dbschema.newer_schema(path)

@@ -28,7 +28,7 @@ def test_version_4_gains_the_table_and_keeps_its_jobs(tmp_path: Path) -> None:
     conn.executescript("DROP TABLE declarations; PRAGMA user_version = 4;")
     conn.close()
     with Database.open(tmp_path) as db:
-        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == dbschema.SCHEMA_VERSION == 6
+        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == dbschema.SCHEMA_VERSION == 7
         assert db.lookup([row.hash]) == {row.hash: row._replace(built_seq=1)}
         db.keep_declarations("k", "{}")
         assert db.declarations("k") == "{}"

@@ -76,7 +76,7 @@ def test_version_5_gains_the_subjobs_table(tmp_path: Path) -> None:
     conn.close()
     with Database.open(tmp_path) as db:
         assert db.subjobs() == {}
-        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == 6
+        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == 7
 
 
 def test_the_store_says_which_parents_a_changed_subjob_makes_stale(tmp_path: Path) -> None:

@@ -134,7 +134,7 @@ def test_a_version_5_database_gains_the_table_and_an_old_source_has_no_lists(
     with Database.open(tmp_path, readonly=True) as old:  # a source nobody upgraded
         assert old.urd_rows() == [] and Lists(None, [old]).names() == []
     with Database.open(tmp_path) as db:
-        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == 6
+        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == 7
         # The job is kept (numbered when written: built_seq is the database's own).
         assert db.lookup([row.hash]) == {row.hash: row._replace(built_seq=1)}
         Lists(db).record(entry("1"))

@@ -99,8 +99,8 @@ def test_a_finished_job_is_intact_and_each_damage_is_named(tmp_path: Path) -> No
     job = finished_job(tmp_path)
     assert job_damage(job) is None
     assert finished_record(str(job))[0] == json.loads((job / "post.json").read_text())["files"]
-    size = (job / "post.json").stat().st_size
-    assert post_stat(str(job)) == (size, (job / "post.json").stat().st_mtime_ns)
+    st = (job / "post.json").stat()
+    assert post_stat(str(job)) == (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
     (job / "setup.json").unlink()
     assert job_damage(job) == "setup.json missing"
     with pytest.raises(StorageError, match="setup.json missing"):
