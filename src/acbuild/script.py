@@ -28,6 +28,7 @@ from acbuild.errors import (
 )
 from acbuild.job import WITHFILE, Job, follow_chain
 from acbuild.methods import Method, MethodRegistry
+from acbuild.scriptimports import script_directory_imports
 from acbuild.urdcalls import ListAccess, ResultListCalls, existing_specs
 
 # Given a spec the script needs a result of, build it (and what it needs) and return its
@@ -458,17 +459,17 @@ def load_script(path: Path) -> Callable[[Urd], Any]:
 
 
 def evaluate(path: Path, urd: Urd) -> graph.Graph:
-    """Run the script's ``main(urd)``; return the graph it declared."""
-    main = load_script(path)
-    for directory in (str(path.parent),):
-        if directory not in sys.path:
-            sys.path.insert(0, directory)
-    try:
-        main(urd)
-    except AcbuildError:
-        raise
-    except (Exception, SystemExit) as e:  # sys.exit() in a script is an error, not our exit
-        raise _script_failure(e, path) from None
+    """Run the script's ``main(urd)``; return the graph it declared. The modules of the
+    script's directory it imports, at its top or in ``main``, are found there, from their
+    source (``scriptimports``), whatever directory acbuild was started in."""
+    with script_directory_imports(str(path.parent)):
+        main = load_script(path)
+        try:
+            main(urd)
+        except AcbuildError:
+            raise
+        except (Exception, SystemExit) as e:  # sys.exit() in a script is an error, not ours
+            raise _script_failure(e, path) from None
     return urd.graph
 
 
