@@ -7,6 +7,9 @@ within a second (an editor's autosave, a generator, a test) would plan the graph
 older text — jobs with the old options, reported as "nothing to build". Nothing is
 written beside the helpers either. Modules from anywhere else (the standard library,
 installed packages, a virtualenv inside the project) are imported as always.
+
+Each evaluation imports them afresh: a process that evaluates a script again (the board,
+a notebook) sees the helpers as they read then, not as the first evaluation found them.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ class _ScriptDirFinder:
     def __init__(self, directory: str):
         self.directory = directory
         self.packages: set[str] = set()
+        self.loaded: list[str] = []  # the modules found here, to forget after the evaluation
 
     def find_spec(self, name: str, path: Sequence[str] | None = None,
                   target: object = None) -> ModuleSpec | None:
@@ -46,13 +50,15 @@ class _ScriptDirFinder:
         spec.loader = _SourceOnlyLoader(name, spec.origin)
         if spec.submodule_search_locations is not None:
             self.packages.add(name)
+        self.loaded.append(name)
         return spec
 
 
 @contextmanager
 def script_directory_imports(directory: str) -> Iterator[None]:
     """While the block runs, ``directory`` is first on ``sys.path`` (it stays there: a
-    module the script imports later finds it too) and its modules come from their source."""
+    module the script imports later finds it too) and its modules come from their source;
+    after it, the modules found there are out of ``sys.modules`` again."""
     if directory not in sys.path:
         sys.path.insert(0, directory)
     finder = _ScriptDirFinder(os.path.abspath(directory))
@@ -62,3 +68,5 @@ def script_directory_imports(directory: str) -> Iterator[None]:
         yield
     finally:
         sys.meta_path.remove(finder)
+        for name in finder.loaded:
+            sys.modules.pop(name, None)
