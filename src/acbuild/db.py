@@ -387,7 +387,7 @@ class Database:
         list that is the one of the run before is kept as a reference to it."""
         listed = dict(jobs)  # a job met twice in a run is listed once, as last met
         counts = Counter(listed.values())
-        text = "\n".join(f"{state} {job_id}" for job_id, state in listed.items())
+        text = "\n".join([f"{state} {job_id}" for job_id, state in listed.items()])
         with self.transaction():
             same = self._same_list(run, text)
             if same is None:
