@@ -138,7 +138,7 @@ class Builder:
         try:
             self.store.target_db().finish_run(
                 run_id, status,
-                [(o.spec.id, o.state) for o in self.outcomes.values() if o.state != "skipped"])
+                {o.spec.id: o.state for o in self.outcomes.values() if o.state != "skipped"})
         except StorageError as e:  # a full disk, say: each job's own record is written already
             self.reporter.report(events.Warning(f"the run's history was not written: {e}"))
         finished = events.RunFinished(
