@@ -244,18 +244,10 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
             graph, finished = _build(session, script, urd, builder, run_id)
         finally:
             alive.release()
-    return RunResult(_in_graph_order(builder.outcomes, graph), finished,
-                     [*urd.warnings, *store.warnings, *(remote.warnings if remote else [])])
-
-
-def _in_graph_order(outcomes: dict[str, engine.Outcome], graph: Graph) -> list[engine.Outcome]:
-    """The outcomes (by job hash) in the graph's order; one of a job outside it (a subjob)
-    as if it were the first. Each key is looked up by ``map`` and compared by ``sorted``,
-    not by a function call of ours per outcome: a no-op run has 10,000."""
-    order = dict(zip(graph.specs, range(len(graph.specs))))
-    keys = list(map(order.get, outcomes, [0] * len(outcomes)))
-    values = list(outcomes.values())
-    return [values[i] for i in sorted(range(len(values)), key=keys.__getitem__)]
+    order = {h: i for i, h in enumerate(graph.specs)}
+    outcomes = sorted(builder.outcomes.values(), key=lambda o: order.get(o.spec.hash, 0))
+    return RunResult(outcomes, finished, [*urd.warnings, *store.warnings,
+                                          *(remote.warnings if remote else [])])
 
 
 def _executor(config: ExecutorConfig, workdir: Path) -> Callable[[], Any] | None:
