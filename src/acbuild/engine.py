@@ -168,8 +168,8 @@ class Builder:
         self.reporter.report(events.JobFetched(_ref(spec, reason), str(path), seconds))
 
     def _reuse(self, spec: JobSpec, path: str | Path, reason: str) -> None:
-        # A no-op run of 10,000 jobs reuses 10,000: its three records are made without
-        # their named tuples' __new__ calls (half the cost).
+        # One job (built by another run, a cached subjob; a plan's cached jobs: all at once,
+        # ``_reuse_cached``): its three records made without their __new__ calls.
         make = _make
         self.outcomes[spec.hash] = make(Outcome, (spec, "reused", reason, path))
         self.reporter.report(make(events.JobReused, (
