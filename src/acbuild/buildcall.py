@@ -63,12 +63,12 @@ class CallShape:
                         if name not in names and spec.copy_default]
         self._given = [(name, slot_of[(0, name)], spec.convert)
                        for name, spec in method.options.items() if name in names]
-        # (name, slot of a given one, else -1; its pair when absent, made once)
-        self._inputs = [(name, slot_of[(1, name)] if name in given_inputs else -1, (name, None))
-                        for name in inputs]
-        # No input given (the jobs of a wide graph): their hashes and ids, all None, made once.
-        self._absent: tuple[tuple[str, str | None], ...] | None = (
-            None if given_inputs else tuple((name, None) for name in inputs))
+        # Every input absent, (name, None) in name order, made once: a given one's pair
+        # replaces its own, at its index. Only the given ones are looked at per job: (index,
+        # name, slot).
+        self._absent = tuple((name, None) for name in inputs)
+        self._given_inputs = [(i, name, slot_of[(1, name)]) for i, name in enumerate(inputs)
+                              if name in given_inputs]
 
     def spec(self, params: Mapping[str, Any], where: str) -> JobSpec | None:
         """The spec of the job ``params`` (of this shape's names) ask for; None when a value
@@ -97,22 +97,19 @@ class CallShape:
         for name, convert in self._copied:  # a list or dict default is rebuilt: no job can
             options[name] = convert(options[name])  # change another's
         hashes = ids = self._absent
-        if hashes is None:
-            given: list[tuple[str, str | None]] = []
-            given_ids: list[tuple[str, str | None]] = []
-            for name, slot, absent in self._inputs:
-                job: Any = None if slot < 0 else params[name]
+        if self._given_inputs:
+            given, given_ids = list(hashes), list(ids)
+            for i, name, slot in self._given_inputs:
+                job: Any = params[name]
                 if job is None:
-                    given.append(absent)
-                    given_ids.append(absent)
-                elif type(job) is self._handle_type and job._urd is self._owner:
-                    spec = job.spec
-                    body = spec.hash.encode("utf-8", "surrogatepass")  # canonical's str
-                    parts[slot] = b"str %d:%b" % (len(body), body)
-                    given.append((name, spec.hash))
-                    given_ids.append((name, spec.id))
-                else:
+                    continue  # absent: its pair is there already
+                if type(job) is not self._handle_type or job._urd is not self._owner:
                     return None
+                spec = job.spec
+                body = spec.hash.encode("utf-8", "surrogatepass")  # canonical's str
+                parts[slot] = b"str %d:%b" % (len(body), body)
+                given[i] = (name, spec.hash)
+                given_ids[i] = (name, spec.id)
             hashes, ids = tuple(given), tuple(given_ids)
         digest = hashing.hash_bytes(self._template % tuple(parts))
         return _new_spec(JobSpec, (

@@ -91,7 +91,11 @@ class PlainReporter:
             print(text, file=self.out, flush=True)
 
     def report(self, event: events.Event) -> None:
-        if isinstance(event, events.JobReused):
+        if isinstance(event, events.JobsReused):
+            if self.verbose:
+                for job_id in event.ids:
+                    self._line(f"reused  {job_id}")
+        elif isinstance(event, events.JobReused):
             if self.verbose:
                 self._line(f"reused  {event.job.id}")
         elif isinstance(event, events.JobWaiting):
@@ -210,6 +214,11 @@ class LiveReporter:
     def _note(self, event: events.Event) -> None:
         if isinstance(event, events.PlanReady):
             self.total += event.total
+        elif isinstance(event, events.JobsReused):
+            self.counts["reused"] += len(event.ids)
+            if self.verbose:
+                for job_id in event.ids:
+                    self._print("[dim]reused[/]  ", job_id)
         elif isinstance(event, events.JobReused):
             self.counts["reused"] += 1
             if self.verbose:

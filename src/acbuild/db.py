@@ -391,12 +391,13 @@ class Database:
             )
         return int(cur.lastrowid or 0)
 
-    def finish_run(self, run: int, status: str, jobs: list[tuple[str, str]]) -> None:
-        """Close a run: its status and every job it built, reused or failed (id, state). A
-        list that is the one of the run before is kept as a reference to it."""
+    def finish_run(self, run: int, status: str,
+                   jobs: dict[str, str] | list[tuple[str, str]]) -> None:
+        """Close a run: its status and every job it built, reused or failed (id, state, or
+        id -> state). A list that is the one of the run before is kept as a reference to it."""
         listed = dict(jobs)  # a job met twice in a run is listed once, as last met
         counts = Counter(listed.values())
-        text = "\n".join(f"{state} {job_id}" for job_id, state in listed.items())
+        text = "\n".join([f"{state} {job_id}" for job_id, state in listed.items()])
         with self.transaction():
             same = self._same_list(run, text)
             if same is None:

@@ -104,7 +104,6 @@ def _inputs_newer(specs: Sequence[JobSpec], decisions: Sequence[plan.Decision],
     subjob this plan builds again. No file read: the rows' order suffices."""
     building = {d.spec.hash: d.spec.id for d in decisions if d.build}
     newer: dict[str, tuple[str, str]] = {}
-    planned = {spec.hash for spec in specs}
     subjobs = store.subjobs() if building else {}  # (a subjob built after: changed_subjobs)
     # The cached jobs that read a job or have subjobs, each job's inputs listed once (a
     # no-op run of 10,000 jobs does this for each of them).
@@ -116,19 +115,22 @@ def _inputs_newer(specs: Sequence[JobSpec], decisions: Sequence[plan.Decision],
             if inputs or spec.hash in subjobs:
                 readers.append((spec, reader, inputs))
     # An input not planned here (a subjob's: decided alone) is looked up: all in one find.
-    outside = {h for _, _, inputs in readers for h in inputs}.difference(planned)
+    # A job planned here is found or built (``plan_jobs``): only those two are looked in.
+    outside = {h for _, _, inputs in readers for h in inputs
+               if h not in found and h not in building}
     elsewhere = store.find(outside) if outside else {}
     for spec, reader, inputs in readers:  # in topological order: a reader after its inputs
-        for row in subjobs.get(spec.hash, ()):
-            if row.hash in building:  # a job of the script, built again in place now
-                newer[spec.hash] = ("subjob", f"its subjob {row.id} is built again")
-        if spec.hash in newer:
-            continue
+        if subjobs:
+            for row in subjobs.get(spec.hash, ()):
+                if row.hash in building:  # a job of the script, built again in place now
+                    newer[spec.hash] = ("subjob", f"its subjob {row.id} is built again")
+            if spec.hash in newer:
+                continue
         for h in inputs:  # each job of a list input too
             if h in building or h in newer:
                 why = f"its input {building.get(h) or found[h].id} is built again"
             else:
-                job = found.get(h) if h in planned else elsewhere.get(h)
+                job = found.get(h) or elsewhere.get(h)
                 if job is None or not store.built_after(job, reader):
                     continue
                 why = f"its input {job.id} was rebuilt after this job was built"

@@ -97,9 +97,7 @@ class Builder:
         return outcome is None or outcome.state == "reused"
 
     def execute(self, decisions: Sequence[plan.Decision]) -> None:
-        for decision in decisions:
-            if not decision.build and decision.spec.hash not in self.outcomes:
-                self._reuse(decision.spec, decision.found.location, "cached")
+        self._reuse_cached(decisions)
         # A job reused earlier in this run, unread then, is decided again when it is read (a
         # result the script loads, an input of a job to build): changed since, it is built.
         todo = [d for d in decisions if d.build and self._open(d.spec.hash)]
@@ -132,15 +130,15 @@ class Builder:
     def finish(self, script: str, run_id: int, interrupted: bool = False,
                error: bool = False) -> events.RunFinished:
         """Close the run; ``error``: an acbuild error (in the script, say) stopped it."""
-        counts = {"built": 0, "reused": 0, "fetched": 0, "failed": 0, "skipped": 0}
-        for outcome in self.outcomes.values():
-            counts[outcome.state] += 1
+        states = [o.state for o in self.outcomes.values()]  # counted by list.count: in C
+        counts = {state: states.count(state)
+                  for state in ("built", "reused", "fetched", "failed", "skipped")}
         status = ("interrupted" if interrupted else "failed" if self.failed
                   else "error" if error else "ok")
         try:
             self.store.target_db().finish_run(
                 run_id, status,
-                [(o.spec.id, o.state) for o in self.outcomes.values() if o.state != "skipped"])
+                {o.spec.id: o.state for o in self.outcomes.values() if o.state != "skipped"})
         except StorageError as e:  # a full disk, say: each job's own record is written already
             self.reporter.report(events.Warning(f"the run's history was not written: {e}"))
         finished = events.RunFinished(
@@ -170,12 +168,30 @@ class Builder:
         self.reporter.report(events.JobFetched(_ref(spec, reason), str(path), seconds))
 
     def _reuse(self, spec: JobSpec, path: str | Path, reason: str) -> None:
-        # A no-op run of 10,000 jobs reuses 10,000: its three records are made without
-        # their named tuples' __new__ calls (half the cost).
+        # One job (built by another run, a cached subjob; a plan's cached jobs: all at once,
+        # ``_reuse_cached``): its three records made without their __new__ calls.
         make = _make
         self.outcomes[spec.hash] = make(Outcome, (spec, "reused", reason, path))
         self.reporter.report(make(events.JobReused, (
             make(events.JobRef, (spec.id, spec.method, reason)), str(path))))
+
+    def _reuse_cached(self, decisions: Sequence[plan.Decision]) -> None:
+        """Reuse each cached job not met before in this run, told in one ``JobsReused``: a
+        no-op run of 10,000 jobs reuses 10,000 (a ``_reuse`` call and event for each was
+        half of its recording)."""
+        outcomes, make = self.outcomes, _make
+        ids: list[str] = []
+        paths: list[str] = []
+        for decision in decisions:
+            if not decision.build:
+                spec = decision.spec
+                if spec.hash not in outcomes:
+                    path = decision.found.location
+                    outcomes[spec.hash] = make(Outcome, (spec, "reused", "cached", path))
+                    ids.append(spec.id)
+                    paths.append(str(path))
+        if ids:
+            self.reporter.report(events.JobsReused(tuple(ids), tuple(paths)))
 
     def _input_record(self, job_hash: str | None) -> dict[str, str] | None:
         """What setup.json says of one input job: its id and where it is."""

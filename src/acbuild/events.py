@@ -33,6 +33,15 @@ class JobReused(NamedTuple):
     path: str
 
 
+class JobsReused(NamedTuple):
+    """The cached jobs of one plan, reused together, in its order: one event for all (a
+    no-op run reuses 10,000, and an event of two records each was a third of its
+    recording), each job by its id and directory."""
+
+    ids: tuple[str, ...]
+    paths: tuple[str, ...]
+
+
 class JobWaiting(NamedTuple):
     """Another acbuild process is building this job; we wait and reuse it."""
 
@@ -106,7 +115,7 @@ class RunFinished(NamedTuple):
     fetched: int = 0  # jobs fetched from the remote cache
 
 
-Event = (PlanReady | JobReused | JobWaiting | JobStarted | JobBuilt | JobFetched | JobFailed
+Event = (PlanReady | JobReused | JobsReused | JobWaiting | JobStarted | JobBuilt | JobFetched | JobFailed
          | JobSkipped | JobOutput | Warning | RunFinished)
 
 

@@ -212,6 +212,15 @@ class Graph:
         self.specs[spec.hash] = spec
         return spec
 
+    def add_declared(self, spec: JobSpec) -> JobSpec:
+        """``add`` for a spec with no label whose inputs are jobs of this graph already (what
+        urd.build's fast path makes: its inputs are handles of this build, each made from a
+        spec of this graph): nothing to check, one look up. A script declares thousands."""
+        existing = self.specs.setdefault(spec.hash, spec)
+        if existing is spec or not spec.force or existing.force:
+            return existing
+        return self.add(spec)  # the job forced anew: ``add`` says so
+
     def __len__(self) -> int:
         return len(self.specs)
 

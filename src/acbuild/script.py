@@ -45,6 +45,8 @@ _SHAPES_MAX = 4096  # shapes of urd.build calls one build keeps (buildcall)
 class JobHandle:
     """What ``urd.build`` returns: a job of the graph, built when its result is needed."""
 
+    __slots__ = ("spec", "_urd", "_job")  # made once per job: a script makes thousands
+
     def __init__(self, spec: graph.JobSpec, urd: Urd):
         self.spec = spec
         self._urd = urd
@@ -188,7 +190,7 @@ class Urd(ResultListCalls):
                 if spec is not None:
                     if shape.warnings:
                         self.warnings.extend(w for w in shape.warnings if w not in self.warnings)
-                    handle = JobHandle(self.graph.add(spec), self)
+                    handle = JobHandle(self.graph.add_declared(spec), self)
                     if self._open_entry is not None:
                         self._noted(handle)
                     return handle
