@@ -61,3 +61,25 @@ def test_post_json_is_what_json_dumps_writes(project: Project) -> None:
     error = json.loads((failed / "post.json").read_bytes())["error"]
     assert error["message"] == 'caf\u00e9 "quoted"\nand a tab\t, \u2603'
     assert error["type"] == "ValueError" and error["phase"] == "synthesis"
+
+
+def test_setup_json_is_written_whole_as_a_plain_file(project: Project) -> None:
+    """The parent writes setup.json with plain system calls: the same text (one item a
+    line), a regular file of the usual mode, and the job reads it."""
+    import os
+    import stat
+
+    from acbuild.jobrecords import setup_text
+
+    project.method("fine", 'options = {"n": 0}\n\ndef synthesis(options):\n'
+                           '    return options.n\n')
+    project.script('def main(urd):\n    urd.build("fine", n=7)\n')
+    report = project.run_json()
+    path = _job_dir(project, report, "fine") / "setup.json"
+    text = path.read_text()
+    assert text == setup_text(json.loads(text))
+    assert json.loads(text)["options"] == {"n": 7}
+    umask = os.umask(0)
+    os.umask(umask)
+    st = path.lstat()
+    assert stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o666 & ~umask
