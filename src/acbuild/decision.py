@@ -53,6 +53,12 @@ def decide(specs: Sequence[JobSpec], store: JobStore,
     session starts the job launcher then: its start overlaps the rest of the planning).
     """
     found = store.find(s.hash for s in specs)
+    if (on_stale is not None and len(found) < len(specs)
+            and any(s.hash not in found for s in specs)):
+        # A job no work directory has is built: the launcher starts now, its interpreter's
+        # start overlapping the rest of the planning too (a no-op run finds every job).
+        on_stale()
+        on_stale = None
     subjobs = {} if code_of is None else _subjobs_changed(specs, found, store, code_of)
     if subjobs:
         found = {h: f for h, f in found.items() if h not in subjobs}

@@ -78,18 +78,25 @@ def write_new(dir_fd: int, name: str, data: bytes) -> None:
     """Write one of acbuild's records ``name`` into the directory ``dir_fd`` as a new file:
     what the method left under that name (a link, a hard link to another job's file, a
     FIFO) is replaced, never written through."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    if "/" not in name:  # a name in the directory itself (post.json): no context manager,
+        _write_in(dir_fd, name, data)  # one of the things a job process would touch (and copy)
+        return
     with _parent(dir_fd, name) as (parent, leaf):
-        try:
-            fd = os.open(leaf, flags, 0o666, dir_fd=parent)
-        except FileExistsError:
-            os.unlink(leaf, dir_fd=parent)
-            fd = os.open(leaf, flags, 0o666, dir_fd=parent)
-        try:
-            while data:
-                data = data[os.write(fd, data):]
-        finally:
-            os.close(fd)
+        _write_in(parent, leaf, data)
+
+
+def _write_in(parent: int, leaf: str, data: bytes) -> None:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        fd = os.open(leaf, flags, 0o666, dir_fd=parent)
+    except FileExistsError:
+        os.unlink(leaf, dir_fd=parent)
+        fd = os.open(leaf, flags, 0o666, dir_fd=parent)
+    try:
+        while data:
+            data = data[os.write(fd, data):]
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager

@@ -24,6 +24,7 @@ from acbuild.child.process import (
     _end,
     _flush,
     _fork,
+    _interruptible,
     _killpg,
     _marker,
     _open_logs,
@@ -55,6 +56,8 @@ def serve() -> None:
 
 
 class _Running:
+    __slots__ = ("token", "pid", "fd", "began", "pipe", "reported")
+
     def __init__(self, token: int, pid: int, fd: int, pipe: int):
         self.token, self.pid, self.fd, self.began = token, pid, fd, time.monotonic()
         self.pipe = pipe  # where the job says it is done (-1: not watched)
@@ -193,7 +196,7 @@ class _Launcher:
         status = 1
         try:
             os.setpgid(0, 0)  # one group with its slices: a kill takes them all
-            signal.signal(signal.SIGINT, signal.default_int_handler)
+            _interruptible()
             for fd in (self.requests, self.events, *self.by_fd, *self.by_pipe,
                        *self.channels.by_fd):
                 os.close(fd)  # the launcher's protocol and its other jobs are not this job's

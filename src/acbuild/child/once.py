@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import traceback
 from typing import NoReturn
 
@@ -27,7 +26,7 @@ def run_once(job_dir: str, concurrency: int) -> NoReturn:
         process._die_with(os.getppid())  # a job never outlives the worker that started it
         with contextlib.suppress(OSError):  # a session leader already leads its group
             os.setpgid(0, 0)  # one group with its slices: a kill takes them all
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        process._interruptible()
         line_buffered()
         setup, module = _Launcher(-1, -1).load(job_dir)
         status = run_job(job_dir, concurrency, module, setup)

@@ -3,6 +3,7 @@ phase markers, times, and the end of a process whatever its method did."""
 
 from __future__ import annotations
 
+import _signal
 import contextlib
 import ctypes
 import gc
@@ -30,6 +31,7 @@ _JOB_PID = -1  # in a job process: its pid
 _LOAD: dict[str, float] | None = None
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _SIGKILL = int(signal.SIGKILL)  # a plain int: ctypes converts it without the enum's lookups
+_SIGINT = int(signal.SIGINT)
 _libc: Any = None  # prctl(2), once looked up; False where there is none
 
 
@@ -86,7 +88,9 @@ def _load_libc() -> None:
     global _libc
     if _libc is None:
         try:
-            _libc = ctypes.CDLL(None, use_errno=True).prctl
+            # Without use_errno (only the result is read): ctypes then neither saves nor
+            # swaps errno through its per-thread state, which a job's first call would make.
+            _libc = ctypes.CDLL(None).prctl
         except (OSError, AttributeError):  # not Linux
             _libc = False
 
@@ -98,6 +102,13 @@ def _die_with(parent: int) -> None:
         return
     if os.getppid() != parent:  # it died before we asked
         os._exit(1)
+
+
+def _interruptible() -> None:
+    """Ctrl-C raises KeyboardInterrupt in this job process (the launcher ignores it).
+    Through ``_signal`` with plain ints: ``signal.signal`` makes enums of the numbers and
+    of the old handler, which cost a job process ~80 copied memory pages (~0.2 ms)."""
+    _signal.signal(_SIGINT, signal.default_int_handler)
 
 
 def _pidfd(pid: int) -> int | None:
@@ -192,4 +203,4 @@ def _signal_name(number: int) -> str:
 
 def _killpg(pgid: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):  # the group is gone
-        os.killpg(pgid, signal.SIGKILL)
+        os.killpg(pgid, _SIGKILL)
