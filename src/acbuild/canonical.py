@@ -29,31 +29,45 @@ import re
 import reprlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path, PurePath
 from typing import Any
 
 from acbuild.errors import CanonicalError
+from acbuild.frozen import Frozen
+
+_set = object.__setattr__  # how a Frozen record sets its fields
 
 
-@dataclass(frozen=True)
-class InputFile:
+class InputFile(Frozen):
     """A project file given with ``urd.file``. Its identity is its content, not its path."""
 
+    __slots__ = ("relpath", "digest")
+    __match_args__ = ("relpath", "digest")
     relpath: str  # project-relative, '/'-separated
     digest: str  # blake3 hex of the content
 
+    def __init__(self, relpath: str, digest: str) -> None:
+        _set(self, "relpath", relpath)
+        _set(self, "digest", digest)
 
-@dataclass(frozen=True)
-class JobFile:
+
+class JobFile(Frozen):
     """A file of another job of the build, given as an option value (``handle.withfile``).
     Its identity is the job's hash, the file's name and whether it is sliced."""
 
+    __slots__ = ("job", "id", "name", "sliced")
+    __match_args__ = ("job", "id", "name", "sliced")
     job: str  # the job's hash
     id: str  # the job's id, for people (the hash decides it)
     name: str
-    sliced: bool = False
+    sliced: bool
+
+    def __init__(self, job: str, id: str, name: str, sliced: bool = False) -> None:
+        _set(self, "job", job)
+        _set(self, "id", id)
+        _set(self, "name", name)
+        _set(self, "sliced", sliced)
 
 
 class _Unencodable(Exception):
