@@ -23,7 +23,6 @@ the same for every order a script wrote; an ``OrderedDict`` is ``{"$odict": pair
 
 from __future__ import annotations
 
-import base64
 import math
 import re
 import reprlib
@@ -407,7 +406,8 @@ Unencodable = _Unencodable
 
 # --- JSON form ----------------------------------------------------------------
 
-_SUBSECOND_OFFSET = re.compile(r"([+-])(\d\d):(\d\d):(\d\d)\.(\d{1,6})$")
+# Compiled at first use (re's cache keeps it): few runs read a datetime, every run starts.
+_SUBSECOND_OFFSET = r"([+-])(\d\d):(\d\d):(\d\d)\.(\d{1,6})$"
 
 
 def _from_isoformat(parse: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -417,7 +417,7 @@ def _from_isoformat(parse: Callable[[str], Any]) -> Callable[[str], Any]:
 
     def read(text: str) -> Any:
         value = parse(text)
-        found = _SUBSECOND_OFFSET.search(text)
+        found = re.search(_SUBSECOND_OFFSET, text)
         if found is None:
             return value
         sign, hours, minutes, seconds, fraction = found.groups()
@@ -434,6 +434,12 @@ datetime_fromisoformat: Callable[[str], datetime] = _from_isoformat(datetime.fro
 time_fromisoformat: Callable[[str], time] = _from_isoformat(time.fromisoformat)
 
 
+def _base64() -> Any:
+    import base64  # here: bytes values are rare; base64 (and binascii) cost ~0.8 ms at start
+
+    return base64
+
+
 # The tags of single-key dicts; a user's dict with a "$" key is escaped as "$dict".
 _TAG_DECODERS: dict[str, Callable[[Any], Any]] = {
     "$date": date.fromisoformat,
@@ -441,7 +447,7 @@ _TAG_DECODERS: dict[str, Callable[[Any], Any]] = {
     "$time": time_fromisoformat,
     "$timedelta": lambda v: timedelta(days=v[0], seconds=v[1], microseconds=v[2]),
     "$path": Path,
-    "$bytes": base64.b64decode,
+    "$bytes": lambda v: _base64().b64decode(v),
     "$dict": lambda v: {_hashable(from_json(k)): from_json(item) for k, item in v},
     "$odict": lambda v: OrderedDict((_hashable(from_json(k)), from_json(item)) for k, item in v),
     "$jobfile": lambda v: JobFile(*v),
@@ -511,7 +517,7 @@ _TO_JSON: dict[type, Callable[[Any], Any]] = {
     int: _json_int,
     float: _json_float,
     str: str.__str__,
-    bytes: lambda v: {"$bytes": base64.b64encode(v).decode("ascii")},
+    bytes: lambda v: {"$bytes": _base64().b64encode(v).decode("ascii")},
     list: _json_list,
     tuple: _json_list,
     dict: _json_dict,

@@ -49,7 +49,7 @@ PROBE = textwrap.dedent("""
           file=sys.stderr)
 """)
 
-NEVER = ("shutil", "dataclasses", "bz2", "lzma", "tempfile", "rich", "acbuild.remote", "acbuild.executors",
+NEVER = ("shutil", "dataclasses", "base64", "bz2", "lzma", "tempfile", "rich", "acbuild.remote", "acbuild.executors",
          "acbuild.cli.board", "acbuild.cli.compare", "acbuild.cli.explore",
          "acbuild.cli.maintain", "acbuild.cli.methods", "acbuild.cli.query",
          "acbuild.cli.remote", "acbuild.cli.urd")
