@@ -49,7 +49,7 @@ PROBE = textwrap.dedent("""
           file=sys.stderr)
 """)
 
-NEVER = ("shutil", "dataclasses", "base64", "bz2", "lzma", "tempfile", "rich", "acbuild.remote", "acbuild.executors",
+NEVER = ("shutil", "dataclasses", "base64", "difflib", "bz2", "lzma", "tempfile", "rich", "acbuild.remote", "acbuild.executors",
          "acbuild.cli.board", "acbuild.cli.compare", "acbuild.cli.explore",
          "acbuild.cli.maintain", "acbuild.cli.methods", "acbuild.cli.query",
          "acbuild.cli.remote", "acbuild.cli.urd")
@@ -90,7 +90,7 @@ def _acbuild(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=120, check=True)
 
 
-@pytest.mark.parametrize("command", [["run"], ["run", "-q"], ["status"]])
+@pytest.mark.parametrize("command", [["run"], ["run", "-q"], ["run", "-j1", "-qv"], ["status"]])
 def test_a_no_op_imports_nothing_it_does_not_use(project: Path, command: list[str]) -> None:
     proc = _acbuild(project, "-c", PROBE, *command)
     seen = json.loads(proc.stderr.strip().splitlines()[-1])
@@ -126,3 +126,20 @@ def test_the_event_records_compile_no_annotation_at_start() -> None:
     out = subprocess.run([sys.executable, "-c", count], env=env, capture_output=True, text=True,
                          timeout=60, check=True).stdout.split(maxsplit=1)
     assert out == ["0", "tuple[acbuild.events.JobFailed, ...]\n"]
+
+
+@pytest.mark.parametrize(("given", "said"), [
+    ("--quite", "Error: No such option '--quite'. Did you mean '--quiet'?"),
+    ("--jbos=2", "Error: No such option '--jbos'. (Did you mean one of: '--jobs', '--json',"
+                 " '--verbose'?)"),
+    ("-x", "Error: No such option '-x'."),
+    ("-qx", "Error: No such option '-x'."),
+])
+def test_an_unknown_option_is_named_as_before(project: Path, given: str, said: str) -> None:
+    """A short option is not looked up among the long ones' close matches (that imports
+    difflib); an unknown option is still an error, with its close match when long."""
+    env = {**os.environ, "PYTHONPATH": SRC, "ACBUILD_PLAIN": "1"}
+    proc = subprocess.run([sys.executable, "-m", "acbuild", "run", given], cwd=project, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1] == said
