@@ -8,8 +8,10 @@ dataclasses (one costs 0.3-0.8 ms to define) in the modules that were made light
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -143,3 +145,11 @@ def test_an_unknown_option_is_named_as_before(project: Path, given: str, said: s
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1] == said
+
+
+@pytest.mark.parametrize("name", ["acbuild.canonical", "acbuild.joblog", "acbuild.jobrecords",
+                                  "acbuild.urdlists"])
+def test_a_module_every_start_imports_compiles_no_pattern_it_rarely_uses(name: str) -> None:
+    """Each pattern compiled at import costs 0.1-0.2 ms; these are compiled at first use."""
+    module = importlib.import_module(name)
+    assert [k for k, v in vars(module).items() if isinstance(v, re.Pattern)] == []
