@@ -107,6 +107,8 @@ def test_a_no_op_imports_nothing_it_does_not_use(project: Path, command: list[st
                       any(m == n or m.startswith(f"{n}.") for n in NEVER))
     assert imported == []
     assert sorted(LIGHTER & set(seen["dataclasses"])) == []
+    if command[0] == "run":  # what only status and run --json draw
+        assert "acbuild.render_results" not in modules
 
 
 LIGHT_RECORDS = ("acbuild.events", "acbuild.config", "acbuild.codehash", "acbuild.methods",
