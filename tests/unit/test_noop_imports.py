@@ -2,8 +2,10 @@
 
 Run in a fresh interpreter on a small built project: the modules a no-op never uses
 (shutil and the compressors it brings, the other commands' modules, rich, the remote
-cache, the executors) are not imported, and the records every command defines are no
-dataclasses (one costs 0.3-0.8 ms to define) in the modules that were made lighter.
+cache, the executors, dataclasses, base64, the difflib click's parser wants for a short
+option) are not imported, and the records every command defines are no dataclasses (one
+costs 0.3-0.8 ms to define). The named tuples defined at every start compile no string
+annotation, and the modules every start imports compile no pattern they rarely use.
 """
 
 from __future__ import annotations
