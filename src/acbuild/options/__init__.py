@@ -107,7 +107,8 @@ class OptionSpec(Frozen):
 
     __slots__ = ("name", "kind", "default", "required", "show_default", "convert",
                  "copy_default")
-    __match_args__ = ("name", "kind", "default", "required", "show_default", "convert", "copy_default")
+    __match_args__ = ("name", "kind", "default", "required", "show_default", "convert",
+                      "copy_default")
     _compared = _shown = ("name", "kind", "default", "required", "show_default")
     name: str
     kind: str  # "float", "[str]", "int or None", "one of 'a', 'b'"
