@@ -23,37 +23,50 @@ the same for every order a script wrote; an ``OrderedDict`` is ``{"$odict": pair
 
 from __future__ import annotations
 
-import base64
 import math
 import re
 import reprlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path, PurePath
 from typing import Any
 
 from acbuild.errors import CanonicalError
+from acbuild.frozen import Frozen
+
+_set = object.__setattr__  # how a Frozen record sets its fields
 
 
-@dataclass(frozen=True)
-class InputFile:
+class InputFile(Frozen):
     """A project file given with ``urd.file``. Its identity is its content, not its path."""
 
+    __slots__ = ("relpath", "digest")
+    __match_args__ = ("relpath", "digest")
     relpath: str  # project-relative, '/'-separated
     digest: str  # blake3 hex of the content
 
+    def __init__(self, relpath: str, digest: str) -> None:
+        _set(self, "relpath", relpath)
+        _set(self, "digest", digest)
 
-@dataclass(frozen=True)
-class JobFile:
+
+class JobFile(Frozen):
     """A file of another job of the build, given as an option value (``handle.withfile``).
     Its identity is the job's hash, the file's name and whether it is sliced."""
 
+    __slots__ = ("job", "id", "name", "sliced")
+    __match_args__ = ("job", "id", "name", "sliced")
     job: str  # the job's hash
     id: str  # the job's id, for people (the hash decides it)
     name: str
-    sliced: bool = False
+    sliced: bool
+
+    def __init__(self, job: str, id: str, name: str, sliced: bool = False) -> None:
+        _set(self, "job", job)
+        _set(self, "id", id)
+        _set(self, "name", name)
+        _set(self, "sliced", sliced)
 
 
 class _Unencodable(Exception):
@@ -393,7 +406,8 @@ Unencodable = _Unencodable
 
 # --- JSON form ----------------------------------------------------------------
 
-_SUBSECOND_OFFSET = re.compile(r"([+-])(\d\d):(\d\d):(\d\d)\.(\d{1,6})$")
+# Compiled at first use (re's cache keeps it): few runs read a datetime, every run starts.
+_SUBSECOND_OFFSET = r"([+-])(\d\d):(\d\d):(\d\d)\.(\d{1,6})$"
 
 
 def _from_isoformat(parse: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -403,7 +417,7 @@ def _from_isoformat(parse: Callable[[str], Any]) -> Callable[[str], Any]:
 
     def read(text: str) -> Any:
         value = parse(text)
-        found = _SUBSECOND_OFFSET.search(text)
+        found = re.search(_SUBSECOND_OFFSET, text)
         if found is None:
             return value
         sign, hours, minutes, seconds, fraction = found.groups()
@@ -420,6 +434,12 @@ datetime_fromisoformat: Callable[[str], datetime] = _from_isoformat(datetime.fro
 time_fromisoformat: Callable[[str], time] = _from_isoformat(time.fromisoformat)
 
 
+def _base64() -> Any:
+    import base64  # here: bytes values are rare; base64 (and binascii) cost ~0.8 ms at start
+
+    return base64
+
+
 # The tags of single-key dicts; a user's dict with a "$" key is escaped as "$dict".
 _TAG_DECODERS: dict[str, Callable[[Any], Any]] = {
     "$date": date.fromisoformat,
@@ -427,7 +447,7 @@ _TAG_DECODERS: dict[str, Callable[[Any], Any]] = {
     "$time": time_fromisoformat,
     "$timedelta": lambda v: timedelta(days=v[0], seconds=v[1], microseconds=v[2]),
     "$path": Path,
-    "$bytes": base64.b64decode,
+    "$bytes": lambda v: _base64().b64decode(v),
     "$dict": lambda v: {_hashable(from_json(k)): from_json(item) for k, item in v},
     "$odict": lambda v: OrderedDict((_hashable(from_json(k)), from_json(item)) for k, item in v),
     "$jobfile": lambda v: JobFile(*v),
@@ -497,7 +517,7 @@ _TO_JSON: dict[type, Callable[[Any], Any]] = {
     int: _json_int,
     float: _json_float,
     str: str.__str__,
-    bytes: lambda v: {"$bytes": base64.b64encode(v).decode("ascii")},
+    bytes: lambda v: {"$bytes": _base64().b64encode(v).decode("ascii")},
     list: _json_list,
     tuple: _json_list,
     dict: _json_dict,

@@ -14,8 +14,8 @@ module names and method-relative paths, never absolute paths: the hash is the
 same in every checkout.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: a named tuple's string annotations are
+# compiled one by one when it is defined, at every start (issue 12, start-up).
 import ast
 import stat
 import sys

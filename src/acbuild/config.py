@@ -5,8 +5,8 @@ the project root. Every key has a default, so a project needs no file at all.
 Unknown keys and wrong types are errors naming the file and the key.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: a named tuple's string annotations are
+# compiled one by one when it is defined, at every start (issue 12, start-up).
 import os
 import sys
 from pathlib import Path
@@ -73,7 +73,7 @@ class Project(NamedTuple):
         """The target first, then the sources: where finished jobs are looked for."""
         return (self.target_workdir, *self.source_workdirs)
 
-    def with_target(self, target: Path) -> Project:
+    def with_target(self, target: Path) -> "Project":
         return self._replace(target_workdir=target, source_workdirs=tuple(
             w for w in self.workdirs if w != target))
 

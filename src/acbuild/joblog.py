@@ -25,8 +25,10 @@ SLICE_LOGS = "slice-logs"  # the slices' own logs, in the job directory
 MARKER = "--- acbuild: "  # a marker line starts so: bookkeeping, not the job's output
 PARTS = ("load", "prepare", "analysis", "synthesis")
 _ANALYSIS_MARK = b"--- acbuild: analysis ---\n"
-_MARK_LINE = re.compile(rb"^--- acbuild: ([^\n]*) ---\n?", re.MULTILINE)
-_SLICE_LOG = re.compile(r"(\d+)\.(stdout|stderr)\.log")
+# Compiled at first use (re's cache keeps them): every process that imports acbuild imports
+# this module, few read a log.
+_MARK_LINE = rb"(?m)^--- acbuild: ([^\n]*) ---\n?"
+_SLICE_LOG = r"(\d+)\.(stdout|stderr)\.log"
 
 
 def marker(part: str) -> bytes:
@@ -47,8 +49,9 @@ def slice_logs(job_dir: str | os.PathLike[str], stream: str) -> list[tuple[int, 
     except OSError:  # no analysis (or no such job)
         return []
     found = []
+    slice_log = re.compile(_SLICE_LOG)
     for name in names:
-        match = _SLICE_LOG.fullmatch(name)
+        match = slice_log.fullmatch(name)
         if match and match[2] == stream:
             found.append((int(match[1]), root / name))
     return sorted(found)
@@ -78,7 +81,7 @@ def read_output(job_dir: str | os.PathLike[str], part: str | int | None = None,
     else:
         raise ValueError(f"no part {part!r} of a job; there are {', '.join(PARTS)}, a slice "
                          "number, or None for all")
-    return _MARK_LINE.sub(b"", data).decode(errors="replace")
+    return re.sub(_MARK_LINE, b"", data).decode(errors="replace")
 
 
 def tail(job_dir: str | os.PathLike[str], stream: str = "stdout", lines: int = 20,
@@ -105,10 +108,11 @@ def merged_tail(job_dir: str | os.PathLike[str], lines: int = 20,
     each line of that marked ``[stderr] ``. (The two streams are kept apart, so lines of
     one part are merged by stream, not by the moment they were printed.)"""
     sections: dict[str, list[str]] = {}
+    mark_line = re.compile(_MARK_LINE)
     for stream in STREAMS:
         part = ""  # before the first marker in the tail: the part it begins in
         for line in tail(job_dir, stream, lines, limit):
-            match = _MARK_LINE.fullmatch(line.encode(errors="replace") + b"\n")
+            match = mark_line.fullmatch(line.encode(errors="replace") + b"\n")
             if match:
                 part = match[1].decode(errors="replace")
                 sections.setdefault(part, [])
@@ -173,7 +177,7 @@ def _end_of_analysis_mark(log: Path) -> int | None:
 def _section(log: bytes, part: str) -> bytes:
     """What follows each marker of ``part`` in a main log, up to the next marker."""
     sections = []
-    marks = list(_MARK_LINE.finditer(log))
+    marks = list(re.finditer(_MARK_LINE, log))
     for i, mark in enumerate(marks):
         if mark[1].decode(errors="replace") == part:
             end = marks[i + 1].start() if i + 1 < len(marks) else len(log)

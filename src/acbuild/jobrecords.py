@@ -69,9 +69,9 @@ def read_sources(job_dir: Path) -> dict[str, bytes]:
 
 
 # The line the job process writes to both logs as it enters a phase
-# (acbuild.child.process._marker).
-_PHASE_MARK = re.compile(rb"^--- acbuild: (load|prepare|analysis|synthesis)\b[^\n]* ---$",
-                         re.MULTILINE)
+# (acbuild.child.process._marker). Compiled at first use (re's cache keeps it): every run
+# imports this module, few read a log.
+_PHASE_MARK = rb"(?m)^--- acbuild: (load|prepare|analysis|synthesis)\b[^\n]* ---$"
 
 
 def last_marked_phase(job_dir: Path) -> str | None:
@@ -81,7 +81,7 @@ def last_marked_phase(job_dir: Path) -> str | None:
         with open(job_dir / "stdout.log", "rb") as f:
             f.seek(0, os.SEEK_END)
             f.seek(max(0, f.tell() - 65536))
-            marks = _PHASE_MARK.findall(f.read())
+            marks = re.findall(_PHASE_MARK, f.read())
     except OSError:
         return None
     return marks[-1].decode() if marks else None

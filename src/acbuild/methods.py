@@ -16,8 +16,8 @@ imported too, so that an import that fails is reported first, as it always was.
 Knows nothing of scripts or jobs.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: a named tuple's string annotations are
+# compiled one by one when it is defined, at every start (issue 12, start-up).
 import ast
 import functools
 import stat

@@ -9,8 +9,8 @@ waits, the chain of parents above each subjob (at most ``MAX_DEPTH`` deep), and 
 subjobs each parent got (recorded when it is published). Nothing here starts a process.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: a named tuple's string annotations are
+# compiled one by one when it is defined, at every start (issue 12, start-up).
 from collections.abc import Callable
 from typing import Any, NamedTuple
 

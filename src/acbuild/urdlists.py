@@ -28,8 +28,10 @@ from acbuild.errors import AcbuildError
 if TYPE_CHECKING:  # a build script's urd imports this; sqlite3 comes with the databases given
     from acbuild.db import Database, UrdRow
 
-LIST_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*(/[A-Za-z0-9_][A-Za-z0-9_.\-]*)*$")
-_TS = re.compile(r"^(?P<base>[^+]+?)(?:\+(?P<tie>\d+))?$")
+# Patterns, compiled at first use (re's cache keeps them): every run imports this module,
+# few use a list.
+LIST_NAME = r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*(/[A-Za-z0-9_][A-Za-z0-9_.\-]*)*$"
+_TS = r"^(?P<base>[^+]+?)(?:\+(?P<tie>\d+))?$"
 
 
 class UrdError(AcbuildError):
@@ -86,7 +88,7 @@ def timestamp(value: object) -> TimeStamp:
         raise UrdError(f"a timestamp is a date, a datetime, an int, or their text with a "
                        f"+N tie-breaker; got {type(value).__name__} {value!r}")
     text = value.isoformat() if isinstance(value, datetime.date) else str(value)
-    match = _TS.match(text.strip())
+    match = re.match(_TS, text.strip())
     if not match:
         raise UrdError(f"{text!r} is not a timestamp (a date, a datetime or an int, "
                        "with an optional +N)")
@@ -112,7 +114,7 @@ def _parse_when(base: str, text: str) -> datetime.datetime:
 
 
 def check_list_name(name: object) -> str:
-    if not isinstance(name, str) or not LIST_NAME.match(name):
+    if not isinstance(name, str) or not re.match(LIST_NAME, name):
         raise UrdError(f"{name!r} is not a list name: words of letters, digits, '_', '-' "
                        "and '.', separated by '/' (for example sales/daily)")
     return name

@@ -40,7 +40,7 @@ def run(script: str, jobs: int | None, keep_going: bool, dry_run: bool, force: t
     if dry_run:
         _status(script, force, workdir, as_json)
         return
-    from acbuild import console, events, render_results
+    from acbuild import console, events
     from acbuild.session import run_script
 
     reporter: Any
@@ -67,6 +67,8 @@ def run(script: str, jobs: int | None, keep_going: bool, dry_run: bool, force: t
             late = _wait_pushes(remote, as_json)
         result.warnings.extend(w for w in late if w not in result.warnings)
     if as_json:
+        from acbuild import render_results  # only --json: a run's own lines are console's
+
         rows = [{"id": o.spec.id, "method": o.spec.method, "state": o.state,
                  "reason": o.reason, "path": str(o.location) if o.location else None}
                 for o in result.outcomes]

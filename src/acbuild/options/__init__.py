@@ -13,11 +13,11 @@ from __future__ import annotations
 import types
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any, TypeGuard
 
 from acbuild.errors import OptionError
+from acbuild.frozen import Frozen
 from acbuild.options.convert import (
     KEY_TYPES,
     TYPES,
@@ -31,14 +31,21 @@ from acbuild.options.convert import (
     to_json_value,
 )
 
+_set = object.__setattr__  # how a Frozen record sets its fields
 
-@dataclass(frozen=True)
-class Required:
+
+class Required(Frozen):
     """``Required(T)``: the option must be given, as a value of T (never None, unless
     ``none_ok=True``: then None is a value it may be given)."""
 
+    __slots__ = ("form", "none_ok")
+    __match_args__ = ("form", "none_ok")
     form: object
-    none_ok: bool = False
+    none_ok: bool
+
+    def __init__(self, form: object, none_ok: bool = False) -> None:
+        _set(self, "form", form)
+        _set(self, "none_ok", none_ok)
 
 
 class Choice:
@@ -95,17 +102,27 @@ def _chosen(values: tuple[Any, ...], v: Any) -> bool:
     return False
 
 
-@dataclass(frozen=True)
-class OptionSpec:
+class OptionSpec(Frozen):
     """One declared option; ``convert`` checks and converts a given value."""
 
+    __slots__ = ("name", "kind", "default", "required", "show_default", "convert",
+                 "copy_default")
+    __match_args__ = ("name", "kind", "default", "required", "show_default", "convert",
+                      "copy_default")
+    _compared = _shown = ("name", "kind", "default", "required", "show_default")
     name: str
     kind: str  # "float", "[str]", "int or None", "one of 'a', 'b'"
     default: Any  # already converted; None for a required option
     required: bool
     show_default: bool  # a default the author wrote, shown by ``describe``
-    convert: Converter = field(compare=False, repr=False)
-    copy_default: bool = field(default=False, compare=False, repr=False)  # a list or dict
+    convert: Converter
+    copy_default: bool  # a list or dict
+
+    def __init__(self, name: str, kind: str, default: Any, required: bool, show_default: bool,
+                 convert: Converter, copy_default: bool = False) -> None:
+        for field, value in zip(self.__slots__, (name, kind, default, required, show_default,
+                                                 convert, copy_default)):
+            _set(self, field, value)
 
 
 class _BadDeclaration(Exception):
