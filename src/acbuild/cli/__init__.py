@@ -77,31 +77,8 @@ COMMANDS = {"board": "board", "run": "build", "status": "build", "compare": "com
             "push": "remote", "pull": "remote", "remote": "remote", "urd": "urd"}
 
 
-class _Command(click.Command):
-    """A command whose parser, trying a short option (``-q``) as a long one first, as click
-    does, fails that try without looking for close matches: click's NoSuchOption does that
-    (importing difflib, ~1.5 ms at the first) only for the error to be caught and the option
-    matched as a short one. An unknown long option still gets its "Did you mean"."""
-
-    def make_parser(self, ctx: click.Context) -> Any:
-        parser: Any = super().make_parser(ctx)
-        match_long = getattr(parser, "_match_long_opt", None)
-        if match_long is None or not hasattr(parser, "_opt_prefixes"):
-            return parser  # a click that parses otherwise: its own way
-
-        def match(opt: str, explicit_value: str | None, state: Any) -> None:
-            if opt not in parser._long_opt and opt[:2] not in parser._opt_prefixes:
-                raise click.NoSuchOption(opt, message=opt, ctx=ctx)  # caught: tried as short
-            match_long(opt, explicit_value, state)
-
-        parser._match_long_opt = match
-        return parser
-
-
 class _LazyGroup(click.Group):
     """A group whose commands' modules are imported when a command is asked for."""
-
-    command_class = _Command
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands:
