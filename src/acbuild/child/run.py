@@ -51,10 +51,25 @@ POST_FILE = "post.json"
 # post.json's encoder, made once in the launcher: json.dumps makes an encoder object, a
 # closure and its C encoder each call, which cost a job process ~40 copied memory pages.
 # The same bytes as json.dumps (ASCII, its separators; no check for cycles: it is ours).
-_make_encoder = getattr(json.encoder, "c_make_encoder", None)  # None without _json
-_ENCODE = None if _make_encoder is None else _make_encoder(
-    None, json.JSONEncoder().default, json.encoder.encode_basestring_ascii, None, ": ", ", ",
-    False, False, True)
+
+
+def _post_encoder() -> Any:
+    """json's C encoder as json.dumps makes it, or None (then json.dumps is used): where
+    there is none, or where this Python's takes other arguments or writes other bytes
+    (``c_make_encoder`` is json's own, not a public call)."""
+    make: Any = getattr(json.encoder, "c_make_encoder", None)
+    sample = {"a": [1, 2.5, None, True], "é": "\u2028\n", "b": {}}
+    try:
+        encode = make(None, json.JSONEncoder().default, json.encoder.encode_basestring_ascii,
+                      None, ": ", ", ", False, False, True)
+        if "".join(encode(sample, 0)) == json.dumps(sample):
+            return encode
+    except Exception:  # any failure: json.dumps it is
+        pass
+    return None
+
+
+_ENCODE = _post_encoder()
 # acbuild's own bookkeeping at the top of a job directory, which post.json's "files" omits.
 UNLISTED = frozenset({SETUP_FILE, POST_FILE, *LOGS, SLICE_LOGS, "source",
                       statusmsg.STATUS_FILE})
