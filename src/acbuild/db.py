@@ -24,25 +24,13 @@ from acbuild.dbschema import OLDEST_READABLE, SCHEMA_VERSION, upgrade
 from acbuild.errors import DiskFull, StorageError
 
 DB_NAME = "acbuild.db"
-_INT_MAX = 2**63 - 1  # SQLite's largest integer
-_CHUNK = 500  # stay well under SQLite's bound-parameter limit
+INT_MAX = 2**63 - 1  # SQLite's largest integer
+CHUNK = 500  # stay well under SQLite's bound-parameter limit
 # A lookup of N hashes reads the whole table instead when N * this >= its rows: a scan
 # costs about a quarter of a lookup per row.
 _SCAN_RATIO = 4
 _JOB_MARKS = "?, ?, ?, ?, ?, ?, ?, ?, ?"  # one per column of jobs
 IdentityKey = tuple[str, str, float, str | None]  # hash, id, created, options key (or None)
-
-
-class UrdRow(NamedTuple):
-    """One version of a result-list entry (``acbuild.urdlists`` reads ``record``)."""
-
-    entry: int
-    list: str
-    ts: str
-    sort_key: str
-    record: str
-    ghost: str | None
-    created: float
 
 
 class SubjobRow(NamedTuple):
@@ -181,16 +169,16 @@ class Database:
         keep = set(hashes)
         if not keep:
             return found
-        if len(keep) > _CHUNK and len(keep) * _SCAN_RATIO >= self._rows():
-            for row in self._query("SELECT * FROM jobs"):
+        if len(keep) > CHUNK and len(keep) * _SCAN_RATIO >= self._rows():
+            for row in self.query("SELECT * FROM jobs"):
                 if row[0] in keep:
                     found[row[0]] = JobRow(*row)  # not _make: rows of schema < 3 are shorter
             return found
         wanted = sorted(keep)  # in index order: each page of the index is read once
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start : start + CHUNK]
             marks = ",".join("?" * len(chunk))
-            for row in self._query(f"SELECT * FROM jobs WHERE hash IN ({marks})", chunk):
+            for row in self.query(f"SELECT * FROM jobs WHERE hash IN ({marks})", chunk):
                 found[row[0]] = JobRow(*row)
         return found
 
@@ -204,19 +192,19 @@ class Database:
                      r.post_ctime_ns, r.built_seq) for r in self.lookup(hashes).values()]
         columns = ("SELECT hash, id, method, created, post_size, post_mtime_ns, post_ctime_ns,"
                    " built_seq FROM jobs")
-        if len(hashes) > _CHUNK and len(hashes) * _SCAN_RATIO >= self._rows():
-            return [row for row in self._query(columns) if row[0] in hashes]
+        if len(hashes) > CHUNK and len(hashes) * _SCAN_RATIO >= self._rows():
+            return [row for row in self.query(columns) if row[0] in hashes]
         wanted = sorted(hashes)  # in index order: each page of the index is read once
         found: list[tuple[Any, ...]] = []
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
-            found.extend(self._query(f"{columns} WHERE hash IN ({','.join('?' * len(chunk))})",
-                                     chunk))
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start : start + CHUNK]
+            found.extend(self.query(f"{columns} WHERE hash IN ({','.join('?' * len(chunk))})",
+                                    chunk))
         return found
 
     def _rows(self) -> int:
         """About how many rows ``jobs`` has (at least as many), without counting them."""
-        return int(next(self._query("SELECT max(rowid) FROM jobs"))[0] or 0)
+        return int(next(self.query("SELECT max(rowid) FROM jobs"))[0] or 0)
 
     def record_job(self, row: JobRow) -> None:
         self.record_jobs([row])
@@ -254,12 +242,12 @@ class Database:
         newest first; the key None where the index has none (an older acbuild, doctor or a
         remote fetch recorded the job). A reason reads ``identity_view`` of the few it
         compares, not 1,000 views it would parse none of."""
-        if not self._has_table("identities"):
+        if not self.has_table("identities"):
             return [(r.hash, r.id, r.created, None) for r in reversed(self.jobs(method)[-limit:])]
-        return list(self._query(
+        return list(self.query(
             "SELECT j.hash, j.id, j.created, i.options_key FROM jobs j LEFT JOIN identities i "
             "ON i.hash = j.hash WHERE j.method = ? ORDER BY j.created DESC LIMIT ?",
-            (method, min(limit, _INT_MAX))))
+            (method, min(limit, INT_MAX))))
 
     def identity_candidates(self, method: str, limit: int, key: str, newest: int
                             ) -> tuple[list[IdentityKey], list[IdentityKey]]:
@@ -267,25 +255,25 @@ class Database:
         ``limit`` jobs of ``method``: the ``newest`` newest, and those with that key or
         none in the index; each as ``identity_keys`` says, newest first. SQLite reads the
         ``limit`` rows; Python sees a few."""
-        if not self._has_table("identities"):
+        if not self.has_table("identities"):
             every = self.identity_keys(method, limit)
             return every[:newest], every
         first = self.identity_keys(method, min(newest, limit))
-        like = list(self._query(
+        like = list(self.query(
             "SELECT * FROM (SELECT j.hash, j.id, j.created, i.options_key AS k FROM jobs j "
             "LEFT JOIN identities i ON i.hash = j.hash WHERE j.method = ? "
             "ORDER BY j.created DESC LIMIT ?) WHERE k = ? OR k IS NULL",
-            (method, min(limit, _INT_MAX), key)))
+            (method, min(limit, INT_MAX), key)))
         return first, like
 
     def identity_view(self, job_hash: str) -> str | None:
         """The indexed identity view (JSON) of one job; None if the index has none."""
-        row = next(self._query("SELECT view FROM identities WHERE hash = ?", (job_hash,)), None)
+        row = next(self.query("SELECT view FROM identities WHERE hash = ?", (job_hash,)), None)
         return None if row is None else row[0]
 
     def keep_identities(self, entries: Iterable[tuple[str, str, str]]) -> None:
         """Index (hash, options key, view) of jobs read from their setup.json."""
-        if self.readonly or not self._has_table("identities"):
+        if self.readonly or not self.has_table("identities"):
             return
         with self.transaction():
             self.conn.executemany("INSERT OR REPLACE INTO identities VALUES (?, ?, ?)",
@@ -296,11 +284,11 @@ class Database:
         with self.transaction():
             self.conn.execute("DELETE FROM identities WHERE hash NOT IN (SELECT hash FROM jobs)")
 
-    def _has_table(self, name: str) -> bool:
+    def has_table(self, name: str) -> bool:
         """Whether a table of schema 6 is there (a read-only older database lacks it)."""
         if self.version >= 6:
             return True
-        return bool(list(self._query(
+        return bool(list(self.query(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))))
 
     def forget_jobs(self, hashes: Iterable[str]) -> None:
@@ -328,7 +316,7 @@ class Database:
         if self.version < 7 or not self._has_job_files():
             return {}
         return {h: ((size, mtime_ns, ctime_ns), files)
-                for h, size, mtime_ns, ctime_ns, files in self._query(
+                for h, size, mtime_ns, ctime_ns, files in self.query(
                     "SELECT hash, post_size, post_mtime_ns, post_ctime_ns, files FROM job_files")}
 
     def keep_job_files(self, entries: Iterable[tuple[str, int, int, int, str]]) -> None:
@@ -356,7 +344,7 @@ class Database:
         if self.version < 6:
             return {}
         found: dict[str, list[SubjobRow]] = {}
-        for row in self._query("SELECT * FROM subjobs ORDER BY parent, id"):
+        for row in self.query("SELECT * FROM subjobs ORDER BY parent, id"):
             found.setdefault(row[0], []).append(SubjobRow(*row))
         return found
 
@@ -369,14 +357,14 @@ class Database:
 
     def integrity_problems(self) -> list[str]:
         """What SQLite's own check finds wrong in the file; [] when it is sound."""
-        found = [str(r[0]) for r in self._query("PRAGMA quick_check")]
+        found = [str(r[0]) for r in self.query("PRAGMA quick_check")]
         return [] if found == ["ok"] else found
 
     def jobs(self, method: str | None = None) -> list[JobRow]:
         if method is None:
-            rows = self._query("SELECT * FROM jobs ORDER BY created")
+            rows = self.query("SELECT * FROM jobs ORDER BY created")
         else:
-            rows = self._query("SELECT * FROM jobs WHERE method = ? ORDER BY created", (method,))
+            rows = self.query("SELECT * FROM jobs WHERE method = ? ORDER BY created", (method,))
         return [JobRow(*r) for r in rows]
 
     # -- runs -------------------------------------------------------------------------------
@@ -432,8 +420,8 @@ class Database:
         if not gone:
             return
         with self.transaction():
-            for start in range(0, len(gone), _CHUNK):
-                chunk = gone[start : start + _CHUNK]
+            for start in range(0, len(gone), CHUNK):
+                chunk = gone[start : start + CHUNK]
                 marks = ",".join("?" * len(chunk))
                 self._adopt_lists(chunk, marks)
                 for table in ("run_same", "run_lists", "runs"):
@@ -457,41 +445,41 @@ class Database:
     def runs(self, limit: int | None = None) -> list[RunRow]:
         sql = "SELECT * FROM runs ORDER BY run DESC"
         # A limit past SQLite's integers is no limit (as a literal it would read as a float).
-        rows = self._query(sql + (f" LIMIT {min(int(limit), _INT_MAX)}" if limit else ""))
+        rows = self.query(sql + (f" LIMIT {min(int(limit), INT_MAX)}" if limit else ""))
         return [RunRow(*r) for r in rows]
 
     def run(self, run: int) -> RunRow | None:
-        if not 0 < run <= _INT_MAX:  # no such run; and sqlite3 cannot bind a larger int
+        if not 0 < run <= INT_MAX:  # no such run; and sqlite3 cannot bind a larger int
             return None
-        rows = list(self._query("SELECT * FROM runs WHERE run = ?", (run,)))
+        rows = list(self.query("SELECT * FROM runs WHERE run = ?", (run,)))
         return RunRow(*rows[0]) if rows else None
 
     def run_jobs(self, run: int) -> list[tuple[str, str]]:
         """The jobs of a run, (id, state), in the order the run met them."""
         if self.version < 2:  # a read-only database of version 1
-            return [(r[0], r[1]) for r in self._query(
+            return [(r[0], r[1]) for r in self.query(
                 "SELECT id, state FROM run_jobs WHERE run = ? ORDER BY rowid", (run,))]
-        if self._has_table("run_same"):
-            rows = self._query("SELECT jobs FROM run_lists WHERE run = coalesce("
+        if self.has_table("run_same"):
+            rows = self.query("SELECT jobs FROM run_lists WHERE run = coalesce("
                                "(SELECT same_as FROM run_same WHERE run = ?1), ?1)", (run,))
         else:
-            rows = self._query("SELECT jobs FROM run_lists WHERE run = ?", (run,))
+            rows = self.query("SELECT jobs FROM run_lists WHERE run = ?", (run,))
         return [pair for (jobs,) in rows for pair in _unpack(jobs)]
 
     def last_used(self) -> dict[str, float]:
         """Job id → the start time of the newest run that built or reused it."""
         if self.version < 2:
-            rows = self._query(
+            rows = self.query(
                 "SELECT rj.id, MAX(r.started) FROM run_jobs rj JOIN runs r ON r.run = rj.run "
                 "WHERE rj.state != 'failed' GROUP BY rj.id"
             )
             return {job_id: started for job_id, started in rows}
         # Each list once, with the newest start of the runs it is the list of.
         users = ("SELECT run, run AS holder FROM run_lists" + (
-            " UNION ALL SELECT run, same_as FROM run_same" if self._has_table("run_same")
+            " UNION ALL SELECT run, same_as FROM run_same" if self.has_table("run_same")
             else ""))
         used: dict[str, float] = {}
-        for started, jobs in self._query(
+        for started, jobs in self.query(
                 f"SELECT max(r.started), l.jobs FROM ({users}) u JOIN runs r ON r.run = u.run "
                 "JOIN run_lists l ON l.run = u.holder GROUP BY u.holder ORDER BY 1"):
             for job_id, state in _unpack(jobs):
@@ -502,7 +490,7 @@ class Database:
     # -- declarations -----------------------------------------------------------------------
     def declarations(self, key: str) -> str | None:
         """The declarations record kept under ``key``, if any."""
-        rows = list(self._query("SELECT record FROM declarations WHERE key = ?", (key,)))
+        rows = list(self.query("SELECT record FROM declarations WHERE key = ?", (key,)))
         return str(rows[0][0]) if rows else None
 
     def keep_declarations(self, key: str, record: str) -> None:
@@ -510,45 +498,9 @@ class Database:
             self.conn.execute("INSERT OR REPLACE INTO declarations VALUES (?, ?, ?)",
                               (key, record, time.time()))
 
-    # -- result lists (urd) ----------------------------------------------------------------
-    def urd_rows(self, name: str | None = None) -> list[UrdRow]:
-        """Every version of every entry (of list ``name``), ghosts too, oldest first; none in
-        a read-only database from before result lists."""
-        if self.readonly and not list(self._query(
-                "SELECT 1 FROM sqlite_master WHERE name = 'urd_entries'")):
-            return []
-        sql = "SELECT * FROM urd_entries"
-        rows = (self._query(sql + " WHERE list = ? ORDER BY entry", (name,)) if name is not None
-                else self._query(sql + " ORDER BY entry"))
-        return [UrdRow(*r) for r in rows]
-
-    def urd_write(self, add: Iterable[tuple[str, str, str, str]],
-                  ghosts: Iterable[tuple[int, str]],
-                  expect: tuple[str, str, int | None] | None = None) -> list[int] | None:
-        """In one transaction: mark ``ghosts`` (entry, why) and add entries (list, ts,
-        sort_key, record); the new entries' numbers. ``expect`` (list, sort_key, entry or
-        None): write only if that is still the live entry there, else None (another
-        process recorded one meanwhile)."""
-        added = []
-        with self.transaction():
-            if expect is not None:
-                live = self.conn.execute(
-                    "SELECT max(entry) FROM urd_entries WHERE list = ? AND sort_key = ? "
-                    "AND ghost IS NULL", expect[:2]).fetchone()[0]
-                if live != expect[2]:
-                    return None
-            self.conn.executemany("UPDATE urd_entries SET ghost = ? WHERE entry = ?",
-                                  [(why, entry) for entry, why in ghosts])
-            for row in add:
-                cur = self.conn.execute(
-                    "INSERT INTO urd_entries (list, ts, sort_key, record, created) "
-                    "VALUES (?, ?, ?, ?, ?)", (*row, time.time()))
-                added.append(int(cur.lastrowid or 0))
-        return added
-
     # -- the stat cache ---------------------------------------------------------------------
     def cached_digest(self, path: str, stat: FileStat) -> str | None:
-        rows = self._query("SELECT size, mtime_ns, inode, ctime_ns, digest FROM file_stats "
+        rows = self.query("SELECT size, mtime_ns, inode, ctime_ns, digest FROM file_stats "
                            "WHERE path = ?", (path,))
         for size, mtime_ns, inode, ctime_ns, digest in rows:
             if FileStat(size, mtime_ns, inode, ctime_ns) == stat:
@@ -566,7 +518,8 @@ class Database:
                  for path, stat, digest in entries],
             )
 
-    def _query(self, sql: str, params: Iterable[object] = ()) -> Iterator[tuple[Any, ...]]:
+    def query(self, sql: str, params: Iterable[object] = ()) -> Iterator[tuple[Any, ...]]:
+        """The rows of a read, a failure as a typed error (the table modules read with it)."""
         try:
             return iter(self.conn.execute(sql, tuple(params)).fetchall())
         except sqlite3.DatabaseError as e:

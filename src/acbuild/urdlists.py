@@ -11,7 +11,7 @@ The target's database is written; the sources' are read (a target entry hides a
 source's of the same list and timestamp). With ``writable=False`` (``status``,
 ``run --dry-run``) nothing is written: what would be recorded is kept in memory, so
 the rest of the script reads it as a run would. Owns timestamps and the entry record;
-the SQL is ``acbuild.db``'s.
+the SQL is ``acbuild.dburd``'s.
 """
 
 from __future__ import annotations
@@ -23,10 +23,12 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from acbuild import dburd
 from acbuild.errors import AcbuildError
 
 if TYPE_CHECKING:  # a build script's urd imports this; sqlite3 comes with the databases given
-    from acbuild.db import Database, UrdRow
+    from acbuild.db import Database
+    from acbuild.dburd import UrdRow
 
 # Patterns, compiled at first use (re's cache keeps them): every run imports this module,
 # few use a list.
@@ -177,7 +179,7 @@ class Lists:
         ghostly: list[Entry] = []
         for db in ([self._target] if self._target else []) + self._sources:
             mine: dict[tuple[str, str], Entry] = {}
-            for row in db.urd_rows(name):
+            for row in dburd.urd_rows(db, name):
                 entry = _entry(row, str(db.path.parent))
                 if entry.number in self._ghosted and db is self._target:
                     entry = _replace(entry, ghost=self._ghosted[entry.number])
@@ -264,8 +266,8 @@ class Lists:
             return ("updated" if old else "new"), kept
         assert self._target is not None
         was = self.dependency(old)[2] if old is not None else None
-        written = self._target.urd_write([(kept.list, ts.text, ts.key, kept.record())], ghosts,
-                                         expect=(kept.list, ts.key, was))
+        written = dburd.urd_write(self._target, [(kept.list, ts.text, ts.key, kept.record())],
+                                  ghosts, expect=(kept.list, ts.key, was))
         if written is None:
             raise UrdError(f"another acbuild recorded {kept.list}/{ts.text} meanwhile; "
                            "nothing was recorded", hint="run the script again")
@@ -281,7 +283,7 @@ class Lists:
             self._ghosted.update(ghosts)
         elif ghosts:
             assert self._target is not None
-            self._target.urd_write([], ghosts)
+            dburd.urd_write(self._target, [], ghosts)
         return gone
 
     def _ghosts_of(self, entries: Sequence[Entry], why: str) -> list[tuple[int, str]]:

@@ -36,7 +36,7 @@ def numbered(n: int) -> list[JobRow]:
 
 
 def test_lookup_by_index_and_by_scan_agree(tmp_path: Path, monkeypatch: Any) -> None:
-    monkeypatch.setattr(dbmod, "_CHUNK", 5)  # batches of 5; a scan for more than 5 hashes
+    monkeypatch.setattr(dbmod, "CHUNK", 5)  # batches of 5; a scan for more than 5 hashes
     with Database.open(tmp_path) as db:
         db.record_jobs(rows(40))
         few = [r.hash for r in numbered(40)[:3]] + ["f" * 64]  # a few: looked up in the index

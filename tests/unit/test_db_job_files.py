@@ -18,7 +18,7 @@ def rows(n: int) -> list[JobRow]:
 
 def test_locate_gives_lookups_columns_by_index_and_by_scan(tmp_path: Path,
                                                             monkeypatch: Any) -> None:
-    monkeypatch.setattr(dbmod, "_CHUNK", 5)
+    monkeypatch.setattr(dbmod, "CHUNK", 5)
     with Database.open(tmp_path) as db:
         db.record_jobs(rows(40))
         for wanted in ([r.hash for r in rows(3)] + ["f" * 64],  # by the index

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from acbuild import dburd
 from acbuild.db import Database
 from acbuild.urdlists import Entry, Lists, UrdError, timestamp
 
@@ -95,7 +96,7 @@ def test_a_session_that_does_not_write_sees_what_it_would_record(db: Database) -
     assert [(e.timestamp, e.jobs[0][0]) for e in dry.entries("l")] == [("1", "b"), ("2", "a")]
     dry.truncate("l", "2")
     assert [e.timestamp for e in dry.entries("l")] == ["1"]
-    assert [(r.ts, r.ghost) for r in db.urd_rows()] == [("1", None)]  # nothing written
+    assert [(r.ts, r.ghost) for r in dburd.urd_rows(db)] == [("1", None)]  # nothing written
 
 
 def test_sources_are_read_and_the_target_wins(tmp_path: Path) -> None:
@@ -132,13 +133,13 @@ def test_a_version_5_database_gains_the_table_and_an_old_source_has_no_lists(
     conn.executescript("DROP TABLE urd_entries; PRAGMA user_version = 5;")
     conn.close()
     with Database.open(tmp_path, readonly=True) as old:  # a source nobody upgraded
-        assert old.urd_rows() == [] and Lists(None, [old]).names() == []
+        assert dburd.urd_rows(old) == [] and Lists(None, [old]).names() == []
     with Database.open(tmp_path) as db:
         assert db.conn.execute("PRAGMA user_version").fetchone()[0] == 7
         # The job is kept (numbered when written: built_seq is the database's own).
         assert db.lookup([row.hash]) == {row.hash: row._replace(built_seq=1)}
         Lists(db).record(entry("1"))
-        assert [r.ts for r in db.urd_rows("l")] == ["1"]
+        assert [r.ts for r in dburd.urd_rows(db, "l")] == ["1"]
 
 
 def test_an_entry_another_process_recorded_meanwhile_is_not_overwritten(tmp_path: Path) -> None:
@@ -146,9 +147,10 @@ def test_an_entry_another_process_recorded_meanwhile_is_not_overwritten(tmp_path
     key = timestamp(1).key
     # Both looked and found no entry at 1; the other process writes first.
     assert Lists(theirs).record(entry("1", jobs=("theirs",)))[0] == "new"
-    assert mine.urd_write([("l", "1", key, entry("1", jobs=("mine",)).record())], [],
-                          expect=("l", key, None)) is None
+    assert dburd.urd_write(mine, [("l", "1", key, entry("1", jobs=("mine",)).record())], [],
+                           expect=("l", key, None)) is None
     assert [e.jobs[0][0] for e in Lists(mine).entries("l", ghosts=True)] == ["theirs"]
     # Expecting the live entry it saw, a write goes through.
     live = Lists(mine).get("l", 1)
-    assert live is not None and mine.urd_write([], [], expect=("l", key, live.number)) == []
+    assert live is not None and dburd.urd_write(mine, [], [],
+                                                expect=("l", key, live.number)) == []
