@@ -30,7 +30,6 @@ CHUNK = 500  # stay well under SQLite's bound-parameter limit
 # costs about a quarter of a lookup per row.
 _SCAN_RATIO = 4
 _JOB_MARKS = "?, ?, ?, ?, ?, ?, ?, ?, ?"  # one per column of jobs
-IdentityKey = tuple[str, str, float, str | None]  # hash, id, created, options key (or None)
 
 
 class SubjobRow(NamedTuple):
@@ -77,15 +76,6 @@ class RunRow(NamedTuple):  # not a dataclass: cheaper to make at import
     failed: int
     pid: int | None = None  # None: a run an acbuild before schema version 3 began
     lock: int | None = None
-
-
-class FileStat(NamedTuple):  # not a dataclass: cheaper to make at import
-    """What says a file is unchanged without reading it."""
-
-    size: int
-    mtime_ns: int
-    inode: int
-    ctime_ns: int
 
 
 class Database:
@@ -236,53 +226,6 @@ class Database:
             if files and self._has_job_files():
                 self.conn.executemany("INSERT OR REPLACE INTO job_files VALUES (?, ?, ?, ?, ?)",
                                       files)
-
-    def identity_keys(self, method: str, limit: int) -> list[IdentityKey]:
-        """(hash, id, created, options key) of the newest ``limit`` jobs of ``method``,
-        newest first; the key None where the index has none (an older acbuild, doctor or a
-        remote fetch recorded the job). A reason reads ``identity_view`` of the few it
-        compares, not 1,000 views it would parse none of."""
-        if not self.has_table("identities"):
-            return [(r.hash, r.id, r.created, None) for r in reversed(self.jobs(method)[-limit:])]
-        return list(self.query(
-            "SELECT j.hash, j.id, j.created, i.options_key FROM jobs j LEFT JOIN identities i "
-            "ON i.hash = j.hash WHERE j.method = ? ORDER BY j.created DESC LIMIT ?",
-            (method, min(limit, INT_MAX))))
-
-    def identity_candidates(self, method: str, limit: int, key: str, newest: int
-                            ) -> tuple[list[IdentityKey], list[IdentityKey]]:
-        """What a job whose options key is ``key`` is compared with among the newest
-        ``limit`` jobs of ``method``: the ``newest`` newest, and those with that key or
-        none in the index; each as ``identity_keys`` says, newest first. SQLite reads the
-        ``limit`` rows; Python sees a few."""
-        if not self.has_table("identities"):
-            every = self.identity_keys(method, limit)
-            return every[:newest], every
-        first = self.identity_keys(method, min(newest, limit))
-        like = list(self.query(
-            "SELECT * FROM (SELECT j.hash, j.id, j.created, i.options_key AS k FROM jobs j "
-            "LEFT JOIN identities i ON i.hash = j.hash WHERE j.method = ? "
-            "ORDER BY j.created DESC LIMIT ?) WHERE k = ? OR k IS NULL",
-            (method, min(limit, INT_MAX), key)))
-        return first, like
-
-    def identity_view(self, job_hash: str) -> str | None:
-        """The indexed identity view (JSON) of one job; None if the index has none."""
-        row = next(self.query("SELECT view FROM identities WHERE hash = ?", (job_hash,)), None)
-        return None if row is None else row[0]
-
-    def keep_identities(self, entries: Iterable[tuple[str, str, str]]) -> None:
-        """Index (hash, options key, view) of jobs read from their setup.json."""
-        if self.readonly or not self.has_table("identities"):
-            return
-        with self.transaction():
-            self.conn.executemany("INSERT OR REPLACE INTO identities VALUES (?, ?, ?)",
-                                  list(entries))
-
-    def forget_orphan_identities(self) -> None:
-        """Drop the index rows of jobs no longer in the work directory (after `gc`)."""
-        with self.transaction():
-            self.conn.execute("DELETE FROM identities WHERE hash NOT IN (SELECT hash FROM jobs)")
 
     def has_table(self, name: str) -> bool:
         """Whether a table of schema 6 is there (a read-only older database lacks it)."""
@@ -486,37 +429,6 @@ class Database:
                 if state != "failed":
                     used[job_id] = started  # lists in order of their newest start: it stays
         return used
-
-    # -- declarations -----------------------------------------------------------------------
-    def declarations(self, key: str) -> str | None:
-        """The declarations record kept under ``key``, if any."""
-        rows = list(self.query("SELECT record FROM declarations WHERE key = ?", (key,)))
-        return str(rows[0][0]) if rows else None
-
-    def keep_declarations(self, key: str, record: str) -> None:
-        with self.transaction():
-            self.conn.execute("INSERT OR REPLACE INTO declarations VALUES (?, ?, ?)",
-                              (key, record, time.time()))
-
-    # -- the stat cache ---------------------------------------------------------------------
-    def cached_digest(self, path: str, stat: FileStat) -> str | None:
-        rows = self.query("SELECT size, mtime_ns, inode, ctime_ns, digest FROM file_stats "
-                           "WHERE path = ?", (path,))
-        for size, mtime_ns, inode, ctime_ns, digest in rows:
-            if FileStat(size, mtime_ns, inode, ctime_ns) == stat:
-                return str(digest)
-        return None
-
-    def store_digests(self, entries: Iterable[tuple[str, FileStat, str]]) -> None:
-        """Remember (path, stat, digest) for each entry, in one transaction."""
-        if self.readonly:
-            return
-        with self.transaction():
-            self.conn.executemany(
-                "INSERT OR REPLACE INTO file_stats VALUES (?, ?, ?, ?, ?, ?)",
-                [(path, stat.size, stat.mtime_ns, stat.inode, stat.ctime_ns, digest)
-                 for path, stat, digest in entries],
-            )
 
     def query(self, sql: str, params: Iterable[object] = ()) -> Iterator[tuple[Any, ...]]:
         """The rows of a read, a failure as a typed error (the table modules read with it)."""

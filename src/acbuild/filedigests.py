@@ -2,7 +2,7 @@
 was last hashed (the same size, mtime, inode and ctime) is not read again.
 
 The cache is kept in this process and in the target work directory's database
-(``Database.cached_digest``/``store_digests``); hashing itself is ``acbuild.hashing``'s.
+(``dbcaches.cached_digest``/``store_digests``); hashing itself is ``acbuild.hashing``'s.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from acbuild import hashing
-from acbuild.db import Database, FileStat
+from acbuild import dbcaches, hashing
+from acbuild.db import Database
+from acbuild.dbcaches import FileStat
 
 
 class FileDigests:
@@ -41,7 +42,7 @@ class FileDigests:
 
     def store_fresh_digests(self) -> None:
         if self._fresh:  # one write transaction for all of a directory's new digests
-            self.target_db().store_digests(self._fresh)
+            dbcaches.store_digests(self.target_db(), self._fresh)
             self._fresh.clear()
 
     def cached_file_digest(self, path: Path) -> str:
@@ -51,7 +52,7 @@ class FileDigests:
         known = self._digests.get(key)
         if known is not None and known[0] == stat:
             return known[1]
-        digest = self.target_db().cached_digest(key, stat)
+        digest = dbcaches.cached_digest(self.target_db(), key, stat)
         if digest is None:
             # Raises UnhashableFile, and so stores nothing, for a file that changed while
             # it was read; the digest is stored under the stat it was read with.

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from acbuild import dbcaches
 from acbuild.db import DB_NAME, RunRow
 from acbuild.errors import StorageError, WorkdirInUse
 from acbuild.jobrecords import read_post, read_setup
@@ -312,6 +313,6 @@ def _collect(store: JobStore, plan: GcReport) -> GcReport:
     target.remove_stale_locks()
     report.sources = len(target.sources.remove_unused())  # those the removed jobs linked
     db.prune_runs(plan.runs)
-    db.forget_orphan_identities()
+    dbcaches.forget_orphan_identities(db)
     report.runs = plan.runs
     return report

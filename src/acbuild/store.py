@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
+from acbuild import dbcaches
 from acbuild.db import DB_NAME, Database, JobRow, SubjobRow
 from acbuild.errors import StorageError
 from acbuild.filedigests import FileDigests
@@ -504,7 +505,7 @@ class JobStore:
         if db is None:
             return None
         try:
-            return db.declarations(key)
+            return dbcaches.declarations(db, key)
         except StorageError:
             return None  # a cache: what cannot be read is read from the source again
 
@@ -512,7 +513,7 @@ class JobStore:
         db = self._declarations_db()
         if db is not None:
             with contextlib.suppress(StorageError):  # a cache: not keeping it loses nothing
-                db.keep_declarations(key, record)
+                dbcaches.keep_declarations(db, key, record)
 
     def _declarations_db(self) -> Database | None:
         """The target's database, if it exists: looking at methods makes no work directory."""
@@ -570,7 +571,7 @@ class JobStore:
         ``setup_of`` reads it; ``index_identities`` keeps it) and a function that reads its
         identity view (JSON; None if not indexed) from there: a reason compares a few."""
         seen: dict[str, tuple[Found, str | None, Callable[[], str | None]]] = {}
-        for workdir, rows in self._each_db(lambda db: db.identity_keys(method, limit)):
+        for workdir, rows in self._each_db(lambda db: dbcaches.identity_keys(db, method, limit)):
             listing, root = self._listing(workdir), str(workdir.path)
             view_of = functools.partial(self._identity_view, workdir)
             for job_hash, job_id, created, key in rows:
@@ -593,7 +594,7 @@ class JobStore:
         if db is None:
             return None
         try:
-            first, like = db.identity_candidates(method, limit, key, newest)
+            first, like = dbcaches.identity_candidates(db, method, limit, key, newest)
         except StorageError:
             return None  # previous_identities says why
         listing, root = self._listing(workdir), str(workdir.path)
@@ -609,7 +610,7 @@ class JobStore:
     def _identity_view(self, workdir: Workdir, job_hash: str) -> str | None:
         db = self._db(workdir)
         try:
-            return None if db is None else db.identity_view(job_hash)
+            return None if db is None else dbcaches.identity_view(db, job_hash)
         except StorageError:  # an index: the caller reads the job's setup.json instead
             return None
 
@@ -626,7 +627,7 @@ class JobStore:
                 if job.path.parent == self.target.path]
         if mine:
             with contextlib.suppress(StorageError):  # an index: not keeping it loses nothing
-                self.target_db().keep_identities(mine)
+                dbcaches.keep_identities(self.target_db(), mine)
 
 
 def _subjob_change(parent: str, table: dict[str, list[SubjobRow]],

@@ -6,18 +6,18 @@ import sqlite3
 from pathlib import Path
 
 from acbuild import db as dbmod
-from acbuild import dbschema
+from acbuild import dbcaches, dbschema
 from acbuild.db import Database, JobRow
 from acbuild.store import JobStore
 
 
 def test_declarations_are_kept_by_key(tmp_path: Path) -> None:
     with Database.open(tmp_path) as db:
-        assert db.declarations("k1") is None
-        db.keep_declarations("k1", '{"a": 1}')
-        db.keep_declarations("k1", '{"a": 2}')  # the same key again: replaced
-        db.keep_declarations("k2", "{}")
-        assert (db.declarations("k1"), db.declarations("k2")) == ('{"a": 2}', "{}")
+        assert dbcaches.declarations(db, "k1") is None
+        dbcaches.keep_declarations(db, "k1", '{"a": 1}')
+        dbcaches.keep_declarations(db, "k1", '{"a": 2}')  # the same key again: replaced
+        dbcaches.keep_declarations(db, "k2", "{}")
+        assert (dbcaches.declarations(db, "k1"), dbcaches.declarations(db, "k2")) == ('{"a": 2}', "{}")
 
 
 def test_version_4_gains_the_table_and_keeps_its_jobs(tmp_path: Path) -> None:
@@ -30,8 +30,8 @@ def test_version_4_gains_the_table_and_keeps_its_jobs(tmp_path: Path) -> None:
     with Database.open(tmp_path) as db:
         assert db.conn.execute("PRAGMA user_version").fetchone()[0] == dbschema.SCHEMA_VERSION == 7
         assert db.lookup([row.hash]) == {row.hash: row._replace(built_seq=1)}
-        db.keep_declarations("k", "{}")
-        assert db.declarations("k") == "{}"
+        dbcaches.keep_declarations(db, "k", "{}")
+        assert dbcaches.declarations(db, "k") == "{}"
 
 
 def test_the_store_keeps_them_only_where_a_work_directory_exists(tmp_path: Path) -> None:

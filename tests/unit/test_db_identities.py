@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from acbuild import db as dbmod
-from acbuild import dbschema
+from acbuild import dbcaches, dbschema
 from acbuild.db import Database, JobRow
 
 
@@ -24,7 +24,7 @@ def identities(db: Database, method: str, limit: int
                ) -> list[tuple[tuple[str, str, float, str | None], str | None]]:
     """The newest ``limit`` jobs of ``method`` with their identity view, as a reason reads
     them: ``identity_keys``, then ``identity_view`` of each."""
-    return [(entry, db.identity_view(entry[0])) for entry in db.identity_keys(method, limit)]
+    return [(entry, dbcaches.identity_view(db, entry[0])) for entry in dbcaches.identity_keys(db, method, limit)]
 
 
 def test_identities_come_newest_first_with_none_for_a_job_not_indexed(tmp_path: Path) -> None:
@@ -34,7 +34,7 @@ def test_identities_come_newest_first_with_none_for_a_job_not_indexed(tmp_path: 
         assert identities(db, "m", 10) == [(indexed(row(2), None), None),
                                            (indexed(row(1), "k1"), '{"v": 1}')]
         assert identities(db, "m", 1) == [(indexed(row(2), None), None)]
-        db.keep_identities([(row(2).hash, "k2", "{}")])
+        dbcaches.keep_identities(db, [(row(2).hash, "k2", "{}")])
         assert [entry[3] for entry, _ in identities(db, "m", 10)] == ["k2", "k1"]
 
 
@@ -48,9 +48,9 @@ def test_a_database_of_version_5_gains_the_index_and_an_older_read_only_one_work
     conn.commit()
     conn.close()
     with Database.open(tmp_path, readonly=True) as db:  # read as it is: no index, no error
-        assert db.identity_keys("m", 10) == [indexed(row(1), None)]
-        db.keep_identities([(row(1).hash, "k", "{}")])  # a read-only index keeps nothing
+        assert dbcaches.identity_keys(db, "m", 10) == [indexed(row(1), None)]
+        dbcaches.keep_identities(db, [(row(1).hash, "k", "{}")])  # a read-only index keeps nothing
     with Database.open(tmp_path) as db:
         assert db.conn.execute("PRAGMA user_version").fetchone()[0] == dbschema.SCHEMA_VERSION
-        db.keep_identities([(row(1).hash, "k", "{}")])
+        dbcaches.keep_identities(db, [(row(1).hash, "k", "{}")])
         assert identities(db, "m", 10) == [(indexed(row(1), "k"), "{}")]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from acbuild import hashing
-from acbuild.db import FileStat
+from acbuild import dbcaches, hashing
+from acbuild.dbcaches import FileStat
 from acbuild.errors import UnhashableFile
 from acbuild.store import Found, JobStore
 
@@ -42,11 +42,12 @@ def test_a_file_changed_while_hashed_leaves_nothing_in_the_stat_cache(
             store.digests.file_digest(data)
         monkeypatch.undo()
         db = store.target_db()
-        assert db.cached_digest(str(data), before) is None
-        assert db.cached_digest(str(data), _stat(data)) is None
+        assert dbcaches.cached_digest(db, str(data), before) is None
+        assert dbcaches.cached_digest(db, str(data), _stat(data)) is None
         # Stable now: hashed, and the digest kept is the content's.
         assert store.digests.file_digest(data) == hashing.hash_bytes(b"x" * (1 << 20))
-        assert db.cached_digest(str(data), _stat(data)) == hashing.hash_bytes(b"x" * (1 << 20))
+        assert (dbcaches.cached_digest(db, str(data), _stat(data))
+                == hashing.hash_bytes(b"x" * (1 << 20)))
     finally:
         store.close()
 
