@@ -1,11 +1,13 @@
-"""The SQLite index of a work directory: its finished jobs, its runs, the stat cache, and
-the methods' declarations kept by code hash.
+"""The SQLite index of a work directory: the ``Database`` (the one object that holds the
+connection) and its index of finished jobs (their rows, subjobs and files).
 
-With ``dbschema`` (tables, versions, upgrade steps) and ``dbconnect`` (connections,
-transactions, errors), the only modules that import ``sqlite3``. The job directories are
-the truth; this is an index of them that ``acbuild doctor`` can rebuild. A row is written
-only after its directory was published, so a row never points at a job that
-was not finished; it keeps the size and mtime of the job's post.json, so that a
+The other tables' SQL is in functions taking a ``Database``: ``dbruns`` (the run
+history), ``dbcaches`` (identities, declarations, the stat cache) and ``dburd`` (result
+lists). With ``dbschema`` (tables, versions, upgrade steps) and ``dbconnect``
+(connections, transactions, errors), the only modules that import ``sqlite3``. The job
+directories are the truth; this is an index of them that ``acbuild doctor`` can rebuild.
+A row is written only after its directory was published, so a row never points at a job
+that was not finished; it keeps the size and mtime of the job's post.json, so that a
 rewritten post.json is noticed without reading it. The schema is versioned with
 ``PRAGMA user_version``.
 """
@@ -13,8 +15,6 @@ rewritten post.json is noticed without reading it. The schema is versioned with
 from __future__ import annotations
 
 import sqlite3
-import time
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -61,21 +61,6 @@ class JobRow(NamedTuple):
     # mtime, no user-level call sets it, so a post.json rewritten with its size and mtime
     # put back is not the one recorded either.
     post_ctime_ns: int | None = None
-
-
-class RunRow(NamedTuple):  # not a dataclass: cheaper to make at import
-    """One run of a script: when, how it ended, and its counts."""
-
-    run: int
-    script: str
-    started: float
-    ended: float | None
-    status: str
-    built: int
-    reused: int
-    failed: int
-    pid: int | None = None  # None: a run an acbuild before schema version 3 began
-    lock: int | None = None
 
 
 class Database:
@@ -310,126 +295,6 @@ class Database:
             rows = self.query("SELECT * FROM jobs WHERE method = ? ORDER BY created", (method,))
         return [JobRow(*r) for r in rows]
 
-    # -- runs -------------------------------------------------------------------------------
-    def begin_run(self, script: str, pid: int | None = None, lock: int | None = None) -> int:
-        """A new run, 'running' until ``finish_run``; ``lock``: the byte of the runs' lock
-        file its process holds (held before this row exists, so a live run never looks dead)."""
-        with self.transaction():
-            cur = self.conn.execute(
-                "INSERT INTO runs (script, started, status, pid, lock) "
-                "VALUES (?, ?, 'running', ?, ?)",
-                (script, time.time(), pid, lock),
-            )
-        return int(cur.lastrowid or 0)
-
-    def finish_run(self, run: int, status: str,
-                   jobs: dict[str, str] | list[tuple[str, str]]) -> None:
-        """Close a run: its status and every job it built, reused or failed (id, state, or
-        id -> state). A list that is the one of the run before is kept as a reference to it."""
-        listed = dict(jobs)  # a job met twice in a run is listed once, as last met
-        counts = Counter(listed.values())
-        text = "\n".join([f"{state} {job_id}" for job_id, state in listed.items()])
-        with self.transaction():
-            same = self._same_list(run, text)
-            if same is None:
-                self.conn.execute("INSERT OR REPLACE INTO run_lists VALUES (?, ?)", (run, text))
-            else:
-                self.conn.execute("INSERT OR REPLACE INTO run_same VALUES (?, ?)", (run, same))
-            self.conn.execute(
-                "UPDATE runs SET ended = ?, status = ?, built = ?, reused = ?, failed = ? "
-                "WHERE run = ?",
-                (time.time(), status, counts["built"], counts["reused"], counts["failed"], run),
-            )
-
-    def _same_list(self, run: int, text: str) -> int | None:
-        """The run holding the list of the newest run before ``run`` if it is ``text``."""
-        rows = self.conn.execute(
-            "SELECT coalesce(s.same_as, u.run) FROM (SELECT max(run) AS run FROM "
-            "(SELECT run FROM run_lists WHERE run < ?1 UNION ALL "
-            "SELECT run FROM run_same WHERE run < ?1)) u "
-            "LEFT JOIN run_same s ON s.run = u.run WHERE u.run IS NOT NULL", (run,)).fetchall()
-        if not rows:
-            return None
-        holder = int(rows[0][0])
-        listed = self.conn.execute("SELECT jobs FROM run_lists WHERE run = ?",
-                                   (holder,)).fetchone()
-        return holder if listed is not None and listed[0] == text else None
-
-    def prune_runs(self, runs: Iterable[int]) -> None:
-        """Forget ``runs`` (their rows and lists), in one transaction. A kept run whose list
-        was a reference to a forgotten one gets the list itself (the oldest such run; the
-        others then refer to it)."""
-        gone = sorted(set(runs))
-        if not gone:
-            return
-        with self.transaction():
-            for start in range(0, len(gone), CHUNK):
-                chunk = gone[start : start + CHUNK]
-                marks = ",".join("?" * len(chunk))
-                self._adopt_lists(chunk, marks)
-                for table in ("run_same", "run_lists", "runs"):
-                    self.conn.execute(f"DELETE FROM {table} WHERE run IN ({marks})", chunk)
-
-    def _adopt_lists(self, gone: list[int], marks: str) -> None:
-        referrers = self.conn.execute(
-            f"SELECT run, same_as FROM run_same WHERE same_as IN ({marks}) "
-            f"AND run NOT IN ({marks}) ORDER BY run", gone + gone).fetchall()
-        heir: dict[int, int] = {}
-        for run, same_as in referrers:
-            if same_as not in heir:
-                heir[same_as] = run
-                self.conn.execute("DELETE FROM run_same WHERE run = ?", (run,))
-                self.conn.execute("INSERT INTO run_lists SELECT ?, jobs FROM run_lists "
-                                  "WHERE run = ?", (run, same_as))
-            else:
-                self.conn.execute("UPDATE run_same SET same_as = ? WHERE run = ?",
-                                  (heir[same_as], run))
-
-    def runs(self, limit: int | None = None) -> list[RunRow]:
-        sql = "SELECT * FROM runs ORDER BY run DESC"
-        # A limit past SQLite's integers is no limit (as a literal it would read as a float).
-        rows = self.query(sql + (f" LIMIT {min(int(limit), INT_MAX)}" if limit else ""))
-        return [RunRow(*r) for r in rows]
-
-    def run(self, run: int) -> RunRow | None:
-        if not 0 < run <= INT_MAX:  # no such run; and sqlite3 cannot bind a larger int
-            return None
-        rows = list(self.query("SELECT * FROM runs WHERE run = ?", (run,)))
-        return RunRow(*rows[0]) if rows else None
-
-    def run_jobs(self, run: int) -> list[tuple[str, str]]:
-        """The jobs of a run, (id, state), in the order the run met them."""
-        if self.version < 2:  # a read-only database of version 1
-            return [(r[0], r[1]) for r in self.query(
-                "SELECT id, state FROM run_jobs WHERE run = ? ORDER BY rowid", (run,))]
-        if self.has_table("run_same"):
-            rows = self.query("SELECT jobs FROM run_lists WHERE run = coalesce("
-                               "(SELECT same_as FROM run_same WHERE run = ?1), ?1)", (run,))
-        else:
-            rows = self.query("SELECT jobs FROM run_lists WHERE run = ?", (run,))
-        return [pair for (jobs,) in rows for pair in _unpack(jobs)]
-
-    def last_used(self) -> dict[str, float]:
-        """Job id → the start time of the newest run that built or reused it."""
-        if self.version < 2:
-            rows = self.query(
-                "SELECT rj.id, MAX(r.started) FROM run_jobs rj JOIN runs r ON r.run = rj.run "
-                "WHERE rj.state != 'failed' GROUP BY rj.id"
-            )
-            return {job_id: started for job_id, started in rows}
-        # Each list once, with the newest start of the runs it is the list of.
-        users = ("SELECT run, run AS holder FROM run_lists" + (
-            " UNION ALL SELECT run, same_as FROM run_same" if self.has_table("run_same")
-            else ""))
-        used: dict[str, float] = {}
-        for started, jobs in self.query(
-                f"SELECT max(r.started), l.jobs FROM ({users}) u JOIN runs r ON r.run = u.run "
-                "JOIN run_lists l ON l.run = u.holder GROUP BY u.holder ORDER BY 1"):
-            for job_id, state in _unpack(jobs):
-                if state != "failed":
-                    used[job_id] = started  # lists in order of their newest start: it stays
-        return used
-
     def query(self, sql: str, params: Iterable[object] = ()) -> Iterator[tuple[Any, ...]]:
         """The rows of a read, a failure as a typed error (the table modules read with it)."""
         try:
@@ -438,12 +303,3 @@ class Database:
             if disk_full(e, self.path):
                 raise DiskFull(str(self.path.parent), f"reading the database: {e}") from None
             raise StorageError(f"database query failed: {e}", where=str(self.path)) from None
-
-
-def _unpack(jobs: str) -> list[tuple[str, str]]:
-    """run_lists.jobs → [(id, state)]."""
-    pairs = []
-    for line in jobs.split("\n") if jobs else ():
-        state, _, job_id = line.partition(" ")
-        pairs.append((job_id, state))
-    return pairs

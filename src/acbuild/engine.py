@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from acbuild import events, plan
+from acbuild import dbruns, events, plan
 from acbuild.db import JobRow
 from acbuild.errors import AcbuildError, Interrupted, LauncherDied, StorageError
 from acbuild.graph import JobSpec
@@ -136,8 +136,8 @@ class Builder:
         status = ("interrupted" if interrupted else "failed" if self.failed
                   else "error" if error else "ok")
         try:
-            self.store.target_db().finish_run(
-                run_id, status,
+            dbruns.finish_run(
+                self.store.target_db(), run_id, status,
                 {o.spec.id: o.state for o in self.outcomes.values() if o.state != "skipped"})
         except StorageError as e:  # a full disk, say: each job's own record is written already
             self.reporter.report(events.Warning(f"the run's history was not written: {e}"))

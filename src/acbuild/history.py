@@ -14,7 +14,9 @@ import datetime
 from pathlib import Path
 from typing import Any
 
-from acbuild.db import Database, RunRow
+from acbuild import dbruns
+from acbuild.db import Database
+from acbuild.dbruns import RunRow
 from acbuild.errors import AcbuildError
 from acbuild.session import Session
 from acbuild.workdir import Workdir
@@ -27,7 +29,7 @@ class RunSpecError(AcbuildError):
 def runs(session: Session, limit: int | None = 20) -> list[dict[str, Any]]:
     """The newest runs first."""
     root, target = session.project.root, session.store.target
-    return [_run(row, root, target) for row in session.store.target_db().runs(limit)]
+    return [_run(row, root, target) for row in dbruns.runs(session.store.target_db(), limit)]
 
 
 def run_jobs(session: Session, text: str) -> dict[str, Any]:
@@ -38,7 +40,7 @@ def run_jobs(session: Session, text: str) -> dict[str, Any]:
     finished = {job.id: job.path for job in session.store.jobs()}
     failed = session.store.failed()
     jobs = []
-    for job_id, state in db.run_jobs(row.run):
+    for job_id, state in dbruns.run_jobs(db, row.run):
         path = failed.get(job_id) if state == "failed" else finished.get(job_id)
         jobs.append({"id": job_id, "method": job_id.rsplit("-", 1)[0], "state": state,
                      "path": str(path) if path is not None else None})
@@ -47,14 +49,14 @@ def run_jobs(session: Session, text: str) -> dict[str, Any]:
 
 def _find(db: Database, text: str, workdir: Path) -> RunRow:
     if text == "last":
-        newest = db.runs(1)
+        newest = dbruns.runs(db, 1)
         if not newest:
             raise RunSpecError(f"no run yet in {workdir}")
         return newest[0]
     if not (text.isascii() and text.isdigit()):  # "²" is a digit, and no run number
         raise RunSpecError(f"{text!r} is not a run: give a run number from `acbuild log`, "
                            "or last")
-    row = db.run(int(text))
+    row = dbruns.run(db, int(text))
     if row is None:
         raise RunSpecError(f"no run {text} in {workdir}", hint="`acbuild log` lists the runs")
     return row

@@ -20,8 +20,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from acbuild import dbcaches
-from acbuild.db import DB_NAME, RunRow
+from acbuild import dbcaches, dbruns
+from acbuild.db import DB_NAME
+from acbuild.dbruns import RunRow
 from acbuild.errors import StorageError, WorkdirInUse
 from acbuild.jobrecords import read_post, read_setup
 from acbuild.store import Found, JobStore
@@ -170,14 +171,14 @@ def _plan(store: JobStore, rules: KeepRules, now: float) -> GcReport:
     # hold (its owner's gc) could deadlock with a gc that holds that source and waits for us.
     target = store.target
     db = store.target_db()
-    used = db.last_used()
+    used = dbruns.last_used(db)
     listing = target.job_ids()
     jobs = [JobUsage(r.id, r.hash, r.method, target.job_dir(r.id), target.path, r.created,
                      used.get(r.id), None) for r in db.jobs() if r.id in listing]
     by_id = {j.id: j for j in jobs}
-    all_runs = db.runs()
+    all_runs = dbruns.runs(db)
     recent = _recent_runs(all_runs, rules.runs)
-    reasons = _keep_reasons(jobs, recent, db.run_jobs, rules, now)
+    reasons = _keep_reasons(jobs, recent, lambda run: dbruns.run_jobs(db, run), rules, now)
     kept = _with_inputs(set(reasons), by_id)
     for job_id in kept - set(reasons):
         reasons[job_id] = "input of a kept job"
@@ -312,7 +313,7 @@ def _collect(store: JobStore, plan: GcReport) -> GcReport:
     report.removed = [r for r in report.removed if r.kind != "leftover" or r.name in left]
     target.remove_stale_locks()
     report.sources = len(target.sources.remove_unused())  # those the removed jobs linked
-    db.prune_runs(plan.runs)
+    dbruns.prune_runs(db, plan.runs)
     dbcaches.forget_orphan_identities(db)
     report.runs = plan.runs
     return report

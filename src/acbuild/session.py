@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from acbuild import engine, evalplan, events, joblog, plan, stopping
+from acbuild import dbruns, engine, evalplan, events, joblog, plan, stopping
 from acbuild.config import ExecutorConfig, Project
 from acbuild.db import SubjobRow
 from acbuild.decision import decide, look_at_cached
@@ -240,7 +240,7 @@ def run_script(session: Session, script: Path, reporter: events.Reporter, jobs: 
     with stopping.stopped_by_signals():
         alive, lock = store.target.hold_run()
         try:
-            run_id = db.begin_run(str(script), os.getpid(), lock)
+            run_id = dbruns.begin_run(db, str(script), os.getpid(), lock)
             graph, finished = _build(session, script, urd, builder, run_id)
         finally:
             alive.release()
@@ -387,7 +387,7 @@ def current_script_jobs(session: Session) -> tuple[frozenset[str], list[str]]:
     for each script that does not evaluate."""
     import io
 
-    ran = {Path(r.script) for r in session.store.target_db().runs()}
+    ran = {Path(r.script) for r in dbruns.runs(session.store.target_db())}
     scripts = sorted({session.project.root / DEFAULT_SCRIPT, *ran})
     ids: set[str] = set()
     warnings = []

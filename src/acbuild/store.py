@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
-from acbuild import dbcaches
+from acbuild import dbcaches, dbruns
 from acbuild.db import DB_NAME, Database, JobRow, SubjobRow
 from acbuild.errors import StorageError
 from acbuild.filedigests import FileDigests
@@ -538,7 +538,7 @@ class JobStore:
     def last_used(self) -> dict[str, float]:
         """Job id → when a recorded run last built or reused it, in any work directory's runs."""
         used: dict[str, float] = {}
-        for _, seen in self._each_db(lambda db: db.last_used()):
+        for _, seen in self._each_db(dbruns.last_used):
             for job_id, when in seen.items():
                 used[job_id] = max(when, used.get(job_id, when))
         return used

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from acbuild import db as dbmod
-from acbuild import dbschema
+from acbuild import dbruns, dbschema
 from acbuild.db import Database, JobRow
 
 V1_RUN_JOBS = """
@@ -50,17 +50,17 @@ def test_lookup_by_index_and_by_scan_agree(tmp_path: Path, monkeypatch: Any) -> 
 
 def test_a_run_lists_its_jobs_once_in_order(tmp_path: Path) -> None:
     with Database.open(tmp_path) as db:
-        first = db.begin_run("build.py")
-        db.finish_run(first, "ok", [("b-2", "built"), ("a-1", "reused"), ("b-2", "reused")])
-        second = db.begin_run("build.py")
-        db.finish_run(second, "failed", [("a-1", "reused"), ("c-3", "failed")])
-        empty = db.begin_run("build.py")
-        db.finish_run(empty, "ok", [])
-        assert db.run_jobs(first) == [("b-2", "reused"), ("a-1", "reused")]
-        assert db.run_jobs(empty) == []
-        started = {r.run: r.started for r in db.runs()}
-        assert db.last_used() == {"b-2": started[first], "a-1": started[second]}
-        assert (db.runs()[-1].built, db.runs()[-1].reused) == (0, 2)
+        first = dbruns.begin_run(db, "build.py")
+        dbruns.finish_run(db, first, "ok", [("b-2", "built"), ("a-1", "reused"), ("b-2", "reused")])
+        second = dbruns.begin_run(db, "build.py")
+        dbruns.finish_run(db, second, "failed", [("a-1", "reused"), ("c-3", "failed")])
+        empty = dbruns.begin_run(db, "build.py")
+        dbruns.finish_run(db, empty, "ok", [])
+        assert dbruns.run_jobs(db, first) == [("b-2", "reused"), ("a-1", "reused")]
+        assert dbruns.run_jobs(db, empty) == []
+        started = {r.run: r.started for r in dbruns.runs(db)}
+        assert dbruns.last_used(db) == {"b-2": started[first], "a-1": started[second]}
+        assert (dbruns.runs(db)[-1].built, dbruns.runs(db)[-1].reused) == (0, 2)
 
 
 def test_version_1_is_upgraded_in_place(tmp_path: Path) -> None:
@@ -68,13 +68,13 @@ def test_version_1_is_upgraded_in_place(tmp_path: Path) -> None:
     conn.executescript(V1_RUN_JOBS)
     conn.close()
     with Database.open(tmp_path, readonly=True) as old:  # read-only: read as it is
-        assert old.run_jobs(1) == [("b-2", "built"), ("a-1", "built")]
-        assert old.last_used() == {"b-2": 20.0, "a-1": 10.0}
+        assert dbruns.run_jobs(old, 1) == [("b-2", "built"), ("a-1", "built")]
+        assert dbruns.last_used(old) == {"b-2": 20.0, "a-1": 10.0}
     with Database.open(tmp_path) as db:
         assert db.conn.execute("PRAGMA user_version").fetchone()[0] == dbschema.SCHEMA_VERSION
-        assert db.run_jobs(1) == [("b-2", "built"), ("a-1", "built")]
-        assert db.run_jobs(2) == [("b-2", "reused"), ("c-3", "failed")]
-        assert db.last_used() == {"b-2": 20.0, "a-1": 10.0}
+        assert dbruns.run_jobs(db, 1) == [("b-2", "built"), ("a-1", "built")]
+        assert dbruns.run_jobs(db, 2) == [("b-2", "reused"), ("c-3", "failed")]
+        assert dbruns.last_used(db) == {"b-2": 20.0, "a-1": 10.0}
         tables = {r[0] for r in db.conn.execute("SELECT name FROM sqlite_master")}
         assert "run_jobs" not in tables and "jobs" in tables
 
@@ -92,12 +92,12 @@ def test_version_2_is_upgraded_to_runs_with_their_process(tmp_path: Path) -> Non
     conn.execute("PRAGMA user_version = 2")
     conn.close()
     with Database.open(tmp_path, readonly=True) as old:  # read-only: read as it is
-        assert [(r.run, r.pid, r.lock) for r in old.runs()] == [(2, None, None), (1, None, None)]
+        assert [(r.run, r.pid, r.lock) for r in dbruns.runs(old)] == [(2, None, None), (1, None, None)]
     with Database.open(tmp_path) as db:
         assert db.conn.execute("PRAGMA user_version").fetchone()[0] == dbschema.SCHEMA_VERSION
-        assert [(r.run, r.status, r.pid) for r in db.runs()] == [(2, "ok", None), (1, "ok", None)]
-        new = db.begin_run("build.py", pid=4321, lock=2**61 + 7)
-        row = db.run(new)
+        assert [(r.run, r.status, r.pid) for r in dbruns.runs(db)] == [(2, "ok", None), (1, "ok", None)]
+        new = dbruns.begin_run(db, "build.py", pid=4321, lock=2**61 + 7)
+        row = dbruns.run(db, new)
         assert row is not None and (row.status, row.pid, row.lock) == ("running", 4321, 2**61 + 7)
 
 

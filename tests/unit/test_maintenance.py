@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from acbuild.db import RunRow
+from acbuild.dbruns import RunRow
 from acbuild.maintenance import _recent_runs, parse_age
 
 

@@ -76,7 +76,9 @@ def complete_run(ctx: click.Context, param: click.Parameter, incomplete: str
     from click.shell_completion import CompletionItem
 
     def items(session: Any) -> list[CompletionItem]:
-        runs = session.store.target_db().runs(50)
+        from acbuild import dbruns
+
+        runs = dbruns.runs(session.store.target_db(), 50)
         return [CompletionItem(str(r.run), help=r.script) for r in runs
                 if str(r.run).startswith(incomplete)]
     return _with_session(items)
