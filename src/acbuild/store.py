@@ -315,7 +315,7 @@ class JobStore:
         kept: dict[str, Path] = {}
         for workdir in self.workdirs:
             try:
-                paths = workdir.failed_dirs()  # oldest first: the newest wins
+                paths = workdir.failed_attempts()  # oldest first: the newest wins
             except OSError:  # a source we may not read: its failures are not ours to see
                 continue
             for path in paths:
