@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from acbuild.config import RemoteConfig
-from acbuild.db import JobRow
+from acbuild.db import JobRow, SubjobRow
 from acbuild.errors import ConfigError, RemoteError, StorageError
+from acbuild.intact import job_damage
 from acbuild.joblocks import JobLock
-from acbuild.jobrecords import read_setup
+from acbuild.jobrecords import read_post, read_setup
 from acbuild.jobrow import row_from_directory
 from acbuild.remote import keys
 from acbuild.remote.bucket import JOBS, PAGE, Bucket, hash_of, manifest_key
@@ -239,6 +240,15 @@ class RemoteCache:
         if result is None:
             return None
         manifest, staging, seconds = result
+        subjobs, missing = _subjob_rows(item.hash, staging, store)
+        if missing:
+            # Its result may name them, and only their record makes an edit to their
+            # method re-run it: without them it would be current forever.
+            shutil.rmtree(staging, ignore_errors=True)
+            self.refused.append(item.id)
+            self.warnings.append(f"{item.id} is not fetched: its subjobs {', '.join(missing)} "
+                                 "are not here; it is built here")
+            return None
         path = store.target.publish(staging, item.id)
         row = row_from_directory(path)
         if row is None or row.hash != item.hash:  # a signer's bug: never index it
@@ -248,6 +258,8 @@ class RemoteCache:
                                  "job; it is built here")
             return None
         store.record(JobRow(row.hash, row.id, row.method, row.code_hash, time.time()))
+        if subjobs:
+            store.record_subjobs(subjobs)
         return Fetched(item.hash, item.id, path, seconds, manifest.size, manifest.pusher)
 
     # -- pushing ---------------------------------------------------------------------------
@@ -319,3 +331,29 @@ class RemoteCache:
         self._pool = None
         pushes, self._pushes = self._pushes, []
         return [p for f in pushes if (p := f.result()) is not None]
+
+
+def _subjob_rows(parent: str, job_dir: Path, store: JobStore
+                 ) -> tuple[list[SubjobRow], list[str]]:
+    """The record of each subjob the job in ``job_dir`` names in its post.json, read from
+    the subjob's directory in a work directory here (as ``doctor --rebuild`` makes it), and
+    the ids of those that are in none."""
+    try:
+        named = read_post(job_dir).get("subjobs") or {}
+    except StorageError:
+        named = {}
+    rows, missing = [], []
+    for sub_id in sorted(named) if isinstance(named, dict) else ():
+        for workdir in store.workdirs:
+            sub_dir = workdir.job_dir(str(sub_id))
+            if job_damage(sub_dir) is None:
+                try:
+                    setup = read_setup(sub_dir)
+                    rows.append(SubjobRow(parent, setup["hash"], setup["id"], setup["method"],
+                                          setup["identity"]["code"]))
+                    break
+                except (StorageError, KeyError, TypeError):
+                    continue
+        else:
+            missing.append(str(sub_id))
+    return rows, missing
