@@ -218,9 +218,10 @@ def _subjob_rows(workdir: Workdir, rows: list[JobRow]) -> list[SubjobRow]:
 
 
 def _job_dirs(workdir: Workdir) -> set[str]:
-    """Every directory in the job namespace, and every file or link that holds a job's name
-    (a finding); a file of another name (a note the user keeps there) is not acbuild's."""
-    return workdir.job_ids() | {name for name in workdir.names() if _JOB_NAME.fullmatch(name)}
+    """Every directory, file or link in the job namespace that holds a job's name (a
+    finding); one of another name (a note the user keeps there, a directory of them) is not
+    acbuild's: no job can be there."""
+    return {name for name in workdir.job_ids() | workdir.names() if _JOB_NAME.fullmatch(name)}
 
 
 def _unreadable(workdir: Workdir, error: StorageError) -> Finding:
