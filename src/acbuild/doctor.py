@@ -33,7 +33,7 @@ from acbuild.errors import DiskFull, StorageError, WorkdirInUse
 from acbuild.intact import job_damage
 from acbuild.joblocks import JobLock
 from acbuild.jobrecords import read_post, read_setup
-from acbuild.jobrow import row_from_directory
+from acbuild.jobrow import row_from_directory, subjob_rows
 from acbuild.workdir import Workdir, remove_entry
 
 _ROOM_TO_REBUILD = 256 << 10
@@ -161,9 +161,15 @@ def _repair_one(workdir: Workdir, db: Database, finding: Finding) -> str:
         return f"forgot {finding.name}: its directory is gone"
     if finding.kind in ("unindexed", "mismatch") and finding.path is not None:
         row = row_from_directory(finding.path)
+        subjobs, missing = ([], []) if row is None else subjob_rows(row.hash, finding.path,
+                                                                    [workdir.path])
+        if row is not None and missing:  # not current: the next run builds it again
+            return (f"left {finding.name} unindexed: its subjob {missing[0]} is gone (its "
+                    "result may name it); the next run builds it again")
         if row is not None:
             if finding.hash:
                 db.forget_jobs([finding.hash])
+            db.record_subjobs(subjobs)  # with its subjobs, or it is current whatever they are
             db.record_job(row)
             return f"indexed {finding.name} from its directory"
     if finding.kind == "not-finished" and finding.path is not None:

@@ -22,12 +22,11 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from acbuild.config import RemoteConfig
-from acbuild.db import JobRow, SubjobRow
+from acbuild.db import JobRow
 from acbuild.errors import ConfigError, RemoteError, StorageError
-from acbuild.intact import job_damage
 from acbuild.joblocks import JobLock
-from acbuild.jobrecords import read_post, read_setup
-from acbuild.jobrow import row_from_directory
+from acbuild.jobrecords import read_setup
+from acbuild.jobrow import row_from_directory, subjob_rows
 from acbuild.remote import keys
 from acbuild.remote.bucket import JOBS, PAGE, Bucket, hash_of, manifest_key
 from acbuild.remote.fetch import FetchProblem, download, read_manifest
@@ -240,7 +239,7 @@ class RemoteCache:
         if result is None:
             return None
         manifest, staging, seconds = result
-        subjobs, missing = _subjob_rows(item.hash, staging, store)
+        subjobs, missing = subjob_rows(item.hash, staging, [w.path for w in store.workdirs])
         if missing:
             # Its result may name them, and only their record makes an edit to their
             # method re-run it: without them it would be current forever.
@@ -331,29 +330,3 @@ class RemoteCache:
         self._pool = None
         pushes, self._pushes = self._pushes, []
         return [p for f in pushes if (p := f.result()) is not None]
-
-
-def _subjob_rows(parent: str, job_dir: Path, store: JobStore
-                 ) -> tuple[list[SubjobRow], list[str]]:
-    """The record of each subjob the job in ``job_dir`` names in its post.json, read from
-    the subjob's directory in a work directory here (as ``doctor --rebuild`` makes it), and
-    the ids of those that are in none."""
-    try:
-        named = read_post(job_dir).get("subjobs") or {}
-    except StorageError:
-        named = {}
-    rows, missing = [], []
-    for sub_id in sorted(named) if isinstance(named, dict) else ():
-        for workdir in store.workdirs:
-            sub_dir = workdir.job_dir(str(sub_id))
-            if job_damage(sub_dir) is None:
-                try:
-                    setup = read_setup(sub_dir)
-                    rows.append(SubjobRow(parent, setup["hash"], setup["id"], setup["method"],
-                                          setup["identity"]["code"]))
-                    break
-                except (StorageError, KeyError, TypeError):
-                    continue
-        else:
-            missing.append(str(sub_id))
-    return rows, missing
