@@ -108,7 +108,11 @@ class JobStore:
 
     def target_db(self) -> Database:
         db = self._db(self.target)
-        assert db is not None
+        if db is None:  # only read (``open_project``), and not there (or unusable): say so
+            raise StorageError("no usable work directory here: nothing was built in it yet"
+                               if not self.target.path.exists() else
+                               "its database cannot be read", where=str(self.target.path),
+                               hint="`acbuild run` builds the project's jobs")
         return db
 
     def _db(self, workdir: Workdir) -> Database | None:
