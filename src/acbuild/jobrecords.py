@@ -59,11 +59,14 @@ def read_post(job_dir: Path) -> dict[str, Any]:
 
 
 def read_sources(job_dir: Path) -> dict[str, bytes]:
-    """The copies in a job's ``source/``: project-relative path -> bytes ({} if none)."""
+    """The copies in a job's ``source/``: project-relative path -> bytes ({} if none). A link
+    there is no copy acbuild made: what it leads to (any file of the machine) is not read."""
     root = job_dir / SOURCE_DIR
     try:
+        if root.is_symlink():
+            return {}
         return {p.relative_to(root).as_posix(): p.read_bytes()
-                for p in sorted(root.rglob("*")) if p.is_file()}
+                for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink()}
     except OSError:
         return {}
 
