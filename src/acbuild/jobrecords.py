@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -81,7 +82,13 @@ def last_marked_phase(job_dir: Path) -> str | None:
     """The phase a job's log says it entered last: where a job that died without a word was.
     (No slice: the job process itself may have died while its slices ran.)"""
     try:
-        with open(job_dir / "stdout.log", "rb") as f:
+        # The log itself: never what a link left there leads to, never a FIFO (a job that
+        # made one and died would keep its run waiting on it forever).
+        fd = os.open(job_dir / "stdout.log", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            return None
+        with os.fdopen(fd, "rb") as f:
             f.seek(0, os.SEEK_END)
             f.seek(max(0, f.tell() - 65536))
             marks = _PHASE_MARK.findall(f.read())
