@@ -8,6 +8,7 @@ It reads and formats them; where a job directory is, and staging and publishing 
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -26,11 +27,20 @@ SETUP_FORMAT = 1
 
 def read_json(path: Path) -> dict[str, Any]:
     try:
-        with open(path, "rb") as f:  # bytes: json decodes them faster than a text file
+        # The record itself, never what a link in its place leads to, never a FIFO (a job
+        # that made one would keep every command that reads it waiting forever).
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with open(fd, "rb") as f:  # bytes: json decodes them faster than a text file
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise StorageError("not a regular file", where=str(path))
             value = json.loads(f.read())
     except FileNotFoundError:
         raise StorageError("missing", where=str(path)) from None
-    except (OSError, ValueError) as e:
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise StorageError("not a regular file (a link)", where=str(path)) from None
+        raise StorageError(f"unreadable or corrupt: {e}", where=str(path)) from None
+    except ValueError as e:
         raise StorageError(f"unreadable or corrupt: {e}", where=str(path)) from None
     if not isinstance(value, dict):
         raise StorageError("corrupt: not a JSON object", where=str(path))
