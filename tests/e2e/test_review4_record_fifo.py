@@ -51,3 +51,14 @@ def test_no_command_hangs_on_a_record_that_is_no_file(project: Project, tmp_path
     assert "GOT 1" in run.stderr
     # (built again, it damages itself again: the method does so each time)
     assert [j["state"] for j in json.loads(run.stdout)["jobs"]] == ["built"]
+
+
+@pytest.mark.xfail(strict=True, reason="engine's finish path (another helper's, not changed "
+                   "here) publishes a job whose method replaced its setup.json: it should "
+                   "check, before the rename, that setup.json is still the regular file it "
+                   "wrote (one lstat) and fail the job otherwise")
+def test_a_job_that_replaced_its_setup_json_fails(project: Project, tmp_path: Path) -> None:
+    project.method("evil", EVIL % str(tmp_path / "none.json"))
+    project.script("def main(urd):\n    urd.build('evil')\n")
+    report = project.run_json(check=None)
+    assert [j["state"] for j in report["jobs"]] == ["failed"]
