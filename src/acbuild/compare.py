@@ -24,6 +24,7 @@ from typing import Any
 from acbuild import results
 from acbuild.errors import AcbuildError, JobSpecError
 from acbuild.job import RESULT_FILE
+from acbuild.jobchecks import file_changed
 from acbuild.jobrecords import is_finished, read_setup
 from acbuild.jobspec import parse
 from acbuild.session import Session, resolve_job
@@ -247,6 +248,10 @@ def _fields(session: Session, job: _Job, metrics: str | None,
     if session.store.workdir_of(job.path) is None:
         problems.append(f"{job_id}: result not loaded: {job.path.parent} is not one of the "
                         "project's work directories")
+        return {}
+    if file_changed(job.path, RESULT_FILE):
+        problems.append(f"{job_id}: result not loaded: {RESULT_FILE} changed since the job "
+                        "was built (acbuild run builds it again)")
         return {}
     try:
         return _flatten(results.load(job.path, RESULT_FILE), top="result")

@@ -33,7 +33,7 @@ from acbuild.errors import DiskFull, StorageError, WorkdirInUse
 from acbuild.intact import job_damage
 from acbuild.joblocks import JobLock
 from acbuild.jobrecords import read_post, read_setup
-from acbuild.jobrow import row_from_directory
+from acbuild.jobrow import row_from_directory, subjob_rows
 from acbuild.workdir import Workdir, remove_entry
 
 _ROOM_TO_REBUILD = 256 << 10
@@ -161,9 +161,15 @@ def _repair_one(workdir: Workdir, db: Database, finding: Finding) -> str:
         return f"forgot {finding.name}: its directory is gone"
     if finding.kind in ("unindexed", "mismatch") and finding.path is not None:
         row = row_from_directory(finding.path)
+        subjobs, missing = ([], []) if row is None else subjob_rows(row.hash, finding.path,
+                                                                    [workdir.path])
+        if row is not None and missing:  # not current: the next run builds it again
+            return (f"left {finding.name} unindexed: its subjob {missing[0]} is gone (its "
+                    "result may name it); the next run builds it again")
         if row is not None:
             if finding.hash:
                 db.forget_jobs([finding.hash])
+            db.record_subjobs(subjobs)  # with its subjobs, or it is current whatever they are
             db.record_job(row)
             return f"indexed {finding.name} from its directory"
     if finding.kind == "not-finished" and finding.path is not None:
@@ -218,9 +224,10 @@ def _subjob_rows(workdir: Workdir, rows: list[JobRow]) -> list[SubjobRow]:
 
 
 def _job_dirs(workdir: Workdir) -> set[str]:
-    """Every directory in the job namespace, and every file or link that holds a job's name
-    (a finding); a file of another name (a note the user keeps there) is not acbuild's."""
-    return workdir.job_ids() | {name for name in workdir.names() if _JOB_NAME.fullmatch(name)}
+    """Every directory, file or link in the job namespace that holds a job's name (a
+    finding); one of another name (a note the user keeps there, a directory of them) is not
+    acbuild's: no job can be there."""
+    return {name for name in workdir.job_ids() | workdir.names() if _JOB_NAME.fullmatch(name)}
 
 
 def _unreadable(workdir: Workdir, error: StorageError) -> Finding:

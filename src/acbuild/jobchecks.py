@@ -20,8 +20,9 @@ from typing import Any, Protocol
 from acbuild.db import Database
 from acbuild.errors import StorageError
 from acbuild.filedigests import FileDigests
+from acbuild.hashing import hash_file
 from acbuild.intact import PostStat, changed_files, finished_record
-from acbuild.jobrecords import SETUP_FILE
+from acbuild.jobrecords import SETUP_FILE, read_post
 from acbuild.workdir import Workdir
 
 EachDb = Callable[[Callable[[Database], Any]], Iterator[tuple[Workdir, Any]]]
@@ -109,6 +110,19 @@ class JobChecks:
             with contextlib.suppress(StorageError):  # an index: not keeping it loses nothing
                 self.target_db().keep_job_files(fresh)
         return found
+
+
+def file_changed(job_dir: Path, name: str) -> bool:
+    """Whether the file ``name`` a finished job wrote is no longer what it wrote (post.json's
+    size; its blake3 when its mtime moved): a result that must not be presented as the
+    job's (``show``, ``compare``, ``open_project``). A stat, and a read only when moved."""
+    try:
+        files = read_post(job_dir).get("files")
+    except StorageError:
+        return False
+    if not isinstance(files, dict) or name not in files:
+        return False
+    return bool(changed_files(str(job_dir), {name: files[name]}, hash_file))
 
 
 SHOWN_FILES = 3  # a reason names at most this many changed files

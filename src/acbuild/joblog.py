@@ -15,9 +15,12 @@ Standard library only, and nothing else of acbuild: the job process imports this
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
+import stat
 from pathlib import Path
+from typing import BinaryIO
 
 STREAMS = ("stdout", "stderr")
 LOGS = ("stdout.log", "stderr.log")
@@ -44,6 +47,8 @@ def slice_log(sliceno: int, stream: str) -> str:
 def slice_logs(job_dir: str | os.PathLike[str], stream: str) -> list[tuple[int, Path]]:
     """(slice number, path) of each slice log of ``stream`` there is, in slice order."""
     root = Path(job_dir, SLICE_LOGS)
+    if os.path.islink(root):
+        return []  # not the job's: what it leads to is not read
     try:
         names = os.listdir(root)
     except OSError:  # no analysis (or no such job)
@@ -161,7 +166,7 @@ def _end_of_analysis_mark(log: Path) -> int | None:
     a line's start: a phase may have left its last line unfinished.)"""
     offset, carry = 0, b""
     try:
-        with open(log, "rb") as f:
+        with _open_log(log) as f:
             while chunk := f.read(1 << 20):
                 data = carry + chunk
                 at = data.find(_ANALYSIS_MARK)
@@ -187,8 +192,21 @@ def _section(log: bytes, part: str) -> bytes:
 
 def _read(path: Path, start: int = 0, end: int | None = None) -> bytes:
     try:
-        with open(path, "rb") as f:
+        with _open_log(path) as f:
             f.seek(start)
             return f.read(-1 if end is None else max(0, end - start))
     except OSError:
         return b""
+
+
+def _open_log(path: Path) -> BinaryIO:
+    """A log for reading: the regular file itself, never what a link in its place leads to
+    (a file outside the job directory), never a FIFO (reading it would wait forever)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise

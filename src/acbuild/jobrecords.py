@@ -8,9 +8,11 @@ It reads and formats them; where a job directory is, and staging and publishing 
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,11 +27,20 @@ SETUP_FORMAT = 1
 
 def read_json(path: Path) -> dict[str, Any]:
     try:
-        with open(path, "rb") as f:  # bytes: json decodes them faster than a text file
+        # The record itself, never what a link in its place leads to, never a FIFO (a job
+        # that made one would keep every command that reads it waiting forever).
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with open(fd, "rb") as f:  # bytes: json decodes them faster than a text file
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise StorageError("not a regular file", where=str(path))
             value = json.loads(f.read())
     except FileNotFoundError:
         raise StorageError("missing", where=str(path)) from None
-    except (OSError, ValueError) as e:
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise StorageError("not a regular file (a link)", where=str(path)) from None
+        raise StorageError(f"unreadable or corrupt: {e}", where=str(path)) from None
+    except ValueError as e:
         raise StorageError(f"unreadable or corrupt: {e}", where=str(path)) from None
     if not isinstance(value, dict):
         raise StorageError("corrupt: not a JSON object", where=str(path))
@@ -59,11 +70,14 @@ def read_post(job_dir: Path) -> dict[str, Any]:
 
 
 def read_sources(job_dir: Path) -> dict[str, bytes]:
-    """The copies in a job's ``source/``: project-relative path -> bytes ({} if none)."""
+    """The copies in a job's ``source/``: project-relative path -> bytes ({} if none). A link
+    there is no copy acbuild made: what it leads to (any file of the machine) is not read."""
     root = job_dir / SOURCE_DIR
     try:
+        if root.is_symlink():
+            return {}
         return {p.relative_to(root).as_posix(): p.read_bytes()
-                for p in sorted(root.rglob("*")) if p.is_file()}
+                for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink()}
     except OSError:
         return {}
 
@@ -78,7 +92,13 @@ def last_marked_phase(job_dir: Path) -> str | None:
     """The phase a job's log says it entered last: where a job that died without a word was.
     (No slice: the job process itself may have died while its slices ran.)"""
     try:
-        with open(job_dir / "stdout.log", "rb") as f:
+        # The log itself: never what a link left there leads to, never a FIFO (a job that
+        # made one and died would keep its run waiting on it forever).
+        fd = os.open(job_dir / "stdout.log", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            return None
+        with os.fdopen(fd, "rb") as f:
             f.seek(0, os.SEEK_END)
             f.seek(max(0, f.tell() - 65536))
             marks = re.findall(_PHASE_MARK, f.read())

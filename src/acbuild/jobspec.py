@@ -309,4 +309,4 @@ def _setup(job: Path) -> dict[str, Any]:
 
 
 def _failed(finder: Finder) -> list[Path]:
-    return [p for w in finder.store.workdirs for p in w.failed_dirs()]
+    return [p for w in finder.store.workdirs for p in w.failed_attempts()]

@@ -22,6 +22,7 @@ from acbuild import results
 from acbuild.config import Project, load_project
 from acbuild.errors import ConfigError, JobSpecError, StorageError
 from acbuild.job import RESULT_FILE, Job
+from acbuild.jobchecks import file_changed
 from acbuild.jobrecords import read_post, read_setup
 from acbuild.session import Session, resolve_job
 from acbuild.urdlists import Entry, Lists, UrdError, check_list_name, timestamp
@@ -77,6 +78,10 @@ class JobView:
                                f"its {name} is not unpickled (loading a pickle runs code)")
         if name == RESULT_FILE:
             self._refuse_failed()
+        if file_changed(self.path, name):
+            raise JobSpecError(f"job {self.id}: its {name} changed since the job was built; "
+                               "it is not loaded",
+                               hint=f"acbuild verify {self.id}; acbuild run builds it again")
         return results.load(self.path, name)
 
     def _refuse_failed(self) -> None:

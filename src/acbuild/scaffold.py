@@ -8,6 +8,7 @@ exists is added to, never replaced.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from acbuild.config import CONFIG_NAME, DEFAULT_WORKDIR
@@ -120,7 +121,8 @@ class ProjectExists(AcbuildError):
 
 def create_project(directory: Path, force: bool = False) -> list[Path]:
     """Write a new project into ``directory``; the paths written, in order."""
-    existing = [rel for rel in FILES if (directory / rel).exists()]
+    # A link (dangling or not) is a file there: init never writes through one.
+    existing = [rel for rel in FILES if os.path.lexists(directory / rel)]
     if existing and not force:
         raise ProjectExists(
             f"{directory} already has {', '.join(existing)}; nothing was written",
@@ -130,6 +132,8 @@ def create_project(directory: Path, force: bool = False) -> list[Path]:
         for rel, text in FILES.items():
             path = directory / rel
             path.parent.mkdir(parents=True, exist_ok=True)
+            if path.is_symlink():  # --force replaces the link, not what it leads to
+                path.unlink()
             path.write_text(text)
             written.append(path)
         if _add_ignore(directory / GITIGNORE):
@@ -141,7 +145,10 @@ def create_project(directory: Path, force: bool = False) -> list[Path]:
 
 
 def _add_ignore(path: Path) -> bool:
-    """Ignore the work directories in ``.gitignore``, keeping what it says already."""
+    """Ignore the work directories in ``.gitignore``, keeping what it says already (one
+    that is a link is another's: left alone)."""
+    if path.is_symlink():
+        return False
     text = path.read_text() if path.exists() else ""
     if IGNORED in text.splitlines():
         return False

@@ -21,6 +21,7 @@ from acbuild.decision import decide, look_at_cached
 from acbuild.errors import AcbuildError, Interrupted, JobError, NeedsBuild, StorageError
 from acbuild.graph import Graph, JobSpec
 from acbuild.graph import edges as edges_of
+from acbuild.jobchecks import file_changed
 from acbuild.jobrecords import is_finished, read_post, read_setup
 from acbuild.methods import MethodRegistry
 from acbuild.script import Urd, evaluate
@@ -472,6 +473,9 @@ def job_location(session: Session, path: Path) -> dict[str, Any]:
     return {"workdir": str(workdir.path), "workdir_role": role}
 
 
+RESULT = "result.pickle"
+
+
 # -- describing a job directory ----------------------------------------------------------------
 def describe_job(path: Path, with_result: bool = True) -> dict[str, Any]:
     """Everything ``acbuild show`` presents about a job directory, as plain data."""
@@ -501,8 +505,12 @@ def describe_job(path: Path, with_result: bool = True) -> dict[str, Any]:
         "profile_rows": _profile_rows(post), "error": post.get("error"),
         "subjobs": post.get("subjobs", {}),  # id -> built or reused
     }
-    result_file = path / "result.pickle"
-    if with_result and result_file.exists():
+    result_file = path / RESULT
+    if with_result and result_file.exists() and not failed and file_changed(path, RESULT):
+        info["result"] = ("(not loaded: result.pickle changed since the job was built; "
+                          "acbuild run builds it again)")
+        info["result_format"] = "error"
+    elif with_result and result_file.exists():
         try:
             info["result"], info["result_format"] = result_data(
                 results.load(path, result_file.name))

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import stat
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -39,6 +40,11 @@ READ_ONLY = 0o444
 # a store that cannot be written (EACCES, EROFS).
 _NO_LINK = frozenset({errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EACCES, errno.EROFS,
                       getattr(errno, "ENOTSUP", errno.EOPNOTSUPP), errno.EOPNOTSUPP})
+
+
+# The names the store gives its files (see ``path`` and ``_write``).
+_FAN = re.compile(r"[0-9a-f]{2}")
+_STORED = re.compile(r"[0-9a-f]{62}(?:\.\d+\.tmp)?")
 
 
 class SourceStore:
@@ -234,14 +240,19 @@ def _write_new(path: str, data: bytes) -> None:
 
 
 def _files(root: str) -> Iterator[os.DirEntry[str]]:
+    """The store's files: only what acbuild names so (``ab/cdef…``, and a dead run's
+    ``ab/cdef….<pid>.tmp``). ``.sources`` may be a link to another disk, which may hold
+    other files: those are never the store's to remove."""
     try:
         with os.scandir(root) as fans:
-            subdirs = [e.path for e in fans if e.is_dir(follow_symlinks=False)]
+            subdirs = [e.path for e in fans
+                       if _FAN.fullmatch(e.name) and e.is_dir(follow_symlinks=False)]
     except FileNotFoundError:
         return
     for sub in subdirs:
         with os.scandir(sub) as entries:
-            yield from (e for e in entries if e.is_file(follow_symlinks=False))
+            yield from (e for e in entries
+                        if _STORED.fullmatch(e.name) and e.is_file(follow_symlinks=False))
 
 
 def _inodes(directory: Path) -> Iterator[tuple[int, int]]:

@@ -31,7 +31,7 @@ from acbuild.intact import PostStat, job_damage, post_stat
 from acbuild.jobchecks import JobChecks
 from acbuild.joblocks import JobLock
 from acbuild.jobrecords import read_setup
-from acbuild.jobrow import row_from_directory
+from acbuild.jobrow import row_from_directory, subjob_rows
 from acbuild.workdir import FAILED_DIR, Workdir, failed_attempt
 
 T = TypeVar("T")
@@ -109,7 +109,11 @@ class JobStore:
 
     def target_db(self) -> Database:
         db = self._db(self.target)
-        assert db is not None
+        if db is None:  # only read (``open_project``), and not there (or unusable): say so
+            raise StorageError("no usable work directory here: nothing was built in it yet"
+                               if not self.target.path.exists() else
+                               "its database cannot be read", where=str(self.target.path),
+                               hint="`acbuild run` builds the project's jobs")
         return db
 
     def _db(self, workdir: Workdir) -> Database | None:
@@ -316,7 +320,7 @@ class JobStore:
         kept: dict[str, Path] = {}
         for workdir in self.workdirs:
             try:
-                paths = workdir.failed_dirs()  # oldest first: the newest wins
+                paths = workdir.failed_attempts()  # oldest first: the newest wins
             except OSError:  # a source we may not read: its failures are not ours to see
                 continue
             for path in paths:
@@ -388,10 +392,20 @@ class JobStore:
                        f"{job_damage(path) or f'it holds another job ({job_id})'}")
         else:
             _, problem = self.checks.problem(path) or ("", "")
+        subjobs: list[SubjobRow] = []
+        if not problem and row is None:
+            # A parent published by a run that died before recording its subjobs: recorded
+            # with them, or it would be current whatever became of them.
+            subjobs, missing = subjob_rows(job_hash, path, [w.path for w in self.workdirs])
+            if missing:
+                problem = (f"its subjob {missing[0]} is in no work directory (its result "
+                           "may name it)")
         if not problem:
             assert actual is not None
             fresh = actual if row is None else actual._replace(created=row.created,
                                                                built_seq=row.built_seq)
+            if subjobs:
+                db.record_subjobs(subjobs)
             if fresh != row:
                 db.record_job(fresh)  # a directory without its row: published now
                 fresh = db.lookup([job_hash])[job_hash]

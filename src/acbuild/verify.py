@@ -16,6 +16,7 @@ with the jobs that share the file. A shared file is hashed once per verify.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,7 +95,11 @@ def _check_sources(job_dir: Path, setup: dict[str, object],
         name = f"{SOURCE_DIR}/{relpath}"
         full = job_dir / SOURCE_DIR / relpath
         try:
-            st = full.stat()
+            st = full.lstat()
+            if stat.S_ISLNK(st.st_mode):  # what it leads to is not what the job ran
+                changes.append(FileChange(name, "changed", "a link, not the file the job "
+                                          "ran"))
+                continue
             key = (st.st_dev, st.st_ino)
             if key not in hashed:
                 hashed[key] = hash_file(full)
@@ -107,7 +112,22 @@ def _check_sources(job_dir: Path, setup: dict[str, object],
         if hashed[key] != digest:
             changes.append(FileChange(name, "changed", "content differs from what the job "
                                       "ran" + _in_store(job_dir, str(digest), key)))
+    changes += [FileChange(f"{SOURCE_DIR}/{rel}", "added", "not a source file the job ran")
+                for rel in sorted(set(_entries(job_dir / SOURCE_DIR)) - set(recorded))]
     return changes
+
+
+def _entries(root: Path, prefix: str = "") -> Iterator[str]:
+    """Every name below ``root`` that is no directory (links included, none followed)."""
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            yield from _entries(Path(entry.path), f"{prefix}{entry.name}/")
+        else:
+            yield prefix + entry.name
 
 
 def _in_store(job_dir: Path, digest: str, key: tuple[int, int]) -> str:

@@ -196,6 +196,12 @@ class Workdir:
         except FileNotFoundError:
             return []
 
+    def failed_attempts(self) -> list[Path]:
+        """The failed jobs ``.failed/`` keeps, oldest first: real directories only. A link
+        there is no job acbuild kept (gc removes it as a link): reading through it would
+        read, and the board serve, whatever directory it leads to."""
+        return [p for p in self.failed_dirs() if stat.S_ISDIR(_lmode(p))]
+
     def lock(self, job_id: str) -> JobLock | None:
         """The job's build lock, or None when another holder has it. Dies with its process.
 
@@ -391,6 +397,13 @@ def _own_directory(path: Path) -> None:
         f"{path.name} is {what}; acbuild deletes what it holds, and never through a link",
         where=str(path), hint=f"replace it by a directory of its own: rm {path} && "
                               f"mkdir {path}")
+
+
+def _lmode(path: Path) -> int:
+    try:
+        return os.lstat(path).st_mode
+    except OSError:
+        return 0
 
 
 def _lmtime(path: Path) -> float:

@@ -13,7 +13,7 @@ import pytest
 pytest.importorskip("starlette")
 pytest.importorskip("httpx")
 
-from board_helpers import board_client, cli_json  # noqa: E402
+from board_helpers import board_client, cli_json, replace_result  # noqa: E402
 
 TRAIN = '''
 """Train with a rate."""
@@ -78,7 +78,7 @@ def test_without_the_click_no_result_is_unpickled(swept: Any, tmp_path: Path) ->
     compared = cli_json(project, "compare", "train")
     marker = tmp_path / "unpickled"
     one = compared["rows"][0]["job"]
-    (project.workdir / one / "result.pickle").write_bytes(pickle.dumps(_Marks(str(marker))))
+    replace_result(project.workdir / one, pickle.dumps(_Marks(str(marker))))
     page = client.get("/method/train")
     assert page.status_code == 200 and not marker.exists()
     text = page.text

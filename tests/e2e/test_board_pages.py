@@ -16,7 +16,7 @@ import pytest
 pytest.importorskip("starlette")
 pytest.importorskip("httpx")
 
-from board_helpers import board_client, cli_json  # noqa: E402
+from board_helpers import board_client, cli_json, replace_result  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
 from acbuild.config import load_project  # noqa: E402
@@ -169,7 +169,7 @@ def test_a_result_is_unpickled_only_when_asked(board: Any, tmp_path: Path) -> No
     project, client = board
     make = job_ids(project)["make"]
     marker = tmp_path / "unpickled"
-    (project.workdir / make / "result.pickle").write_bytes(pickle.dumps(_Marks(str(marker))))
+    replace_result(project.workdir / make, pickle.dumps(_Marks(str(marker))))
     for url in ("/", f"/job/{make}", f"/job/{make}?format=json", "/run/1", "/graph",
                 "/method/make", f"/job/{make}/explain", f"/job/{make}/log"):
         assert client.get(url).status_code == 200, url

@@ -26,7 +26,7 @@ from acbuild.db import JobRow
 from acbuild.errors import ConfigError, RemoteError, StorageError
 from acbuild.joblocks import JobLock
 from acbuild.jobrecords import read_setup
-from acbuild.jobrow import row_from_directory
+from acbuild.jobrow import row_from_directory, subjob_rows
 from acbuild.remote import keys
 from acbuild.remote.bucket import JOBS, PAGE, Bucket, hash_of, manifest_key
 from acbuild.remote.fetch import FetchProblem, download, read_manifest
@@ -239,6 +239,15 @@ class RemoteCache:
         if result is None:
             return None
         manifest, staging, seconds = result
+        subjobs, missing = subjob_rows(item.hash, staging, [w.path for w in store.workdirs])
+        if missing:
+            # Its result may name them, and only their record makes an edit to their
+            # method re-run it: without them it would be current forever.
+            shutil.rmtree(staging, ignore_errors=True)
+            self.refused.append(item.id)
+            self.warnings.append(f"{item.id} is not fetched: its subjobs {', '.join(missing)} "
+                                 "are not here; it is built here")
+            return None
         path = store.target.publish(staging, item.id)
         row = row_from_directory(path)
         if row is None or row.hash != item.hash:  # a signer's bug: never index it
@@ -248,6 +257,8 @@ class RemoteCache:
                                  "job; it is built here")
             return None
         store.record(JobRow(row.hash, row.id, row.method, row.code_hash, time.time()))
+        if subjobs:
+            store.record_subjobs(subjobs)
         return Fetched(item.hash, item.id, path, seconds, manifest.size, manifest.pusher)
 
     # -- pushing ---------------------------------------------------------------------------

@@ -14,7 +14,8 @@ import os
 from pathlib import Path
 
 from acbuild import hashing
-from acbuild.errors import RemoteError
+from acbuild.errors import RemoteError, StorageError
+from acbuild.jobrecords import read_post, read_setup
 from acbuild.remote import manifest as mf
 from acbuild.remote.bucket import Bucket, blob_key, manifest_key
 from acbuild.remote.keys import Trust
@@ -46,6 +47,15 @@ def download(bucket: Bucket, manifest: mf.Manifest, staging: Path) -> None:
             os.makedirs(parent, exist_ok=True)
             made.add(parent)
         _download_file(bucket, manifest, entry, target)
+    try:
+        changed = mf.disagreements(manifest.files, read_setup(staging), read_post(staging))
+    except StorageError as e:
+        raise FetchProblem(f"{manifest.id}: {e.message}") from None
+    if changed:
+        # Signed, but not the job its records describe: it was edited before it was pushed.
+        raise FetchProblem(f"{manifest.id}: its files on the remote are not what its own "
+                           f"records say the job wrote ({', '.join(changed)}): it was "
+                           "changed before it was pushed")
 
 
 def _download_file(bucket: Bucket, manifest: mf.Manifest, entry: mf.FileEntry,

@@ -88,9 +88,34 @@ def of_job(job_dir: Path) -> Manifest:
         raise StorageError("not a finished job", where=str(job_dir))
     files = tuple(FileEntry(rel, hashing.hash_file(full), st.st_size, stat.S_IMODE(st.st_mode))
                   for rel, full, st in _files(job_dir))
+    changed = disagreements(files, setup, post)
+    if changed:
+        # Signed as it is now, the edit would reach every machine that trusts this key.
+        raise StorageError(f"its files changed since it was built: {', '.join(changed)}; "
+                           "it is not pushed", where=str(job_dir),
+                           hint=f"acbuild verify {job_dir.name}; acbuild run builds it again")
     pusher = {"host": platform.node(), "user": _user(), "acbuild": __version__}
     return Manifest(job_hash, hashing.job_id(method, job_hash), method, setup, post, files,
                     pusher, time.time())
+
+
+def disagreements(files: Sequence[FileEntry], setup: dict[str, Any],
+                  post: dict[str, Any]) -> list[str]:
+    """The files whose content is not what the job's own records say: post.json's digest
+    of each file the job wrote, setup.json's of each file in source/ (missing ones too)."""
+    have = {f.path: f for f in files}
+    code = setup.get("code")
+    recorded = [(name, meta.get("blake3"), meta.get("size"))
+                for name, meta in (post.get("files") or {}).items() if isinstance(meta, dict)]
+    if isinstance(code, dict) and isinstance(code.get("files"), dict):
+        recorded += [(f"source/{rel}", digest, None) for rel, digest in code["files"].items()]
+    wrong = []
+    for name, digest, size in recorded:
+        entry = have.get(name)
+        if entry is None or (digest is not None and entry.blake3 != digest) \
+                or (size is not None and entry.size != size):
+            wrong.append(name)
+    return sorted(wrong)
 
 
 def signed_bytes(body: dict[str, Any]) -> bytes:
