@@ -21,7 +21,14 @@ from acbuild import dbruns, events, plan
 from acbuild.db import JobRow
 from acbuild.errors import AcbuildError, Interrupted, LauncherDied, StorageError
 from acbuild.graph import JobSpec
-from acbuild.jobfailure import directory_identity, disk_full, failure_of, lost_directory
+from acbuild.jobfailure import (
+    changed_setup,
+    directory_identity,
+    disk_full,
+    failure_of,
+    lost_directory,
+    setup_identity,
+)
 from acbuild.joblocks import JobLock
 from acbuild.jobrecords import last_marked_phase, read_post, setup_text
 from acbuild.jobsetup import JobSetup
@@ -334,7 +341,8 @@ class _Run:
         self._token += 1
         follower = LogFollower(staging) if self.b.stream_output else None
         self.running[self._token] = _Running(decision, staging, lock, slots, started, follower,
-                                             directory_identity(staging), setup["identity"])
+                                             directory_identity(staging), setup["identity"],
+                                             setup_identity(staging))
         self.b.reporter.report(events.JobStarted(_ref(spec, decision.reason), started,
                                                  str(staging)))
         try:
@@ -371,7 +379,11 @@ class _Run:
                 "by its method, or by another job's, as the file is shared): given back its "
                 "bytes"), ""), seconds)
         elif exited.status == 0 and post.get("status") == "ok":
-            self._publish(job, seconds, post.get("files"))
+            changed = changed_setup(job.staging, job.setup)
+            if changed is not None:
+                self._fail(job, changed, seconds)
+            else:
+                self._publish(job, seconds, post.get("files"))
         else:
             self._fail(job, failure_of(exited, post, job.staging), seconds)
         job.lock.release()
@@ -593,12 +605,12 @@ class _Run:
 
 class _Running:  # not a dataclass: every run defines it (~0.5 ms), few make one
     __slots__ = ("decision", "staging", "lock", "slots", "started", "follower", "identity",
-                 "view")
+                 "view", "setup")
 
     def __init__(self, decision: plan.Decision, staging: Path, lock: JobLock, slots: int,
                  started: float, follower: LogFollower | None = None,
                  identity: tuple[int, int] | None = None,
-                 view: dict[str, Any] | None = None):
+                 view: dict[str, Any] | None = None, setup: tuple[int, ...] | None = None):
         self.decision = decision
         self.staging = staging
         self.lock = lock
@@ -607,6 +619,7 @@ class _Running:  # not a dataclass: every run defines it (~0.5 ms), few make one
         self.follower = follower
         self.identity = identity  # device and inode of its staging directory
         self.view: dict[str, Any] = {} if view is None else view  # setup.json's identity
+        self.setup = setup  # what its setup.json was when staged: ``changed_setup``
 
 
 _make = tuple.__new__  # a named tuple of all its fields, without its __new__'s call

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from acbuild import events
-from acbuild.jobrecords import last_marked_phase
+from acbuild.jobrecords import SETUP_FILE, last_marked_phase
 
 if TYPE_CHECKING:
     from acbuild.executors import Exited
@@ -26,6 +26,28 @@ def directory_identity(path: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return (st.st_dev, st.st_ino)
+
+
+def setup_identity(staging: Path) -> tuple[int, ...] | None:
+    """What tells the setup.json acbuild wrote into a staging directory from any other file
+    in its place (mode, inode, size, mtime, ctime): one lstat."""
+    try:
+        st = os.lstat(os.path.join(staging, SETUP_FILE))
+    except OSError:
+        return None
+    return (st.st_mode, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def changed_setup(staging: Path, identity: tuple[int, ...] | None) -> events.JobFailure | None:
+    """Why the job's setup.json is not the one acbuild wrote, or None. A method may remove,
+    rewrite or replace it (by a FIFO, a link): a job published so would say it is another
+    job, or hang whoever reads it."""
+    if identity is not None and setup_identity(staging) == identity:
+        return None
+    return events.JobFailure(
+        phase=None, slice=None, traceback="",
+        message=f"its {SETUP_FILE} was removed, rewritten or replaced while it ran (by its "
+                "method?): a job's records are acbuild's; it was not published")
 
 
 def lost_directory(staging: Path, identity: tuple[int, int] | None) -> events.JobFailure | None:
