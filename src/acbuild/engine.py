@@ -22,10 +22,13 @@ from acbuild.db import JobRow
 from acbuild.errors import AcbuildError, Interrupted, LauncherDied, StorageError
 from acbuild.graph import JobSpec
 from acbuild.jobfailure import (
+    InputSeen,
     changed_setup,
     directory_identity,
     disk_full,
     failure_of,
+    input_rebuilt,
+    inputs_seen,
     lost_directory,
     setup_identity,
 )
@@ -342,7 +345,10 @@ class _Run:
         follower = LogFollower(staging) if self.b.stream_output else None
         self.running[self._token] = _Running(decision, staging, lock, slots, started, follower,
                                              directory_identity(staging), setup["identity"],
-                                             setup_identity(staging))
+                                             setup_identity(staging), inputs_seen(
+                                                 [(self.b.outcomes[h].spec.id, self.b.path_of(h))
+                                                  for h in spec.input_hashes
+                                                  if h in self.b.outcomes]))
         self.b.reporter.report(events.JobStarted(_ref(spec, decision.reason), started,
                                                  str(staging)))
         try:
@@ -379,7 +385,7 @@ class _Run:
                 "by its method, or by another job's, as the file is shared): given back its "
                 "bytes"), ""), seconds)
         elif exited.status == 0 and post.get("status") == "ok":
-            changed = changed_setup(job.staging, job.setup)
+            changed = changed_setup(job.staging, job.setup) or input_rebuilt(job.inputs)
             if changed is not None:
                 self._fail(job, changed, seconds)
             else:
@@ -605,12 +611,13 @@ class _Run:
 
 class _Running:  # not a dataclass: every run defines it (~0.5 ms), few make one
     __slots__ = ("decision", "staging", "lock", "slots", "started", "follower", "identity",
-                 "view", "setup")
+                 "view", "setup", "inputs")
 
     def __init__(self, decision: plan.Decision, staging: Path, lock: JobLock, slots: int,
                  started: float, follower: LogFollower | None = None,
                  identity: tuple[int, int] | None = None,
-                 view: dict[str, Any] | None = None, setup: tuple[int, ...] | None = None):
+                 view: dict[str, Any] | None = None, setup: tuple[int, ...] | None = None,
+                 inputs: list[InputSeen] | None = None):
         self.decision = decision
         self.staging = staging
         self.lock = lock
@@ -620,6 +627,7 @@ class _Running:  # not a dataclass: every run defines it (~0.5 ms), few make one
         self.identity = identity  # device and inode of its staging directory
         self.view: dict[str, Any] = {} if view is None else view  # setup.json's identity
         self.setup = setup  # what its setup.json was when staged: ``changed_setup``
+        self.inputs = inputs or []  # its inputs' post.json as it started: ``input_rebuilt``
 
 
 _make = tuple.__new__  # a named tuple of all its fields, without its __new__'s call

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from acbuild import events
+from acbuild.intact import PostStat, post_stat
 from acbuild.jobrecords import SETUP_FILE, last_marked_phase
 
 if TYPE_CHECKING:
@@ -48,6 +49,29 @@ def changed_setup(staging: Path, identity: tuple[int, ...] | None) -> events.Job
         phase=None, slice=None, traceback="",
         message=f"its {SETUP_FILE} was removed, rewritten or replaced while it ran (by its "
                 "method?): a job's records are acbuild's; it was not published")
+
+
+InputSeen = tuple[str, str, "PostStat | None"]  # an input's id, directory, post.json's stat
+
+
+def inputs_seen(inputs: list[tuple[str, Path | None]]) -> list[InputSeen]:
+    """Each input job's post.json as a job about to start may read it: (id, directory,
+    stat); one lstat an input."""
+    return [(job_id, str(path), post_stat(str(path))) for job_id, path in inputs
+            if path is not None]
+
+
+def input_rebuilt(seen: list[InputSeen]) -> events.JobFailure | None:
+    """Why a job that ended is not to be published because an input it may have read was
+    rebuilt in place (another run forced it) while it ran, or None. Published after that
+    input, it would look current for ever, holding a result of the input's earlier build."""
+    for job_id, path, then in seen:
+        if post_stat(path) != then:
+            return events.JobFailure(
+                phase=None, slice=None, traceback="",
+                message=f"its input {job_id} was built again while it ran (by another run?): "
+                        "what it read may be the earlier result; it was not published")
+    return None
 
 
 def lost_directory(staging: Path, identity: tuple[int, int] | None) -> events.JobFailure | None:
