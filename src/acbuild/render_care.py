@@ -105,10 +105,12 @@ def render_gc(report: dict[str, Any]) -> None:
 
 
 def render_created(root: str, paths: Sequence[str]) -> None:
+    import shlex  # only for `init`
+
     for path in paths:
         print(f"created {path}")
     here = display_path(root)
-    step = "" if here == "." else f"cd {here} && "
+    step = "" if here == "." else f"cd {shlex.quote(here)} && "  # a line to paste
     print(f"\na new acbuild project; build it with:  {step}acbuild run")
 
 
