@@ -496,7 +496,9 @@ def _own_module_line(stack: list[Any], path: Path) -> str:
     for frame in reversed(stack):  # the deepest first; the script's own frame ends the search
         if frame.filename == str(path):
             return ""
-        if frame.filename.startswith(folder):
+        installed = any(f"{os.sep}{d}{os.sep}" in frame.filename  # a project's .venv
+                        for d in ("site-packages", "dist-packages"))
+        if frame.filename.startswith(folder) and not installed:
             return f" (at {frame.filename[len(folder):]}:{frame.lineno})"
     return ""
 

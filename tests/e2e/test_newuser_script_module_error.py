@@ -36,3 +36,16 @@ def test_error_in_the_script_itself_names_only_the_script(project):
     proc = project.acbuild("run", check=2)
     assert "build.py:2:" in proc.stderr
     assert "(at " not in proc.stderr
+
+
+def test_a_library_in_the_projects_venv_is_not_named(project):
+    # README "Into your own virtualenv": a project's .venv often sits beside build.py.
+    site = ".venv/lib/python3/site-packages"
+    project.write(f"{site}/fakelib.py", "def parse(x):\n    return int(x)\n")
+    project.write("settings.py", "import fakelib\nN = fakelib.parse('x')\n")
+    project.script(f"import sys\nsys.path.insert(0, {site!r})\nimport settings\n\n"
+                   "def main(urd):\n    pass\n")
+    proc = project.acbuild("run", check=2)
+    assert "build.py:3:" in proc.stderr
+    assert "(at settings.py:2)" in proc.stderr
+    assert "fakelib" not in proc.stderr
