@@ -42,7 +42,7 @@ _JOB_NAME = re.compile(r"[^/]+-[0-9a-f]{12}")  # the shape of a job id  # below 
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # database, row-without-directory, mismatch, not-finished, unindexed, leftover
+    kind: str  # (newer-)database, row-without-directory, mismatch, not-finished, unindexed, leftover
     name: str  # a job id, or a directory's name
     detail: str
     serious: bool
@@ -231,6 +231,10 @@ def _job_dirs(workdir: Workdir) -> set[str]:
 
 
 def _unreadable(workdir: Workdir, error: StorageError) -> Finding:
+    if newer_schema(workdir.path / DB_NAME):  # --fix and --rebuild leave it: not ours to replace
+        return Finding("newer-database", DB_NAME, f"{error.message}: upgrade acbuild to use "
+                       "it (`doctor --fix` and `--rebuild` leave it as it is)", True,
+                       workdir.path / DB_NAME)
     return Finding("database", DB_NAME, f"{error.message}; `acbuild doctor --rebuild` moves it "
                    "aside and rebuilds it from the job directories", True,
                    workdir.path / DB_NAME)

@@ -227,6 +227,7 @@ class _Run:
                 self.dependents[dep].append(h)
         self.ready = deque(h for h, deps in self.waiting_on.items() if not deps)
         self.locked_elsewhere: dict[str, float] = {}
+        self.told_waiting: set[str] = set()  # said once, not at every retry of the lock
         self.running: dict[int, _Running] = {}
         self.waits = Waits()  # subjobs: who waits for which
         self.free = builder.jobs
@@ -305,7 +306,8 @@ class _Run:
         target = self.b.store.target
         lock = target.lock(spec.id)
         if lock is None:
-            if h not in self.locked_elsewhere:
+            if h not in self.told_waiting:
+                self.told_waiting.add(h)
                 self.b.reporter.report(events.JobWaiting(_ref(spec, decision.reason)))
             self.locked_elsewhere[h] = time.monotonic()
             return

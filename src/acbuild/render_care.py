@@ -105,10 +105,12 @@ def render_gc(report: dict[str, Any]) -> None:
 
 
 def render_created(root: str, paths: Sequence[str]) -> None:
+    import shlex  # only for `init`
+
     for path in paths:
         print(f"created {path}")
     here = display_path(root)
-    step = "" if here == "." else f"cd {here} && "
+    step = "" if here == "." else f"cd {shlex.quote(here)} && "  # a line to paste
     print(f"\na new acbuild project; build it with:  {step}acbuild run")
 
 
@@ -197,8 +199,9 @@ def render_doctor(report: dict[str, Any]) -> None:
         print(f"{mark}  {f['kind']}: {f['name']}: {f['detail']}")
     where = display_path(report["workdir"])
     if report["problems"]:
-        print(f"{report['problems']} problem(s) in {where}; `acbuild doctor --fix` repairs "
-              "them from the job directories")
+        fixable = any(f["serious"] and f["kind"] != "newer-database" for f in report["findings"])
+        hint = "; `acbuild doctor --fix` repairs them from the job directories" if fixable else ""
+        print(f"{report['problems']} problem(s) in {where}{hint}")
     else:
         notes = len(report["findings"])
         tail = f"; {notes} note(s), which the next run takes care of" if notes else ""

@@ -128,7 +128,7 @@ def render_job(info: dict[str, Any], log_lines: int = 10) -> None:
     code = info.get("code") or {}
     if code.get("hash"):
         header.append(("code", f"{code['hash'][:16]}  ({len(code.get('sources', []))} "
-                               f"source file(s), copied in source/)"))
+                               f"source file(s), kept in source/)"))
     if info.get("script_line"):
         header.append(("asked by", info["script_line"]))
     if info.get("subjob_of"):

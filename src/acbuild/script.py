@@ -478,10 +478,27 @@ def evaluate(path: Path, urd: Urd) -> graph.Graph:
 def _script_failure(error: BaseException, path: Path) -> ScriptError:
     import traceback  # only on this error path: a script that runs never loads it
 
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == str(path)]
+    stack = traceback.extract_tb(error.__traceback__)
+    frames = [f for f in stack if f.filename == str(path)]
     where = f"{path}:{frames[-1].lineno}" if frames else str(path)
     if isinstance(error, SyntaxError) and error.filename:
         where = f"{error.filename}:{error.lineno}"
     detail = "".join(traceback.format_exception_only(type(error), error)).strip()
-    return ScriptError(f"the build script raised {detail}", where=where)
+    return ScriptError(f"the build script raised {detail}{_own_module_line(stack, path)}",
+                       where=where)
+
+
+def _own_module_line(stack: list[Any], path: Path) -> str:
+    """" (at settings.py:2)" when the error was raised deeper, in a module of the script's
+    own directory (its settings, a package of sweeps): the script's line alone would
+    point at an import or a call, not at what failed."""
+    folder = str(path.parent) + os.sep
+    for frame in reversed(stack):  # the deepest first; the script's own frame ends the search
+        if frame.filename == str(path):
+            return ""
+        installed = any(f"{os.sep}{d}{os.sep}" in frame.filename  # a project's .venv
+                        for d in ("site-packages", "dist-packages"))
+        if frame.filename.startswith(folder) and not installed:
+            return f" (at {frame.filename[len(folder):]}:{frame.lineno})"
+    return ""
 

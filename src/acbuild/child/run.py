@@ -11,7 +11,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, TracebackType
 from typing import Any
 
 from acbuild import jobfiles, results, statusmsg, subjobs
@@ -112,7 +112,7 @@ def run_job(job_dir: str, concurrency: int, module: ModuleType | BaseException,
     error = None
     try:
         if isinstance(module, BaseException):
-            raise JobFailure.of("load", None, module)
+            raise JobFailure.of("load", None, module, _past_acbuild(module.__traceback__))
         functions = _method_phases(module)
         wanted = {name for _, names in functions.values() for name in names}
         _run_phases(functions, _arguments(job_dir, setup, wanted, module), concurrency, phases)
@@ -167,6 +167,18 @@ def _arguments(job_dir: str, setup: dict[str, Any] | None, wanted: set[str],
         return args
     except Exception as exc:
         raise JobFailure.of("load", None, exc) from None
+
+
+def _past_acbuild(tb: TracebackType | None) -> TracebackType | None:
+    """A failed import's traceback from the method's first frame on: the frames before it
+    are the launcher's and the source importer's (None when all are: acbuild's own error
+    is then shown whole)."""
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_ACBUILD_DIR):
+        tb = tb.tb_next
+    return tb
+
+
+_ACBUILD_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
 def _input_job(info: Any) -> Any:

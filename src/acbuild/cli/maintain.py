@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from acbuild.cli import _session, cli
+from acbuild.cli.complete import complete_job, complete_method
 
 
 @cli.command()
@@ -31,7 +32,7 @@ def init(directory: str, force: bool) -> None:
 
 
 @cli.command()
-@click.argument("method", required=False)
+@click.argument("method", required=False, shell_complete=complete_method)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def jobs(method: str | None, as_json: bool) -> None:
     """The finished jobs (of METHOD): where, size on disk, last use."""
@@ -148,7 +149,7 @@ def _warn(warnings: list[str]) -> None:
 
 
 @cli.command()
-@click.argument("job", required=False)
+@click.argument("job", required=False, shell_complete=complete_job)
 @click.option("--workdir", type=click.Path(file_okay=False), help="Target work directory.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def verify(job: str | None, workdir: str | None, as_json: bool) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import click
 
 from acbuild.cli import _session, cli
+from acbuild.cli.complete import complete_method
 
 
 @cli.command()
-@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.argument("names", nargs=-1, metavar="[NAME]...", shell_complete=complete_method)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def methods(names: tuple[str, ...], as_json: bool) -> None:
     """The methods: descriptions, options (types and defaults), inputs.
