@@ -30,7 +30,7 @@ from acbuild.errors import DiskFull, StorageError
 from acbuild.joblocks import OFD_SETLK, JobLock, lock_offset, try_lock
 from acbuild.joblog import LOGS, SLICE_LOGS
 from acbuild.jobrecords import POST_FILE, SETUP_FILE, SOURCE_DIR, setup_text
-from acbuild.sourcestore import SourceStore
+from acbuild.sourcestore import SourceStore, write_new_file
 
 STAGING_DIR = ".tmp"
 FAILED_DIR = ".failed"
@@ -130,10 +130,9 @@ class Workdir:
                 target = os.path.join(root, SOURCE_DIR, relpath)
                 _makedirs(os.path.dirname(target), made)
                 store.place(target, data)
-            # A new file in a new directory, by plain os calls: a file object costs four
-            # system calls more (fstat, isatty, two lseeks) and its text layer.
-            _write_new(os.path.join(root, SETUP_FILE),
-                       (setup if isinstance(setup, str) else setup_text(setup)).encode())
+            write_new_file(os.path.join(root, SETUP_FILE),
+                           (setup if isinstance(setup, str) else setup_text(setup)).encode(),
+                           0o666)
         except OSError:
             import shutil  # here: a no-op run never removes anything (bz2, lzma: ~2 ms)
 
@@ -438,16 +437,6 @@ def _entries(directory: Path) -> list[Path]:
         return list(directory.iterdir())
     except OSError:
         return []
-
-
-def _write_new(path: str, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-    finally:
-        os.close(fd)
 
 
 def _makedirs(directory: str, made: set[str]) -> None:
