@@ -45,6 +45,14 @@ class _ScriptDirFinder:
         if parent and parent not in self.packages:
             return None
         spec = PathFinder.find_spec(name, [self.directory] if not parent else path)
+        if (spec is not None and parent and spec.origin is None
+                and spec.submodule_search_locations is not None):
+            # A directory without __init__.py in a package of ours: wholly ours too (its
+            # modules from source, forgotten after). At the top level it is left alone: a
+            # namespace package may have portions installed elsewhere.
+            self.packages.add(name)
+            self.loaded.append(name)
+            return spec
         if spec is None or type(spec.loader) is not SourceFileLoader or spec.origin is None:
             return None  # a namespace package, an extension module: as always
         spec.loader = _SourceOnlyLoader(name, spec.origin)
