@@ -20,9 +20,16 @@ class Frozen:
     __slots__: ClassVar[tuple[str, ...]] = ()
     _compared: ClassVar[tuple[str, ...] | None] = None  # None: every field
     _shown: ClassVar[tuple[str, ...] | None] = None  # None: every field
+    _fields: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # A subclass's own __slots__ hide its bases': its fields are theirs, then its own.
+        cls._fields = tuple(name for base in reversed(cls.__mro__)
+                            for name in vars(base).get("__slots__", ()))
 
     def _values(self, names: tuple[str, ...] | None) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in (names or self.__slots__))
+        return tuple(getattr(self, name) for name in (names or self._fields))
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
@@ -34,7 +41,7 @@ class Frozen:
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{name}={getattr(self, name)!r}"
-                          for name in (self._shown or self.__slots__))
+                          for name in (self._shown or self._fields))
         return f"{type(self).__qualname__}({shown})"
 
     def __setattr__(self, name: str, value: Any) -> None:
