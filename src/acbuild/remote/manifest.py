@@ -104,9 +104,13 @@ def disagreements(files: Sequence[FileEntry], setup: dict[str, Any],
     """The files whose content is not what the job's own records say: post.json's digest
     of each file the job wrote, setup.json's of each file in source/ (missing ones too)."""
     have = {f.path: f for f in files}
-    code = setup.get("code")
+    code, written = setup.get("code"), post.get("files")
+    if written is None:
+        written = {}
+    elif not isinstance(written, dict):
+        return ["post.json"]  # what it says the job wrote cannot be read: nothing is vouched
     recorded = [(name, meta.get("blake3"), meta.get("size"))
-                for name, meta in (post.get("files") or {}).items() if isinstance(meta, dict)]
+                for name, meta in written.items() if isinstance(meta, dict)]
     if isinstance(code, dict) and isinstance(code.get("files"), dict):
         recorded += [(f"source/{rel}", digest, None) for rel, digest in code["files"].items()]
     wrong = []
