@@ -159,10 +159,11 @@ DROP TABLE IF EXISTS job_files;
 
 # -- (noop: status reads no post.json) each finished job's files as its post.json lists them
 # (``files``: that JSON object, as text), with the size and mtime of the post.json they were
-# read from (version 7: and its ctime): `status` checks a job's files with a stat each, no read. An index of what
-# post.json says: used only while its stat is the one its job's row holds (find has seen
-# that post.json on the disk), else post.json is read again and the entry rewritten. Older
-# databases lack it (added whatever the version says; an older acbuild ignores it).
+# read from (version 7: and its ctime): `status` checks a job's files with a stat each, no
+# read. An index of what post.json says: used only while its stat is the one its job's row
+# holds (find has seen that post.json on the disk), else post.json is read again and the
+# entry rewritten. Older databases lack it (added whatever the version says; an older
+# acbuild ignores it).
 _JOB_FILES = """
 CREATE TABLE IF NOT EXISTS job_files (
     hash TEXT PRIMARY KEY,
