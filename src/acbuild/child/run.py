@@ -48,9 +48,6 @@ SETUP_FORMAT = 1
 POST_FORMAT = 1
 SETUP_FILE = "setup.json"
 POST_FILE = "post.json"
-# post.json's encoder, made once in the launcher: json.dumps makes an encoder object, a
-# closure and its C encoder each call, which cost a job process ~40 copied memory pages.
-# The same bytes as json.dumps (ASCII, its separators; no check for cycles: it is ours).
 
 
 def _post_encoder() -> Any:
@@ -69,6 +66,9 @@ def _post_encoder() -> Any:
     return None
 
 
+# post.json's encoder, made once in the launcher: json.dumps makes an encoder object, a
+# closure and its C encoder each call, which cost a job process ~40 copied memory pages.
+# The same bytes as json.dumps (ASCII, its separators; no check for cycles: it is ours).
 _ENCODE = _post_encoder()
 # acbuild's own bookkeeping at the top of a job directory, which post.json's "files" omits.
 UNLISTED = frozenset({SETUP_FILE, POST_FILE, *LOGS, SLICE_LOGS, "source",
