@@ -21,6 +21,7 @@ from acbuild.decision import decide, look_at_cached
 from acbuild.errors import AcbuildError, Interrupted, JobError, NeedsBuild, StorageError
 from acbuild.graph import Graph, JobSpec
 from acbuild.graph import edges as edges_of
+from acbuild.job import RESULT_FILE as RESULT
 from acbuild.jobchecks import file_changed
 from acbuild.jobrecords import is_finished, read_post, read_setup
 from acbuild.methods import MethodRegistry
@@ -471,9 +472,6 @@ def job_location(session: Session, path: Path) -> dict[str, Any]:
         return {"workdir": str(path.parent), "workdir_role": "not a configured work directory"}
     role = "target" if workdir.writable else "source, read-only"
     return {"workdir": str(workdir.path), "workdir_role": role}
-
-
-RESULT = "result.pickle"
 
 
 # -- describing a job directory ----------------------------------------------------------------
