@@ -96,7 +96,7 @@ class Database:
             ) from None
         return db
 
-    def _check_schema(self) -> None:
+    def _check_schema(self, again: bool = False) -> None:
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StorageError(
@@ -117,10 +117,19 @@ class Database:
             run_columns = {r[1] for r in self.conn.execute("PRAGMA table_info(runs)")}
             files_columns = {r[1] for r in self.conn.execute("PRAGMA table_info(job_files)")}
             # executescript commits first, so the transaction is part of the script itself.
-            self.conn.executescript(
-                f"BEGIN IMMEDIATE; {upgrade(version, columns, run_columns, files_columns)} "
-                f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
-            )
+            try:
+                self.conn.executescript(
+                    f"BEGIN IMMEDIATE; {upgrade(version, columns, run_columns, files_columns)} "
+                    f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+                )
+            except sqlite3.OperationalError:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                if again:
+                    raise
+                # Another process upgraded it while this one waited for the lock (the
+                # steps read above are done): read what it is now, once.
+                return self._check_schema(again=True)
             self._job_files = True
         self.version = version if self.readonly else SCHEMA_VERSION
 
