@@ -31,12 +31,13 @@ def directory_identity(path: Path) -> tuple[int, int] | None:
 
 def setup_identity(staging: Path) -> tuple[int, ...] | None:
     """What tells the setup.json acbuild wrote into a staging directory from any other file
-    in its place (mode, inode, size, mtime, ctime): one lstat."""
+    in its place (its file type, inode, size, mtime): one lstat. Not its permissions or
+    ctime: a method that makes its directory read-only (`chmod -R a-w`) changed nothing."""
     try:
         st = os.lstat(os.path.join(staging, SETUP_FILE))
     except OSError:
         return None
-    return (st.st_mode, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    return (stat.S_IFMT(st.st_mode), st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def changed_setup(staging: Path, identity: tuple[int, ...] | None) -> events.JobFailure | None:
@@ -69,8 +70,9 @@ def input_rebuilt(seen: list[InputSeen]) -> events.JobFailure | None:
         if post_stat(path) != then:
             return events.JobFailure(
                 phase=None, slice=None, traceback="",
-                message=f"its input {job_id} was built again while it ran (by another run?): "
-                        "what it read may be the earlier result; it was not published")
+                message=f"its input {job_id} was built again or removed while it ran (by "
+                        "another run?): what it read may be the earlier result; it was not "
+                        "published")
     return None
 
 

@@ -86,3 +86,28 @@ def test_a_job_that_replaced_its_setup_json_fails(project: Project, tmp_path: Pa
     assert "setup.json was removed, rewritten or replaced" in job["reason"]
     assert project.job_dirs() == []  # kept in .failed/ only
     assert [p.name.split(".")[0] for p in (project.workdir / ".failed").iterdir()] == [job["id"]]
+
+
+READ_ONLY = '''
+import os
+import stat
+
+def synthesis(job):
+    with job.open("out.txt", "w") as f:
+        f.write("kept\\n")
+    for root, dirs, files in os.walk(job.path):  # outputs and records made read-only
+        for name in files:
+            path = os.path.join(root, name)
+            os.chmod(path, stat.S_IMODE(os.lstat(path).st_mode) & ~0o222)
+    return 1
+'''
+
+
+def test_a_job_that_makes_its_files_read_only_is_published(project: Project) -> None:
+    """Permissions are not what makes setup.json another file: a method protecting its
+    outputs (setup.json included) is built, not failed."""
+    project.method("ro", READ_ONLY)
+    project.script("def main(urd):\n    urd.build('ro')\n")
+    report = project.run_json(check=None)
+    assert [j["state"] for j in report["jobs"]] == ["built"], report
+    assert project.run_json()["counts"]["reused"] == 1
