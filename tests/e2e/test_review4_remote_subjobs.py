@@ -16,8 +16,6 @@ The real command against moto's S3 server (the fixtures of test_remote.py).
 from __future__ import annotations
 
 import json
-import re
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -26,43 +24,13 @@ pytest.importorskip("obstore")
 pytest.importorskip("cryptography")
 pytest.importorskip("moto.server")
 
+from sweep_project import FIT, SCRIPT, SWEEP, best  # noqa: E402
 from test_remote import (  # noqa: E402,F401  (s3 and keys are fixtures)
     acbuild,
     checkout,
     keys,
     s3,
 )
-
-FIT = '''
-options = {"alpha": 0.0}
-
-def synthesis(options):
-    return {"loss": (options.alpha - CENTRE) ** 2}
-
-CENTRE = %s
-'''
-
-SWEEP = '''
-from acbuild import subjobs
-
-options = {"alphas": [float]}
-
-def synthesis(options):
-    fits = [subjobs.build("fit", alpha=a) for a in options.alphas]
-    return min((round(f.load()["loss"], 6), f.id) for f in fits)
-'''
-
-SCRIPT = '''
-def main(urd):
-    best = urd.build("sweep", alphas=[0.1, 0.3, 0.5])
-    print("BEST", best.load()[0])
-'''
-
-
-def best(proc: subprocess.CompletedProcess[str]) -> float:
-    """What the script printed (on stdout; on stderr under --json)."""
-    [value] = re.findall(r"^BEST (\S+)$", proc.stdout + proc.stderr, re.M)
-    return float(value)
 
 
 def test_a_fetched_parent_goes_stale_when_its_subjobs_method_changes(

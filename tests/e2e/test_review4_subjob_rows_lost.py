@@ -14,44 +14,13 @@ their directories (as ``doctor --rebuild`` does), or builds it again when one is
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import sqlite3
-import subprocess
 
 import pytest
+from sweep_project import FIT, SCRIPT, SWEEP, best
 
 from conftest import Project
-
-FIT = '''
-options = {"alpha": 0.0}
-
-def synthesis(options):
-    return {"loss": (options.alpha - CENTRE) ** 2}
-
-CENTRE = %s
-'''
-
-SWEEP = '''
-from acbuild import subjobs
-
-options = {"alphas": [float]}
-
-def synthesis(options):
-    fits = [subjobs.build("fit", alpha=a) for a in options.alphas]
-    return min((round(f.load()["loss"], 6), f.id) for f in fits)
-'''
-
-SCRIPT = '''
-def main(urd):
-    best = urd.build("sweep", alphas=[0.1, 0.3, 0.5])
-    print("BEST", best.load()[0])
-'''
-
-
-def best(proc: subprocess.CompletedProcess[str]) -> float:
-    [value] = re.findall(r"^BEST (\S+)$", proc.stdout + proc.stderr, re.M)
-    return float(value)
 
 
 def crashed_before_recording(project: Project) -> str:
