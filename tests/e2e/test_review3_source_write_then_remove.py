@@ -25,40 +25,43 @@ def synthesis(options, job):
 '''
 
 
-def test_a_job_that_writes_its_shared_source_and_removes_it_changes_no_other_job(
-        project: Project) -> None:
-    project.method("scale", METHOD)
+def _two_built_then_bad(project: Project) -> tuple[bytes, list[str]]:
+    """Two jobs of scale built (they share its source file in the store); then the script
+    asks for the one (n=99) whose method writes through its link. The method's source as
+    written and the finished jobs' ids."""
     source = (project.root / "methods" / "scale.py").read_bytes()
     project.script("import os\n\ndef main(urd):\n"
                    "    for n in range(2):\n        urd.build('scale', n=n)\n"
                    "    if os.path.exists('bad'):\n        urd.build('scale', n=99)\n")
-    first = project.run_json()
-    finished = sorted(j["id"] for j in first["jobs"])
+    finished = sorted(j["id"] for j in project.run_json()["jobs"])
     project.write("bad", "")
+    return source, finished
+
+
+def _assert_sources_unchanged(project: Project, finished: list[str], source: bytes) -> None:
+    for job_id in finished:
+        assert (project.workdir / job_id / "source" / "methods" / "scale.py"
+                ).read_bytes() == source
+
+
+def test_a_job_that_writes_its_shared_source_and_removes_it_changes_no_other_job(
+        project: Project) -> None:
+    project.method("scale", METHOD)
+    source, finished = _two_built_then_bad(project)
     report = project.run_json(check=1)
     failed = [j for j in report["jobs"] if j["state"] == "failed"]
     assert len(failed) == 1, report
     assert "methods/scale.py" in json.dumps(failed[0])
-    for job_id in finished:
-        assert (project.workdir / job_id / "source" / "methods" / "scale.py"
-                ).read_bytes() == source
+    _assert_sources_unchanged(project, finished, source)
 
 
 def test_a_job_that_writes_its_shared_source_and_removes_its_directory_changes_no_other_job(
         project: Project) -> None:
     project.method("scale", METHOD.replace("shutil.rmtree(source)",
                                            "shutil.rmtree(str(job.path))"))
-    source = (project.root / "methods" / "scale.py").read_bytes()
-    project.script("import os\n\ndef main(urd):\n"
-                   "    for n in range(2):\n        urd.build('scale', n=n)\n"
-                   "    if os.path.exists('bad'):\n        urd.build('scale', n=99)\n")
-    first = project.run_json()
-    finished = sorted(j["id"] for j in first["jobs"])
-    project.write("bad", "")
+    source, finished = _two_built_then_bad(project)
     project.run_json(check=1)  # its directory is gone: it failed
-    for job_id in finished:
-        assert (project.workdir / job_id / "source" / "methods" / "scale.py"
-                ).read_bytes() == source
+    _assert_sources_unchanged(project, finished, source)
 
 
 def test_a_run_stopped_while_a_job_that_wrote_its_shared_source_runs_changes_no_other_job(
@@ -75,13 +78,7 @@ def test_a_run_stopped_while_a_job_that_wrote_its_shared_source_runs_changes_no_
         "shutil.rmtree(source)",
         "open(os.path.join(os.environ['PROJECT'], 'wrote'), 'w').close()\n"
         "        import time\n        time.sleep(60)"))
-    source = (project.root / "methods" / "scale.py").read_bytes()
-    project.script("import os\n\ndef main(urd):\n"
-                   "    for n in range(2):\n        urd.build('scale', n=n)\n"
-                   "    if os.path.exists('bad'):\n        urd.build('scale', n=99)\n")
-    first = project.run_json()
-    finished = sorted(j["id"] for j in first["jobs"])
-    project.write("bad", "")
+    source, finished = _two_built_then_bad(project)
     env = {**os.environ, "ACBUILD_PLAIN": "1", "PYTHONPATH": str(SRC),
            "PROJECT": str(project.root)}
     proc = subprocess.Popen([sys.executable, "-m", "acbuild", "run"], cwd=project.root,
@@ -96,9 +93,7 @@ def test_a_run_stopped_while_a_job_that_wrote_its_shared_source_runs_changes_no_
     finally:
         if proc.poll() is None:
             proc.kill()
-    for job_id in finished:
-        assert (project.workdir / job_id / "source" / "methods" / "scale.py"
-                ).read_bytes() == source
+    _assert_sources_unchanged(project, finished, source)
 
 
 def test_a_launcher_killed_after_a_job_wrote_its_shared_source_changes_no_other_job(
@@ -107,14 +102,6 @@ def test_a_launcher_killed_after_a_job_wrote_its_shared_source_changes_no_other_
         "shutil.rmtree(source)",
         "import signal\n        os.kill(os.getppid(), signal.SIGKILL)\n"
         "        import time\n        time.sleep(60)"))
-    source = (project.root / "methods" / "scale.py").read_bytes()
-    project.script("import os\n\ndef main(urd):\n"
-                   "    for n in range(2):\n        urd.build('scale', n=n)\n"
-                   "    if os.path.exists('bad'):\n        urd.build('scale', n=99)\n")
-    first = project.run_json()
-    finished = sorted(j["id"] for j in first["jobs"])
-    project.write("bad", "")
+    source, finished = _two_built_then_bad(project)
     project.run_json(check=1)  # the launcher died while it ran: it failed
-    for job_id in finished:
-        assert (project.workdir / job_id / "source" / "methods" / "scale.py"
-                ).read_bytes() == source
+    _assert_sources_unchanged(project, finished, source)
