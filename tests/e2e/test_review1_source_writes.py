@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from test_review3_source_write_then_remove import assert_sources_unchanged, two_built_then_bad
+
 from conftest import Project, assert_sound
 
 METHOD = '''
@@ -27,20 +29,12 @@ def synthesis(options, job):
 
 def test_a_job_writing_its_shared_source_changes_no_other_job(project: Project) -> None:
     project.method("scale", METHOD)
-    source = (project.root / "methods" / "scale.py").read_bytes()
-    project.script("import os\n\ndef main(urd):\n"
-                   "    for n in range(2):\n        urd.build('scale', n=n)\n"
-                   "    if os.path.exists('bad'):\n        urd.build('scale', n=99)\n")
-    first = project.run_json()
-    finished = sorted(j["id"] for j in first["jobs"])
-    project.write("bad", "")
+    source, finished = two_built_then_bad(project)
     report = project.run_json(check=1)
     failed = [j for j in report["jobs"] if j["state"] == "failed"]
     assert len(failed) == 1, report
     assert "methods/scale.py" in json.dumps(failed[0])
-    for job_id in finished:
-        assert (project.workdir / job_id / "source" / "methods" / "scale.py"
-                ).read_bytes() == source
+    assert_sources_unchanged(project, finished, source)
     assert all(p.read_bytes() == source for p in (project.workdir / ".sources").rglob("*")
                if p.is_file())
     assert project.acbuild("verify").returncode == 0

@@ -25,7 +25,7 @@ def synthesis(options, job):
 '''
 
 
-def _two_built_then_bad(project: Project) -> tuple[bytes, list[str]]:
+def two_built_then_bad(project: Project) -> tuple[bytes, list[str]]:
     """Two jobs of scale built (they share its source file in the store); then the script
     asks for the one (n=99) whose method writes through its link. The method's source as
     written and the finished jobs' ids."""
@@ -38,7 +38,7 @@ def _two_built_then_bad(project: Project) -> tuple[bytes, list[str]]:
     return source, finished
 
 
-def _assert_sources_unchanged(project: Project, finished: list[str], source: bytes) -> None:
+def assert_sources_unchanged(project: Project, finished: list[str], source: bytes) -> None:
     for job_id in finished:
         assert (project.workdir / job_id / "source" / "methods" / "scale.py"
                 ).read_bytes() == source
@@ -47,21 +47,21 @@ def _assert_sources_unchanged(project: Project, finished: list[str], source: byt
 def test_a_job_that_writes_its_shared_source_and_removes_it_changes_no_other_job(
         project: Project) -> None:
     project.method("scale", METHOD)
-    source, finished = _two_built_then_bad(project)
+    source, finished = two_built_then_bad(project)
     report = project.run_json(check=1)
     failed = [j for j in report["jobs"] if j["state"] == "failed"]
     assert len(failed) == 1, report
     assert "methods/scale.py" in json.dumps(failed[0])
-    _assert_sources_unchanged(project, finished, source)
+    assert_sources_unchanged(project, finished, source)
 
 
 def test_a_job_that_writes_its_shared_source_and_removes_its_directory_changes_no_other_job(
         project: Project) -> None:
     project.method("scale", METHOD.replace("shutil.rmtree(source)",
                                            "shutil.rmtree(str(job.path))"))
-    source, finished = _two_built_then_bad(project)
+    source, finished = two_built_then_bad(project)
     project.run_json(check=1)  # its directory is gone: it failed
-    _assert_sources_unchanged(project, finished, source)
+    assert_sources_unchanged(project, finished, source)
 
 
 def test_a_run_stopped_while_a_job_that_wrote_its_shared_source_runs_changes_no_other_job(
@@ -78,7 +78,7 @@ def test_a_run_stopped_while_a_job_that_wrote_its_shared_source_runs_changes_no_
         "shutil.rmtree(source)",
         "open(os.path.join(os.environ['PROJECT'], 'wrote'), 'w').close()\n"
         "        import time\n        time.sleep(60)"))
-    source, finished = _two_built_then_bad(project)
+    source, finished = two_built_then_bad(project)
     env = {**os.environ, "ACBUILD_PLAIN": "1", "PYTHONPATH": str(SRC),
            "PROJECT": str(project.root)}
     proc = subprocess.Popen([sys.executable, "-m", "acbuild", "run"], cwd=project.root,
@@ -93,7 +93,7 @@ def test_a_run_stopped_while_a_job_that_wrote_its_shared_source_runs_changes_no_
     finally:
         if proc.poll() is None:
             proc.kill()
-    _assert_sources_unchanged(project, finished, source)
+    assert_sources_unchanged(project, finished, source)
 
 
 def test_a_launcher_killed_after_a_job_wrote_its_shared_source_changes_no_other_job(
@@ -102,6 +102,6 @@ def test_a_launcher_killed_after_a_job_wrote_its_shared_source_changes_no_other_
         "shutil.rmtree(source)",
         "import signal\n        os.kill(os.getppid(), signal.SIGKILL)\n"
         "        import time\n        time.sleep(60)"))
-    source, finished = _two_built_then_bad(project)
+    source, finished = two_built_then_bad(project)
     project.run_json(check=1)  # the launcher died while it ran: it failed
-    _assert_sources_unchanged(project, finished, source)
+    assert_sources_unchanged(project, finished, source)
