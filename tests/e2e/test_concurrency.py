@@ -90,19 +90,9 @@ def test_a_run_waits_for_the_job_another_is_building(project: Project) -> None:
             _ledger.note(job)
     ''')
     project.script('def main(urd):\n    urd.build("gated", tag="one")\n')
-    env = {**os.environ, "ACBUILD_PLAIN": "1", "PYTHONPATH": str(SRC)}
-    runs = []
+    runs: list[subprocess.Popen[str]] = []
     try:
-        runs.append(subprocess.Popen([sys.executable, "-m", "acbuild", "run"],
-                                     cwd=project.root, env=env, text=True,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE))
-        deadline = time.monotonic() + 120
-        while not staging_leftovers(project.workdir):  # until the first run is building
-            assert time.monotonic() < deadline, "the first run never started its job"
-            time.sleep(0.01)
-        runs.append(subprocess.Popen([sys.executable, "-m", "acbuild", "run"],
-                                     cwd=project.root, env=env, text=True,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+        start_two_runs(project, runs)
         assert runs[1].stdout is not None
         waiting = runs[1].stdout.readline()  # its first line: it found the job locked
     finally:
@@ -112,3 +102,18 @@ def test_a_run_waits_for_the_job_another_is_building(project: Project) -> None:
     assert waiting.startswith("waiting ") and "another acbuild run is building it" in waiting
     assert "nothing to build: 1 job(s) reused" in results[1][0]
     assert ledger(project) == [project.job_dirs()[0]]  # built once, by the first run
+
+
+def start_two_runs(project: Project, runs: list[subprocess.Popen[str]]) -> None:
+    """Two `acbuild run`s of the project's script, appended to ``runs`` (the caller ends
+    them, whatever happens here): the second once the first is building its job."""
+    env = {**os.environ, "ACBUILD_PLAIN": "1", "PYTHONPATH": str(SRC)}
+    for _ in range(2):
+        if runs:
+            deadline = time.monotonic() + 120
+            while not staging_leftovers(project.workdir):  # until the first run is building
+                assert time.monotonic() < deadline, "the first run never started its job"
+                time.sleep(0.01)
+        runs.append(subprocess.Popen([sys.executable, "-m", "acbuild", "run"],
+                                     cwd=project.root, env=env, text=True,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE))

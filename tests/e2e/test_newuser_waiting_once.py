@@ -7,12 +7,12 @@ second: 36,000 lines in a CI log for an hour-long job).
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 
-from conftest import SRC, Project, staging_leftovers
+from test_concurrency import start_two_runs
+
+from conftest import Project
 
 
 def test_the_waiting_line_is_printed_once(project: Project) -> None:
@@ -28,19 +28,9 @@ def test_the_waiting_line_is_printed_once(project: Project) -> None:
             return 1
     ''')
     project.script('def main(urd):\n    urd.build("gated")\n')
-    env = {**os.environ, "ACBUILD_PLAIN": "1", "PYTHONPATH": str(SRC)}
-    runs = []
+    runs: list[subprocess.Popen[str]] = []
     try:
-        runs.append(subprocess.Popen([sys.executable, "-m", "acbuild", "run"],
-                                     cwd=project.root, env=env, text=True,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE))
-        deadline = time.monotonic() + 120
-        while not staging_leftovers(project.workdir):  # until the first run is building
-            assert time.monotonic() < deadline, "the first run never started its job"
-            time.sleep(0.01)
-        runs.append(subprocess.Popen([sys.executable, "-m", "acbuild", "run"],
-                                     cwd=project.root, env=env, text=True,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+        start_two_runs(project, runs)
         assert runs[1].stdout is not None
         first = runs[1].stdout.readline()  # it found the job locked
         time.sleep(1.0)  # ten lock retries at least, however fast or slow the machine
