@@ -166,7 +166,7 @@ def _end_of_analysis_mark(log: Path) -> int | None:
     a line's start: a phase may have left its last line unfinished.)"""
     offset, carry = 0, b""
     try:
-        with _open_log(log) as f:
+        with open_regular_file(log) as f:
             while chunk := f.read(1 << 20):
                 data = carry + chunk
                 at = data.find(_ANALYSIS_MARK)
@@ -192,16 +192,17 @@ def _section(log: bytes, part: str) -> bytes:
 
 def _read(path: Path, start: int = 0, end: int | None = None) -> bytes:
     try:
-        with _open_log(path) as f:
+        with open_regular_file(path) as f:
             f.seek(start)
             return f.read(-1 if end is None else max(0, end - start))
     except OSError:
         return b""
 
 
-def _open_log(path: Path) -> BinaryIO:
-    """A log for reading: the regular file itself, never what a link in its place leads to
-    (a file outside the job directory), never a FIFO (reading it would wait forever)."""
+def open_regular_file(path: Path | str) -> BinaryIO:
+    """A job's log or record for reading: the regular file itself, never what a link in its
+    place leads to (a file outside the job directory), never a FIFO (reading it would wait
+    forever). OSError otherwise: ELOOP for a link, EINVAL for what is no regular file."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):

@@ -12,12 +12,12 @@ import errno
 import json
 import os
 import re
-import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from acbuild.errors import StorageError
+from acbuild.joblog import open_regular_file
 
 SETUP_FILE = "setup.json"
 POST_FILE = "post.json"
@@ -27,18 +27,15 @@ SETUP_FORMAT = 1
 
 def read_json(path: Path) -> dict[str, Any]:
     try:
-        # The record itself, never what a link in its place leads to, never a FIFO (a job
-        # that made one would keep every command that reads it waiting forever).
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-        with open(fd, "rb") as f:  # bytes: json decodes them faster than a text file
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise StorageError("not a regular file", where=str(path))
+        with open_regular_file(path) as f:  # bytes: json decodes them faster than text
             value = json.loads(f.read())
     except FileNotFoundError:
         raise StorageError("missing", where=str(path)) from None
     except OSError as e:
         if e.errno == errno.ELOOP:
             raise StorageError("not a regular file (a link)", where=str(path)) from None
+        if e.errno == errno.EINVAL:
+            raise StorageError("not a regular file", where=str(path)) from None
         raise StorageError(f"unreadable or corrupt: {e}", where=str(path)) from None
     except ValueError as e:
         raise StorageError(f"unreadable or corrupt: {e}", where=str(path)) from None
@@ -92,13 +89,8 @@ def last_marked_phase(job_dir: Path) -> str | None:
     """The phase a job's log says it entered last: where a job that died without a word was.
     (No slice: the job process itself may have died while its slices ran.)"""
     try:
-        # The log itself: never what a link left there leads to, never a FIFO (a job that
-        # made one and died would keep its run waiting on it forever).
-        fd = os.open(job_dir / "stdout.log", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            os.close(fd)
-            return None
-        with os.fdopen(fd, "rb") as f:
+        # (a job that left a FIFO there and died would keep its run waiting on it forever)
+        with open_regular_file(job_dir / "stdout.log") as f:
             f.seek(0, os.SEEK_END)
             f.seek(max(0, f.tell() - 65536))
             marks = re.findall(_PHASE_MARK, f.read())

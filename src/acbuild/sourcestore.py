@@ -31,6 +31,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from acbuild.hashing import hash_bytes
+from acbuild.joblog import open_regular_file
 
 SOURCES_DIR = ".sources"
 SOURCE_DIR = "source"  # in a job directory
@@ -189,19 +190,10 @@ def _holds(path: str, data: bytes) -> bool:
     """Whether ``path`` is a regular file holding ``data`` (never through a link, never
     blocking on a FIFO someone put there)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return False
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size != len(data):
-            return False
-        with open(fd, "rb", closefd=False) as f:
+        with open_regular_file(path) as f:
             return f.read(len(data) + 1) == data
     except OSError:
         return False
-    finally:
-        os.close(fd)
 
 
 def sharing(job_dirs: Iterable[Path]) -> dict[tuple[int, int], list[str]]:
